@@ -1,0 +1,147 @@
+package io.veloq.api;
+
+import io.veloq.api.buffer.BufPool;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.op.OpPayload;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One event loop: one thread that owns one driver instance (one io_uring, one completion port). Ops
+ * submitted to a loop run and complete on its thread; any thread may submit, and ops from other threads
+ * reach the loop through a queue and a driver wake-up.
+ *
+ * <p>Three ways to run an op, all over the same core:
+ * <pre>{@code
+ * loop.submit(Op.of(new Recv(fd, buf), op -> onRecv(op)));              // completer: loop thread, no allocation
+ * CompletableFuture<Completion<Recv>> f = loop.submitAsync(new Recv(fd, buf));  // future
+ * Completion<Recv> c = loop.call(new Recv(fd, buf));                     // blocking (virtual-thread friendly)
+ * }</pre>
+ *
+ * <p>Errors: a payload the driver refuses completes the op with a {@link VeloqIoException}; misuse
+ * (submitting twice, to a closed loop, a buffer owned by another op) throws {@link IllegalStateException}
+ * at once, naming the op.
+ *
+ * @since 0.1
+ */
+public interface EventLoop extends Executor {
+
+    /** This loop's index in its runtime. */
+    int index();
+
+    /** The id of the driver this loop runs. */
+    String driverId();
+
+    /** The driver's capabilities. */
+    Set<Capability> capabilities();
+
+    /** The native address layout of this loop's driver (for {@code SockAddrStorage}). */
+    AddressLayout addressLayout();
+
+    /**
+     * Submits an op created with a completer. Callable from any thread; the completer runs on this loop's
+     * thread.
+     *
+     * @throws IllegalStateException if the op is not {@link OpState#DEFINED}, has no completer, or the loop is closed
+     */
+    <P extends OpPayload> void submit(Op<P> op);
+
+    /** Submits {@code payload} and returns a future of its completion (never completed exceptionally for I/O errors). */
+    <P extends OpPayload> CompletableFuture<Completion<P>> submitAsync(P payload);
+
+    /** Submits an op created without a completer (to set a deadline, say) and returns a future of its completion. */
+    <P extends OpPayload> CompletableFuture<Completion<P>> submitAsync(Op<P> op);
+
+    /**
+     * Submits and waits. If the waiting thread is interrupted the op is cancelled, the call still waits for
+     * its completion (so the payload comes back) and returns it with the interrupt flag set again. Not
+     * callable on the loop's own thread (it would wait for itself), except in a manual runtime, where it
+     * drives the loop until the op completes.
+     */
+    <P extends OpPayload> Completion<P> call(P payload);
+
+    /** {@link #call(OpPayload)} for an op created without a completer. */
+    <P extends OpPayload> Completion<P> call(Op<P> op);
+
+    /**
+     * Requests cancellation of {@code op} from any thread. Returns true if the op was in flight on this loop
+     * (it will complete, with a {@link IoErrorKind#CANCELLED} error unless its result won the race), false if
+     * it was not. A cancel is never dropped or delayed by the in-flight budget.
+     */
+    boolean cancel(Op<?> op);
+
+    /** Runs {@code task} on the loop thread. */
+    @Override
+    void execute(Runnable task);
+
+    /** Runs {@code task} on the loop thread after {@code delay} (the driver's clock). */
+    Scheduled schedule(Runnable task, Duration delay);
+
+    /** True when called on this loop's thread (or, in a manual runtime, the thread driving it). */
+    boolean inLoop();
+
+    /** Ops submitted and not yet completed (in the driver or the backlog). */
+    int inFlight();
+
+    /**
+     * The loop's registered pool, or null if the runtime was configured without one. Its buffers may be
+     * used with {@code ReadFixed}/{@code WriteFixed}.
+     */
+    BufPool bufPool();
+
+    /**
+     * Registers a file with the driver; ops may then name it by the returned {@link IoFd.Fixed}.
+     *
+     * @throws UnsupportedOperationException if the driver lacks {@link Capability#FIXED_FILES}
+     * @throws IllegalStateException if the registered-file table is full
+     */
+    IoFd.Fixed registerFile(IoFd.Raw fd) throws IOException;
+
+    /** Removes a registered file from the table (the raw descriptor stays open). */
+    void unregisterFile(IoFd.Fixed fd) throws IOException;
+
+    /** Binds a socket ({@code bind(2)}); synchronous, any thread. */
+    void bind(IoFd fd, SocketAddress local) throws IOException;
+
+    /** Marks a bound stream socket as listening; synchronous, any thread. */
+    void listen(IoFd fd, int backlog) throws IOException;
+
+    /** The socket's local address ({@code getsockname}). */
+    SocketAddress localAddress(IoFd fd) throws IOException;
+
+    /** The socket's peer address ({@code getpeername}). */
+    SocketAddress remoteAddress(IoFd fd) throws IOException;
+
+    /**
+     * Sets a socket option: a {@link java.net.StandardSocketOptions} key or one of Veloq's own
+     * ({@code io.veloq.api.net.VeloqSocketOptions}). Values are validated before any native call.
+     *
+     * @throws UnsupportedOperationException naming the key and the OS when the platform lacks it
+     * @throws IllegalArgumentException for an invalid value
+     */
+    <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws IOException;
+
+    /** Reads a socket option back from the kernel. */
+    <T> T getOption(IoFd fd, SocketOption<T> option) throws IOException;
+
+    /**
+     * Drives a manual loop for one turn: runs due tasks, hands queued ops to the driver and waits up to
+     * {@code maxWait} for completions, running their completers. Returns the number of completions and
+     * tasks run.
+     *
+     * @throws IllegalStateException if this loop has its own thread
+     */
+    int runOnce(Duration maxWait);
+
+    /** A task scheduled with {@link #schedule}. */
+    interface Scheduled {
+        /** Cancels it; returns false if it already ran or was cancelled. */
+        boolean cancel();
+    }
+}

@@ -1,0 +1,172 @@
+package io.veloq.api;
+
+import io.veloq.api.bootstrap.RuntimeFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/**
+ * The entry point: a set of event loops, thread-per-core and shared-nothing, each with its own driver.
+ * A runtime is itself an {@link EventLoop} that delegates to its first loop.
+ *
+ * <pre>{@code
+ * try (Runtime rt = Runtime.open()) {                // best driver: io_uring on Linux, IOCP on Windows
+ *     Completion<Nop> c = rt.call(new Nop());
+ *     System.out.println(rt.driverId() + " -> " + c.value());
+ * }
+ * try (Runtime rt = Runtime.builder().driver("uring").threads(2).open()) { ... }
+ * }</pre>
+ *
+ * <p>Driver choice, in order: the builder's {@link Builder#driver(String)}; else the system property
+ * {@code veloq.driver}; else the available driver with the highest priority (the fake driver only when
+ * named). When nothing fits, the error lists every driver found and why each was refused.
+ *
+ * <p>{@link #close()} completes every in-flight op with a {@link IoErrorKind#CANCELLED} error (buffers come
+ * back), frees the drivers' native memory and joins the loop threads.
+ *
+ * @since 0.1
+ */
+public interface Runtime extends EventLoop, AutoCloseable {
+
+    /** The loops, index order. */
+    List<EventLoop> loops();
+
+    /** The loop with this index. */
+    default EventLoop loop(int index) {
+        return loops().get(index);
+    }
+
+    /** The next loop, round-robin: spreads connections over cores. Thread-safe. */
+    EventLoop next();
+
+    /** True once {@link #close()} has started. */
+    boolean isClosed();
+
+    /** Cancels everything in flight, waits for every op to complete, frees native memory, joins threads. */
+    @Override
+    void close();
+
+    /** Opens a runtime with {@link RuntimeConfig#defaults()}. */
+    static Runtime open() {
+        return open(RuntimeConfig.defaults());
+    }
+
+    /** Opens a runtime with {@code config}. */
+    static Runtime open(RuntimeConfig config) {
+        return factory().open(Objects.requireNonNull(config, "config"));
+    }
+
+    /** Every driver found on the module path (or class path), available or not, with the reason. */
+    static List<DriverDescription> drivers() {
+        return factory().drivers();
+    }
+
+    /** A builder starting from {@link RuntimeConfig#defaults()}. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    private static RuntimeFactory factory() {
+        List<String> problems = new ArrayList<>();
+        Iterator<RuntimeFactory> it = ServiceLoader.load(RuntimeFactory.class, Runtime.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                return it.next();
+            } catch (ServiceConfigurationError e) {
+                problems.add(String.valueOf(e.getMessage()));
+            }
+        }
+        throw new IllegalStateException("no Veloq runtime found: put veloq-spi and a driver jar "
+                + "(veloq-driver-uring, veloq-driver-iocp or veloq-testkit) on the module path"
+                + (problems.isEmpty() ? "" : "; loading failed: " + problems));
+    }
+
+    /**
+     * Builds a {@link RuntimeConfig} and opens the runtime.
+     *
+     * <pre>{@code Runtime rt = Runtime.builder().driver("fake").queueDepth(64).maxInFlight(1000).open();}</pre>
+     */
+    final class Builder {
+        private String driver;
+        private int threads = 1;
+        private int queueDepth = 256;
+        private int maxInFlight = 4096;
+        private BackpressurePolicy backpressure = BackpressurePolicy.QUEUE;
+        private int bufferSize = 16 * 1024;
+        private int bufferCount = 64;
+        private int registeredFiles = 64;
+        private boolean manual;
+        private final Map<String, String> options = new HashMap<>();
+
+        Builder() {
+        }
+
+        /** Names the driver ({@code uring}, {@code iocp}, {@code fake}); null picks the best available. */
+        public Builder driver(String id) {
+            this.driver = id;
+            return this;
+        }
+
+        public Builder threads(int n) {
+            this.threads = n;
+            return this;
+        }
+
+        public Builder queueDepth(int entries) {
+            this.queueDepth = entries;
+            return this;
+        }
+
+        public Builder maxInFlight(int ops) {
+            this.maxInFlight = ops;
+            return this;
+        }
+
+        public Builder backpressure(BackpressurePolicy policy) {
+            this.backpressure = policy;
+            return this;
+        }
+
+        /** The loop's registered buffer pool: {@code count} buffers of {@code size} bytes (count 0: none). */
+        public Builder buffers(int size, int count) {
+            this.bufferSize = size;
+            this.bufferCount = count;
+            return this;
+        }
+
+        public Builder registeredFiles(int n) {
+            this.registeredFiles = n;
+            return this;
+        }
+
+        /** No loop thread: the caller drives the single loop with {@link EventLoop#runOnce}. */
+        public Builder manual() {
+            this.manual = true;
+            return this;
+        }
+
+        /** A driver-specific option. */
+        public Builder option(String key, String value) {
+            options.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+            return this;
+        }
+
+        public RuntimeConfig config() {
+            return new RuntimeConfig(driver, threads, queueDepth, maxInFlight, backpressure, bufferSize, bufferCount,
+                    registeredFiles, manual, options);
+        }
+
+        public Runtime open() {
+            return Runtime.open(config());
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.veloq.api;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to open a {@link Runtime}; build one with {@link Runtime#builder()}.
+ *
+ * @param driver         driver id, or null to pick the best available (system property {@code veloq.driver} if set)
+ * @param threads        event loops, each its own thread and driver instance
+ * @param queueDepth     submission queue entries per loop
+ * @param maxInFlight    in-flight budget per loop; beyond it {@link #backpressure} applies
+ * @param backpressure   what a submit over budget does
+ * @param bufferSize     size of each buffer in the loop's registered pool
+ * @param bufferCount    buffers in the loop's registered pool (0: no pool)
+ * @param registeredFiles size of the registered-file table (0: none)
+ * @param manual         true: no loop thread; the caller drives with {@link EventLoop#runOnce}
+ * @param options        driver-specific options
+ * @since 0.1
+ */
+public record RuntimeConfig(String driver, int threads, int queueDepth, int maxInFlight,
+                            BackpressurePolicy backpressure, int bufferSize, int bufferCount,
+                            int registeredFiles, boolean manual, Map<String, String> options) {
+    public RuntimeConfig {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (queueDepth < 1 || queueDepth > 32768) {
+            throw new IllegalArgumentException("queueDepth must be in 1..32768, got " + queueDepth);
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
+        }
+        Objects.requireNonNull(backpressure, "backpressure");
+        if (bufferCount < 0 || (bufferCount > 0 && bufferSize <= 0)) {
+            throw new IllegalArgumentException("bufferCount must be >= 0 and bufferSize > 0, got "
+                    + bufferCount + " x " + bufferSize);
+        }
+        if (registeredFiles < 0) {
+            throw new IllegalArgumentException("registeredFiles must be >= 0, got " + registeredFiles);
+        }
+        if (manual && threads != 1) {
+            throw new IllegalArgumentException("a manual runtime has exactly one loop, got threads=" + threads);
+        }
+        options = Map.copyOf(options);
+    }
+
+    /** Defaults: best driver, 1 loop, 256 SQ entries, 4096 in flight, QUEUE, 64 x 16 KiB buffers, 64 fixed files. */
+    public static RuntimeConfig defaults() {
+        return new RuntimeConfig(null, 1, 256, 4096, BackpressurePolicy.QUEUE, 16 * 1024, 64, 64, false, Map.of());
+    }
+}

@@ -1,0 +1,115 @@
+package io.veloq.api.bootstrap;
+
+import io.veloq.api.Op;
+import io.veloq.api.VeloqIoException;
+import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.FixedBuf;
+
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteBuffer;
+
+/**
+ * The runtime host's view of api internals (op state transitions, buffer ownership and memory). This
+ * package is exported only to {@code veloq.spi}; the api classes install the implementations from their
+ * static initialisers, the classic "shared secrets" pattern, so no internal method is public API.
+ */
+public final class ApiAccess {
+    private static volatile Ops ops;
+    private static volatile Bufs bufs;
+
+    private ApiAccess() {
+    }
+
+    /** Op internals the host needs. */
+    public interface Ops {
+        /** DEFINED -> SUBMITTED and take its buffer; false if the op was not DEFINED. */
+        boolean markSubmitted(Op<?> op, Object host);
+
+        /** SUBMITTED -> COMPLETED, give the buffer back (advancing its indices by {@code value}), run the completer. */
+        void complete(Op<?> op, long value, VeloqIoException error);
+
+        boolean hasCompleter(Op<?> op);
+
+        long token(Op<?> op);
+
+        void token(Op<?> op, long token);
+
+        long preAllocated(Op<?> op);
+
+        void preAllocated(Op<?> op, long handle);
+
+        /** The host the op was submitted to, or null. */
+        Object host(Op<?> op);
+
+        /** Host data carried while in flight (the future of a {@code submitAsync}); cleared on reset. */
+        Object aux(Op<?> op);
+
+        void aux(Op<?> op, Object value);
+    }
+
+    /** Buffer internals the host and drivers need. */
+    public interface Bufs {
+        /** Marks {@code buf} owned by {@code op}; throws if released or owned by another op. */
+        void acquire(FixedBuf buf, Op<?> op);
+
+        /** Ends {@code op}'s ownership and advances the buffer's indices by {@code transferred}. */
+        void release(FixedBuf buf, Op<?> op, long transferred);
+
+        /** The buffer's whole memory: a native-order direct buffer of its capacity (position 0). */
+        ByteBuffer memory(FixedBuf buf);
+
+        int readerIndex(FixedBuf buf);
+
+        int writerIndex(FixedBuf buf);
+
+        /** Offset of the buffer's first byte within its slab (region). */
+        long offsetInRegion(FixedBuf buf);
+
+        /** A pool whose slabs come from {@code memory} (registered with a driver by the caller). */
+        BufPool newPool(int bufSize, int count, SlabMemory memory);
+
+        /** The pool's slabs, in region-index order, for registration with a driver. */
+        ByteBuffer[] slabs(BufPool pool);
+
+        /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
+        void registered(BufPool pool, boolean registered);
+    }
+
+    public static void installOps(Ops o) {
+        if (ops == null) {
+            ops = o;
+        }
+    }
+
+    public static void installBufs(Bufs b) {
+        if (bufs == null) {
+            bufs = b;
+        }
+    }
+
+    public static Ops ops() {
+        Ops o = ops;
+        if (o == null) {
+            init(Op.class);
+            o = ops;
+        }
+        return o;
+    }
+
+    public static Bufs bufs() {
+        Bufs b = bufs;
+        if (b == null) {
+            init(FixedBuf.class);
+            b = bufs;
+        }
+        return b;
+    }
+
+    private static void init(Class<?> c) {
+        try {
+            MethodHandles.lookup().ensureInitialized(c);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot initialise " + c, e);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.veloq.api.buffer;
+
+import io.veloq.api.Op;
+import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.SlabMemory;
+import io.veloq.api.op.OpKind;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * A fixed-size, off-heap, address-stable buffer leased from a {@link BufPool}. It has a reader index and
+ * a writer index, like Netty's {@code ByteBuf}: bytes in {@code [readerIndex, writerIndex)} are readable
+ * (what {@code Send}/{@code Write} send); {@code [writerIndex, capacity)} is free (what {@code Recv}/
+ * {@code Read} fill). Completion advances the index by the bytes transferred.
+ *
+ * <p>While an op that holds it is in flight the kernel may write into it, so every read or write through
+ * this API throws {@link IllegalStateException} naming that op. Release it to its pool once; double
+ * release and use after release are detected.
+ *
+ * <pre>{@code
+ * FixedBuf buf = loop.bufPool().lease();
+ * buf.put("ping".getBytes(US_ASCII));
+ * loop.call(new Send(fd, buf)).valueOrThrow();   // reader index advances by bytes sent
+ * buf.clear();
+ * loop.call(new Recv(fd, buf)).valueOrThrow();
+ * byte[] reply = buf.getBytes();                 // the readable bytes
+ * buf.release();
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class FixedBuf {
+    static {
+        ApiAccess.installBufs(new BufBridge());
+    }
+
+    private final BufPool pool;
+    private final int index;
+    private final ByteBuffer memory;
+    private final int region;
+    private final long offsetInRegion;
+    private int readerIndex;
+    private int writerIndex;
+    private volatile Op<?> owner;
+    private boolean leased;
+
+    FixedBuf(BufPool pool, int index, ByteBuffer memory, int region, long offsetInRegion) {
+        this.pool = pool;
+        this.index = index;
+        this.memory = memory;
+        this.region = region;
+        this.offsetInRegion = offsetInRegion;
+    }
+
+    /** The pool this buffer belongs to. */
+    public BufPool pool() {
+        return pool;
+    }
+
+    /** The registered region (slab) this buffer lies in: the index {@code ReadFixed} passes to the kernel. */
+    public int regionIndex() {
+        return region;
+    }
+
+    public int capacity() {
+        return memory.capacity();
+    }
+
+    public int readerIndex() {
+        checkAccess();
+        return readerIndex;
+    }
+
+    public int writerIndex() {
+        checkAccess();
+        return writerIndex;
+    }
+
+    public int readableBytes() {
+        checkAccess();
+        return writerIndex - readerIndex;
+    }
+
+    public int writableBytes() {
+        checkAccess();
+        return memory.capacity() - writerIndex;
+    }
+
+    /** Empties the buffer: both indices to 0. */
+    public FixedBuf clear() {
+        checkAccess();
+        readerIndex = 0;
+        writerIndex = 0;
+        return this;
+    }
+
+    /** Moves the readable bytes to the start, freeing the space already read. */
+    public FixedBuf compact() {
+        checkAccess();
+        int n = writerIndex - readerIndex;
+        if (readerIndex > 0 && n > 0) {
+            ByteBuffer src = memory.duplicate().position(readerIndex).limit(writerIndex);
+            memory.duplicate().position(0).put(src);
+        }
+        readerIndex = 0;
+        writerIndex = n;
+        return this;
+    }
+
+    /** Sets the reader index, within {@code [0, writerIndex]}. */
+    public FixedBuf readerIndex(int i) {
+        checkAccess();
+        if (i < 0 || i > writerIndex) {
+            throw new IndexOutOfBoundsException("readerIndex " + i + " outside [0, " + writerIndex + "]");
+        }
+        readerIndex = i;
+        return this;
+    }
+
+    /** Sets the writer index, within {@code [readerIndex, capacity]}. */
+    public FixedBuf writerIndex(int i) {
+        checkAccess();
+        if (i < readerIndex || i > memory.capacity()) {
+            throw new IndexOutOfBoundsException("writerIndex " + i + " outside [" + readerIndex + ", " + memory.capacity() + "]");
+        }
+        writerIndex = i;
+        return this;
+    }
+
+    /** Appends {@code src}; throws if it does not fit. */
+    public FixedBuf put(byte[] src) {
+        return put(src, 0, src.length);
+    }
+
+    /** Appends {@code len} bytes of {@code src} from {@code off}. */
+    public FixedBuf put(byte[] src, int off, int len) {
+        checkAccess();
+        Objects.checkFromIndexSize(off, len, src.length);
+        ensureWritable(len);
+        memory.put(writerIndex, src, off, len);
+        writerIndex += len;
+        return this;
+    }
+
+    /** Appends the remaining bytes of {@code src}, advancing its position. */
+    public FixedBuf put(ByteBuffer src) {
+        checkAccess();
+        int len = src.remaining();
+        ensureWritable(len);
+        memory.put(writerIndex, src, src.position(), len);
+        src.position(src.limit());
+        writerIndex += len;
+        return this;
+    }
+
+    /** Appends one byte. */
+    public FixedBuf putByte(int b) {
+        checkAccess();
+        ensureWritable(1);
+        memory.put(writerIndex++, (byte) b);
+        return this;
+    }
+
+    /** Reads {@code len} readable bytes into {@code dst} at {@code off}, advancing the reader index. */
+    public FixedBuf get(byte[] dst, int off, int len) {
+        checkAccess();
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (len > writerIndex - readerIndex) {
+            throw new IndexOutOfBoundsException("asked for " + len + " bytes, " + (writerIndex - readerIndex) + " readable");
+        }
+        memory.get(readerIndex, dst, off, len);
+        readerIndex += len;
+        return this;
+    }
+
+    /** Reads all readable bytes into a new array, advancing the reader index. */
+    public byte[] getBytes() {
+        checkAccess();
+        byte[] out = new byte[writerIndex - readerIndex];
+        get(out, 0, out.length);
+        return out;
+    }
+
+    /** Copies the readable bytes into {@code dst} (as many as fit), advancing both. Returns the count. */
+    public int get(ByteBuffer dst) {
+        checkAccess();
+        int n = Math.min(dst.remaining(), writerIndex - readerIndex);
+        dst.put(dst.position(), memory, readerIndex, n);
+        dst.position(dst.position() + n);
+        readerIndex += n;
+        return n;
+    }
+
+    /** The byte at absolute index {@code i} (no index moves). */
+    public byte getByte(int i) {
+        checkAccess();
+        Objects.checkIndex(i, memory.capacity());
+        return memory.get(i);
+    }
+
+    /** Copies the readable bytes of {@code src} (another buffer) to this one, advancing both. */
+    public FixedBuf transferFrom(FixedBuf src) {
+        checkAccess();
+        src.checkAccess();
+        int n = src.writerIndex - src.readerIndex;
+        ensureWritable(n);
+        memory.put(writerIndex, src.memory, src.readerIndex, n);
+        writerIndex += n;
+        src.readerIndex += n;
+        return this;
+    }
+
+    /** Returns the buffer to its pool. It must not be used afterwards. */
+    public void release() {
+        Op<?> o = owner;
+        if (o != null) {
+            throw new IllegalStateException("cannot release " + this + ": it is owned by " + o
+                    + " until that op completes");
+        }
+        pool.giveBack(this);
+    }
+
+    /** True while leased from the pool (not yet released). */
+    public boolean isLeased() {
+        return leased;
+    }
+
+    /** The op currently owning this buffer, or null. */
+    public Op<?> owner() {
+        return owner;
+    }
+
+    int poolIndex() {
+        return index;
+    }
+
+    /** Called by the pool under its lock; returns false if already leased/released as asked. */
+    boolean setLeased(boolean value) {
+        if (leased == value) {
+            return false;
+        }
+        leased = value;
+        if (value) {
+            readerIndex = 0;
+            writerIndex = 0;
+        }
+        return true;
+    }
+
+    private void ensureWritable(int len) {
+        if (len > memory.capacity() - writerIndex) {
+            throw new IndexOutOfBoundsException("cannot write " + len + " bytes: " + (memory.capacity() - writerIndex)
+                    + " of " + memory.capacity() + " free");
+        }
+    }
+
+    private void checkAccess() {
+        if (!leased) {
+            throw new IllegalStateException("use after release: " + this + " was returned to its pool");
+        }
+        Op<?> o = owner;
+        if (o != null) {
+            throw new IllegalStateException(this + " is owned by " + o
+                    + " until it completes; the kernel may be writing into it");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FixedBuf#" + index + "(region " + region + ", " + memory.capacity() + " bytes)";
+    }
+
+    private static final class BufBridge implements ApiAccess.Bufs {
+        @Override
+        public void acquire(FixedBuf buf, Op<?> op) {
+            if (!buf.leased) {
+                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
+                        + " was released to its pool (use after release)");
+            }
+            Op<?> cur = buf.owner;
+            if (cur != null) {
+                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
+                        + " is owned by " + cur + " until that op completes");
+            }
+            OpKind k = op.payload().kind();
+            boolean fills = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
+            if (fills && buf.writerIndex == buf.memory.capacity()) {
+                throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
+                        + " has no free space (writer index at capacity); clear() or compact() it first");
+            }
+            buf.owner = op;
+        }
+
+        @Override
+        public void release(FixedBuf buf, Op<?> op, long transferred) {
+            if (buf.owner != op) {
+                return;
+            }
+            OpKind k = op.payload().kind();
+            int n = (int) transferred;
+            switch (k) {
+                case RECV, RECV_FROM, READ, READ_FIXED -> buf.writerIndex = Math.min(buf.memory.capacity(), buf.writerIndex + n);
+                case SEND, SEND_TO, WRITE, WRITE_FIXED -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
+                default -> { }
+            }
+            buf.owner = null;
+        }
+
+        @Override
+        public ByteBuffer memory(FixedBuf buf) {
+            return buf.memory;
+        }
+
+        @Override
+        public int readerIndex(FixedBuf buf) {
+            return buf.readerIndex;
+        }
+
+        @Override
+        public int writerIndex(FixedBuf buf) {
+            return buf.writerIndex;
+        }
+
+        @Override
+        public long offsetInRegion(FixedBuf buf) {
+            return buf.offsetInRegion;
+        }
+
+        @Override
+        public BufPool newPool(int bufSize, int count, SlabMemory memory) {
+            return new BufPool(bufSize, count, memory);
+        }
+
+        @Override
+        public ByteBuffer[] slabs(BufPool pool) {
+            return pool.slabs();
+        }
+
+        @Override
+        public void registered(BufPool pool, boolean registered) {
+            pool.registered(registered);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.veloq.spi;
+
+import io.veloq.api.Capability;
+import io.veloq.api.IoFd;
+import io.veloq.api.OpLifecycle;
+import io.veloq.api.VeloqIoException;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.op.OpKind;
+import io.veloq.api.op.OpPayload;
+
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.util.Set;
+
+/**
+ * One driver instance: one io_uring, one completion port, one simulated network. The host owns it and
+ * runs it on one loop thread.
+ *
+ * <h2>Threading</h2>
+ * Every method is called on the loop thread only, except {@link #wakeup()} and the socket-control
+ * methods ({@link #bind}, {@link #listen}, {@link #localAddress}, {@link #remoteAddress},
+ * {@link #setOption}, {@link #getOption}), which any thread may call and must be thread-safe.
+ * The {@link CompletionSink} is called from inside {@link #submitAndWait}; it may call {@link #prepare} and
+ * {@link #prepareCancel} re-entrantly (a completer that resubmits), which the driver must allow.
+ *
+ * <h2>Ownership</h2>
+ * From {@link #prepare} until the op's completion has been delivered to the sink, the payload's buffer and
+ * address storage belong to the driver: it may hand their memory to the kernel, and must keep them
+ * strongly reachable until the kernel is done with them. After delivering the completion it must not
+ * touch them again. Every prepared op is completed exactly once: success, error, or cancellation.
+ *
+ * <h2>User data</h2>
+ * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
+ * driver may use negative values for its own internal operations (wake-up reads, cancels, linked timeouts)
+ * and never delivers those to the sink.
+ *
+ * <h2>Errors</h2>
+ * Failures of an op are completions with a negative result, minus the platform code of {@link #errors()}.
+ * An op the driver cannot express (an unsupported kind, a {@code ReadFixed} on an unregistered buffer) is
+ * refused by {@link #prepare} returning the negative code, so the host completes it at once. Exceptions
+ * are for driver bugs and dead rings only.
+ *
+ * <h2>Close</h2>
+ * The host calls {@link #close()} after every prepared op has completed (it cancels them and drains
+ * first). Close then frees every native resource: rings, mappings, registered tables, the wake-up
+ * descriptor, native structures. Nothing may be left behind.
+ *
+ * @since 0.1
+ */
+public interface Driver extends AutoCloseable {
+
+    /** This driver's id, as its provider's. */
+    String id();
+
+    /** What this instance supports (after setup: the flags the kernel accepted). */
+    Set<Capability> capabilities();
+
+    /** The address layout of this platform. */
+    AddressLayout addressLayout();
+
+    /** The platform's error codes. */
+    ErrorTable errors();
+
+    /** This platform's lifecycle for an op kind; {@link OpLifecycle#direct()} where there is nothing to do. */
+    default OpLifecycle<? extends OpPayload> lifecycle(OpKind kind) {
+        return OpLifecycle.direct();
+    }
+
+    /** The driver's clock in nanoseconds, used for the host's timers (virtual time for the fake). */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
+    /**
+     * Queues one op for submission at the next {@link #submitAndWait}. Must not block and makes no syscall
+     * when avoidable.
+     *
+     * @param userData     returned in the completion; non-negative
+     * @param payload      the op; its resources are the driver's until completion
+     * @param preAllocated what the kind's {@link OpLifecycle#preAlloc} returned, or {@link OpLifecycle#NONE}
+     * @param deadlineNanos a relative deadline to enforce (only when the driver reports
+     *                     {@link Capability#LINKED_TIMEOUTS}; else always 0)
+     * @return 1 if queued; 0 if the submission queue is full (the host keeps the op and tries again after
+     *     the next {@link #submitAndWait}); a negative platform code to refuse the op
+     */
+    int prepare(long userData, OpPayload payload, long preAllocated, long deadlineNanos);
+
+    /**
+     * Queues a cancellation of the op with {@code userData}. The target then completes, with the cancelled
+     * code or with its real result if that won the race; the cancellation itself produces no completion.
+     * A target that already completed is ignored.
+     *
+     * @return false if there is no room now (the host retries after the next {@link #submitAndWait})
+     */
+    boolean prepareCancel(long userData);
+
+    /**
+     * Submits everything queued and delivers available completions to {@code sink}, waiting up to
+     * {@code timeoutNanos} for at least one if none is ready: 0 means do not wait, a negative value means
+     * wait until a completion or a {@link #wakeup()}. At most one kernel entry per call where the platform
+     * allows it.
+     *
+     * @return the number of completions delivered
+     */
+    int submitAndWait(long timeoutNanos, CompletionSink sink) throws VeloqIoException;
+
+    /** Makes a blocked or the next {@link #submitAndWait} return promptly. Any thread; cheap when repeated. */
+    void wakeup();
+
+    /**
+     * Registers buffer regions for {@code ReadFixed}/{@code WriteFixed}; region {@code i} is
+     * {@code slabs[i]}. Only with {@link Capability#REGISTERED_BUFFERS}.
+     */
+    default void registerBuffers(ByteBuffer[] slabs) throws VeloqIoException {
+        throw new UnsupportedOperationException(id() + " driver does not support registered buffers");
+    }
+
+    /**
+     * Puts {@code handle} into the registered-file table; returns the slot. Only with
+     * {@link Capability#FIXED_FILES}.
+     */
+    default int registerFile(long handle) throws VeloqIoException {
+        throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
+    }
+
+    /** Clears a slot of the registered-file table. */
+    default void unregisterFile(int index) throws VeloqIoException {
+        throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
+    }
+
+    /** {@code bind(2)}. Thread-safe. */
+    void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException;
+
+    /** {@code listen(2)}. Thread-safe. */
+    void listen(IoFd fd, int backlog) throws VeloqIoException;
+
+    /** {@code getsockname(2)} into {@code out}. Thread-safe. */
+    void localAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException;
+
+    /** {@code getpeername(2)} into {@code out}. Thread-safe. */
+    void remoteAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException;
+
+    /**
+     * Sets a socket option (already validated by the host). Thread-safe.
+     *
+     * @throws UnsupportedOperationException naming the option and the OS when the platform lacks it
+     */
+    <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException;
+
+    /** Reads a socket option from the kernel. Thread-safe. */
+    <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException;
+
+    /** Frees everything; called once, after every prepared op has completed. */
+    @Override
+    void close();
+}
