@@ -268,7 +268,8 @@ public final class LoopHost implements EventLoop {
     }
 
     private void admit(Op<?> op) {
-        if (state == CLOSED) {
+        if (state != RUNNING) {
+            // Raced with close: never hand a new op to a driver that is being drained.
             completeCancelled(op);
             return;
         }
@@ -296,7 +297,9 @@ public final class LoopHost implements EventLoop {
     private boolean dispatch(Op<?> op) {
         OpPayload p = op.payload();
         if (p instanceof Cancel c) {
-            boolean found = cancelHere(c.target());
+            Op<?> target = c.target();
+            boolean found = OPS.host(target) instanceof LoopHost other && other != this
+                    ? other.cancel(target) : cancelHere(target);
             tasks.add(() -> complete(op, found ? 1 : 0, null));
             return true;
         }
@@ -367,7 +370,7 @@ public final class LoopHost implements EventLoop {
             return false;
         }
         if (backlog.remove(op)) {
-            completeCancelled(op);
+            abandon(op);
             return true;
         }
         long token = OPS.token(op);
@@ -425,6 +428,17 @@ public final class LoopHost implements EventLoop {
         complete(op, 0, errors.exception(code, op.toString()));
     }
 
+    /** Completes an op that never reached the driver (or was taken back) as cancelled, freeing its pre-allocation. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void abandon(Op<?> op) {
+        long pre = OPS.preAllocated(op);
+        if (pre != OpLifecycle.NONE) {
+            OpLifecycle lc = lifecycles[op.payload().kind().ordinal()];
+            lc.discard(op.payload(), pre);
+        }
+        completeCancelled(op);
+    }
+
     private void completeCancelled(Op<?> op) {
         ErrorTable e = errors != null ? errors : io.veloq.spi.LinuxErrno.TABLE;
         complete(op, 0, e.exception(e.cancelledCode(), op.toString()));
@@ -467,6 +481,10 @@ public final class LoopHost implements EventLoop {
 
     void awaitTermination() {
         if (manual) {
+            if (!inLoop()) {
+                throw new IllegalStateException("a manual runtime is closed by the thread that drives it ("
+                        + owner.getName() + "), not " + Thread.currentThread().getName());
+            }
             if (state != CLOSED) {
                 drainAndClose();
                 state = CLOSED;
@@ -483,7 +501,7 @@ public final class LoopHost implements EventLoop {
     private void drainAndClose() {
         drainInbox();
         while (!backlog.isEmpty()) {
-            completeCancelled(backlog.poll());
+            abandon(backlog.poll());
         }
         table.forEachToken(token -> {
             table.setFlag(token, OpTable.USER_CANCELLED);
@@ -501,7 +519,7 @@ public final class LoopHost implements EventLoop {
             runTasks();
             drainInbox();
             while (!backlog.isEmpty()) {
-                completeCancelled(backlog.poll());
+                abandon(backlog.poll());
             }
         }
         if (table.size() > 0) {
@@ -525,7 +543,7 @@ public final class LoopHost implements EventLoop {
     private void failEverything(Throwable cause) {
         state = CLOSED;
         while (!backlog.isEmpty()) {
-            completeCancelled(backlog.poll());
+            abandon(backlog.poll());
         }
         table.forEachToken(token -> {
             Op<?> op = table.get(token);
