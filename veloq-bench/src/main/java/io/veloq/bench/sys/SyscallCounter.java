@@ -19,7 +19,7 @@ public final class SyscallCounter {
 
     /** Which tool counts. */
     public enum Tool {
-        PERF("perf stat -e syscalls:sys_enter_*"),
+        PERF("perf stat -e raw_syscalls:sys_enter (+ syscalls:sys_enter_NAME for the breakdown)"),
         STRACE("strace -f -c (under-counts io_uring servers)"),
         NONE("none");
 
@@ -126,7 +126,7 @@ public final class SyscallCounter {
         List<String> cmd = new ArrayList<>();
         if (tool == Tool.PERF) {
             cmd.addAll(List.of(Env.which("perf"), "stat", "-x", ",", "-o", out.toString(),
-                    "-e", "syscalls:sys_enter_*", "-p", Long.toString(pid), "--", "sleep",
+                    "-e", perfEvents(), "-p", Long.toString(pid), "--", "sleep",
                     String.format(java.util.Locale.ROOT, "%.3f", seconds)));
         } else if (tool == Tool.STRACE) {
             cmd.addAll(List.of(Env.which("strace"), "-f", "-c", "-o", out.toString(), "-p", Long.toString(pid)));
@@ -138,33 +138,73 @@ public final class SyscallCounter {
         return new Session(p, out, tool);
     }
 
-    /** Parses {@code perf stat -x ,} output. */
+    /**
+     * Syscalls named in the breakdown. Counting every {@code syscalls:sys_enter_*} tracepoint opens one
+     * event per syscall per thread (some 7,000 for a JVM) and takes perf seconds to set up and tear down,
+     * so the total comes from {@code raw_syscalls:sys_enter} (every syscall, exact) and only these are
+     * named; the rest is reported as "other".
+     */
+    static final List<String> NAMED = List.of("read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg",
+            "sendmsg", "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "io_uring_enter", "futex", "accept",
+            "accept4", "close", "shutdown", "gettid", "sched_yield", "nanosleep", "clock_nanosleep", "poll", "ppoll",
+            "mprotect", "madvise", "ioctl", "getsockname", "setsockopt", "fcntl");
+
+    /** The perf event list: the total plus the named syscalls this kernel has tracepoints for. */
+    static String perfEvents() {
+        StringBuilder sb = new StringBuilder(TOTAL_EVENT);
+        java.nio.file.Path dir = null;
+        for (String d : List.of("/sys/kernel/tracing/events/syscalls", "/sys/kernel/debug/tracing/events/syscalls")) {
+            if (Files.isDirectory(java.nio.file.Paths.get(d))) {
+                dir = java.nio.file.Paths.get(d);
+                break;
+            }
+        }
+        if (dir != null) {
+            for (String n : NAMED) {
+                if (Files.isDirectory(dir.resolve("sys_enter_" + n))) {
+                    sb.append(",syscalls:sys_enter_").append(n);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    static final String TOTAL_EVENT = "raw_syscalls:sys_enter";
+
+    /** Parses {@code perf stat -x ,} output of {@link #perfEvents()}. */
     public static Counts parsePerf(String text) {
         Map<String, Long> by = new LinkedHashMap<>();
-        long total = 0;
+        long total = -1;
+        long named = 0;
         for (String line : text.split("\n")) {
             String[] f = line.split(",");
             if (f.length < 3 || line.startsWith("#")) {
                 continue;
             }
             String event = f[2];
-            int k = event.indexOf("sys_enter_");
-            if (k < 0) {
-                continue;
-            }
             long n;
             try {
                 n = Long.parseLong(f[0].trim());
             } catch (NumberFormatException e) {
                 continue; // <not counted> / <not supported>
             }
-            if (n > 0) {
+            if (event.equals(TOTAL_EVENT)) {
+                total = n;
+                continue;
+            }
+            int k = event.indexOf("sys_enter_");
+            if (k >= 0 && n > 0) {
                 by.merge(event.substring(k + "sys_enter_".length()), n, Long::sum);
-                total += n;
+                named += n;
             }
         }
-        return new Counts(Tool.PERF, by.isEmpty() ? -1 : total, by,
-                by.isEmpty() ? "perf reported nothing: " + text.trim().replace('\n', ' ') : null);
+        if (total < 0 && !by.isEmpty()) {
+            total = named;
+        } else if (total > named) {
+            by.put("other", total - named);
+        }
+        return new Counts(Tool.PERF, total, by,
+                total < 0 ? "perf reported nothing: " + text.trim().replace('\n', ' ') : null);
     }
 
     /** Parses the {@code strace -c} summary table. */
