@@ -29,7 +29,8 @@ fi
 needs_build=0
 if [[ "${VELOQ_BENCH_REBUILD:-0}" == 1 || ! -f "$here/target/classes/io/veloq/bench/BenchMain.class" || ! -s "$cp_file" ]]; then
   needs_build=1
-elif [[ -n "$(find "$here/src/main" "$here/pom.xml" "$root/pom.xml" -newer "$cp_file" -print -quit 2>/dev/null)" ]]; then
+elif [[ -n "$(find "$root"/*/src/main "$root"/*/pom.xml "$root/pom.xml" -newer "$cp_file" -print -quit 2>/dev/null)" ]]; then
+  # sources of the bench or of a module it may depend on changed since the last build
   needs_build=1
 fi
 if [[ $needs_build == 1 ]]; then
@@ -38,6 +39,7 @@ if [[ $needs_build == 1 ]]; then
   # own class path lands in veloq-bench/target.
   (cd "$root" && "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
       -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=runtime)
+  touch "$cp_file" # the plugin leaves an unchanged file alone; mark this build as done
 fi
 
 # JDK feature version: "17.0.15" -> 17, "25" -> 25, "1.8.0_x" -> 8

@@ -159,6 +159,10 @@ public final class BenchMain {
                 Path log = logs.resolve("server-" + server + "-r" + round + ".log");
                 try (ServerProcess sp = ServerProcess.start(server, pinned ? SERVER_CPU : null, serverJvmArgs, log)) {
                     env.putIfAbsent("server." + server, sp.info());
+                    if (o.serverWarmupSeconds > 0) {
+                        progress.update(where + ": JIT warm-up " + fmt(o.serverWarmupSeconds) + " s (64x16x64 B)");
+                        jitWarmup(sp);
+                    }
                     for (Scenario sc : o.scenarios) {
                         Row row = echoTables.get(sc).row(server);
                         RunRecord rec;
@@ -202,6 +206,20 @@ public final class BenchMain {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    private void jitWarmup(ServerProcess sp) throws Exception {
+        Scenario w = Scenario.TP64X16;
+        InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), sp.port());
+        try (LoadGenerator lg = new LoadGenerator(new LoadConfig(addr, w.connections, w.depth, w.messageSize, false,
+                o.clientThreads))) {
+            lg.start();
+            sleep(o.serverWarmupSeconds);
+            if (lg.errorsSoFar() > 0) {
+                lg.beginMeasure();
+                throw new IOException("warm-up failed: " + lg.endMeasure().firstError());
             }
         }
     }
@@ -329,8 +347,10 @@ public final class BenchMain {
                     warm.start();
                     sleep(Math.max(1.0, o.warmupSeconds));
                 }
+                // perf attaches in ~0.3 s here; the window is bracketed by margins of idle server (a JVM at
+                // rest makes a few syscalls per second, negligible against the load's)
                 double attach = counter.tool() == SyscallCounter.Tool.PERF ? 1.0 : 1.5;
-                SyscallCounter.Session session = counter.start(sp.pid(), attach + o.syscallSeconds + 1.0, o.out);
+                SyscallCounter.Session session = counter.start(sp.pid(), attach + o.syscallSeconds + 0.5, o.out);
                 sleep(attach);
                 progress.update(where + ": counting " + fmt(o.syscallSeconds) + " s");
                 LoadResult r;

@@ -23,6 +23,8 @@ public final class BenchOptions {
     public int clientThreads = 1;
     public int redo;
     public double syscallSeconds;
+    /** Load (64 x 16 x 64 B) right after each server start so the JIT has compiled the echo path. */
+    public double serverWarmupSeconds;
     public int fileSizeMib;
     public int fileWriteMib;
     public int fileRounds;
@@ -42,6 +44,7 @@ public final class BenchOptions {
         Integer fileRounds = null;
         Integer redo = null;
         Double sysSec = null;
+        Double serverWarm = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = null;
@@ -63,6 +66,7 @@ public final class BenchOptions {
                 case "--rounds": rounds = positiveInt(v != null ? v : value(args, ++i, a), a); break;
                 case "--warmup": warmup = seconds(v != null ? v : value(args, ++i, a), a, true); break;
                 case "--seconds": seconds = seconds(v != null ? v : value(args, ++i, a), a, false); break;
+                case "--server-warmup": serverWarm = seconds(v != null ? v : value(args, ++i, a), a, true); break;
                 case "--syscall-seconds": sysSec = seconds(v != null ? v : value(args, ++i, a), a, false); break;
                 case "--out": o.out = Paths.get(v != null ? v : value(args, ++i, a)); break;
                 case "--client-threads":
@@ -79,9 +83,10 @@ public final class BenchOptions {
             }
         }
         o.rounds = rounds != null ? rounds : o.quick ? 2 : 3;
-        o.warmupSeconds = warmup != null ? warmup : o.quick ? 0.5 : 2;
-        o.seconds = seconds != null ? seconds : o.quick ? 1 : 3;
-        o.syscallSeconds = sysSec != null ? sysSec : o.quick ? 1 : 2;
+        o.warmupSeconds = warmup != null ? warmup : o.quick ? 0.3 : 2;
+        o.seconds = seconds != null ? seconds : o.quick ? 0.8 : 3;
+        o.serverWarmupSeconds = serverWarm != null ? serverWarm : o.quick ? 1 : 2;
+        o.syscallSeconds = sysSec != null ? sysSec : o.quick ? 0.8 : 2;
         o.redo = redo != null ? redo : o.quick ? 0 : 1;
         o.fileSizeMib = fileMib != null ? fileMib : o.quick ? 256 : 1024;
         o.fileWriteMib = writeMib != null ? writeMib : o.quick ? 64 : 256;
@@ -103,7 +108,8 @@ public final class BenchOptions {
     public static String usage() {
         return String.join("\n",
                 "usage: BenchMain [flags]",
-                "  --quick                  whole matrix in about a minute (2 rounds, 0.5 s warm-up, 1 s windows,",
+                "  --quick                  whole matrix in about a minute (2 rounds, 1 s JIT warm-up per server start,",
+                "                           0.3 s warm-up and 0.8 s windows per scenario, 1 file round,",
                 "                           256 MiB file)",
                 "  --servers a,b,...        echo servers, interleaved in this order each round; known: "
                         + EchoServers.names(),
@@ -111,6 +117,7 @@ public final class BenchOptions {
                 "  --rounds N               rounds (server restarted each round; median reported); default 3",
                 "  --warmup S               warm-up seconds before each measured window; default 2",
                 "  --seconds S              measured window, seconds; default 3",
+                "  --server-warmup S        64x16 load right after each server start, for the JIT; default 2",
                 "  --out DIR                output directory; default target/bench",
                 "  --client-threads N       load generator threads; default 1 (one pinned CPU)",
                 "  --redo N                 re-measure a window disturbed by other processes up to N times",

@@ -45,6 +45,10 @@ final class FileBench {
         this.logs = logs;
     }
 
+    String pinNote() {
+        return cpu != null ? "worker JVM pinned to CPU " + cpu : "worker JVM not pinned";
+    }
+
     /** Where the files go: the output directory's parent (normally {@code target/}). */
     static Path scratchDir(Path out) {
         Path abs = out.toAbsolutePath().normalize();

@@ -60,7 +60,9 @@ final class ReportWriter {
             for (Table t : b.fileBench.tables.values()) {
                 panels.add(new Svg.Panel(t.id + " — " + t.title, groups(t, r -> new double[] {r.opsPerSecond()})));
             }
-            write("files-iops.svg", Svg.chart("File I/O: ops per second (higher is better)", subtitle(), List.of("IOPS"),
+            String sub = String.format(Locale.ROOT, "%s; %s; median of %d round(s), %s s windows; %d MiB file",
+                    b.env.get("cpu"), b.fileBench.pinNote(), o.fileRounds, BenchMain.fmt(o.seconds), o.fileSizeMib);
+            write("files-iops.svg", Svg.chart("File I/O: ops per second (higher is better)", sub, List.of("IOPS"),
                     "ops/s", panels));
         }
         return md;
@@ -104,9 +106,10 @@ final class ReportWriter {
         sb.append("# Veloq bench — ")
                 .append(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append("\n\n");
         sb.append(String.format(Locale.ROOT, "- mode: %s; %d round(s), servers restarted and interleaved each round "
-                        + "(%s); %s s warm-up + %s s measured per scenario; medians over rounds\n",
-                o.quick ? "--quick" : "full", o.rounds, String.join(" ", o.servers), BenchMain.fmt(o.warmupSeconds),
-                BenchMain.fmt(o.seconds)));
+                        + "(%s), each server JVM warmed up %s s (64x16x64 B) after start, then per scenario "
+                        + "%s s warm-up + %s s measured; figures are medians over rounds\n",
+                o.quick ? "--quick" : "full", o.rounds, String.join(" ", o.servers),
+                BenchMain.fmt(o.serverWarmupSeconds), BenchMain.fmt(o.warmupSeconds), BenchMain.fmt(o.seconds)));
         for (Map.Entry<String, Object> e : b.env.entrySet()) {
             sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
@@ -184,6 +187,8 @@ final class ReportWriter {
         opts.put("scenarios", sc);
         opts.put("rounds", o.rounds);
         opts.put("warmupSeconds", o.warmupSeconds);
+        opts.put("serverWarmupSeconds", o.serverWarmupSeconds);
+        opts.put("syscallSeconds", o.syscallSeconds);
         opts.put("seconds", o.seconds);
         opts.put("redo", o.redo);
         opts.put("fileSizeMib", o.fileSizeMib);

@@ -27,8 +27,8 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse("--quick", "--rounds", "5");
         assertTrue(o.quick);
         assertEquals(5, o.rounds);
-        assertEquals(0.5, o.warmupSeconds);
-        assertEquals(1.0, o.seconds);
+        assertEquals(0.3, o.warmupSeconds);
+        assertEquals(0.8, o.seconds);
         assertEquals(256, o.fileSizeMib);
     }
 
