@@ -1,0 +1,413 @@
+package io.veloq.testkit.internal;
+
+import io.veloq.api.Capability;
+import io.veloq.api.IoFd;
+import io.veloq.api.VeloqIoException;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.op.OpPayload;
+import io.veloq.spi.CompletionSink;
+import io.veloq.spi.Driver;
+import io.veloq.spi.DriverConfig;
+import io.veloq.spi.ErrorTable;
+import io.veloq.spi.LinuxErrno;
+import io.veloq.testkit.TraceEvent;
+
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One fake driver instance (one "ring"): a bounded submission queue that {@link #submitAndWait} flushes
+ * into the {@link FakeKernel}, and a ready list of completions it delivers to the host. It enforces the
+ * {@link Driver} contract: every prepared op completes exactly once, the sink is called outside the
+ * kernel's lock (so completers may prepare re-entrantly), and user data is never reused while in flight.
+ */
+public final class FakeDriver implements Driver {
+    static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
+            Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS));
+
+    /** How long a stuck simulation waits (real time) for another thread before failing. */
+    private static final long STALL_GRACE_MILLIS = 2_000;
+
+    private final FakeKernel kernel;
+    private final DriverConfig config;
+    private final ArrayDeque<Object> submissions = new ArrayDeque<>();
+    private final Map<Long, KernelOp> live = new LinkedHashMap<>();
+    private final ArrayDeque<KernelOp> ready = new ArrayDeque<>();
+    private final SimFile[] fixedFiles;
+    private ByteBuffer[] registeredSlabs;
+    private volatile boolean wakeRequested;
+    private boolean closed;
+    private long delivered;
+
+    private record CancelRequest(long userData) {
+    }
+
+    FakeDriver(FakeKernel kernel, DriverConfig config) {
+        this.kernel = kernel;
+        this.config = config;
+        this.fixedFiles = new SimFile[Math.max(0, config.registeredFiles())];
+    }
+
+    public FakeKernel kernel() {
+        return kernel;
+    }
+
+    public int loopIndex() {
+        return config.loopIndex();
+    }
+
+    /** Completions delivered to the host so far. */
+    public long delivered() {
+        synchronized (kernel) {
+            return delivered;
+        }
+    }
+
+    @Override
+    public String id() {
+        return FakeProvider.ID;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public AddressLayout addressLayout() {
+        return AddressLayout.LINUX;
+    }
+
+    @Override
+    public ErrorTable errors() {
+        return LinuxErrno.TABLE;
+    }
+
+    @Override
+    public long nanoTime() {
+        return kernel.clock.now();
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    @Override
+    public int prepare(long userData, OpPayload payload, long preAllocated, long deadlineNanos) {
+        synchronized (kernel) {
+            if (closed) {
+                throw new IllegalStateException("fake driver of loop " + loopIndex() + " is closed; cannot prepare "
+                        + payload.describe());
+            }
+            if (userData < 0) {
+                kernel.violation("host passed negative userData " + userData + " for " + payload.describe());
+            }
+            if (live.containsKey(userData)) {
+                kernel.violation("host reused userData " + userData + " for " + payload.describe() + " while "
+                        + live.get(userData) + " is still in flight");
+            }
+            if (submissions.size() >= config.queueDepth()) {
+                return 0;
+            }
+            if (!submissions.isEmpty() && kernel.faults.submissionFull()) {
+                kernel.trace(loopIndex(), TraceEvent.Type.FAULT, -1, payload.describe(), 0, "submission queue full");
+                return 0;
+            }
+            KernelOp op = kernel.newOp(this, userData, payload);
+            live.put(userData, op);
+            submissions.addLast(op);
+            return 1;
+        }
+    }
+
+    @Override
+    public boolean prepareCancel(long userData) {
+        synchronized (kernel) {
+            if (submissions.size() >= config.queueDepth()) {
+                return false;
+            }
+            submissions.addLast(new CancelRequest(userData));
+            return true;
+        }
+    }
+
+    private void flush() {
+        Object s;
+        while ((s = submissions.pollFirst()) != null) {
+            if (s instanceof KernelOp op) {
+                kernel.start(op);
+            } else {
+                kernel.cancel(this, ((CancelRequest) s).userData());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    @Override
+    public int submitAndWait(long timeoutNanos, CompletionSink sink) throws VeloqIoException {
+        KernelOp[] batch;
+        synchronized (kernel) {
+            if (closed) {
+                throw new IllegalStateException("fake driver of loop " + loopIndex() + " is closed");
+            }
+            flush();
+            kernel.runDue();
+            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested) {
+                if (kernel.clock.isVirtual()) {
+                    idleInVirtualTime(timeoutNanos);
+                } else {
+                    waitInRealTime(timeoutNanos);
+                }
+            }
+            wakeRequested = false;
+            if (ready.isEmpty()) {
+                return 0;
+            }
+            batch = ready.toArray(new KernelOp[0]);
+            ready.clear();
+            for (KernelOp op : batch) {
+                live.remove(op.userData);
+            }
+            delivered += batch.length;
+        }
+        boolean duplicate = kernel.defects.contains(Defect.DUPLICATE_COMPLETIONS);
+        for (KernelOp op : batch) {
+            sink.complete(op.userData, op.result);
+            if (duplicate) {
+                sink.complete(op.userData, op.result);
+            }
+        }
+        return batch.length;
+    }
+
+    private void waitInRealTime(long timeoutNanos) {
+        long deadline = timeoutNanos < 0 ? Agenda.NEVER : kernel.clock.now() + timeoutNanos;
+        while (ready.isEmpty() && !wakeRequested) {
+            long now = kernel.clock.now();
+            if (now >= deadline) {
+                return;
+            }
+            long next = Math.min(deadline, kernel.agenda.nextTime());
+            try {
+                if (next == Agenda.NEVER) {
+                    kernel.wait();
+                } else if (next > now) {
+                    long nanos = next - now;
+                    kernel.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            kernel.runDue();
+        }
+    }
+
+    /**
+     * Nothing is ready: move virtual time to the next thing that can happen (an agenda event, or the host's
+     * timer that bounds {@code timeoutNanos}), never past the simulation's limit. When nothing can ever
+     * happen and no simulation method is driving, the test would hang: fail with the state instead.
+     */
+    private void idleInVirtualTime(long timeoutNanos) {
+        SimClock clock = kernel.clock;
+        long now = clock.now();
+        long limit = clock.limit();
+        long next = kernel.agenda.nextTime();
+        if (timeoutNanos > 0 && now + timeoutNanos >= now) {
+            next = Math.min(next, now + timeoutNanos);
+        }
+        if (next != Agenda.NEVER && next <= limit) {
+            clock.advanceTo(next);
+            kernel.runDue();
+            return;
+        }
+        if (limit != Agenda.NEVER) {
+            clock.advanceTo(limit);
+            kernel.runDue();
+            return;
+        }
+        if (kernel.driven) {
+            return;
+        }
+        // Maybe another thread will submit or wake us: give it a moment of real time.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_GRACE_MILLIS);
+        while (ready.isEmpty() && !wakeRequested && kernel.agenda.nextTime() == Agenda.NEVER) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                throw new SimulationStuck("the simulation is stuck at virtual time " + Durations.text(now)
+                        + ": the event loop waits for a completion, but no op can complete and no timer is pending. "
+                        + kernel.describeState() + "\n" + SimulationStuck.rerun(kernel.seed)
+                        + "\nlast events:\n" + kernel.trace().tail(15));
+            }
+            try {
+                kernel.wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        kernel.runDue();
+    }
+
+    /** Called by the kernel (lock held) when an op's completion is decided and due. */
+    void ready(KernelOp op) {
+        if (op.driver != this) {
+            throw new IllegalStateException("completion of " + op + " routed to loop " + loopIndex());
+        }
+        ready.addLast(op);
+    }
+
+    KernelOp live(long userData) {
+        return live.get(userData);
+    }
+
+    Collection<KernelOp> liveOps() {
+        return new ArrayList<>(live.values());
+    }
+
+    /** Ops prepared and not yet delivered (inspection). */
+    public int liveCount() {
+        synchronized (kernel) {
+            return live.size();
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        wakeRequested = true;
+        synchronized (kernel) {
+            kernel.notifyAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- registered resources
+
+    @Override
+    public void registerBuffers(ByteBuffer[] slabs) {
+        synchronized (kernel) {
+            registeredSlabs = slabs.clone();
+        }
+    }
+
+    boolean isRegistered(FixedBuf buf) {
+        return registeredSlabs != null && buf.pool().isRegistered() && buf.regionIndex() < registeredSlabs.length;
+    }
+
+    @Override
+    public int registerFile(long handle) throws VeloqIoException {
+        synchronized (kernel) {
+            SimFile f = kernel.resolveRaw(handle);
+            if (f == null) {
+                throw LinuxErrno.TABLE.exception(LinuxErrno.EBADF.code(), "register fd " + handle + " as a fixed file");
+            }
+            for (int i = 0; i < fixedFiles.length; i++) {
+                if (fixedFiles[i] == null) {
+                    fixedFiles[i] = f;
+                    kernel.addRef(f);
+                    return i;
+                }
+            }
+            throw new IllegalStateException("the registered-file table of loop " + loopIndex() + " is full ("
+                    + fixedFiles.length + " slots); fd " + handle + " not registered");
+        }
+    }
+
+    @Override
+    public void unregisterFile(int index) throws VeloqIoException {
+        synchronized (kernel) {
+            SimFile f = clearFixed(index);
+            if (f == null) {
+                throw LinuxErrno.TABLE.exception(LinuxErrno.EBADF.code(), "unregister fixed file #" + index);
+            }
+            kernel.dropRef(f);
+        }
+    }
+
+    SimFile fixedFile(int index) {
+        return index < fixedFiles.length ? fixedFiles[index] : null;
+    }
+
+    SimFile clearFixed(int index) {
+        if (index >= fixedFiles.length) {
+            return null;
+        }
+        SimFile f = fixedFiles[index];
+        fixedFiles[index] = null;
+        return f;
+    }
+
+    // ---------------------------------------------------------------- socket control
+
+    @Override
+    public void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException {
+        kernel.bind(this, fd, local);
+    }
+
+    @Override
+    public void listen(IoFd fd, int backlog) throws VeloqIoException {
+        kernel.listen(this, fd, backlog);
+    }
+
+    @Override
+    public void localAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
+        kernel.localAddress(this, fd, out);
+    }
+
+    @Override
+    public void remoteAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
+        kernel.remoteAddress(this, fd, out);
+    }
+
+    @Override
+    public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
+        kernel.setOption(this, fd, option, value);
+    }
+
+    @Override
+    public <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException {
+        return kernel.getOption(this, fd, option);
+    }
+
+    // ---------------------------------------------------------------- close
+
+    @Override
+    public void close() {
+        synchronized (kernel) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!live.isEmpty()) {
+                List<String> ops = new ArrayList<>();
+                for (KernelOp op : live.values()) {
+                    ops.add(op.toString());
+                }
+                kernel.violation("driver of loop " + loopIndex() + " closed with " + live.size()
+                        + " ops not completed: " + ops);
+            }
+            for (int i = 0; i < fixedFiles.length; i++) {
+                SimFile f = clearFixed(i);
+                if (f != null) {
+                    kernel.dropRef(f);
+                }
+            }
+            kernel.driverClosed(this);
+            kernel.notifyAll();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FakeDriver(loop " + loopIndex() + ", seed " + kernel.seed + ")";
+    }
+}

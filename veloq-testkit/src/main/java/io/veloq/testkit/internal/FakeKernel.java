@@ -1,0 +1,1380 @@
+package io.veloq.testkit.internal;
+
+import io.veloq.api.IoFd;
+import io.veloq.api.VeloqIoException;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.net.SocketType;
+import io.veloq.api.op.Accept;
+import io.veloq.api.op.Close;
+import io.veloq.api.op.Connect;
+import io.veloq.api.op.Fsync;
+import io.veloq.api.op.OpKind;
+import io.veloq.api.op.OpPayload;
+import io.veloq.api.op.Open;
+import io.veloq.api.op.Read;
+import io.veloq.api.op.ReadFixed;
+import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.Send;
+import io.veloq.api.op.SendTo;
+import io.veloq.api.op.Shutdown;
+import io.veloq.api.op.Socket;
+import io.veloq.api.op.Timeout;
+import io.veloq.api.op.Write;
+import io.veloq.api.op.WriteFixed;
+import io.veloq.spi.DriverConfig;
+import io.veloq.spi.IoBuffers;
+import io.veloq.spi.LinuxErrno;
+import io.veloq.testkit.FaultPlan;
+import io.veloq.testkit.Trace;
+import io.veloq.testkit.TraceEvent;
+
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static io.veloq.spi.LinuxErrno.EADDRINUSE;
+import static io.veloq.spi.LinuxErrno.EAFNOSUPPORT;
+import static io.veloq.spi.LinuxErrno.EAGAIN;
+import static io.veloq.spi.LinuxErrno.EBADF;
+import static io.veloq.spi.LinuxErrno.ECANCELED;
+import static io.veloq.spi.LinuxErrno.ECONNREFUSED;
+import static io.veloq.spi.LinuxErrno.ECONNRESET;
+import static io.veloq.spi.LinuxErrno.EDESTADDRREQ;
+import static io.veloq.spi.LinuxErrno.EEXIST;
+import static io.veloq.spi.LinuxErrno.EFAULT;
+import static io.veloq.spi.LinuxErrno.EINVAL;
+import static io.veloq.spi.LinuxErrno.EIO;
+import static io.veloq.spi.LinuxErrno.EISCONN;
+import static io.veloq.spi.LinuxErrno.EISDIR;
+import static io.veloq.spi.LinuxErrno.EMFILE;
+import static io.veloq.spi.LinuxErrno.EMSGSIZE;
+import static io.veloq.spi.LinuxErrno.ENOENT;
+import static io.veloq.spi.LinuxErrno.ENOTCONN;
+import static io.veloq.spi.LinuxErrno.ENOTSOCK;
+import static io.veloq.spi.LinuxErrno.EOPNOTSUPP;
+import static io.veloq.spi.LinuxErrno.EPIPE;
+
+/**
+ * The simulated kernel behind every fake driver instance of one provider: a process (descriptor table,
+ * lowest free fd first, from 3), a network where every address is this host's, a file store, a clock and
+ * an agenda of future events. It reports errors exactly as Linux does (errno values of
+ * {@link LinuxErrno}), so code tested here sees what it will see on io_uring.
+ *
+ * <p>Thread-safety: every method runs under this object's monitor; drivers on several loop threads share
+ * it and wait on it. Completions are handed to the owning driver's ready list; the driver delivers them to
+ * the host outside the lock.
+ */
+public final class FakeKernel {
+    static final int MSG_PEEK = 0x2;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_WAITALL = 0x100;
+    static final int FD_LIMIT = 1024;
+    static final int MAX_DATAGRAM = 65507;
+    private static final int FIRST_EPHEMERAL = 32768;
+    private static final int LAST_EPHEMERAL = 60999;
+
+    /** A failure the test scripted for the next matching op. */
+    record ScriptedFailure(OpKind kind, long fd, int errno) {
+    }
+
+    final SimClock clock;
+    final Agenda agenda = new Agenda();
+    final Faults faults;
+    final long seed;
+    final Set<Defect> defects;
+    final FileStore files = new FileStore();
+    private final TreeMap<Integer, SimFile> fds = new TreeMap<>();
+    private final List<SimSocket> bound = new ArrayList<>();
+    private final List<FakeDriver> drivers = new ArrayList<>();
+    private final ArrayDeque<ScriptedFailure> scripted = new ArrayDeque<>();
+    private final ArrayDeque<TraceEvent> trace = new ArrayDeque<>();
+    private final int traceLimit;
+    private final List<String> violations = new ArrayList<>();
+    private long traceDropped;
+    private long nextTraceSeq;
+    private long nextOpId;
+    private long nextSocketId;
+    private int nextEphemeral = FIRST_EPHEMERAL;
+    private boolean holdAll;
+    /** True while a simulation method drives the loop: an idle loop then returns instead of failing. */
+    boolean driven;
+
+    public FakeKernel(boolean virtualTime, long seed, FaultPlan plan, Set<Defect> defects, int traceLimit) {
+        this.clock = new SimClock(virtualTime);
+        this.seed = seed;
+        this.faults = new Faults(seed, plan);
+        this.defects = defects.isEmpty() ? Set.of() : Set.copyOf(defects);
+        this.traceLimit = traceLimit;
+    }
+
+    // ---------------------------------------------------------------- drivers and inspection
+
+    synchronized FakeDriver newDriver(DriverConfig config) {
+        FakeDriver d = new FakeDriver(this, config);
+        drivers.add(d);
+        return d;
+    }
+
+    synchronized void driverClosed(FakeDriver d) {
+        drivers.remove(d);
+    }
+
+    public synchronized List<FakeDriver> drivers() {
+        return List.copyOf(drivers);
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public FaultPlan plan() {
+        return faults.plan;
+    }
+
+    public boolean isVirtualTime() {
+        return clock.isVirtual();
+    }
+
+    public long now() {
+        return clock.now();
+    }
+
+    public synchronized Trace trace() {
+        return new Trace(new ArrayList<>(trace), traceDropped);
+    }
+
+    /** Contract violations the fake noticed in the host (printed, and reported by the simulation). */
+    public synchronized List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    synchronized void violation(String what) {
+        violations.add(what);
+        System.err.println("veloq fake driver: contract violation: " + what + " (seed " + seed + ")");
+    }
+
+    /** Every op inside any driver of this kernel, oldest first. */
+    public synchronized List<KernelOpView> inFlight() {
+        List<KernelOpView> out = new ArrayList<>();
+        for (FakeDriver d : drivers) {
+            for (KernelOp op : d.liveOps()) {
+                out.add(view(op));
+            }
+        }
+        out.sort((a, b) -> Long.compare(a.opId(), b.opId()));
+        return out;
+    }
+
+    KernelOpView view(KernelOp op) {
+        String state = switch (op.state) {
+            case KernelOp.QUEUED -> "queued in the submission queue";
+            case KernelOp.WAITING -> op.held ? "held by the test" : op.timer != null
+                    ? "waiting for its timer" : op.parkedOn != null ? "waiting on " + op.parkedOn.describe() : "waiting";
+            case KernelOp.COMPLETING -> "completed with " + resultText(op.result) + ", delivery delayed";
+            default -> "delivered";
+        };
+        return new KernelOpView(op.id, op.driver.loopIndex(), op.userData, op.payload, state,
+                op.state == KernelOp.WAITING, op.held);
+    }
+
+    /** A snapshot of one in-flight op for inspection. */
+    public record KernelOpView(long opId, int loop, long userData, OpPayload payload, String state, boolean waiting,
+                               boolean held) {
+        @Override
+        public String toString() {
+            return "op" + opId + " " + payload.describe() + " (loop " + loop + ", " + state + ")";
+        }
+    }
+
+    static String resultText(long r) {
+        if (r >= 0) {
+            return Long.toString(r);
+        }
+        return LinuxErrno.TABLE.name((int) -r) + " (" + r + ")";
+    }
+
+    String describeState() {
+        StringBuilder sb = new StringBuilder();
+        List<KernelOpView> ops = inFlight();
+        sb.append("in flight (").append(ops.size()).append("):");
+        if (ops.isEmpty()) {
+            sb.append(" none");
+        }
+        for (KernelOpView v : ops) {
+            sb.append("\n  ").append(v);
+        }
+        return sb.toString();
+    }
+
+    void trace(int loop, TraceEvent.Type type, long opId, String what, long result, String detail) {
+        if (traceLimit <= 0) {
+            return;
+        }
+        if (trace.size() >= traceLimit) {
+            trace.pollFirst();
+            traceDropped++;
+        }
+        trace.addLast(new TraceEvent(nextTraceSeq++, clock.now(), loop, type, opId, what, result, detail));
+    }
+
+    /** Records something the test did (peer actions, manual completions). */
+    public synchronized void traceScript(String what) {
+        trace(-1, TraceEvent.Type.SCRIPT, -1, what, 0, null);
+    }
+
+    // ---------------------------------------------------------------- time
+
+    void runDue() {
+        agenda.runDue(clock.now());
+    }
+
+    public synchronized long nextEventTime() {
+        return agenda.nextTime();
+    }
+
+    public synchronized void setDriven(boolean value) {
+        driven = value;
+    }
+
+    public synchronized void timeLimit(long limit) {
+        clock.limit(limit);
+    }
+
+    /** Advances virtual time to {@code t} and runs what is due. */
+    public synchronized void advanceTo(long t) {
+        clock.advanceTo(t);
+        runDue();
+        notifyAll();
+    }
+
+    /** Runs events due now (used by the simulation between loop turns). */
+    public synchronized void runDueNow() {
+        runDue();
+    }
+
+    // ---------------------------------------------------------------- op lifecycle
+
+    KernelOp newOp(FakeDriver d, long userData, OpPayload payload) {
+        return new KernelOp(d, userData, payload, nextOpId++, clock.now());
+    }
+
+    /** Starts an op taken from a driver's submission queue. */
+    void start(KernelOp op) {
+        op.state = KernelOp.WAITING;
+        trace(op.driver.loopIndex(), TraceEvent.Type.SUBMIT, op.id, op.payload.describe(), 0, null);
+        ScriptedFailure f = takeScripted(op);
+        if (f != null) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "scripted " + LinuxErrno.TABLE.name(f.errno()));
+            finish(op, -f.errno());
+            return;
+        }
+        if (holdAll) {
+            op.held = true;
+            return;
+        }
+        execute(op);
+    }
+
+    private void execute(KernelOp op) {
+        OpPayload p = op.payload;
+        switch (p.kind()) {
+            case NOP -> finish(op, 0);
+            case TIMEOUT -> {
+                long nanos = ((Timeout) p).nanos();
+                op.timer = agenda.at(clock.now() + nanos, () -> {
+                    op.timer = null;
+                    finish(op, 0);
+                });
+            }
+            case CANCEL -> finish(op, -EINVAL.code()); // the host handles Cancel; it never reaches a driver
+            case SOCKET -> socket(op, (Socket) p);
+            case ACCEPT -> accept(op, (Accept) p);
+            case CONNECT -> connect(op, (Connect) p);
+            case SHUTDOWN -> shutdown(op, (Shutdown) p);
+            case RECV -> recv(op, p.fd(), ((Recv) p).buf(), ((Recv) p).flags(), null);
+            case RECV_FROM -> recv(op, p.fd(), ((RecvFrom) p).buf(), 0, ((RecvFrom) p).from());
+            case SEND -> send(op, p.fd(), ((Send) p).buf(), null);
+            case SEND_TO -> send(op, p.fd(), ((SendTo) p).buf(), ((SendTo) p).to());
+            case READ -> read(op, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false);
+            case READ_FIXED -> read(op, p.fd(), ((ReadFixed) p).buf(), ((ReadFixed) p).offset(), true);
+            case WRITE -> write(op, p.fd(), ((Write) p).buf(), ((Write) p).offset(), false);
+            case WRITE_FIXED -> write(op, p.fd(), ((WriteFixed) p).buf(), ((WriteFixed) p).offset(), true);
+            case OPEN -> open(op, (Open) p);
+            case CLOSE -> close(op, (Close) p);
+            case FSYNC -> fsync(op, (Fsync) p);
+            default -> finish(op, -EINVAL.code());
+        }
+    }
+
+    /** Decides an op's result; delivery may be delayed by the fault plan. Never completes an op twice. */
+    void finish(KernelOp op, long result) {
+        if (op.state >= KernelOp.COMPLETING) {
+            return;
+        }
+        if (op.timer != null) {
+            op.timer.cancelled = true;
+            op.timer = null;
+        }
+        op.parkedOn = null;
+        op.state = KernelOp.COMPLETING;
+        op.result = result;
+        long delay = faults.delay();
+        if (delay > 0) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "completion delayed " + delay + " ns");
+            agenda.at(clock.now() + delay, () -> deliver(op));
+        } else {
+            deliver(op);
+        }
+    }
+
+    private void deliver(KernelOp op) {
+        op.state = KernelOp.DONE;
+        trace(op.driver.loopIndex(), TraceEvent.Type.COMPLETE, op.id, op.payload.describe(), op.result, null);
+        op.driver.ready(op);
+        notifyAll();
+    }
+
+    /** A cancellation from a driver's submission queue. */
+    void cancel(FakeDriver d, long userData) {
+        KernelOp op = d.live(userData);
+        if (op == null || op.state != KernelOp.WAITING) {
+            return; // already completed (or completing): the result wins, as in the kernel
+        }
+        trace(d.loopIndex(), TraceEvent.Type.CANCEL, op.id, op.payload.describe(), 0, null);
+        long late = faults.cancelLateness();
+        if (late > 0) {
+            trace(d.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "cancel arrives " + late + " ns late");
+            agenda.at(clock.now() + late, () -> cancelNow(op));
+        } else {
+            cancelNow(op);
+        }
+    }
+
+    private void cancelNow(KernelOp op) {
+        if (op.state != KernelOp.WAITING) {
+            return;
+        }
+        unpark(op);
+        if (defects.contains(Defect.LOSE_CANCELLED_OPS)) {
+            op.state = KernelOp.COMPLETING; // never delivered: the deliberate bug
+            return;
+        }
+        finish(op, -ECANCELED.code());
+    }
+
+    private void unpark(KernelOp op) {
+        if (op.timer != null) {
+            op.timer.cancelled = true;
+            op.timer = null;
+        }
+        if (op.parkedOn instanceof SimSocket s) {
+            s.removeWaiter(op);
+        }
+        op.parkedOn = null;
+    }
+
+    // ---------------------------------------------------------------- test scripting
+
+    public synchronized void failNext(OpKind kind, long fd, LinuxErrno errno) {
+        scripted.add(new ScriptedFailure(kind, fd, errno.code()));
+        trace(-1, TraceEvent.Type.SCRIPT, -1, "fail next " + kind + (fd >= 0 ? " on fd " + fd : "")
+                + " with " + errno.name(), 0, null);
+    }
+
+    private ScriptedFailure takeScripted(KernelOp op) {
+        if (scripted.isEmpty()) {
+            return null;
+        }
+        for (Iterator<ScriptedFailure> it = scripted.iterator(); it.hasNext(); ) {
+            ScriptedFailure f = it.next();
+            if (f.kind() != op.payload.kind()) {
+                continue;
+            }
+            if (f.fd() >= 0) {
+                IoFd fd = op.payload.fd();
+                if (!(fd instanceof IoFd.Raw r) || r.handle() != f.fd()) {
+                    continue;
+                }
+            }
+            it.remove();
+            return f;
+        }
+        return null;
+    }
+
+    public synchronized void holdAll(boolean value) {
+        holdAll = value;
+    }
+
+    /** Completes an op the test is holding (or any waiting op) with {@code result}. */
+    public synchronized boolean completeByTest(long opId, long result) {
+        KernelOp op = find(opId);
+        if (op == null || op.state != KernelOp.WAITING) {
+            return false;
+        }
+        unpark(op);
+        op.held = false;
+        trace(op.driver.loopIndex(), TraceEvent.Type.SCRIPT, op.id, op.payload.describe(), 0,
+                "completed by the test with " + resultText(result));
+        finish(op, result);
+        return true;
+    }
+
+    /** Lets a held op run as the kernel would. */
+    public synchronized boolean releaseHeld(long opId) {
+        KernelOp op = find(opId);
+        if (op == null || !op.held || op.state != KernelOp.WAITING) {
+            return false;
+        }
+        op.held = false;
+        execute(op);
+        return true;
+    }
+
+    private KernelOp find(long opId) {
+        for (FakeDriver d : drivers) {
+            for (KernelOp op : d.liveOps()) {
+                if (op.id == opId) {
+                    return op;
+                }
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- descriptors
+
+    private int allocFd(SimFile f) {
+        if (fds.size() >= FD_LIMIT - 3) {
+            return -EMFILE.code();
+        }
+        int fd = 3;
+        for (Integer used : fds.keySet()) {
+            if (used != fd) {
+                break;
+            }
+            fd++;
+        }
+        fds.put(fd, f);
+        f.refs++;
+        return fd;
+    }
+
+    SimFile resolve(FakeDriver d, IoFd fd) {
+        if (fd instanceof IoFd.Raw r) {
+            return r.handle() > Integer.MAX_VALUE ? null : fds.get((int) r.handle());
+        }
+        return d.fixedFile(((IoFd.Fixed) fd).index());
+    }
+
+    synchronized SimFile resolveRaw(long handle) {
+        return handle > Integer.MAX_VALUE || handle < 0 ? null : fds.get((int) handle);
+    }
+
+    void addRef(SimFile f) {
+        f.refs++;
+    }
+
+    void dropRef(SimFile f) {
+        if (--f.refs == 0) {
+            release(f);
+        }
+    }
+
+    private void release(SimFile f) {
+        f.released = true;
+        if (f instanceof SimSocket s) {
+            releaseSocket(s);
+        }
+    }
+
+    private void releaseSocket(SimSocket s) {
+        SimSocket.State prev = s.state;
+        s.state = SimSocket.State.CLOSED;
+        bound.remove(s);
+        failAll(s.recvWaiters, EBADF);
+        failAll(s.sendWaiters, EBADF);
+        failAll(s.acceptWaiters, EBADF);
+        if (prev == SimSocket.State.LISTENING) {
+            for (SimSocket srv : s.acceptQueue) {
+                srv.released = true;
+                if (srv.peer != null) {
+                    resetSide(srv.peer, ECONNRESET);
+                }
+            }
+            s.acceptQueue.clear();
+        }
+        SimSocket p = s.peer;
+        if (p != null && !p.released) {
+            if (s.in.size() > 0 && s.family != AddressFamily.UNIX) {
+                resetSide(p, ECONNRESET); // unread data: Linux answers close() with RST, not FIN
+            } else {
+                p.inEof = true;
+                pumpRecv(p);
+                pumpSend(p);
+            }
+        }
+        s.in.clear();
+        s.datagrams.clear();
+    }
+
+    private void failAll(ArrayDeque<KernelOp> waiters, LinuxErrno e) {
+        while (!waiters.isEmpty()) {
+            finish(waiters.pollFirst(), -e.code());
+        }
+    }
+
+    private void resetSide(SimSocket x, LinuxErrno err) {
+        x.pendingError = err.code();
+        x.inEof = true;
+        x.writeShut = true;
+        pumpRecv(x);
+        pumpSend(x);
+    }
+
+    /** Resets a connection from outside (the scripted peer or a fault): both ends see ECONNRESET. */
+    void resetConnection(SimSocket s) {
+        SimSocket p = s.peer;
+        resetSide(s, ECONNRESET);
+        if (p != null && !p.released) {
+            resetSide(p, ECONNRESET);
+        }
+    }
+
+    // ---------------------------------------------------------------- sockets: control (any thread)
+
+    private SimSocket socketOrThrow(FakeDriver d, IoFd fd, String what) throws VeloqIoException {
+        SimFile f = resolve(d, fd);
+        if (f == null) {
+            throw LinuxErrno.TABLE.exception(EBADF.code(), what);
+        }
+        if (!(f instanceof SimSocket s)) {
+            throw LinuxErrno.TABLE.exception(ENOTSOCK.code(), what);
+        }
+        return s;
+    }
+
+    synchronized void bind(FakeDriver d, IoFd fd, SockAddrStorage local) throws VeloqIoException {
+        String what = "bind of " + fd + " to " + local;
+        SimSocket s = socketOrThrow(d, fd, what);
+        SimAddress a = SimAddress.of(local);
+        if (a == null || a.family() != s.family) {
+            throw LinuxErrno.TABLE.exception(EAFNOSUPPORT.code(), what + " (a " + s.family + " socket)");
+        }
+        if (s.local != null) {
+            throw LinuxErrno.TABLE.exception(EINVAL.code(), what + " (already bound to " + s.local + ")");
+        }
+        int rc = bindTo(s, a);
+        if (rc < 0) {
+            throw LinuxErrno.TABLE.exception(-rc, what);
+        }
+    }
+
+    private int bindTo(SimSocket s, SimAddress a) {
+        if (a.family() == AddressFamily.UNIX) {
+            if (a.unixName() != null && !a.unixName().isEmpty()) {
+                for (SimSocket b : bound) {
+                    if (b.family == AddressFamily.UNIX && a.unixName().equals(b.local.unixName())) {
+                        return -EADDRINUSE.code();
+                    }
+                }
+            }
+            s.local = a;
+            bound.add(s);
+            return 0;
+        }
+        if (a.port() == 0) {
+            int port = ephemeralPort(s, a);
+            if (port < 0) {
+                return -EADDRINUSE.code();
+            }
+            a = a.withPort(port);
+        } else if (conflicts(s, a)) {
+            return -EADDRINUSE.code();
+        }
+        s.local = a;
+        bound.add(s);
+        return 0;
+    }
+
+    private boolean conflicts(SimSocket s, SimAddress a) {
+        for (SimSocket b : bound) {
+            if (b.type != s.type || b.family != s.family || b.local.port() != a.port()) {
+                continue;
+            }
+            if (b.local.sameIp(a) || b.local.isWildcard() || a.isWildcard()) {
+                if (Boolean.TRUE.equals(b.options.get(StandardSocketOptions.SO_REUSEPORT))
+                        && Boolean.TRUE.equals(s.options.get(StandardSocketOptions.SO_REUSEPORT))) {
+                    continue;
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int ephemeralPort(SimSocket s, SimAddress a) {
+        int span = LAST_EPHEMERAL - FIRST_EPHEMERAL + 1;
+        for (int i = 0; i < span; i++) {
+            int port = nextEphemeral;
+            nextEphemeral = nextEphemeral == LAST_EPHEMERAL ? FIRST_EPHEMERAL : nextEphemeral + 1;
+            if (!conflicts(s, a.withPort(port))) {
+                return port;
+            }
+        }
+        return -1;
+    }
+
+    private void autobind(SimSocket s, SimAddress towards) {
+        if (s.local != null) {
+            return;
+        }
+        if (s.family == AddressFamily.UNIX) {
+            s.local = SimAddress.unix("");
+            return;
+        }
+        SimAddress a = towards != null ? towards.withPort(0) : SimAddress.wildcard(s.family, 0);
+        bindTo(s, a);
+    }
+
+    synchronized void listen(FakeDriver d, IoFd fd, int backlog) throws VeloqIoException {
+        String what = "listen on " + fd;
+        SimSocket s = socketOrThrow(d, fd, what);
+        if (!s.isStream()) {
+            throw LinuxErrno.TABLE.exception(EOPNOTSUPP.code(), what + " (a datagram socket)");
+        }
+        if (s.state == SimSocket.State.CONNECTED || s.wasConnected) {
+            throw LinuxErrno.TABLE.exception(EINVAL.code(), what + " (connected)");
+        }
+        autobind(s, null);
+        s.state = SimSocket.State.LISTENING;
+        s.backlog = backlog;
+    }
+
+    synchronized void localAddress(FakeDriver d, IoFd fd, SockAddrStorage out) throws VeloqIoException {
+        SimSocket s = socketOrThrow(d, fd, "getsockname of " + fd);
+        SimAddress a = s.local != null ? s.local
+                : s.family == AddressFamily.UNIX ? SimAddress.unix("") : SimAddress.wildcard(s.family, 0);
+        a.writeTo(out);
+    }
+
+    synchronized void remoteAddress(FakeDriver d, IoFd fd, SockAddrStorage out) throws VeloqIoException {
+        String what = "getpeername of " + fd;
+        SimSocket s = socketOrThrow(d, fd, what);
+        if (s.remote == null || s.state != SimSocket.State.CONNECTED && s.isStream()) {
+            throw LinuxErrno.TABLE.exception(ENOTCONN.code(), what);
+        }
+        s.remote.writeTo(out);
+    }
+
+    synchronized <T> void setOption(FakeDriver d, IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
+        SimSocket s = socketOrThrow(d, fd, "setsockopt " + option.name() + " on " + fd);
+        s.options.put(option, value);
+        if (option == StandardSocketOptions.SO_RCVBUF) {
+            s.rcvCapacity = Math.max(256, (Integer) value * 2); // Linux doubles the value for bookkeeping
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    synchronized <T> T getOption(FakeDriver d, IoFd fd, SocketOption<T> option) throws VeloqIoException {
+        SimSocket s = socketOrThrow(d, fd, "getsockopt " + option.name() + " on " + fd);
+        Object v = s.options.get(option);
+        if (option == StandardSocketOptions.SO_RCVBUF) {
+            return (T) Integer.valueOf(s.rcvCapacity);
+        }
+        if (v != null) {
+            return (T) v;
+        }
+        Object def = defaultOption(option);
+        if (def == null) {
+            throw new UnsupportedOperationException("the fake driver has no value for socket option "
+                    + option.name() + " on " + fd + " (set it first)");
+        }
+        return (T) def;
+    }
+
+    private static Object defaultOption(SocketOption<?> o) {
+        if (o == StandardSocketOptions.SO_SNDBUF) {
+            return 16384;
+        }
+        if (o == StandardSocketOptions.SO_LINGER) {
+            return -1;
+        }
+        if (o == StandardSocketOptions.IP_TOS || o == StandardSocketOptions.IP_MULTICAST_TTL) {
+            return 0;
+        }
+        if (o.type() == Boolean.class) {
+            return Boolean.FALSE;
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- sockets: ops
+
+    private void socket(KernelOp op, Socket p) {
+        SimSocket s = new SimSocket(nextSocketId++, p.family(), p.type());
+        int fd = allocFd(s);
+        if (fd < 0) {
+            s.released = true;
+        }
+        finish(op, fd);
+    }
+
+    /** The socket an op names, or completes the op with EBADF/ENOTSOCK and returns null. */
+    private SimSocket socketFor(KernelOp op, IoFd fd) {
+        SimFile f = resolve(op.driver, fd);
+        if (f == null) {
+            finish(op, -EBADF.code());
+            return null;
+        }
+        if (!(f instanceof SimSocket s)) {
+            finish(op, -ENOTSOCK.code());
+            return null;
+        }
+        return s;
+    }
+
+    private void park(KernelOp op, SimSocket s, ArrayDeque<KernelOp> queue) {
+        op.parkedOn = s;
+        queue.addLast(op);
+    }
+
+    private void accept(KernelOp op, Accept p) {
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        if (s.state != SimSocket.State.LISTENING) {
+            finish(op, -(s.isStream() ? EINVAL : EOPNOTSUPP).code());
+            return;
+        }
+        park(op, s, s.acceptWaiters);
+        pumpAccept(s);
+    }
+
+    private void pumpAccept(SimSocket l) {
+        while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
+            KernelOp w = l.acceptWaiters.pollFirst();
+            SimSocket srv = l.acceptQueue.peekFirst();
+            int fd = allocFd(srv);
+            if (fd < 0) {
+                finish(w, fd);
+                continue;
+            }
+            l.acceptQueue.pollFirst();
+            srv.remote.writeTo(((Accept) w.payload).peer());
+            finish(w, fd);
+        }
+    }
+
+    private void connect(KernelOp op, Connect p) {
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        SimAddress target = SimAddress.of(p.address());
+        if (target == null || target.family() != s.family) {
+            finish(op, -EAFNOSUPPORT.code());
+            return;
+        }
+        target = target.orLoopback();
+        if (!s.isStream()) {
+            autobind(s, target);
+            s.remote = target;
+            finish(op, 0);
+            return;
+        }
+        if (s.state != SimSocket.State.OPEN || s.wasConnected) {
+            finish(op, -EISCONN.code());
+            return;
+        }
+        SimSocket l = findListener(target);
+        if (l == null) {
+            boolean unixNameExists = false;
+            if (target.family() == AddressFamily.UNIX) {
+                for (SimSocket b : bound) {
+                    if (b.family == AddressFamily.UNIX && target.unixName().equals(b.local.unixName())) {
+                        unixNameExists = true;
+                    }
+                }
+            }
+            finish(op, -(target.family() == AddressFamily.UNIX && !unixNameExists ? ENOENT : ECONNREFUSED).code());
+            return;
+        }
+        autobind(s, target);
+        SimSocket srv = new SimSocket(nextSocketId++, s.family, SocketType.STREAM);
+        srv.local = target.family() == AddressFamily.UNIX ? l.local : l.local.withIp(target.ip());
+        srv.remote = s.local;
+        srv.state = SimSocket.State.CONNECTED;
+        srv.wasConnected = true;
+        srv.peer = s;
+        srv.options.putAll(l.options);
+        if (l.options.get(StandardSocketOptions.SO_RCVBUF) instanceof Integer rb) {
+            srv.rcvCapacity = Math.max(256, rb * 2);
+        }
+        s.remote = target.family() == AddressFamily.UNIX ? l.local : target;
+        s.peer = srv;
+        s.state = SimSocket.State.CONNECTED;
+        s.wasConnected = true;
+        l.acceptQueue.addLast(srv);
+        pumpAccept(l);
+        finish(op, 0);
+    }
+
+    private SimSocket findListener(SimAddress target) {
+        SimSocket wildcard = null;
+        for (SimSocket b : bound) {
+            if (b.state != SimSocket.State.LISTENING || b.family != target.family()) {
+                continue;
+            }
+            if (target.family() == AddressFamily.UNIX) {
+                if (target.unixName().equals(b.local.unixName())) {
+                    return b;
+                }
+                continue;
+            }
+            if (b.local.port() != target.port()) {
+                continue;
+            }
+            if (b.local.sameIp(target)) {
+                return b;
+            }
+            if (b.local.isWildcard() && wildcard == null) {
+                wildcard = b;
+            }
+        }
+        return wildcard;
+    }
+
+    private SimSocket findDatagramSocket(SimAddress target) {
+        SimSocket wildcard = null;
+        for (SimSocket b : bound) {
+            if (b.isStream() || b.family != target.family() || b.released) {
+                continue;
+            }
+            if (target.family() == AddressFamily.UNIX) {
+                if (target.unixName().equals(b.local.unixName())) {
+                    return b;
+                }
+                continue;
+            }
+            if (b.local.port() != target.port()) {
+                continue;
+            }
+            if (b.local.sameIp(target)) {
+                return b;
+            }
+            if (b.local.isWildcard() && wildcard == null) {
+                wildcard = b;
+            }
+        }
+        return wildcard;
+    }
+
+    private void shutdown(KernelOp op, Shutdown p) {
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        boolean connected = s.isStream() ? s.state == SimSocket.State.CONNECTED : s.remote != null;
+        if (!connected) {
+            finish(op, -ENOTCONN.code());
+            return;
+        }
+        boolean rd = p.how() != io.veloq.api.net.ShutdownHow.WRITE;
+        boolean wr = p.how() != io.veloq.api.net.ShutdownHow.READ;
+        if (rd) {
+            s.readShut = true;
+            pumpRecv(s);
+        }
+        if (wr && !s.writeShut) {
+            s.writeShut = true;
+            SimSocket peer = s.peer;
+            if (peer != null && !peer.released) {
+                peer.inEof = true;
+                pumpRecv(peer);
+            }
+            pumpSend(s);
+        }
+        finish(op, 0);
+    }
+
+    private void recv(KernelOp op, IoFd fd, FixedBuf buf, int flags, SockAddrStorage from) {
+        SimSocket s = socketFor(op, fd);
+        if (s == null) {
+            return;
+        }
+        if (s.isStream() && !s.wasConnected) {
+            finish(op, -ENOTCONN.code()); // never connected, or listening
+            return;
+        }
+        if (!s.recvWaiters.isEmpty() || !tryRecv(s, op, buf, flags, from)) {
+            park(op, s, s.recvWaiters);
+        }
+    }
+
+    private boolean tryRecv(SimSocket s, KernelOp op) {
+        OpPayload p = op.payload;
+        if (p instanceof Recv r) {
+            return tryRecv(s, op, r.buf(), r.flags(), null);
+        }
+        if (p instanceof RecvFrom r) {
+            return tryRecv(s, op, r.buf(), 0, r.from());
+        }
+        if (p instanceof Read r) {
+            return tryRecv(s, op, r.buf(), 0, null);
+        }
+        if (p instanceof ReadFixed r) {
+            return tryRecv(s, op, r.buf(), 0, null);
+        }
+        finish(op, -EINVAL.code());
+        return true;
+    }
+
+    private boolean tryRecv(SimSocket s, KernelOp op, FixedBuf buf, int flags, SockAddrStorage from) {
+        int len = IoBuffers.fillLength(buf);
+        boolean peek = (flags & MSG_PEEK) != 0;
+        ByteBuffer mem = IoBuffers.memory(buf);
+        int off = IoBuffers.fillOffset(buf);
+        if (!s.isStream()) {
+            if (!s.datagrams.isEmpty()) {
+                SimSocket.Datagram d = peek ? s.datagrams.peekFirst() : s.datagrams.pollFirst();
+                int n = Math.min(len, d.data().length);
+                mem.put(off, d.data(), 0, n);
+                if (!peek) {
+                    s.queuedDatagramBytes -= d.data().length;
+                }
+                if (from != null) {
+                    d.from().writeTo(from);
+                }
+                finish(op, n);
+                return true;
+            }
+            if (s.readShut || s.state == SimSocket.State.CLOSED) {
+                finish(op, 0);
+                return true;
+            }
+            if ((flags & MSG_DONTWAIT) != 0) {
+                finish(op, -EAGAIN.code());
+                return true;
+            }
+            return false;
+        }
+        if (s.in.size() > 0) {
+            int want = Math.min(len, s.in.size());
+            boolean waitAll = (flags & MSG_WAITALL) != 0;
+            if (waitAll && want < len && !s.inEof && !s.readShut && s.pendingError == 0) {
+                return false;
+            }
+            int shortened = waitAll ? -1 : faults.shortRead(want);
+            if (shortened > 0) {
+                trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                        "short read " + shortened + " of " + want);
+                want = shortened;
+            }
+            int n = s.in.take(mem, off, want, peek);
+            if (from != null && s.remote != null) {
+                s.remote.writeTo(from);
+            }
+            finish(op, defects.contains(Defect.OVERSTATE_RECV) ? n + 1 : n);
+            if (!peek && s.peer != null) {
+                pumpSend(s.peer);
+            }
+            return true;
+        }
+        if (s.pendingError != 0) {
+            int e = s.pendingError;
+            s.pendingError = 0;
+            finish(op, -e);
+            return true;
+        }
+        if (s.inEof || s.readShut || s.state == SimSocket.State.CLOSED) {
+            finish(op, 0);
+            return true;
+        }
+        if ((flags & MSG_DONTWAIT) != 0) {
+            finish(op, -EAGAIN.code());
+            return true;
+        }
+        return false;
+    }
+
+    void pumpRecv(SimSocket s) {
+        while (!s.recvWaiters.isEmpty()) {
+            KernelOp w = s.recvWaiters.peekFirst();
+            if (!tryRecv(s, w)) {
+                return;
+            }
+            s.recvWaiters.remove(w);
+        }
+    }
+
+    private void send(KernelOp op, IoFd fd, FixedBuf buf, SockAddrStorage to) {
+        SimSocket s = socketFor(op, fd);
+        if (s == null) {
+            return;
+        }
+        if (!s.isStream()) {
+            SimAddress target = to == null ? null : SimAddress.of(to);
+            sendDatagram(op, s, buf, to == null ? null : target, to != null);
+            return;
+        }
+        if (!s.wasConnected) {
+            // Linux: send on a never-connected TCP socket is EPIPE; on a Unix stream socket ENOTCONN.
+            finish(op, -(s.family == AddressFamily.UNIX ? ENOTCONN : EPIPE).code());
+            return;
+        }
+        if (!s.sendWaiters.isEmpty() || !trySend(s, op, buf)) {
+            park(op, s, s.sendWaiters);
+        }
+    }
+
+    private boolean trySend(SimSocket s, KernelOp op) {
+        OpPayload p = op.payload;
+        FixedBuf buf = p.buffer();
+        if (buf == null) {
+            finish(op, -EINVAL.code());
+            return true;
+        }
+        return trySend(s, op, buf);
+    }
+
+    private boolean trySend(SimSocket s, KernelOp op, FixedBuf buf) {
+        if (s.pendingError != 0) {
+            int e = s.pendingError;
+            s.pendingError = 0;
+            finish(op, -e);
+            return true;
+        }
+        if (s.writeShut || s.state == SimSocket.State.CLOSED) {
+            finish(op, -EPIPE.code());
+            return true;
+        }
+        int len = IoBuffers.drainLength(buf);
+        SimSocket p = s.peer;
+        if (p == null || p.released) {
+            if (s.family == AddressFamily.UNIX) {
+                finish(op, -EPIPE.code());
+                return true;
+            }
+            // TCP: the bytes leave, the closed peer answers with RST; the next op sees the error.
+            s.pendingError = (s.inEof ? EPIPE : ECONNRESET).code();
+            s.writeShut = true;
+            finish(op, len);
+            return true;
+        }
+        if (len == 0) {
+            finish(op, 0);
+            return true;
+        }
+        if (faults.reset()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "connection reset");
+            resetConnection(s);
+            s.pendingError = 0;
+            finish(op, -ECONNRESET.code());
+            return true;
+        }
+        int space = p.rcvCapacity - p.in.size();
+        if (space <= 0) {
+            return false;
+        }
+        int n = Math.min(len, space);
+        int shortened = faults.shortWrite(n);
+        if (shortened > 0) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "short write " + shortened + " of " + n);
+            n = shortened;
+        }
+        p.in.append(IoBuffers.memory(buf), IoBuffers.drainOffset(buf), n);
+        finish(op, n);
+        pumpRecv(p);
+        return true;
+    }
+
+    void pumpSend(SimSocket s) {
+        while (!s.sendWaiters.isEmpty()) {
+            KernelOp w = s.sendWaiters.peekFirst();
+            if (!trySend(s, w)) {
+                return;
+            }
+            s.sendWaiters.remove(w);
+        }
+    }
+
+    private void sendDatagram(KernelOp op, SimSocket s, FixedBuf buf, SimAddress to, boolean explicit) {
+        if (explicit && (to == null || to.family() != s.family)) {
+            finish(op, -EAFNOSUPPORT.code());
+            return;
+        }
+        if (to == null) {
+            if (s.remote == null) {
+                finish(op, -EDESTADDRREQ.code());
+                return;
+            }
+            to = s.remote;
+        }
+        if (s.writeShut) {
+            finish(op, -EPIPE.code());
+            return;
+        }
+        int len = IoBuffers.drainLength(buf);
+        if (len > MAX_DATAGRAM) {
+            finish(op, -EMSGSIZE.code());
+            return;
+        }
+        to = to.orLoopback();
+        autobind(s, to);
+        SimAddress from = s.local;
+        if (from.ip() != null && from.isWildcard()) {
+            from = from.withIp(to.ip());
+        }
+        byte[] data = new byte[len];
+        IoBuffers.memory(buf).get(IoBuffers.drainOffset(buf), data, 0, len);
+        SimSocket dst = findDatagramSocket(to);
+        if (dst != null && dst.queuedDatagramBytes + len <= dst.rcvCapacity
+                && (dst.remote == null || dst.remote.equals(from))) {
+            dst.datagrams.addLast(new SimSocket.Datagram(data, from));
+            dst.queuedDatagramBytes += len;
+            pumpRecv(dst);
+        }
+        finish(op, len); // UDP: a datagram nobody receives is dropped silently
+    }
+
+    // ---------------------------------------------------------------- files
+
+    private void open(KernelOp op, Open p) {
+        Set<StandardOpenOption> o = p.options();
+        if (o.contains(StandardOpenOption.DELETE_ON_CLOSE)) {
+            finish(op, -EINVAL.code());
+            return;
+        }
+        String path = p.path().toAbsolutePath().normalize().toString();
+        for (String existing : files.all().keySet()) {
+            if (existing.startsWith(path + "/")) {
+                finish(op, -EISDIR.code());
+                return;
+            }
+        }
+        boolean write = o.contains(StandardOpenOption.WRITE) || o.contains(StandardOpenOption.APPEND);
+        boolean read = o.contains(StandardOpenOption.READ) || !write;
+        FileStore.Inode inode = files.get(path);
+        if (o.contains(StandardOpenOption.CREATE_NEW)) {
+            if (inode != null) {
+                finish(op, -EEXIST.code());
+                return;
+            }
+            inode = files.create(path);
+        } else if (o.contains(StandardOpenOption.CREATE)) {
+            if (inode == null) {
+                inode = files.create(path);
+            }
+        } else if (inode == null) {
+            finish(op, -ENOENT.code());
+            return;
+        }
+        if (o.contains(StandardOpenOption.TRUNCATE_EXISTING) && write) {
+            inode.size = 0;
+        }
+        int fd = allocFd(new OpenFile(inode, path, read, write, o.contains(StandardOpenOption.APPEND)));
+        finish(op, fd);
+    }
+
+    private boolean registered(KernelOp op, FixedBuf buf) {
+        if (!op.driver.isRegistered(buf)) {
+            finish(op, -EFAULT.code());
+            return false;
+        }
+        return true;
+    }
+
+    private void read(KernelOp op, IoFd fd, FixedBuf buf, long offset, boolean fixed) {
+        if (fixed && !registered(op, buf)) {
+            return;
+        }
+        SimFile f = resolve(op.driver, fd);
+        if (f == null) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        if (f instanceof SimSocket s) {
+            recv(op, fd, buf, 0, null);
+            return;
+        }
+        OpenFile file = (OpenFile) f;
+        if (!file.readable) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        if (faults.fileError()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "EIO");
+            finish(op, -EIO.code());
+            return;
+        }
+        long pos = offset == -1 ? file.position : offset;
+        int n = (int) Math.max(0, Math.min(IoBuffers.fillLength(buf), file.inode.size - pos));
+        int shortened = faults.fileShortRead(n);
+        if (shortened > 0) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "short read " + shortened + " of " + n);
+            n = shortened;
+        }
+        if (n > 0) {
+            IoBuffers.memory(buf).put(IoBuffers.fillOffset(buf), file.inode.data, (int) pos, n);
+        }
+        if (offset == -1) {
+            file.position += n;
+        }
+        finish(op, n);
+    }
+
+    private void write(KernelOp op, IoFd fd, FixedBuf buf, long offset, boolean fixed) {
+        if (fixed && !registered(op, buf)) {
+            return;
+        }
+        SimFile f = resolve(op.driver, fd);
+        if (f == null) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        if (f instanceof SimSocket) {
+            send(op, fd, buf, null);
+            return;
+        }
+        OpenFile file = (OpenFile) f;
+        if (!file.writable) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        if (faults.fileError()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "EIO");
+            finish(op, -EIO.code());
+            return;
+        }
+        long pos = file.append ? file.inode.size : offset == -1 ? file.position : offset;
+        int n = IoBuffers.drainLength(buf);
+        file.inode.ensure(pos + n);
+        if (pos > file.inode.size) {
+            java.util.Arrays.fill(file.inode.data, file.inode.size, (int) pos, (byte) 0);
+        }
+        IoBuffers.memory(buf).get(IoBuffers.drainOffset(buf), file.inode.data, (int) pos, n);
+        file.inode.size = (int) Math.max(file.inode.size, pos + n);
+        if (offset == -1 || file.append) {
+            file.position = pos + n;
+        }
+        finish(op, n);
+    }
+
+    private void fsync(KernelOp op, Fsync p) {
+        SimFile f = resolve(op.driver, p.fd());
+        if (f == null) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        if (!(f instanceof OpenFile file)) {
+            finish(op, -EINVAL.code());
+            return;
+        }
+        if (faults.fileError()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "EIO");
+            finish(op, -EIO.code());
+            return;
+        }
+        file.inode.syncs++;
+        finish(op, 0);
+    }
+
+    private void close(KernelOp op, Close p) {
+        IoFd fd = p.fd();
+        if (fd instanceof IoFd.Fixed fixed) {
+            SimFile f = op.driver.clearFixed(fixed.index());
+            if (f == null) {
+                finish(op, -EBADF.code());
+                return;
+            }
+            finish(op, 0);
+            dropRef(f);
+            return;
+        }
+        long h = ((IoFd.Raw) fd).handle();
+        SimFile f = h > Integer.MAX_VALUE ? null : fds.remove((int) h);
+        if (f == null) {
+            finish(op, -EBADF.code());
+            return;
+        }
+        finish(op, 0);
+        dropRef(f);
+    }
+
+    // ---------------------------------------------------------------- the scripted peer's view
+
+    /** Open descriptors, for inspection: fd to description. */
+    public synchronized Map<Integer, String> descriptors() {
+        Map<Integer, String> out = new TreeMap<>();
+        fds.forEach((fd, f) -> out.put(fd, f.describe()));
+        return out;
+    }
+
+    /** The socket behind {@code fd}, or throws naming the fd. */
+    SimSocket socketAt(long fd) {
+        SimFile f = fd > Integer.MAX_VALUE || fd < 0 ? null : fds.get((int) fd);
+        if (f == null) {
+            throw new IllegalArgumentException("fd " + fd + " is not open in the simulation; open: " + descriptors());
+        }
+        if (!(f instanceof SimSocket s)) {
+            throw new IllegalArgumentException("fd " + fd + " is a " + f.describe() + ", not a socket");
+        }
+        return s;
+    }
+
+    SimSocket newSocket(AddressFamily family, SocketType type) {
+        return new SimSocket(nextSocketId++, family, type);
+    }
+
+    int openDescriptor(SimFile f) {
+        return allocFd(f);
+    }
+
+    SimSocket findListenerFor(SimAddress target) {
+        return findListener(target);
+    }
+
+    SimSocket findDatagramFor(SimAddress target) {
+        return findDatagramSocket(target);
+    }
+
+    int bindSocket(SimSocket s, SimAddress a) {
+        return bindTo(s, a);
+    }
+
+    void autobindSocket(SimSocket s, SimAddress towards) {
+        autobind(s, towards);
+    }
+
+    void enqueueConnection(SimSocket listener, SimSocket server) {
+        listener.acceptQueue.addLast(server);
+        pumpAccept(listener);
+    }
+
+    void closeSocketDirect(SimSocket s) {
+        s.refs = 0;
+        release(s);
+    }
+
+    void unbind(SimSocket s) {
+        bound.remove(s);
+    }
+}

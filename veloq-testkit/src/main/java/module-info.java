@@ -1,0 +1,14 @@
+/**
+ * Veloq's testkit: the fake driver ({@code fake}), a deterministic simulation of a kernel and network for
+ * unit tests ({@link io.veloq.testkit.Simulation}), and the driver conformance kit
+ * ({@link io.veloq.testkit.tck.DriverTck}) for driver authors.
+ */
+module veloq.testkit {
+    requires transitive veloq.spi;
+    requires org.junit.jupiter.api;
+
+    exports io.veloq.testkit;
+    // TCK_EXPORT
+
+    provides io.veloq.spi.DriverProvider with io.veloq.testkit.internal.FakeProvider;
+}
