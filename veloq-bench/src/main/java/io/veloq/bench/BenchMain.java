@@ -316,7 +316,7 @@ public final class BenchMain {
     }
 
     private void syscalls() {
-        SyscallCounter counter = SyscallCounter.detect();
+        SyscallCounter counter = SyscallCounter.detect(o.syscallTool);
         syscallTool = counter.tool() == SyscallCounter.Tool.NONE ? "none (" + counter.why() + ")"
                 : counter.tool().label + (counter.why() != null ? " — " + counter.why() : "");
         if (counter.tool() == SyscallCounter.Tool.NONE) {

@@ -30,6 +30,8 @@ public final class BenchOptions {
     public int fileRounds;
     public List<String> fileEngines = new ArrayList<>(io.veloq.bench.files.FileEngines.DEFAULT_ORDER);
     public String serverHeap = "256m";
+    /** auto (perf when it can count syscall tracepoints, else strace), perf or strace. */
+    public String syscallTool = "auto";
     public List<String> extraServerJvmArgs = new ArrayList<>();
     public boolean help;
 
@@ -76,6 +78,12 @@ public final class BenchOptions {
                 case "--file-size-mib": fileMib = positiveInt(v != null ? v : value(args, ++i, a), a); break;
                 case "--file-write-mib": writeMib = positiveInt(v != null ? v : value(args, ++i, a), a); break;
                 case "--file-rounds": fileRounds = positiveInt(v != null ? v : value(args, ++i, a), a); break;
+                case "--syscall-tool":
+                    o.syscallTool = v != null ? v : value(args, ++i, a);
+                    if (!List.of("auto", "perf", "strace").contains(o.syscallTool)) {
+                        throw new IllegalArgumentException("--syscall-tool: auto, perf or strace");
+                    }
+                    break;
                 case "--server-heap": o.serverHeap = v != null ? v : value(args, ++i, a); break;
                 case "--server-jvm-arg": o.extraServerJvmArgs.add(v != null ? v : value(args, ++i, a)); break;
                 default:
@@ -122,6 +130,7 @@ public final class BenchOptions {
                 "  --client-threads N       load generator threads; default 1 (one pinned CPU)",
                 "  --redo N                 re-measure a window disturbed by other processes up to N times",
                 "  --syscall-seconds S      window of the syscall-count run; --no-syscalls skips it",
+                "  --syscall-tool T         auto (perf if it works, else strace), perf or strace",
                 "  --no-echo / --no-files   skip the echo part / the file part",
                 "  --file-engines a,b,...   known: " + io.veloq.bench.files.FileEngines.names(),
                 "  --file-size-mib N        random-read file size (default 1024; --quick 256)",

@@ -57,9 +57,16 @@ public final class SyscallCounter {
 
     /** Finds the best working tool. */
     public static SyscallCounter detect() {
-        String perf = Env.which("perf");
+        return detect("auto");
+    }
+
+    /** {@code auto}: perf when it can count syscall tracepoints, else strace; or the tool named. */
+    public static SyscallCounter detect(String preference) {
+        String perf = "strace".equals(preference) ? null : Env.which("perf");
         String perfWhy;
-        if (perf != null) {
+        if ("strace".equals(preference)) {
+            perfWhy = "strace requested (--syscall-tool strace)";
+        } else if (perf != null) {
             String[] r = Env.run(List.of(perf, "stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "true"), 20);
             if ("0".equals(r[0]) && firstCount(r[1], "raw_syscalls:sys_enter") > 0) {
                 return new SyscallCounter(Tool.PERF, null);
@@ -68,10 +75,11 @@ public final class SyscallCounter {
         } else {
             perfWhy = "perf not installed";
         }
-        if (Env.which("strace") != null) {
+        if (Env.which("strace") != null && !"perf".equals(preference)) {
             return new SyscallCounter(Tool.STRACE, perfWhy);
         }
-        return new SyscallCounter(Tool.NONE, perfWhy + "; strace not installed");
+        return new SyscallCounter(Tool.NONE, perfWhy + ("perf".equals(preference) ? ""
+                : Env.which("strace") == null ? "; strace not installed" : ""));
     }
 
     public Tool tool() {
