@@ -1,0 +1,166 @@
+package io.veloq.driver.uring;
+
+/**
+ * The io_uring kernel ABI this driver uses: opcodes, flags and structure offsets from
+ * {@code <linux/io_uring.h>}, plus the few libc constants the driver needs. Values are fixed by the
+ * kernel's user-space ABI and are the same on x86_64 and aarch64.
+ */
+final class IoUringAbi {
+    private IoUringAbi() {
+    }
+
+    // ---- opcodes (enum io_uring_op) ----
+    static final int OP_NOP = 0;
+    static final int OP_FSYNC = 3;
+    static final int OP_READ_FIXED = 4;
+    static final int OP_WRITE_FIXED = 5;
+    static final int OP_SENDMSG = 9;
+    static final int OP_RECVMSG = 10;
+    static final int OP_TIMEOUT = 11;
+    static final int OP_ACCEPT = 13;
+    static final int OP_ASYNC_CANCEL = 14;
+    static final int OP_LINK_TIMEOUT = 15;
+    static final int OP_CONNECT = 16;
+    static final int OP_OPENAT = 18;
+    static final int OP_CLOSE = 19;
+    static final int OP_READ = 22;
+    static final int OP_WRITE = 23;
+    static final int OP_SEND = 26;
+    static final int OP_RECV = 27;
+    static final int OP_SHUTDOWN = 34;
+    static final int OP_SOCKET = 45;
+    /** Names for diagnostics, indexed by opcode. */
+    static final String[] OP_NAMES = new String[64];
+
+    static {
+        String[][] names = {
+            {"0", "NOP"}, {"3", "FSYNC"}, {"4", "READ_FIXED"}, {"5", "WRITE_FIXED"}, {"9", "SENDMSG"},
+            {"10", "RECVMSG"}, {"11", "TIMEOUT"}, {"13", "ACCEPT"}, {"14", "ASYNC_CANCEL"},
+            {"15", "LINK_TIMEOUT"}, {"16", "CONNECT"}, {"18", "OPENAT"}, {"19", "CLOSE"}, {"22", "READ"},
+            {"23", "WRITE"}, {"26", "SEND"}, {"27", "RECV"}, {"34", "SHUTDOWN"}, {"45", "SOCKET"},
+        };
+        for (String[] n : names) {
+            OP_NAMES[Integer.parseInt(n[0])] = n[1];
+        }
+    }
+
+    // ---- io_uring_setup ----
+    static final int SETUP_CQSIZE = 1 << 3;
+    static final int SETUP_CLAMP = 1 << 4;
+    static final int SETUP_SUBMIT_ALL = 1 << 7;
+    static final int SETUP_COOP_TASKRUN = 1 << 8;
+    static final int SETUP_TASKRUN_FLAG = 1 << 9;
+    static final int SETUP_SINGLE_ISSUER = 1 << 12;
+    static final int SETUP_DEFER_TASKRUN = 1 << 13;
+
+    static final int FEAT_SINGLE_MMAP = 1 << 0;
+    static final int FEAT_NODROP = 1 << 1;
+    static final int FEAT_RW_CUR_POS = 1 << 3;
+    static final int FEAT_EXT_ARG = 1 << 8;
+
+    /** {@code struct io_uring_params}: 120 bytes. */
+    static final int PARAMS_SIZE = 120;
+    static final int PARAMS_SQ_ENTRIES = 0;
+    static final int PARAMS_CQ_ENTRIES = 4;
+    static final int PARAMS_FLAGS = 8;
+    static final int PARAMS_FEATURES = 20;
+    static final int PARAMS_SQ_OFF = 40;
+    static final int PARAMS_CQ_OFF = 80;
+    // struct io_sqring_offsets, relative to PARAMS_SQ_OFF
+    static final int SQ_OFF_HEAD = 0;
+    static final int SQ_OFF_TAIL = 4;
+    static final int SQ_OFF_RING_MASK = 8;
+    static final int SQ_OFF_RING_ENTRIES = 12;
+    static final int SQ_OFF_FLAGS = 16;
+    static final int SQ_OFF_ARRAY = 24;
+    // struct io_cqring_offsets, relative to PARAMS_CQ_OFF
+    static final int CQ_OFF_HEAD = 0;
+    static final int CQ_OFF_TAIL = 4;
+    static final int CQ_OFF_RING_MASK = 8;
+    static final int CQ_OFF_RING_ENTRIES = 12;
+    static final int CQ_OFF_OVERFLOW = 16;
+    static final int CQ_OFF_CQES = 20;
+
+    static final long OFF_SQ_RING = 0L;
+    static final long OFF_CQ_RING = 0x8000000L;
+    static final long OFF_SQES = 0x10000000L;
+
+    // SQ ring flags, read by user space
+    static final int SQ_CQ_OVERFLOW = 1 << 1;
+    static final int SQ_TASKRUN = 1 << 2;
+
+    // ---- io_uring_enter ----
+    static final int ENTER_GETEVENTS = 1 << 0;
+    static final int ENTER_EXT_ARG = 1 << 3;
+    /** {@code struct io_uring_getevents_arg}: sigmask, sigmask_sz, min_wait_usec, ts. */
+    static final int GETEVENTS_ARG_SIZE = 24;
+    static final int GETEVENTS_ARG_TS = 16;
+
+    // ---- SQE (64 bytes) and CQE (16 bytes) ----
+    static final int SQE_SIZE = 64;
+    static final int SQE_OPCODE = 0;
+    static final int SQE_FLAGS = 1;
+    static final int SQE_IOPRIO = 2;
+    static final int SQE_FD = 4;
+    static final int SQE_OFF = 8;
+    static final int SQE_ADDR = 16;
+    static final int SQE_LEN = 24;
+    static final int SQE_OP_FLAGS = 28;
+    static final int SQE_USER_DATA = 32;
+    static final int SQE_BUF_INDEX = 40;
+    static final int SQE_PERSONALITY = 42;
+    static final int SQE_FILE_INDEX = 44;
+    static final int SQE_ADDR3 = 48;
+    static final int SQE_PAD = 56;
+    static final int CQE_SIZE = 16;
+    static final int CQE_USER_DATA = 0;
+    static final int CQE_RES = 8;
+
+    static final int SQE_FIXED_FILE = 1 << 0;
+    static final int SQE_IO_LINK = 1 << 2;
+
+    static final int FSYNC_DATASYNC = 1;
+    static final int ASYNC_CANCEL_ANY = 1 << 2;
+
+    // ---- io_uring_register ----
+    static final int REGISTER_BUFFERS = 0;
+    static final int UNREGISTER_BUFFERS = 1;
+    static final int REGISTER_FILES = 2;
+    static final int UNREGISTER_FILES = 3;
+    static final int REGISTER_FILES_UPDATE = 6;
+    static final int REGISTER_PROBE = 8;
+    /** {@code struct io_uring_probe} header, then 8-byte {@code io_uring_probe_op}s. */
+    static final int PROBE_HEADER = 16;
+    static final int PROBE_OP_SIZE = 8;
+    static final int PROBE_OPS = 256;
+    static final int PROBE_OP_SUPPORTED = 1;
+
+    // ---- libc ----
+    static final int AT_FDCWD = -100;
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
+    static final int O_CREAT = 0x40;
+    static final int O_EXCL = 0x80;
+    static final int O_TRUNC = 0x200;
+    static final int O_APPEND = 0x400;
+    static final int O_DSYNC = 0x1000;
+    static final int O_SYNC = 0x101000;
+    static final int O_CLOEXEC = 0x80000;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+    /** {@code struct msghdr}: name, namelen, iov, iovlen, control, controllen, flags; 56 bytes. */
+    static final int MSGHDR_NAME = 0;
+    static final int MSGHDR_NAMELEN = 8;
+    static final int MSGHDR_IOV = 16;
+    static final int MSGHDR_IOVLEN = 24;
+    static final int MSGHDR_CONTROL = 32;
+    static final int MSGHDR_CONTROLLEN = 40;
+    static final int MSGHDR_FLAGS = 48;
+    static final int MSGHDR_SIZE = 56;
+    static final int IOVEC_SIZE = 16;
+}
