@@ -19,6 +19,8 @@ class SmokeTest {
         UringProvider p = new UringProvider();
         assertTrue(p.availability().available(), p.availability().reason());
         System.out.println(p.details());
+        System.out.println("JVM args: " + ProcessHandle.current().info().arguments().map(java.util.Arrays::toString).orElse("?"));
+        assertTrue(UringDriver.class.getModule().isNamed(), "tests run on the module path");
         try (UringDriver d = (UringDriver) p.open(new DriverConfig(0, 32, 64, 8, Map.of()))) {
             System.out.println(d);
             assertEquals(1, d.prepare(5, new Nop(), -1, 0));
