@@ -37,7 +37,7 @@ public final class FakeDriver implements Driver {
             Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
-    private static final long STALL_GRACE_MILLIS = 2_000;
+    private static final long STALL_GRACE_MILLIS = 300;
 
     private final FakeKernel kernel;
     private final DriverConfig config;

@@ -434,6 +434,30 @@ public final class FakeKernel {
         return true;
     }
 
+    /**
+     * Completes a waiting receive/read op as if {@code data} had arrived: the bytes (as many as fit) are
+     * written into its buffer and the op completes with their count.
+     */
+    public synchronized int completeByTestWithData(long opId, byte[] data) {
+        KernelOp op = find(opId);
+        if (op == null || op.state != KernelOp.WAITING) {
+            return -1;
+        }
+        OpKind k = op.payload.kind();
+        if (k != OpKind.RECV && k != OpKind.RECV_FROM && k != OpKind.READ && k != OpKind.READ_FIXED) {
+            throw new IllegalArgumentException(op.payload.describe() + " does not receive data; use complete(result)");
+        }
+        FixedBuf buf = op.payload.buffer();
+        int n = Math.min(data.length, IoBuffers.fillLength(buf));
+        IoBuffers.memory(buf).put(IoBuffers.fillOffset(buf), data, 0, n);
+        unpark(op);
+        op.held = false;
+        trace(op.driver.loopIndex(), TraceEvent.Type.SCRIPT, op.id, op.payload.describe(), 0,
+                "completed by the test with " + n + " bytes of data");
+        finish(op, n);
+        return n;
+    }
+
     /** Lets a held op run as the kernel would. */
     public synchronized boolean releaseHeld(long opId) {
         KernelOp op = find(opId);
@@ -802,6 +826,12 @@ public final class FakeKernel {
             finish(op, -EISCONN.code());
             return;
         }
+        int rc = establish(s, target);
+        finish(op, rc);
+    }
+
+    /** Connects stream socket {@code s} to the listener at {@code target}: 0, or minus the errno. */
+    int establish(SimSocket s, SimAddress target) {
         SimSocket l = findListener(target);
         if (l == null) {
             boolean unixNameExists = false;
@@ -812,8 +842,7 @@ public final class FakeKernel {
                     }
                 }
             }
-            finish(op, -(target.family() == AddressFamily.UNIX && !unixNameExists ? ENOENT : ECONNREFUSED).code());
-            return;
+            return -(target.family() == AddressFamily.UNIX && !unixNameExists ? ENOENT : ECONNREFUSED).code();
         }
         autobind(s, target);
         SimSocket srv = new SimSocket(nextSocketId++, s.family, SocketType.STREAM);
@@ -832,7 +861,7 @@ public final class FakeKernel {
         s.wasConnected = true;
         l.acceptQueue.addLast(srv);
         pumpAccept(l);
-        finish(op, 0);
+        return 0;
     }
 
     private SimSocket findListener(SimAddress target) {
@@ -1340,41 +1369,227 @@ public final class FakeKernel {
         return s;
     }
 
-    SimSocket newSocket(AddressFamily family, SocketType type) {
-        return new SimSocket(nextSocketId++, family, type);
+    // ---------------------------------------------------------------- scripting from the test
+
+    private static SimAddress address(java.net.SocketAddress a) {
+        SimAddress s = SimAddress.of(SockAddrStorage.of(a, io.veloq.api.net.AddressLayout.LINUX));
+        if (s == null) {
+            throw new IllegalArgumentException("unsupported address " + a);
+        }
+        return s;
     }
 
-    int openDescriptor(SimFile f) {
-        return allocFd(f);
+    /** A scripted client connected to the listener at {@code target}; throws with the errno if refused. */
+    public synchronized PeerEnd connectPeer(java.net.SocketAddress target) {
+        SimAddress t = address(target).orLoopback();
+        SimSocket c = new SimSocket(nextSocketId++, t.family(), SocketType.STREAM);
+        c.refs = 1;
+        int rc = establish(c, t);
+        if (rc < 0) {
+            throw new IllegalStateException("scripted peer cannot connect to " + target + ": "
+                    + LinuxErrno.TABLE.name(-rc) + " (nothing listens there; listening: " + listeners() + ")");
+        }
+        trace(-1, TraceEvent.Type.SCRIPT, -1, "peer " + c.local + " connects to " + t, 0, null);
+        notifyAll();
+        return new PeerEnd(this, c);
     }
 
-    SimSocket findListenerFor(SimAddress target) {
-        return findListener(target);
+    /** A scripted server listening at {@code local}. */
+    public synchronized PeerListenerEnd listenPeer(java.net.SocketAddress local) {
+        SimAddress a = address(local);
+        SimSocket l = new SimSocket(nextSocketId++, a.family(), SocketType.STREAM);
+        l.refs = 1;
+        int rc = bindTo(l, a);
+        if (rc < 0) {
+            throw new IllegalStateException("scripted listener cannot bind " + local + ": " + LinuxErrno.TABLE.name(-rc));
+        }
+        l.state = SimSocket.State.LISTENING;
+        l.backlog = Integer.MAX_VALUE;
+        trace(-1, TraceEvent.Type.SCRIPT, -1, "peer listens on " + l.local, 0, null);
+        return new PeerListenerEnd(this, l);
     }
 
-    SimSocket findDatagramFor(SimAddress target) {
-        return findDatagramSocket(target);
+    private List<String> listeners() {
+        List<String> out = new ArrayList<>();
+        for (SimSocket b : bound) {
+            if (b.state == SimSocket.State.LISTENING) {
+                out.add(String.valueOf(b.local));
+            }
+        }
+        return out;
     }
 
-    int bindSocket(SimSocket s, SimAddress a) {
-        return bindTo(s, a);
+    /** The far end of fd's connection, for scripting, when no descriptor owns it. */
+    public synchronized PeerEnd peerOf(long fd) {
+        SimSocket s = socketAt(fd);
+        if (s.peer == null) {
+            throw new IllegalArgumentException("fd " + fd + " (" + s.describe() + ") is not connected");
+        }
+        for (SimFile f : fds.values()) {
+            if (f == s.peer) {
+                throw new IllegalArgumentException("the peer of fd " + fd + " is an open descriptor of the code "
+                        + "under test; script it with deliver(fd, bytes) or through the runtime instead");
+            }
+        }
+        return new PeerEnd(this, s.peer);
     }
 
-    void autobindSocket(SimSocket s, SimAddress towards) {
-        autobind(s, towards);
+    /** "Deliver these bytes to fd N": they arrive as if its peer had sent them. */
+    public synchronized void deliver(long fd, byte[] data) {
+        SimSocket s = socketAt(fd);
+        trace(-1, TraceEvent.Type.SCRIPT, -1, "deliver " + data.length + " bytes to fd " + fd, 0, null);
+        if (s.isStream()) {
+            if (!s.wasConnected) {
+                throw new IllegalArgumentException("fd " + fd + " (" + s.describe() + ") is not connected; "
+                        + "a stream socket receives bytes only on a connection");
+            }
+            s.in.append(data, 0, data.length);
+        } else {
+            SimAddress from = s.remote != null ? s.remote : SimAddress.wildcard(s.family, 9).orLoopback();
+            s.datagrams.addLast(new SimSocket.Datagram(data.clone(), from));
+            s.queuedDatagramBytes += data.length;
+        }
+        pumpRecv(s);
+        notifyAll();
     }
 
-    void enqueueConnection(SimSocket listener, SimSocket server) {
-        listener.acceptQueue.addLast(server);
-        pumpAccept(listener);
+    /** A datagram from {@code from} (no socket needed) to whatever is bound at {@code to}. */
+    public synchronized boolean datagram(java.net.SocketAddress from, java.net.SocketAddress to, byte[] data) {
+        SimAddress f = address(from);
+        SimAddress t = address(to).orLoopback();
+        trace(-1, TraceEvent.Type.SCRIPT, -1, "datagram of " + data.length + " bytes " + f + " -> " + t, 0, null);
+        SimSocket dst = findDatagramSocket(t);
+        if (dst == null) {
+            return false;
+        }
+        dst.datagrams.addLast(new SimSocket.Datagram(data.clone(), f));
+        dst.queuedDatagramBytes += data.length;
+        pumpRecv(dst);
+        notifyAll();
+        return true;
     }
 
-    void closeSocketDirect(SimSocket s) {
-        s.refs = 0;
-        release(s);
+    /** Datagrams queued at the socket bound to {@code at} are taken by the test: (from, bytes). */
+    public synchronized List<Map.Entry<java.net.SocketAddress, byte[]>> takeDatagrams(java.net.SocketAddress at) {
+        SimSocket s = findDatagramSocket(address(at));
+        List<Map.Entry<java.net.SocketAddress, byte[]>> out = new ArrayList<>();
+        if (s == null) {
+            return out;
+        }
+        SimSocket.Datagram d;
+        while ((d = s.datagrams.pollFirst()) != null) {
+            SockAddrStorage st = SockAddrStorage.allocate(io.veloq.api.net.AddressLayout.LINUX);
+            d.from().writeTo(st);
+            out.add(Map.entry(d.from().family() == AddressFamily.UNIX && (d.from().unixName() == null
+                    || d.from().unixName().isEmpty()) ? java.net.UnixDomainSocketAddress.of("") : st.toSocketAddress(), d.data()));
+        }
+        s.queuedDatagramBytes = 0;
+        return out;
     }
 
-    void unbind(SimSocket s) {
-        bound.remove(s);
+    /** A datagram socket of the test's own at {@code local}, so {@link #takeDatagrams} can collect. */
+    public synchronized void bindPeerDatagram(java.net.SocketAddress local) {
+        SimAddress a = address(local);
+        SimSocket s = new SimSocket(nextSocketId++, a.family(), SocketType.DATAGRAM);
+        s.refs = 1;
+        int rc = bindTo(s, a);
+        if (rc < 0) {
+            throw new IllegalStateException("cannot bind a scripted datagram socket at " + local + ": "
+                    + LinuxErrno.TABLE.name(-rc));
+        }
+    }
+
+    // file store, for the test
+
+    public synchronized void putFile(java.nio.file.Path path, byte[] content) {
+        String key = path.toAbsolutePath().normalize().toString();
+        FileStore.Inode i = files.get(key);
+        if (i == null) {
+            i = files.create(key);
+        }
+        i.ensure(content.length);
+        System.arraycopy(content, 0, i.data, 0, content.length);
+        i.size = content.length;
+    }
+
+    public synchronized byte[] fileContent(java.nio.file.Path path) {
+        FileStore.Inode i = files.get(path.toAbsolutePath().normalize().toString());
+        return i == null ? null : i.content();
+    }
+
+    public synchronized long fileSyncs(java.nio.file.Path path) {
+        FileStore.Inode i = files.get(path.toAbsolutePath().normalize().toString());
+        return i == null ? -1 : i.syncs;
+    }
+
+    public synchronized boolean deleteFile(java.nio.file.Path path) {
+        return files.delete(path.toAbsolutePath().normalize().toString());
+    }
+
+    // peer-side primitives (lock held by PeerEnd)
+
+    void peerWrite(SimSocket p, byte[] data) {
+        SimSocket code = p.peer;
+        if (p.writeShut || p.released) {
+            throw new IllegalStateException("the scripted peer " + p.describe() + " already shut down its output");
+        }
+        if (code == null || code.released) {
+            p.pendingError = ECONNRESET.code(); // the code's socket is gone: RST
+            return;
+        }
+        code.in.append(data, 0, data.length);
+        pumpRecv(code);
+    }
+
+    byte[] peerRead(SimSocket p) {
+        byte[] out = p.in.takeAll();
+        if (p.peer != null) {
+            pumpSend(p.peer);
+        }
+        return out;
+    }
+
+    void peerShutdownOutput(SimSocket p) {
+        if (!p.writeShut) {
+            p.writeShut = true;
+            if (p.peer != null && !p.peer.released) {
+                p.peer.inEof = true;
+                pumpRecv(p.peer);
+            }
+        }
+    }
+
+    void peerClose(SimSocket p) {
+        if (!p.released) {
+            p.refs = 0;
+            release(p);
+        }
+    }
+
+    void peerReset(SimSocket p) {
+        if (!p.released) {
+            SimSocket code = p.peer;
+            p.released = true;
+            p.state = SimSocket.State.CLOSED;
+            bound.remove(p);
+            if (code != null && !code.released) {
+                resetSide(code, ECONNRESET);
+            }
+        }
+    }
+
+    SimSocket acceptPeer(SimSocket listener) {
+        SimSocket s = listener.acceptQueue.pollFirst();
+        if (s != null) {
+            s.refs = 1;
+        }
+        return s;
+    }
+
+    void closePeerListener(SimSocket l) {
+        if (!l.released) {
+            l.refs = 0;
+            release(l);
+        }
     }
 }
