@@ -17,7 +17,10 @@ public interface SlabMemory {
     SlabMemory DIRECT = new SlabMemory() {
         @Override
         public ByteBuffer allocate(int bytes) {
-            return ByteBuffer.allocateDirect(bytes + 4096).alignedSlice(4096).limit(bytes).slice()
+            // alignedSlice rounds the end down to a page as well as the start up, so reserve whole pages
+            // plus one page of slack for the start; then cut the slab to the size asked for.
+            long pages = ((long) bytes + 4095) / 4096;
+            return ByteBuffer.allocateDirect(Math.toIntExact((pages + 1) * 4096)).alignedSlice(4096).limit(bytes).slice()
                     .order(java.nio.ByteOrder.nativeOrder());
         }
 
