@@ -31,7 +31,14 @@ import java.util.Objects;
  * @since 0.1
  */
 public final class FixedBuf {
+    private static final java.lang.invoke.VarHandle OWNER;
+
     static {
+        try {
+            OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(FixedBuf.class, "owner", Op.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
         ApiAccess.installBufs(new BufBridge());
     }
 
@@ -280,8 +287,7 @@ public final class FixedBuf {
             }
             Op<?> cur = buf.owner;
             if (cur != null) {
-                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
-                        + " is owned by " + cur + " until that op completes");
+                throw ownedBy(op, buf, cur);
             }
             OpKind k = op.payload().kind();
             boolean fills = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
@@ -289,7 +295,15 @@ public final class FixedBuf {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
             }
-            buf.owner = op;
+            // Two threads may submit ops naming the same buffer at once: exactly one may take it.
+            if (!OWNER.compareAndSet(buf, null, op)) {
+                throw ownedBy(op, buf, buf.owner);
+            }
+        }
+
+        private static IllegalStateException ownedBy(Op<?> op, FixedBuf buf, Op<?> cur) {
+            return new IllegalStateException("cannot submit " + op + ": its buffer " + buf
+                    + " is owned by " + cur + " until that op completes");
         }
 
         @Override
