@@ -59,7 +59,8 @@ public interface Runtime extends EventLoop, AutoCloseable {
 
     /** Opens a runtime with {@code config}. */
     static Runtime open(RuntimeConfig config) {
-        return factory().open(Objects.requireNonNull(config, "config"));
+        Objects.requireNonNull(config, "config");
+        return factory().open(config);
     }
 
     /** Every driver found on the module path (or class path), available or not, with the reason. */
