@@ -169,7 +169,9 @@ final class Demo {
                 String got = receive(rt, server, recvBuf, msg.length);
                 out.printf("  Send + Recv: sent \"%s\" (%d bytes) from %s, %s received \"%s\"%n",
                         MESSAGE, sent, client, server, got);
-                // And back: the server echoes what it received, from the same buffer.
+                // And back: the server echoes what it received, from the same buffer (rewound: reading
+                // the bytes above moved its reader index to the end).
+                recvBuf.readerIndex(0);
                 await(rt, Op.of(new Send(server, recvBuf)), "Send on " + server);
                 sendBuf.clear();
                 String echoed = receive(rt, client, sendBuf, msg.length);
@@ -179,8 +181,12 @@ final class Demo {
                             + "\" and \"" + echoed + "\"", null);
                 }
             } finally {
-                sendBuf.release();
-                recvBuf.release();
+                // A buffer whose op timed out and did not give it back yet stays leased; close() reclaims it.
+                for (FixedBuf b : new FixedBuf[] {sendBuf, recvBuf}) {
+                    if (b.owner() == null) {
+                        b.release();
+                    }
+                }
             }
             return true;
         } finally {
@@ -227,11 +233,11 @@ final class Demo {
         try {
             c = f.get(STEP_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            rt.cancel(op);
+            cancelAndWait(rt, op, f);
             throw new StepFailure(what + " did not complete within " + STEP_SECONDS + " s (cancelled)", null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            rt.cancel(op);
+            cancelAndWait(rt, op, f);
             throw new StepFailure(what + ": interrupted", e);
         } catch (ExecutionException e) {
             throw new StepFailure(what + ": " + e.getCause(), e.getCause());
@@ -240,6 +246,18 @@ final class Demo {
             throw new StepFailure(c.error().getMessage(), c.error());
         }
         return c.value();
+    }
+
+    /** A cancelled op still owns its buffer until it completes: wait for that before anyone releases it. */
+    private static void cancelAndWait(Runtime rt, Op<?> op, CompletableFuture<?> f) {
+        rt.cancel(op);
+        try {
+            f.get(STEP_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // reported by the caller; the runtime's close() completes it at the latest
+        }
     }
 
     private static long micros(long t0) {
