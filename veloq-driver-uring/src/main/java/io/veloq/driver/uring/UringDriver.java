@@ -43,8 +43,6 @@ final class UringDriver implements Driver {
     static final long CANCEL = -2;
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
-    /** SQ entries ops may not use: room for re-arming the wake-up read and a timed-wait timer. */
-    private static final int RESERVED_SQES = 2;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
@@ -82,6 +80,7 @@ final class UringDriver implements Driver {
     private boolean waitTimerArmed;
     private long enters;
     private long staleCompletions;
+    private long overflowTurns;
     private boolean closing;
 
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -252,11 +251,21 @@ final class UringDriver implements Driver {
         return mem.live();
     }
 
+    /** Turns that found the CQ overflowed (completions held back by the kernel, then flushed). */
+    long overflowTurns() {
+        return overflowTurns;
+    }
+
     long staleCompletions() {
         return staleCompletions;
     }
 
     // ---- submission ----
+
+    /** SQ entries ops may not take: room to re-arm the wake-up read and, without EXT_ARG, a wait timer. */
+    private int reserved() {
+        return (wakeArmed ? 0 : 1) + (extArg || waitTimerArmed ? 0 : 1);
+    }
 
     private boolean hasRoom(int n) {
         if (sqEntries - (sqTail - sqHead) >= n) {
@@ -276,7 +285,7 @@ final class UringDriver implements Driver {
             return rc;
         }
         boolean link = deadlineNanos > 0;
-        if (!hasRoom((link ? 2 : 1) + RESERVED_SQES)) {
+        if (!hasRoom((link ? 2 : 1) + reserved())) {
             return 0;
         }
         int slot = slots.acquire(userData, payload);
@@ -303,7 +312,7 @@ final class UringDriver implements Driver {
         if (slot < 0) {
             return true; // already completed (or never here): nothing to cancel
         }
-        if (!hasRoom(1 + RESERVED_SQES)) {
+        if (!hasRoom(1 + reserved())) {
             return false;
         }
         encoder.encodeCancel(sqTail & sqMask, slots.kernelUserData(slot), 0, CANCEL);
@@ -333,7 +342,11 @@ final class UringDriver implements Driver {
         armWake();
         boolean wait = delivered == 0 && timeoutNanos != 0;
         sqHead = ring.sqHead();
-        boolean flush = (ring.sqFlags() & (SQ_CQ_OVERFLOW | SQ_TASKRUN)) != 0;
+        int sqFlags = ring.sqFlags();
+        if ((sqFlags & SQ_CQ_OVERFLOW) != 0) {
+            overflowTurns++; // completions wait in the kernel's overflow list: GETEVENTS flushes them
+        }
+        boolean flush = (sqFlags & (SQ_CQ_OVERFLOW | SQ_TASKRUN)) != 0;
         // Without TASKRUN_FLAG a deferred-taskrun ring cannot tell whether completions wait to be posted.
         boolean blind = deferTaskrun && !taskrunFlag;
         if (sqTail != sqHead || wait || flush || blind) {

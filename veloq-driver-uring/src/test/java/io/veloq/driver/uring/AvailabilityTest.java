@@ -1,0 +1,67 @@
+package io.veloq.driver.uring;
+
+import io.veloq.api.Capability;
+import io.veloq.api.DriverDescription;
+import io.veloq.api.Runtime;
+import io.veloq.spi.Availability;
+import io.veloq.spi.LinuxErrno;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What the provider tells users and {@code ./veloq doctor}. */
+class AvailabilityTest {
+    @Test
+    void availableHereWithTheAppliedSetupFlagsInDetails() {
+        UringProvider p = new UringProvider();
+        Availability a = p.availability();
+        assertTrue(a.available(), a.reason());
+        assertEquals("uring", p.id());
+        assertEquals(100, p.priority());
+        assertFalse(p.explicitOnly());
+        Map<String, String> d = p.details();
+        assertEquals("SINGLE_ISSUER|DEFER_TASKRUN|COOP_TASKRUN|TASKRUN_FLAG|SUBMIT_ALL", d.get("setup-flags"), d.toString());
+        assertTrue(d.get("kernel").matches("\\d+\\.\\d+.*"), d.toString());
+        assertTrue(p.capabilities().containsAll(java.util.Set.of(Capability.FIXED_FILES, Capability.REGISTERED_BUFFERS,
+                Capability.LINKED_TIMEOUTS, Capability.FILE_IO, Capability.UNIX_SOCKETS)));
+    }
+
+    @Test
+    void theRuntimePicksUringByDefaultOnLinux() {
+        DriverDescription uring = Runtime.drivers().stream().filter(x -> x.id().equals("uring")).findFirst().orElseThrow();
+        assertTrue(uring.available(), uring.reason());
+        try (Runtime rt = Runtime.open()) {
+            assertEquals("uring", rt.driverId());
+        }
+    }
+
+    @Test
+    void notLinuxIsExplainedWithoutLoadingNativeCode() {
+        String os = System.getProperty("os.name");
+        try {
+            System.setProperty("os.name", "Windows 11");
+            Availability a = new UringProvider().availability();
+            assertFalse(a.available());
+            assertEquals("io_uring requires Linux (this is Windows 11)", a.reason());
+            assertTrue(new UringProvider().capabilities().isEmpty());
+        } finally {
+            System.setProperty("os.name", os);
+        }
+    }
+
+    @Test
+    void setupFailuresNameTheCauseAndTheFix() {
+        String enosys = KernelProbe.explain(LinuxErrno.ENOSYS.code(), "io_uring_setup(4 entries) failed");
+        assertTrue(enosys.contains("ENOSYS") && enosys.contains("CONFIG_IO_URING"), enosys);
+        String eperm = KernelProbe.explain(LinuxErrno.EPERM.code(), "io_uring_setup(4 entries) failed");
+        assertTrue(eperm.contains("io_uring_disabled"), eperm);
+        // on this machine io_uring is enabled (0), so EPERM must point at seccomp
+        assertTrue(eperm.contains("seccomp"), eperm);
+        String enomem = KernelProbe.explain(LinuxErrno.ENOMEM.code(), "io_uring_setup(4 entries) failed");
+        assertTrue(enomem.contains("RLIMIT_MEMLOCK") && enomem.contains("ulimit -l"), enomem);
+        String einval = KernelProbe.explain(LinuxErrno.EINVAL.code(), "SUBMIT_ALL -> EINVAL");
+        assertTrue(einval.contains("too old"), einval);
+    }
+}
