@@ -203,8 +203,11 @@ public final class LoopHost implements EventLoop {
     }
 
     private long waitTime(long maxWaitNanos) {
+        // A full submission queue empties with this very submitAndWait, so backlog within budget is a reason
+        // not to block: waiting for a completion could wait forever (receives that never complete) while
+        // the backlog could have been handed over after the submit.
         if (!tasks.isEmpty() || !inbox.isEmpty() || heldCancelCount > 0
-                || (!backlog.isEmpty() && !queueFull && inDriver < config.maxInFlight()) || state != RUNNING) {
+                || (!backlog.isEmpty() && inDriver < config.maxInFlight()) || state != RUNNING) {
             return 0;
         }
         TimerQueue.Timer t = timers.peek();
@@ -271,6 +274,10 @@ public final class LoopHost implements EventLoop {
         if (state != RUNNING) {
             // Raced with close: never hand a new op to a driver that is being drained.
             completeCancelled(op);
+            return;
+        }
+        if (op.payload() instanceof Cancel) {
+            dispatch(op); // takes no driver slot: never held back by the budget or the backlog
             return;
         }
         if (!backlog.isEmpty() || queueFull || inDriver >= config.maxInFlight()) {
@@ -666,7 +673,7 @@ public final class LoopHost implements EventLoop {
             throw new IllegalStateException("cannot submit " + op + ": the runtime is closed");
         }
         boolean here = inLoop();
-        if (!here && config.backpressure() == BackpressurePolicy.WAIT) {
+        if (!here && config.backpressure() == BackpressurePolicy.WAIT && !(op.payload() instanceof Cancel)) {
             awaitBudget(op);
         }
         if (!OPS.markSubmitted(op, this)) {
