@@ -38,20 +38,36 @@ final class DriverCatalog {
             String typeName = "?";
             try {
                 typeName = p.type().getName();
-                DriverProvider provider = p.get();
-                Availability a;
-                try {
-                    a = provider.availability();
-                } catch (RuntimeException | LinkageError e) {
-                    a = Availability.unavailable("availability probe failed: " + e);
-                }
-                out.add(new Entry(provider.id(), provider, a, null));
+                out.add(probe(p.get()));
             } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
                 out.add(new Entry(typeName, null, Availability.unavailable("provider failed to load: " + e), String.valueOf(e)));
             }
         });
         out.sort(Comparator.comparing(Entry::id));
         return new DriverCatalog(out);
+    }
+
+    /** A catalog of the given providers, as if found by the service loader (tests). */
+    static DriverCatalog of(List<? extends DriverProvider> providers) {
+        List<Entry> out = new ArrayList<>();
+        for (DriverProvider p : providers) {
+            out.add(probe(p));
+        }
+        out.sort(Comparator.comparing(Entry::id));
+        return new DriverCatalog(out);
+    }
+
+    private static Entry probe(DriverProvider provider) {
+        Availability a;
+        try {
+            a = provider.availability();
+        } catch (RuntimeException | LinkageError e) {
+            a = Availability.unavailable("availability probe failed: " + e);
+        }
+        if (a == null) {
+            a = Availability.unavailable("availability() returned null (a bug in " + provider.getClass().getName() + ")");
+        }
+        return new Entry(provider.id(), provider, a, null);
     }
 
     List<DriverDescription> describe() {
