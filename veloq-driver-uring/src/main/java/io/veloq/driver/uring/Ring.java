@@ -16,7 +16,7 @@ import static io.veloq.driver.uring.IoUringAbi.*;
  * acquire loads; SQE and CQE fields are plain accesses ordered by those. Loop thread only.
  *
  * <pre>{@code
- * Ring ring = Ring.open(sys, mem, 64, 256, List.of(SINGLE_ISSUER_ETC, 0));
+ * Ring ring = Ring.open(mem, 64, 256, SetupFlags.preferredChain());
  * int tail = ring.cqTail();   // acquire
  * }</pre>
  */
