@@ -168,11 +168,12 @@ final class UringDriver implements Driver {
         Parts p = new Parts();
         p.mem = new NativeMemory(sys);
         try {
-            int entries = Math.max(4, config.queueDepth());
+            // The kernel's limits: 32768 SQ entries (IORING_MAX_ENTRIES), 65536 CQ entries.
+            int entries = Math.min(32768, Math.max(4, config.queueDepth()));
             int inFlight = Math.max(1, config.maxInFlight());
             // Room in the CQ for every op plus its linked timeout, so overflow stays the exception.
-            int cqWanted = Integer.parseInt(config.option("uring.cq-entries",
-                    String.valueOf(Math.min(1 << 16, Math.max(2 * entries, Integer.highestOneBit(2 * inFlight + 63) * 2)))));
+            long roomy = Math.max(2L * entries, Long.highestOneBit(2L * inFlight + 63) * 2);
+            int cqWanted = Integer.parseInt(config.option("uring.cq-entries", String.valueOf(Math.min(1 << 16, roomy))));
             List<Integer> chain = "none".equals(config.option("uring.setup-flags", ""))
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
             p.timedWait = config.option("uring.timed-wait", "ext-arg");

@@ -229,6 +229,18 @@ class UringDriverTest {
     }
 
     @Test
+    void queueSizesBeyondTheKernelsLimitsAreClamped() throws Exception {
+        try (UringDriver d = open(1_000_000, 1 << 20, Map.of())) {
+            assertEquals(32768, d.sqEntries());
+            assertEquals(65536, d.cqEntries());
+            Sink sink = new Sink();
+            d.prepare(1, new Nop(), -1, 0);
+            d.submitAndWait(-1, sink);
+            assertEquals(0L, sink.results.get(1L));
+        }
+    }
+
+    @Test
     void refusesWhatItCannotExpressWithAnErrno() throws Exception {
         try (UringDriver d = open(8, 16, Map.of());
              BufPool pool = BufPool.allocate(4096, 1)) {
