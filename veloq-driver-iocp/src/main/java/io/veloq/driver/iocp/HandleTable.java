@@ -1,0 +1,165 @@
+package io.veloq.driver.iocp;
+
+/**
+ * What the IOCP drivers of one binding know about each handle: socket or file, which completion port it is
+ * associated with (a handle can be associated with exactly one, for good), whether completions that
+ * succeed at once skip the port, and a file's current position (overlapped handles have none of their own).
+ *
+ * <p>Shared by every driver instance of a provider, because handles travel between loops (accepted on one,
+ * used on another) and because Windows reuses handle values: when any loop closes a handle, its entry goes,
+ * so a new handle with the same value is never mistaken for an associated one (an op on a handle that is
+ * not associated would never complete). Thread-safe; allocation-free after growth.
+ *
+ * <pre>{@code
+ * table.register(socket, HandleTable.SOCKET);
+ * int f = table.flagsFor(socket, port);   // 0: not associated yet, -1: associated with another port
+ * }</pre>
+ */
+final class HandleTable {
+    static final int SOCKET = 1;
+    static final int FILE = 2;
+    static final int APPEND = 4;
+    static final int ASSOCIATED = 8;
+    static final int SKIP_ON_SUCCESS = 16;
+
+    private long[] keys = new long[64];
+    private long[] ports = new long[64];
+    private long[] positions = new long[64];
+    private int[] flags = new int[64];
+    private int size;
+
+    /** Records a handle this driver created (resets what was known about an older handle with its value). */
+    synchronized void register(long handle, int kind) {
+        int i = slotOf(handle);
+        if (keys[i] != handle) {
+            i = insert(handle);
+        }
+        ports[i] = 0;
+        positions[i] = 0;
+        flags[i] = kind;
+    }
+
+    /** Flags of {@code handle} if associated with {@code port}; 0 if not associated (or unknown); -1 if with another port. */
+    synchronized int flagsFor(long handle, long port) {
+        int i = slotOf(handle);
+        if (keys[i] != handle || (flags[i] & ASSOCIATED) == 0) {
+            return 0;
+        }
+        return ports[i] == port ? flags[i] : -1;
+    }
+
+    /** Kind flags of a handle (SOCKET, FILE, APPEND), 0 when unknown. */
+    synchronized int kind(long handle) {
+        int i = slotOf(handle);
+        return keys[i] == handle ? flags[i] : 0;
+    }
+
+    /** Records the association of {@code handle} with {@code port}; returns the flags now held. */
+    synchronized int associate(long handle, long port, boolean socket, boolean skipOnSuccess) {
+        int i = slotOf(handle);
+        if (keys[i] != handle) {
+            i = insert(handle);
+            flags[i] = socket ? SOCKET : FILE;
+        }
+        ports[i] = port;
+        flags[i] |= ASSOCIATED | (skipOnSuccess ? SKIP_ON_SUCCESS : 0);
+        return flags[i];
+    }
+
+    synchronized long position(long handle) {
+        int i = slotOf(handle);
+        return keys[i] == handle ? positions[i] : 0;
+    }
+
+    synchronized void advance(long handle, long bytes) {
+        int i = slotOf(handle);
+        if (keys[i] == handle) {
+            positions[i] += bytes;
+        }
+    }
+
+    /** Forgets {@code handle}; returns its flags (0 when unknown). */
+    synchronized int remove(long handle) {
+        int i = slotOf(handle);
+        if (keys[i] != handle) {
+            return 0;
+        }
+        int f = flags[i];
+        deleteAt(i);
+        return f;
+    }
+
+    synchronized int size() {
+        return size;
+    }
+
+    // Open addressing, linear probing; key 0 marks a free slot (0 is never a valid handle: it is NULL).
+    private int slotOf(long handle) {
+        int mask = keys.length - 1;
+        int i = mix(handle) & mask;
+        while (keys[i] != 0 && keys[i] != handle) {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
+    private int insert(long handle) {
+        if (handle == 0) {
+            throw new IllegalArgumentException("handle 0 (NULL) cannot be recorded");
+        }
+        if ((size + 1) * 2 > keys.length) {
+            grow();
+        }
+        int i = slotOf(handle);
+        keys[i] = handle;
+        size++;
+        return i;
+    }
+
+    private void deleteAt(int i) {
+        int mask = keys.length - 1;
+        keys[i] = 0;
+        size--;
+        // Re-seat the entries of the probe run after the hole (backward-shift deletion).
+        int j = (i + 1) & mask;
+        while (keys[j] != 0) {
+            long k = keys[j];
+            long p = ports[j];
+            long pos = positions[j];
+            int f = flags[j];
+            keys[j] = 0;
+            int to = slotOf(k);
+            keys[to] = k;
+            ports[to] = p;
+            positions[to] = pos;
+            flags[to] = f;
+            j = (j + 1) & mask;
+        }
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        long[] oldPorts = ports;
+        long[] oldPositions = positions;
+        int[] oldFlags = flags;
+        int n = oldKeys.length * 2;
+        keys = new long[n];
+        ports = new long[n];
+        positions = new long[n];
+        flags = new int[n];
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != 0) {
+                int to = slotOf(oldKeys[i]);
+                keys[to] = oldKeys[i];
+                ports[to] = oldPorts[i];
+                positions[to] = oldPositions[i];
+                flags[to] = oldFlags[i];
+            }
+        }
+    }
+
+    private static int mix(long h) {
+        long x = h * 0x9E3779B97F4A7C15L;
+        return (int) (x ^ (x >>> 32));
+    }
+}

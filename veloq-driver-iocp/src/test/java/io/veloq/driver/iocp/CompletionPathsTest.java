@@ -1,0 +1,101 @@
+package io.veloq.driver.iocp;
+
+import io.veloq.api.IoFd;
+import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.net.SocketType;
+import io.veloq.api.op.Accept;
+import io.veloq.api.op.Close;
+import io.veloq.api.op.Connect;
+import io.veloq.api.op.Recv;
+import io.veloq.api.op.Send;
+import io.veloq.api.op.Socket;
+import io.veloq.driver.iocp.sim.SimWin32;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Both ways an op can finish on IOCP, proven on the simulator: with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS an
+ * immediate success queues no packet and the driver completes the op itself; without it (a provider without
+ * IFS handles, or the option turned off) every op, immediate or not, completes through a dequeued packet.
+ * The same echo must move the same bytes either way.
+ */
+public class CompletionPathsTest {
+
+    private record Outcome(long inline, long queued, long skippedPackets, long stale) {
+    }
+
+    private Outcome echo(SimWin32.Options simOptions, Map<String, String> driverOptions) throws Exception {
+        SimWin32 sim = new SimWin32(simOptions);
+        BufPool pool = BufPool.allocate(4096, 8);
+        try (DriverHarness h = DriverHarness.open(Bindings.provider(sim), 32, driverOptions)) {
+            IoFd l = IoFd.raw(h.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+            h.driver().bind(l, SockAddrStorage.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    AddressLayout.WINDOWS));
+            h.driver().listen(l, 4);
+            SockAddrStorage where = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+            h.driver().localAddress(l, where);
+            IoFd c = IoFd.raw(h.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+            long accept = h.start(new Accept(l, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+            h.value(new Connect(c, where));
+            IoFd s = IoFd.raw(h.await(accept).valueOrThrow());
+            FixedBuf out = pool.lease();
+            FixedBuf in = pool.lease();
+            for (int round = 0; round < 50; round++) {
+                byte[] msg = ("message " + round).getBytes();
+                out.clear().put(msg);
+                in.clear();
+                // recv first (pending: completes by packet), then send (small: succeeds at once)
+                long recv = h.start(new Recv(s, in));
+                h.turn(0);
+                assertEquals(msg.length, h.value(new Send(c, out)));
+                assertEquals(msg.length, h.await(recv).valueOrThrow());
+                assertArrayEquals(msg, in.getBytes(), "round " + round);
+            }
+            h.value(new Close(c));
+            h.value(new Close(s));
+            h.value(new Close(l));
+            Outcome o = new Outcome(h.iocp().inlineCompletions(), h.iocp().queuedCompletions(),
+                    sim.stats().skippedPackets(), h.iocp().staleCompletions());
+            assertEquals(java.util.List.of(), sim.failures());
+            return o;
+        } finally {
+            sim.close();
+        }
+    }
+
+    @Test
+    void withSkipOnSuccessImmediateSuccessesCompleteWithoutAPacket() throws Exception {
+        Outcome o = echo(SimWin32.Options.DEFAULTS, Map.of());
+        assertTrue(o.inline() >= 50, "sends that succeeded at once were completed by the driver: " + o);
+        assertEquals(o.inline(), o.skippedPackets(), "each of them had its packet suppressed: " + o);
+        assertTrue(o.queued() >= 50, "receives posted before the data completed through packets: " + o);
+        assertEquals(0, o.stale(), "no packet arrived for an op already completed: " + o);
+    }
+
+    @Test
+    void withoutIfsHandlesEveryOpCompletesThroughAPacket() throws Exception {
+        Outcome o = echo(new SimWin32.Options(false), Map.of());
+        assertEquals(0, o.inline(), o.toString());
+        assertEquals(0, o.skippedPackets(), o.toString());
+        assertTrue(o.queued() >= 100, "sends and receives all came back as packets: " + o);
+        assertEquals(0, o.stale(), o.toString());
+    }
+
+    @Test
+    void skipModeCanBeTurnedOffByDriverOption() throws Exception {
+        Outcome o = echo(SimWin32.Options.DEFAULTS, Map.of("iocp.skip-completion-port-on-success", "false"));
+        assertEquals(0, o.inline(), o.toString());
+        assertTrue(o.queued() >= 100, o.toString());
+    }
+}

@@ -1,0 +1,66 @@
+package io.veloq.driver.iocp.sim;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/** A simulated I/O completion port: a FIFO of packets (key, OVERLAPPED address, bytes). */
+final class SimPort extends SimHandle {
+    private final ArrayDeque<long[]> packets = new ArrayDeque<>();
+    private boolean closed;
+
+    SimPort(SimWin32 os, long value) {
+        super(os, value);
+    }
+
+    synchronized void post(long key, long overlapped, long bytes, int status) {
+        if (closed) {
+            return;
+        }
+        packets.add(new long[]{key, overlapped, bytes, Integer.toUnsignedLong(status)});
+        os.stats.queuedPackets.incrementAndGet();
+        notifyAll();
+    }
+
+    /**
+     * Waits up to {@code millis} (-1: forever) for a packet, then moves up to {@code count} into the
+     * OVERLAPPED_ENTRY array. Returns how many, 0 on timeout, -1 if the port was closed.
+     */
+    synchronized int take(long entries, int count, int millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (packets.isEmpty() && !closed) {
+            if (millis == -1) {
+                wait();
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return 0;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        if (closed) {
+            return -1;
+        }
+        int n = Math.min(count, packets.size());
+        ByteBuffer out = SimMemory.view(entries, n * 32);
+        for (int i = 0; i < n; i++) {
+            long[] p = packets.poll();
+            out.putLong(i * 32, p[0]);        // lpCompletionKey
+            out.putLong(i * 32 + 8, p[1]);    // lpOverlapped
+            out.putLong(i * 32 + 16, p[3]);   // Internal (the status; documented as reserved)
+            out.putInt(i * 32 + 24, (int) p[2]); // dwNumberOfBytesTransferred
+            out.putInt(i * 32 + 28, 0);
+        }
+        return n;
+    }
+
+    synchronized int queued() {
+        return packets.size();
+    }
+
+    synchronized void close() {
+        closed = true;
+        packets.clear();
+        notifyAll();
+    }
+}
