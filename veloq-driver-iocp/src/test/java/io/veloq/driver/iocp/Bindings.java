@@ -20,7 +20,10 @@ public final class Bindings {
 
     /** The binding in use: "sim" or "real". */
     public static String mode() {
-        String m = System.getProperty("veloq.iocp.binding", windows() ? "real" : "sim");
+        String m = System.getProperty("veloq.iocp.binding", "").trim();
+        if (m.isEmpty()) {
+            m = windows() ? "real" : "sim";
+        }
         if (!m.equals("sim") && !m.equals("real")) {
             throw new IllegalStateException("veloq.iocp.binding must be 'sim' or 'real', got '" + m + "'");
         }

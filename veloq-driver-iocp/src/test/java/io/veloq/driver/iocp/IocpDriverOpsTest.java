@@ -75,7 +75,9 @@ public class IocpDriverOpsTest {
 
     @AfterEach
     void close() throws Exception {
-        h.close();
+        if (h != null) {
+            h.close();
+        }
     }
 
     private static SockAddrStorage addr(InetSocketAddress a) {
