@@ -8,7 +8,7 @@ module veloq.testkit {
     requires org.junit.jupiter.api;
 
     exports io.veloq.testkit;
-    // TCK_EXPORT
+    exports io.veloq.testkit.tck;
 
     provides io.veloq.spi.DriverProvider with io.veloq.testkit.internal.FakeProvider;
 }
