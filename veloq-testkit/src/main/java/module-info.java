@@ -6,9 +6,11 @@
 module veloq.testkit {
     requires transitive veloq.spi;
     requires org.junit.jupiter.api;
+    requires transitive com.tngtech.archunit; // VeloqArchRules hands out ArchUnit types
 
     exports io.veloq.testkit;
     exports io.veloq.testkit.tck;
 
+    exports io.veloq.testkit.arch;
     provides io.veloq.spi.DriverProvider with io.veloq.testkit.internal.FakeProvider;
 }
