@@ -158,6 +158,7 @@ final class IocpDriver implements Driver {
     private final TimerHeap timers;
     private final long[] extensionPointers = new long[ExtensionFunction.values().length];
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final Object wakeLock = new Object();
     private final AcceptLifecycle acceptLifecycle;
     private final ConnectLifecycle connectLifecycle;
     private volatile boolean closed;
@@ -574,7 +575,8 @@ final class IocpDriver implements Driver {
         OpPayload p = payloads[slot];
         OpKind kind = p.kind();
         boolean file = kind == OpKind.READ || kind == OpKind.WRITE;
-        if (!NtStatus.isSuccess(status) && !(status == NtStatus.STATUS_BUFFER_OVERFLOW && kind == OpKind.RECV_FROM)) {
+        if (!NtStatus.isSuccess(status)) {
+            // A datagram longer than the buffer ends as STATUS_BUFFER_OVERFLOW: WSAEMSGSIZE, as Winsock reports it.
             int code = NtStatus.toWin32Error(status, !file);
             ready(slot, code == ERROR_HANDLE_EOF && kind == OpKind.READ ? 0 : -code);
             return;
@@ -584,7 +586,6 @@ final class IocpDriver implements Driver {
             case ACCEPT -> ready(slot, slot); // AcceptLifecycle.intoOutput reads the slot's address buffer
             case CONNECT -> ready(slot, 0);
             case RECV_FROM -> {
-                // A datagram cut short (STATUS_BUFFER_OVERFLOW) returns what fit, like recvfrom on Linux.
                 AddressCodec.decode(slotMem, off + ADDRESS, slotMem.getInt(off + FROM_LEN), ((RecvFrom) p).from());
                 ready(slot, bytes);
             }
@@ -912,8 +913,11 @@ final class IocpDriver implements Driver {
     @Override
     public void wakeup() {
         if (!closed && wakePending.compareAndSet(false, true)) {
-            if (!w.postQueuedCompletionStatus(port, 0, WAKEUP_KEY, 0)) {
-                wakePending.set(false);
+            // Under the lock close() takes before closing the port: never post to a closed (or reused) handle.
+            synchronized (wakeLock) {
+                if (!closed && !w.postQueuedCompletionStatus(port, 0, WAKEUP_KEY, 0)) {
+                    wakePending.set(false);
+                }
             }
         }
     }
@@ -1057,6 +1061,11 @@ final class IocpDriver implements Driver {
         return staleCompletions;
     }
 
+    /** The completion port handle. */
+    long port() {
+        return port;
+    }
+
     /** Ops whose OVERLAPPED is with the kernel. */
     int inKernel() {
         return inKernel;
@@ -1101,7 +1110,9 @@ final class IocpDriver implements Driver {
         }
         entries.close();
         scratch.close();
-        w.closeHandle(port);
+        synchronized (wakeLock) {
+            w.closeHandle(port);
+        }
     }
 
     @Override

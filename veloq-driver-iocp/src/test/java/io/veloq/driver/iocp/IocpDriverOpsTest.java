@@ -223,6 +223,42 @@ public class IocpDriverOpsTest {
     }
 
     @Test
+    void aResetByThePeerFailsThePendingRecvWithConnectionReset() throws Exception {
+        IoFd[] p = pair(AddressFamily.INET);
+        long recv = h.start(new Recv(p[1], pool.lease()));
+        h.turn(TimeUnit.MILLISECONDS.toNanos(5));
+        h.driver().setOption(p[0], StandardSocketOptions.SO_LINGER, 0); // close sends RST
+        h.value(new Close(p[0]));
+        DriverHarness.Result r = h.await(recv);
+        assertNotNull(r.error(), "a reset must fail the receive");
+        assertEquals(IoErrorKind.CONNECTION_RESET, r.error().kind(), r.error().getMessage());
+        assertTrue(r.error().codeName().equals("WSAECONNRESET") || r.error().codeName().equals("ERROR_NETNAME_DELETED"),
+                r.error().codeName());
+        assertInstanceOf(java.net.SocketException.class, r.error().toJava());
+    }
+
+    @Test
+    void slotsAreReusedAcrossThousandsOfOpsWithoutACrossedCompletion() throws Exception {
+        IoFd[] p = pair(AddressFamily.INET);
+        FixedBuf out = pool.lease();
+        FixedBuf in = pool.lease();
+        for (int i = 0; i < 1500; i++) {
+            byte[] msg = ("#" + i).getBytes(StandardCharsets.US_ASCII);
+            out.clear().put(msg);
+            in.clear();
+            long recv = h.start(new Recv(p[1], in));
+            long nop = h.start(new Nop());
+            long send = h.start(new Send(p[0], out));
+            assertEquals(0, h.await(nop).valueOrThrow());
+            assertEquals(msg.length, h.await(send).valueOrThrow());
+            assertEquals(msg.length, h.await(recv).valueOrThrow(), "round " + i);
+            assertArrayEquals(msg, in.getBytes(), "round " + i);
+        }
+        assertEquals(0, h.iocp().staleCompletions(), "no packet ever named a finished op");
+        assertEquals(0, h.iocp().inKernel());
+    }
+
+    @Test
     void cancelledRecvReturnsItsBufferUntouched_andTheSocketStaysUsable() throws Exception {
         IoFd[] p = pair(AddressFamily.INET);
         FixedBuf in = pool.lease();
@@ -291,6 +327,29 @@ public class IocpDriverOpsTest {
             h.value(new Close(a));
             h.value(new Close(b));
         }
+    }
+
+    @Test
+    void aDatagramLongerThanTheBufferFailsWithWsaemsgsize() throws Exception {
+        IoFd a = socket(AddressFamily.INET, SocketType.DATAGRAM);
+        IoFd b = socket(AddressFamily.INET, SocketType.DATAGRAM);
+        h.driver().bind(b, addr(new InetSocketAddress(LOOPBACK4, 0)));
+        SockAddrStorage bAddr = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        h.driver().localAddress(b, bAddr);
+        FixedBuf small = pool.lease();
+        small.writerIndex(small.capacity() - 4); // room for 4 bytes
+        small.readerIndex(small.writerIndex());
+        long pending = h.start(new RecvFrom(b, small, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+        h.turn(0);
+        assertEquals(10, h.value(new SendTo(a, bytes("0123456789"), bAddr)));
+        DriverHarness.Result r = h.await(pending);
+        assertNotNull(r.error(), "a 10-byte datagram does not fit in 4 bytes");
+        assertEquals("WSAEMSGSIZE", r.error().codeName());
+        // and the same when the datagram is already there when the receive starts (immediate failure)
+        assertEquals(10, h.value(new SendTo(a, bytes("0123456789"), bAddr)));
+        Thread.sleep(20);
+        DriverHarness.Result r2 = h.run(new RecvFrom(b, small, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+        assertEquals("WSAEMSGSIZE", r2.error().codeName());
     }
 
     @Test

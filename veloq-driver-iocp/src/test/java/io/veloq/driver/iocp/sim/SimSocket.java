@@ -235,7 +235,13 @@ final class SimSocket extends SimHandle {
     private void apply(int level, int name, int v) {
         try {
             if (stream != null) {
-                if (level == 6 && name == 1) {
+                if (level == 0xFFFF && name == 0x80) { // struct linger {u_short l_onoff; u_short l_linger;}
+                    int onoff = v & 0xFFFF;
+                    int seconds = (v >>> 16) & 0xFFFF;
+                    stream.setOption(StandardSocketOptions.SO_LINGER, onoff == 0 ? -1 : seconds);
+                } else if (level == 0xFFFF && (name == 0x1001 || name == 0x1002)) {
+                    stream.setOption(name == 0x1001 ? StandardSocketOptions.SO_SNDBUF : StandardSocketOptions.SO_RCVBUF, v);
+                } else if (level == 6 && name == 1) {
                     stream.setOption(StandardSocketOptions.TCP_NODELAY, v != 0);
                 } else if (level == 0xFFFF && name == 8) {
                     stream.setOption(StandardSocketOptions.SO_KEEPALIVE, v != 0);
@@ -439,10 +445,15 @@ final class SimSocket extends SimHandle {
                 }
                 case RECV_FROM: {
                     ByteBuffer b = op.buffers[0];
-                    InetSocketAddress from = (InetSocketAddress) dgram.receive(b);
+                    ByteBuffer datagram = ByteBuffer.allocate(65536);
+                    InetSocketAddress from = (InetSocketAddress) dgram.receive(datagram);
                     if (from == null) {
                         return false;
                     }
+                    datagram.flip();
+                    boolean truncated = datagram.remaining() > b.remaining();
+                    datagram.limit(datagram.position() + Math.min(datagram.remaining(), b.remaining()));
+                    b.put(datagram);
                     byte[] enc = SimAddresses.encode(from, family);
                     if (SimMemory.getInt(op.fromLengthAddress) < enc.length) {
                         op.fail(0xC000000D, 10014);
@@ -450,7 +461,12 @@ final class SimSocket extends SimHandle {
                     }
                     SimMemory.put(op.fromAddress, enc);
                     SimMemory.putInt(op.fromLengthAddress, enc.length);
-                    op.succeed(b.position());
+                    if (truncated) {
+                        op.fail(0x80000005, 10040); // STATUS_BUFFER_OVERFLOW / WSAEMSGSIZE: what fit was copied
+                        op.bytes = b.position();
+                    } else {
+                        op.succeed(b.position());
+                    }
                     return true;
                 }
                 case SEND_TO: {

@@ -1,0 +1,69 @@
+package io.veloq.driver.iocp;
+
+import io.veloq.api.IoFd;
+import io.veloq.api.buffer.BufPool;
+import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.net.SocketType;
+import io.veloq.api.op.Accept;
+import io.veloq.api.op.Connect;
+import io.veloq.api.op.Nop;
+import io.veloq.api.op.Recv;
+import io.veloq.api.op.Socket;
+import io.veloq.driver.iocp.win32.NativeMemory;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the driver guarantees on its own, below the host: packets that name no live op are ignored, and
+ * close() takes every OVERLAPPED back from the kernel before freeing the memory it lives in.
+ */
+public class DriverInternalsTest {
+
+    @Test
+    void packetsForFreeSlotsOrForeignOverlappedsAreIgnored() throws Exception {
+        try (DriverHarness h = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 8)) {
+            IocpDriver d = h.iocp();
+            long slot3 = d.slotBase + 3L * IocpDriver.SLOT_SIZE;
+            // slot 3 is free; a packet naming its OVERLAPPED (a late duplicate, a bug) must not complete anything
+            assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, slot3));
+            // an address inside the arena but not at an OVERLAPPED, and one outside it
+            assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, slot3 + 8));
+            assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, 0x1000));
+            assertEquals(0, h.turn(TimeUnit.MILLISECONDS.toNanos(200)));
+            assertEquals(3, d.staleCompletions());
+            assertEquals(0, h.value(new Nop()), "the driver carries on");
+        }
+    }
+
+    @Test
+    void closeCancelsWhatIsStillInTheKernelAndFreesTheSlotsAfterItCameBack() throws Exception {
+        long before = NativeMemory.liveBytes();
+        DriverHarness h = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 16);
+        BufPool pool = BufPool.allocate(1024, 4);
+        IoFd l = IoFd.raw(h.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+        h.driver().bind(l, SockAddrStorage.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), AddressLayout.WINDOWS));
+        h.driver().listen(l, 4);
+        SockAddrStorage where = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        h.driver().localAddress(l, where);
+        IoFd c = IoFd.raw(h.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+        long accept = h.start(new Accept(l, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+        h.value(new Connect(c, where));
+        IoFd s = IoFd.raw(h.await(accept).valueOrThrow());
+        h.start(new Recv(s, pool.lease()));
+        h.start(new Recv(c, pool.lease()));
+        h.start(new Accept(l, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+        h.turn(TimeUnit.MILLISECONDS.toNanos(10));
+        assertEquals(3, h.iocp().inKernel(), "two receives and an accept wait in the kernel");
+        h.driver().close(); // straight to the driver: no host drain before it
+        assertEquals(0, h.iocp().inKernel(), "every OVERLAPPED came back (cancelled) before close returned");
+        assertEquals(before, NativeMemory.liveBytes(), "and only then was the slot memory freed");
+    }
+}
