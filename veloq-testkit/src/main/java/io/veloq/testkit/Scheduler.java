@@ -33,11 +33,13 @@ public final class Scheduler {
     private final FakeKernel kernel;
     private final Runtime runtime;
     private final Simulation sim;
+    private final int maxInFlight;
 
-    Scheduler(FakeKernel kernel, Runtime runtime, Simulation sim) {
+    Scheduler(FakeKernel kernel, Runtime runtime, Simulation sim, int maxInFlight) {
         this.kernel = kernel;
         this.runtime = runtime;
         this.sim = sim;
+        this.maxInFlight = maxInFlight;
     }
 
     /** Virtual time since the simulation started. */
@@ -87,18 +89,20 @@ public final class Scheduler {
     public void runUntilIdle() {
         drive(Long.MAX_VALUE, () -> {
             int turns = 0;
-            while (true) {
+            int idleTurns = 0;
+            while (idleTurns < 2) {
                 long before = kernel.now();
                 int work = runtime.runOnce(null);
-                if (work == 0 && kernel.now() == before && quiet()) {
-                    return true;
-                }
+                boolean idle = work == 0 && kernel.now() == before && !hostHoldsWork()
+                        && kernel.nextEventTime() == Long.MAX_VALUE;
+                idleTurns = idle ? idleTurns + 1 : 0;
                 if (++turns > MAX_TURNS) {
                     throw sim.failure("runUntilIdle did not become idle within " + MAX_TURNS
                             + " loop turns (virtual time " + Durations.text(kernel.now())
                             + "); something resubmits forever, like a periodic timer");
                 }
             }
+            return true;
         });
     }
 
@@ -111,13 +115,13 @@ public final class Scheduler {
         boolean[] met = new boolean[1];
         drive(limit, () -> {
             int turns = 0;
-            while (!(met[0] = condition.getAsBoolean())) {
+            int idleTurns = 0;
+            while (!(met[0] = condition.getAsBoolean()) && idleTurns < 2) {
                 long before = kernel.now();
                 int work = runtime.runOnce(Duration.ofNanos(Math.max(0, limit - kernel.now())));
-                if (work == 0 && kernel.now() == before && quiet()) {
-                    met[0] = condition.getAsBoolean();
-                    return true; // idle, or at the limit
-                }
+                boolean idle = work == 0 && kernel.now() == before && !hostHoldsWork()
+                        && (kernel.now() >= limit || kernel.nextEventTime() > limit);
+                idleTurns = idle ? idleTurns + 1 : 0;
                 if (++turns > MAX_TURNS) {
                     throw sim.failure("runUntil did not settle within " + MAX_TURNS + " loop turns");
                 }
@@ -129,12 +133,21 @@ public final class Scheduler {
 
     private void settle() {
         int turns = 0;
-        while (runtime.runOnce(Duration.ZERO) > 0 || !quiet()) {
+        while (runtime.runOnce(Duration.ZERO) > 0 || !quiet() || hostHoldsWork()) {
             if (++turns > MAX_TURNS) {
                 throw sim.failure("runCurrent did not settle within " + MAX_TURNS + " loop turns at virtual time "
                         + Durations.text(kernel.now()) + "; something resubmits forever without time passing");
             }
         }
+    }
+
+    /**
+     * Ops submitted to the runtime that have not reached the driver yet (inbox, or a backlog behind a full
+     * queue) although the in-flight budget has room: the next turn will hand them over.
+     */
+    private boolean hostHoldsWork() {
+        int live = kernel.liveOps();
+        return runtime.inFlight() > live && live < maxInFlight;
     }
 
     private boolean quiet() {

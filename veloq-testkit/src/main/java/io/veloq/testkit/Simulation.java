@@ -79,7 +79,7 @@ public final class Simulation implements AutoCloseable {
         RuntimeConfig config = new RuntimeConfig(FakeProvider.ID, 1, b.queueDepth, b.maxInFlight, BackpressurePolicy.QUEUE,
                 b.bufferSize, b.bufferCount, b.registeredFiles, true, Map.of());
         this.runtime = RuntimeHost.open(config, provider);
-        this.scheduler = new Scheduler(kernel, runtime, this);
+        this.scheduler = new Scheduler(kernel, runtime, this, b.maxInFlight);
         this.files = new SimulatedFiles(kernel);
     }
 

@@ -48,10 +48,6 @@ public final class FakeDriver implements Driver {
     private ByteBuffer[] registeredSlabs;
     private volatile boolean wakeRequested;
     private boolean closed;
-    /** Option {@code queue=strict}: a full queue refuses the op and nothing is flushed early (a naive ring). */
-    private final boolean strictQueue;
-    /** An op was refused since the last submitAndWait: the host holds work back, so do not block. */
-    private boolean refusedSinceFlush;
     private long delivered;
 
     private record CancelRequest(long userData) {
@@ -61,7 +57,6 @@ public final class FakeDriver implements Driver {
         this.kernel = kernel;
         this.config = config;
         this.fixedFiles = new SimFile[Math.max(0, config.registeredFiles())];
-        this.strictQueue = "strict".equals(config.option("queue", "flush"));
     }
 
     public FakeKernel kernel() {
@@ -121,17 +116,10 @@ public final class FakeDriver implements Driver {
                         + live.get(userData) + " is still in flight");
             }
             if (submissions.size() >= config.queueDepth()) {
-                if (strictQueue) {
-                    refusedSinceFlush = true;
-                    return 0;
-                }
-                // Like io_uring_submit() on a full SQ: hand the queued entries to the kernel now, without
-                // waiting, so the host never has to hold work back behind ops that may never complete.
-                flush();
+                return 0; // like a full ring: the host keeps the op until the next submitAndWait
             }
             if (!submissions.isEmpty() && kernel.faults.submissionFull()) {
                 kernel.trace(loopIndex(), TraceEvent.Type.FAULT, -1, payload.describe(), 0, "submission queue full");
-                refusedSinceFlush = true;
                 return 0;
             }
             KernelOp op = kernel.newOp(this, userData, payload);
@@ -145,11 +133,7 @@ public final class FakeDriver implements Driver {
     public boolean prepareCancel(long userData) {
         synchronized (kernel) {
             if (submissions.size() >= config.queueDepth()) {
-                if (strictQueue) {
-                    refusedSinceFlush = true;
-                    return false;
-                }
-                flush();
+                return false;
             }
             submissions.addLast(new CancelRequest(userData));
             return true;
@@ -178,12 +162,6 @@ public final class FakeDriver implements Driver {
             }
             flush();
             kernel.runDue();
-            if (refusedSinceFlush && !strictQueue) {
-                // The host keeps refused ops until this call returns; the injected "full" queue has just
-                // been drained, so return at once and let it resubmit.
-                timeoutNanos = 0;
-            }
-            refusedSinceFlush = false;
             if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested) {
                 if (kernel.clock.isVirtual()) {
                     idleInVirtualTime(timeoutNanos);

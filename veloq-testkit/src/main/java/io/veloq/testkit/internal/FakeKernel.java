@@ -164,6 +164,15 @@ public final class FakeKernel {
         System.err.println("veloq fake driver: contract violation: " + what + " (seed " + seed + ")");
     }
 
+    /** Ops prepared in any driver and not yet delivered. */
+    public synchronized int liveOps() {
+        int n = 0;
+        for (FakeDriver d : drivers) {
+            n += d.liveCount();
+        }
+        return n;
+    }
+
     /** Every op inside any driver of this kernel, oldest first. */
     public synchronized List<KernelOpView> inFlight() {
         List<KernelOpView> out = new ArrayList<>();
