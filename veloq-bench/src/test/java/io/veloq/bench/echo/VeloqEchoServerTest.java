@@ -1,0 +1,73 @@
+package io.veloq.bench.echo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.veloq.bench.load.LoadConfig;
+import io.veloq.bench.load.LoadGenerator;
+import io.veloq.bench.load.LoadResult;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The Veloq row against the real kernel: it echoes every byte, and its loop allocates nothing per message. */
+@Timeout(60)
+class VeloqEchoServerTest {
+
+    @Test
+    void echoesWithoutAllocatingOnTheLoopThread() throws Exception {
+        String why = EchoServers.unavailableReason(EchoServers.VELOQ);
+        Assumptions.assumeTrue(why == null, () -> "veloq: " + why);
+        EchoServer s = EchoServers.create(EchoServers.VELOQ);
+        int port = s.start(0);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try {
+            assertEquals(1, s.loopThreads().size(), "single event-loop thread");
+            Thread loop = s.loopThreads().get(0);
+            assertTrue(loop.getName().startsWith("veloq-loop-0-"), loop.getName());
+            @SuppressWarnings("deprecation")
+            long id = loop.getId();
+            try (LoadGenerator lg = new LoadGenerator(new LoadConfig(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8, 4, 512, false, 1))) {
+                lg.start();
+                Thread.sleep(1500); // warm-up: JIT, pool, connections
+                long before = mx.getThreadAllocatedBytes(id);
+                lg.beginMeasure();
+                Thread.sleep(500);
+                LoadResult r = lg.endMeasure();
+                long allocated = mx.getThreadAllocatedBytes(id) - before;
+                assertEquals(0, r.errors(), () -> "veloq: " + r.firstError());
+                assertTrue(r.messages() > 1000, "veloq echoes " + r.messages());
+                // 0 bytes per message; a few hundred bytes of slack for one-off JIT/class-init effects.
+                assertTrue(allocated < 4096, "loop thread allocated " + allocated + " bytes for " + r.messages()
+                        + " messages");
+            }
+        } finally {
+            s.stop();
+        }
+    }
+
+    @Test
+    void connectionChurnLeavesNoBufferBehind() throws Exception {
+        String why = EchoServers.unavailableReason(EchoServers.VELOQ);
+        Assumptions.assumeTrue(why == null, () -> "veloq: " + why);
+        EchoServer s = EchoServers.create(EchoServers.VELOQ);
+        int port = s.start(0);
+        try {
+            try (LoadGenerator lg = new LoadGenerator(new LoadConfig(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 4, 1, 64, true, 1))) {
+                lg.start();
+                lg.beginMeasure();
+                Thread.sleep(500);
+                LoadResult r = lg.endMeasure();
+                assertEquals(0, r.errors(), () -> "veloq churn: " + r.firstError());
+                assertTrue(r.messages() > 20, "veloq churn echoes " + r.messages());
+            }
+        } finally {
+            s.stop();
+        }
+    }
+}
