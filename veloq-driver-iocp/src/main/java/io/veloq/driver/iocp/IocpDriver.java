@@ -563,6 +563,15 @@ final class IocpDriver implements Driver {
         int err = socket ? w.wsaGetLastError() : w.lastError();
         if (err == ERROR_IO_PENDING) {
             toKernel(slot);
+        } else if (err == Win32Error.WSAEMSGSIZE.code() || err == Win32Error.ERROR_MORE_DATA.code()) {
+            // A warning status (STATUS_BUFFER_OVERFLOW) is not an NT error: the request counts as completed,
+            // so its packet is queued like a success's: skipped only in skip mode. Wait for it otherwise, or
+            // it would arrive later for a slot that holds another op.
+            if ((handleFlags & HandleTable.SKIP_ON_SUCCESS) != 0) {
+                ready(slot, -err);
+            } else {
+                toKernel(slot);
+            }
         } else if (err == ERROR_HANDLE_EOF && payloads[slot].kind() == OpKind.READ) {
             ready(slot, 0);
         } else {
@@ -894,7 +903,7 @@ final class IocpDriver implements Driver {
         if (opts.contains(StandardOpenOption.DELETE_ON_CLOSE)) {
             flags |= FILE_FLAG_DELETE_ON_CLOSE;
         }
-        byte[] name = (o.path().toAbsolutePath().toString() + '\0').getBytes(StandardCharsets.UTF_16LE);
+        byte[] name = (win32Path(o.path().toAbsolutePath().toString()) + '\0').getBytes(StandardCharsets.UTF_16LE);
         long h;
         try (NativeMemory.Block path = NativeMemory.allocate(name.length)) {
             path.buffer().put(0, name);
@@ -906,6 +915,24 @@ final class IocpDriver implements Driver {
         }
         handles.register(h, HandleTable.FILE | (append ? HandleTable.APPEND : 0));
         return h;
+    }
+
+    /**
+     * A path CreateFileW accepts at any length: past MAX_PATH (260) a drive path needs the {@code \\?\}
+     * prefix and a UNC path {@code \\?\UNC\}. Anything else is passed as is.
+     */
+    static String win32Path(String absolute) {
+        if (absolute.length() < 248 || absolute.startsWith("\\\\?\\")) {
+            return absolute;
+        }
+        if (absolute.length() > 2 && Character.isLetter(absolute.charAt(0)) && absolute.charAt(1) == ':'
+                && absolute.charAt(2) == '\\') {
+            return "\\\\?\\" + absolute;
+        }
+        if (absolute.startsWith("\\\\")) {
+            return "\\\\?\\UNC\\" + absolute.substring(2);
+        }
+        return absolute;
     }
 
     // ---- wake-up ----

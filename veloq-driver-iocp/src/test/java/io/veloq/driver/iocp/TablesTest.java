@@ -62,4 +62,16 @@ public class TablesTest {
         h.register(8, HandleTable.FILE);
         assertEquals(0, h.flagsFor(8, 0x100), "a reused handle value starts fresh");
     }
+
+    @Test
+    void longWindowsPathsGetTheExtendedLengthPrefix() {
+        String dir = "C:\\" + "d".repeat(300) + "\\f.bin";
+        assertEquals("\\\\?\\" + dir, IocpDriver.win32Path(dir));
+        String unc = "\\\\server\\share\\" + "d".repeat(300);
+        assertEquals("\\\\?\\UNC\\server\\share\\" + "d".repeat(300), IocpDriver.win32Path(unc));
+        assertEquals("C:\\short.txt", IocpDriver.win32Path("C:\\short.txt"));
+        assertEquals("\\\\?\\" + dir, IocpDriver.win32Path("\\\\?\\" + dir), "already prefixed");
+        String linux = "/tmp/" + "d".repeat(300);
+        assertEquals(linux, IocpDriver.win32Path(linux), "not a Windows path: left alone (simulator)");
+    }
 }

@@ -322,6 +322,11 @@ final class SimSocket extends SimHandle {
                 complete(op, true);
                 return true;
             }
+            if ((op.status & 0xC0000000) == 0x80000000) {
+                // A warning (STATUS_BUFFER_OVERFLOW) is not NT_ERROR: the I/O manager treats the request as
+                // completed, so a packet is queued unless the handle skips the port for such completions.
+                complete(op, true);
+            }
             throw new SimError(op.wsaError);
         }
         SimMemory.putLong(op.overlapped, STATUS_PENDING);
