@@ -1,0 +1,120 @@
+package io.veloq.api.net;
+
+import io.veloq.api.Completion;
+import io.veloq.api.EventLoop;
+import io.veloq.api.IoFd;
+import io.veloq.api.Op;
+import io.veloq.api.OpState;
+import io.veloq.api.op.Accept;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
+ * listener's loop. Accept comes in the three shapes; the completer shape reuses one {@code Accept} op (and
+ * its address storage), so an accept loop allocates only the new stream.
+ *
+ * <pre>{@code
+ * NetCompleter<TcpStream> onAccept = new NetCompleter<>() {
+ *     public void onComplete(TcpStream s, Throwable error) {
+ *         if (error == null) serve(s);
+ *         if (listener.isOpen()) listener.accept(this);   // the next one, same Accept op
+ *     }
+ * };
+ * listener.accept(onAccept);
+ * }</pre>
+ *
+ * <p>On Linux the accepted stream wraps the fd the kernel returned; on Windows the IOCP driver's
+ * {@code Accept} lifecycle pre-creates the socket. This class never knows which.
+ *
+ * @param <S> the stream type accepted
+ * @since 0.1
+ */
+public abstract sealed class StreamListener<S extends StreamSocket> extends NetSocket permits TcpListener, UnixListener {
+    private final Op<Accept> cached;
+    private boolean cachedBusy;
+
+    StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
+        super(loop, fd, family);
+        this.cached = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
+        roster.keep(cached);
+    }
+
+    /** Wraps an accepted connection. */
+    abstract S wrap(IoFd fd, SocketAddress peer);
+
+    /**
+     * Accepts one connection; {@code completer} runs on the loop thread with the stream or the error.
+     * Call it again (from the completer, typically) for the next connection.
+     */
+    public void accept(NetCompleter<S> completer) {
+        Objects.requireNonNull(completer, "completer");
+        requireOpenUnchecked("accept");
+        Op<Accept> op;
+        synchronized (this) {
+            if (!cachedBusy && cached.state() != OpState.SUBMITTED) {
+                if (cached.state() == OpState.COMPLETED) {
+                    cached.reset();
+                }
+                cachedBusy = true;
+                op = cached;
+            } else {
+                // Several accepts at once: the extra ones get their own op.
+                op = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
+                roster.track(op);
+            }
+        }
+        op.attach(completer);
+        op.payload().peer().prepareForReceive();
+        loop.submit(op);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void accepted(Op<Accept> op) {
+        NetCompleter<S> completer = (NetCompleter<S>) op.attachment();
+        S stream = null;
+        Throwable error = op.error();
+        if (error == null) {
+            IoFd conn = IoFd.raw(op.result());
+            try {
+                stream = wrap(conn, Addresses.toJdk(op.payload().peer()));
+            } catch (RuntimeException e) {
+                SocketSetup.closeQuietly(loop, conn);
+                error = e;
+            }
+        }
+        if (op == cached) {
+            synchronized (this) {
+                cachedBusy = false;
+            }
+        }
+        completer.onComplete(stream, error);
+    }
+
+    /** Accepts one connection; the future completes on the loop thread, exceptionally with the {@code java.net} exception. */
+    public CompletableFuture<S> acceptAsync() {
+        CompletableFuture<S> f = new CompletableFuture<>();
+        accept((s, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e instanceof io.veloq.api.VeloqIoException v ? v.toJava() : e);
+            } else {
+                f.complete(s);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Accepts one connection and waits. Closing the listener from another thread cancels the wait
+     * ({@link java.nio.channels.AsynchronousCloseException}).
+     */
+    public S accept() throws IOException {
+        SockAddrStorage peer = SockAddrStorage.allocate(loop.addressLayout()).prepareForReceive();
+        Completion<Accept> c = callTracked(new Accept(fd, peer));
+        IoFd conn = IoFd.raw(c.valueOrThrow());
+        return wrap(conn, Addresses.toJdk(peer));
+    }
+}

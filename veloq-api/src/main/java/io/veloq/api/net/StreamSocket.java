@@ -1,0 +1,128 @@
+package io.veloq.api.net;
+
+import io.veloq.api.Completer;
+import io.veloq.api.Completion;
+import io.veloq.api.EventLoop;
+import io.veloq.api.IoFd;
+import io.veloq.api.Op;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.Send;
+import io.veloq.api.op.Shutdown;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connected stream socket: {@link TcpStream} or {@link UnixStream}. Adds to {@link DataSocket} the
+ * send that loops on short writes ({@code sendAll}), shutdown of one direction, and the peer address.
+ *
+ * <pre>{@code
+ * buf.put(request);
+ * long sent = stream.sendAll(buf);          // every readable byte, however many sends it takes
+ * stream.shutdown(ShutdownHow.WRITE);       // the peer reads end of stream; we can still receive
+ * buf.clear();
+ * while (stream.recv(buf) > 0) { ... }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public abstract sealed class StreamSocket extends DataSocket permits TcpStream, UnixStream {
+    private volatile SocketAddress remote;
+
+    StreamSocket(EventLoop loop, IoFd fd, AddressFamily family, SocketAddress remote) {
+        super(loop, fd, family);
+        this.remote = remote;
+    }
+
+    /** The peer's address: as accept or connect reported it, else {@code getpeername}. */
+    public SocketAddress remoteAddress() throws IOException {
+        SocketAddress r = remote;
+        if (r == null) {
+            requireOpen();
+            r = loop.remoteAddress(fd);
+            remote = r;
+        }
+        return r;
+    }
+
+    // ---- send all ----
+
+    /**
+     * A reusable op that sends every readable byte of {@code buf}, resubmitting itself on short writes;
+     * {@code completer} runs once, when all is sent ({@code buf.readableBytes() == 0}) or on the first
+     * error (the reader index then shows how far it got). Its {@code result()} is the last send's count.
+     * Resubmit it with {@code loop().submit(op.reset())}; nothing is allocated per send.
+     */
+    public Op<Send> sendAllOp(FixedBuf buf, Completer<Send> completer) {
+        Objects.requireNonNull(completer, "completer");
+        return reusable(new Send(fd, buf), new SendAllLoop(completer));
+    }
+
+    /** Sends every readable byte of {@code buf}; {@code completer} runs once on the loop thread. Returns the op. */
+    public Op<Send> sendAll(FixedBuf buf, Completer<Send> completer) {
+        requireOpenUnchecked("sendAll");
+        Objects.requireNonNull(completer, "completer");
+        return submitTracked(new Send(fd, buf), new SendAllLoop(completer));
+    }
+
+    /**
+     * Sends every readable byte of {@code buf}. The completion's value is the total sent; on failure it
+     * carries the error and the buffer (its reader index shows how far it got).
+     */
+    public CompletableFuture<Completion<Send>> sendAllAsync(FixedBuf buf) {
+        requireOpenUnchecked("sendAll");
+        int total = buf.readableBytes();
+        CompletableFuture<Completion<Send>> f = new CompletableFuture<>();
+        submitTracked(new Send(fd, buf), new SendAllLoop(op ->
+                f.complete(new Completion<>(op.payload(), op.isSuccess() ? total : 0, op.error()))));
+        return f;
+    }
+
+    /** Sends every readable byte of {@code buf} and waits; returns the total. */
+    public long sendAll(FixedBuf buf) throws IOException {
+        long total = 0;
+        while (buf.readableBytes() > 0) {
+            total += callTracked(new Send(fd, buf)).valueOrThrow();
+        }
+        return total;
+    }
+
+    /** Resubmits a send until its buffer is drained, then hands the op to the application's completer. */
+    private final class SendAllLoop implements Completer<Send> {
+        private final Completer<Send> then;
+
+        SendAllLoop(Completer<Send> then) {
+            this.then = then;
+        }
+
+        @Override
+        public void onComplete(Op<Send> op) {
+            if (op.isSuccess() && op.result() > 0 && op.payload().buf().readableBytes() > 0 && isOpen()) {
+                loop.submit(op.reset());
+                return;
+            }
+            then.onComplete(op);
+        }
+    }
+
+    // ---- shutdown ----
+
+    /** Shuts down one direction (or both); {@code completer} runs on the loop thread. */
+    public Op<Shutdown> shutdown(ShutdownHow how, Completer<Shutdown> completer) {
+        requireOpenUnchecked("shutdown");
+        return submitTracked(new Shutdown(fd, how), completer);
+    }
+
+    /** Shuts down one direction (or both). */
+    public CompletableFuture<Completion<Shutdown>> shutdownAsync(ShutdownHow how) {
+        requireOpenUnchecked("shutdown");
+        return submitTrackedAsync(new Shutdown(fd, how));
+    }
+
+    /** Shuts down one direction (or both) and waits: {@code WRITE} sends FIN, the peer reads end of stream. */
+    public void shutdown(ShutdownHow how) throws IOException {
+        callTracked(new Shutdown(fd, how)).valueOrThrow();
+    }
+}
