@@ -1,0 +1,213 @@
+package io.veloq.examples.echo;
+
+import io.veloq.api.EventLoop;
+import io.veloq.api.IoErrorKind;
+import io.veloq.api.Runtime;
+import io.veloq.api.VeloqIoException;
+import io.veloq.api.net.TcpListener;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP echo server on Veloq: one event loop per core, shared-nothing. Each loop binds its own listener on
+ * the same port with {@code SO_REUSEPORT}, so the kernel spreads incoming connections over the loops and
+ * no connection ever crosses threads. Each connection gets one buffer from its loop's registered pool and
+ * two ops that it reuses for its whole life: the steady state allocates nothing.
+ *
+ * <pre>{@code
+ * try (EchoServer server = EchoServer.start(new EchoServerOptions(2, 7000, "::", null, 16384, 1024))) {
+ *     System.out.println("listening on " + server.address());
+ *     ...
+ * }   // close(): stop accepting, cancel every in-flight op, close every socket, then close the runtime
+ * }</pre>
+ */
+public final class EchoServer implements AutoCloseable {
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final Runtime runtime;
+    private final boolean ownsRuntime;
+    private final List<EchoLoop> loops;
+    private final InetSocketAddress address;
+    private final long startNanos = System.nanoTime();
+    private volatile EchoStats finalStats;
+
+    private EchoServer(Runtime runtime, boolean ownsRuntime, List<EchoLoop> loops, InetSocketAddress address) {
+        this.runtime = runtime;
+        this.ownsRuntime = ownsRuntime;
+        this.loops = loops;
+        this.address = address;
+    }
+
+    /**
+     * Opens the runtime and binds one listener per loop; the server is serving when this returns.
+     *
+     * @throws IOException a {@link java.net.BindException} when the port is in use or the address is not local
+     */
+    public static EchoServer start(EchoServerOptions o) throws IOException {
+        Runtime rt = Runtime.builder()
+                .driver(o.driver())
+                .threads(o.threads())
+                .buffers(o.bufferSize(), o.maxConnections())
+                .maxInFlight(Math.max(4096, 2 * o.maxConnections() + 64))
+                .open();
+        return start(rt, true, o);
+    }
+
+    /**
+     * Serves on the loops of an open runtime, which stays open after {@link #close()} (a test runs a client
+     * on the same runtime, as the fake driver's network is per runtime). Each loop's pool bounds its
+     * connections; {@code o.threads()}, {@code o.driver()} and the buffer options are ignored.
+     */
+    public static EchoServer start(Runtime rt, EchoServerOptions o) throws IOException {
+        return start(rt, false, o);
+    }
+
+    private static EchoServer start(Runtime rt, boolean owned, EchoServerOptions o) throws IOException {
+        List<TcpListener> listeners = new ArrayList<>();
+        try {
+            InetSocketAddress first = null;
+            for (EventLoop loop : rt.loops()) {
+                TcpListener l = first == null ? bindFirst(loop, o) : bind(loop, first);
+                listeners.add(l);
+                if (first == null) {
+                    first = (InetSocketAddress) l.localAddress();
+                }
+            }
+            List<EchoLoop> loops = new ArrayList<>();
+            for (int i = 0; i < listeners.size(); i++) {
+                EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i));
+                loops.add(el);
+                el.loop().execute(el::start);
+            }
+            return new EchoServer(rt, owned, List.copyOf(loops), first);
+        } catch (IOException | RuntimeException e) {
+            for (TcpListener l : listeners) {
+                try {
+                    l.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (owned) {
+                rt.close();
+            }
+            throw e;
+        }
+    }
+
+    private static TcpListener bindFirst(EventLoop loop, EchoServerOptions o) throws IOException {
+        if (o.bind() != null) {
+            return bind(loop, new InetSocketAddress(InetAddress.getByName(o.bind()), o.port()));
+        }
+        try {
+            return bind(loop, new InetSocketAddress(InetAddress.getByName("::"), o.port()));
+        } catch (IOException e) {
+            if (kindOf(e) != IoErrorKind.NOT_SUPPORTED) {
+                throw e;
+            }
+            // No IPv6 on this host (EAFNOSUPPORT): listen on IPv4 only.
+            return bind(loop, new InetSocketAddress(InetAddress.getByName("0.0.0.0"), o.port()));
+        }
+    }
+
+    private static TcpListener bind(EventLoop loop, InetSocketAddress at) throws IOException {
+        return TcpListener.binder(loop)
+                .option(StandardSocketOptions.SO_REUSEPORT, true)
+                .backlog(4096)
+                .bind(at);
+    }
+
+    /** The kind of the Veloq error behind {@code t}, or null. */
+    static IoErrorKind kindOf(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof VeloqIoException v) {
+                return v.kind();
+            }
+        }
+        return null;
+    }
+
+    /** The address the listeners are bound to (the real port when 0 was asked). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    /** The driver serving it. */
+    public String driverId() {
+        return runtime.driverId();
+    }
+
+    public int loopCount() {
+        return loops.size();
+    }
+
+    /** Counters summed over the loops (racy but monotonic reads of single-writer counters). */
+    public EchoStats stats() {
+        EchoStats f = finalStats;
+        if (f != null) {
+            return f;
+        }
+        long accepted = 0, open = 0, refused = 0, bytes = 0, errors = 0, outstanding = 0;
+        for (EchoLoop l : loops) {
+            accepted += l.accepted;
+            open += l.open;
+            refused += l.refused;
+            bytes += l.bytesEchoed;
+            errors += l.connectionErrors;
+            outstanding += l.buffersOutstanding();
+        }
+        return new EchoStats(loops.size(), accepted, open, refused, bytes, errors, outstanding,
+                Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    /**
+     * Stops cleanly: each loop stops accepting and cancels its connections' in-flight ops (their buffers
+     * come back), every socket is closed, then the runtime closes. Returns the final counters. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        stop();
+    }
+
+    /** {@link #close()}, returning the final counters. */
+    public synchronized EchoStats stop() {
+        if (finalStats != null) {
+            return finalStats;
+        }
+        CountDownLatch idle = new CountDownLatch(loops.size());
+        for (EchoLoop l : loops) {
+            try {
+                l.loop().execute(() -> l.stop(idle::countDown));
+            } catch (IllegalStateException closed) {
+                idle.countDown();
+            }
+        }
+        try {
+            if (!idle.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println("echo-server: connections did not all close within " + STOP_WAIT.toSeconds()
+                        + " s; closing the runtime cancels what is left");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Runtime.close() cancels anything still in flight and joins the loops.
+        if (ownsRuntime) {
+            runtime.close();
+        }
+        EchoStats s = stats();
+        finalStats = s;
+        return s;
+    }
+}

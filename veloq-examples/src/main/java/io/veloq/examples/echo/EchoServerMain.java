@@ -1,0 +1,117 @@
+package io.veloq.examples.echo;
+
+import io.veloq.api.IoErrorKind;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code ./veloq echo-server}: runs an {@link EchoServer} until Ctrl-C or SIGTERM, then stops it cleanly
+ * (in-flight ops cancelled, sockets closed) and prints a one-line summary.
+ *
+ * <pre>
+ * ./veloq echo-server --port 7000 --threads 2
+ * echo-server: listening on [::]:7000 (driver uring, 2 loops, SO_REUSEPORT)
+ * ^C
+ * echo-server: stopped after 12.3 s: 64 connections on 2 loops, 0 open, 1.2 GiB echoed, ...
+ * </pre>
+ *
+ * <p>Exit codes: 0 after a clean stop, 2 when the port is in use or the address cannot be bound, 64 for
+ * bad flags, 1 for anything else.
+ */
+public final class EchoServerMain {
+    /** Clean stop. */
+    public static final int EXIT_OK = 0;
+    /** Unexpected failure. */
+    public static final int EXIT_FAILURE = 1;
+    /** The port is in use or the address cannot be bound. */
+    public static final int EXIT_BIND = 2;
+
+    private EchoServerMain() {
+    }
+
+    public static void main(String[] args) {
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        // A JVM ended by SIGINT/SIGTERM exits with 130/143 unless a hook halts it with the code it wants: this
+        // hook asks serve() to stop, waits for its summary, and halts with serve()'s code (0 after a clean stop).
+        Thread hook = new Thread(() -> {
+            stop.complete(null);
+            int code;
+            try {
+                code = exit.get(15, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                System.err.println("echo-server: did not stop within 15 s");
+                code = EXIT_FAILURE;
+            } catch (Exception e) {
+                code = EXIT_FAILURE;
+            }
+            System.out.flush();
+            System.err.flush();
+            java.lang.Runtime.getRuntime().halt(code);
+        }, "echo-server-shutdown");
+        java.lang.Runtime.getRuntime().addShutdownHook(hook);
+        int code = EXIT_FAILURE;
+        try {
+            code = serve(args, System.out, System.err, stop);
+        } finally {
+            exit.complete(code);
+        }
+        if (!stop.isDone()) {
+            System.exit(code); // ended on its own (bad flags, port in use): the hook halts with this code
+        }
+        // Otherwise the hook is running and halts the JVM with the code.
+    }
+
+    /**
+     * Starts the server, prints where it listens, serves until {@code stop} completes, stops cleanly and
+     * prints the summary. Returns the exit code; returns at once with {@link #EXIT_BIND} when the port is
+     * in use. Tests call this directly.
+     */
+    public static int serve(String[] args, PrintStream out, PrintStream err, CompletableFuture<?> stop) {
+        EchoServerOptions options;
+        try {
+            options = EchoServerOptions.parse(args);
+        } catch (Flags.UsageException e) {
+            (e.getMessage().startsWith("usage:") ? out : err).println(e.getMessage());
+            return e.getMessage().startsWith("usage:") ? EXIT_OK : Flags.EXIT_USAGE;
+        }
+        EchoServer server;
+        try {
+            server = EchoServer.start(options);
+        } catch (IOException e) {
+            IoErrorKind kind = EchoServer.kindOf(e);
+            String where = (options.bind() == null ? "::" : options.bind()) + " port " + options.port();
+            if (kind == IoErrorKind.ADDRESS_IN_USE) {
+                err.println("echo-server: cannot listen on " + where + ": the port is already in use"
+                        + " (EADDRINUSE); stop the other server or choose another --port");
+                return EXIT_BIND;
+            }
+            if (kind == IoErrorKind.ADDRESS_NOT_AVAILABLE || kind == IoErrorKind.PERMISSION_DENIED
+                    || e instanceof java.net.UnknownHostException) {
+                err.println("echo-server: cannot listen on " + where + ": " + e.getMessage());
+                return EXIT_BIND;
+            }
+            err.println("echo-server: cannot start: " + e);
+            return EXIT_FAILURE;
+        } catch (RuntimeException e) {
+            err.println("echo-server: cannot start: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        out.println("echo-server: listening on " + server.address() + " (driver " + server.driverId() + ", "
+                + server.loopCount() + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT") + ")");
+        out.flush();
+        try {
+            stop.join();
+        } catch (RuntimeException ignored) {
+            // A stop signal completed exceptionally is still a stop signal.
+        }
+        EchoStats s = server.stop();
+        out.println(s.summary());
+        out.flush();
+        return s.buffersOutstanding() == 0 ? EXIT_OK : EXIT_FAILURE;
+    }
+}
