@@ -2,42 +2,24 @@ package io.veloq.driver.uring;
 
 import io.veloq.api.IoFd;
 import io.veloq.api.VeloqIoException;
+import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.driver.uring.ffi.Syscalls;
 import io.veloq.spi.LinuxErrno;
+import io.veloq.spi.LinuxSocketOptions;
 
 import java.net.SocketOption;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.util.function.IntUnaryOperator;
 
 /**
  * The synchronous socket calls of the driver contract (bind, listen, addresses, options): plain system
- * calls, callable from any thread. A fixed fd is resolved to the raw fd registered in its slot.
+ * calls, callable from any thread. A fixed fd is resolved to the raw fd registered in its slot. Option keys
+ * map to level, name and value layout through {@link LinuxSocketOptions}, the table the fake uses too.
  *
  * <pre>{@code control.setOption(IoFd.raw(7), StandardSocketOptions.TCP_NODELAY, true);}</pre>
  */
 final class SocketControl {
-    private static final int SOL_SOCKET = 1;
-    private static final int IPPROTO_IP = 0;
-    private static final int IPPROTO_TCP = 6;
-    private static final int IPPROTO_IPV6 = 41;
-    private static final int SO_REUSEADDR = 2;
-    private static final int SO_BROADCAST = 6;
-    private static final int SO_SNDBUF = 7;
-    private static final int SO_RCVBUF = 8;
-    private static final int SO_KEEPALIVE = 9;
-    private static final int SO_LINGER = 13;
-    private static final int SO_REUSEPORT = 15;
-    private static final int SO_DOMAIN = 39;
-    private static final int TCP_NODELAY = 1;
-    private static final int IP_TOS = 1;
-    private static final int IP_MULTICAST_TTL = 33;
-    private static final int IP_MULTICAST_LOOP = 34;
-    private static final int IPV6_MULTICAST_HOPS = 18;
-    private static final int IPV6_MULTICAST_LOOP = 19;
-    private static final int IPV6_TCLASS = 67;
-    private static final int AF_INET6 = 10;
 
     private final Syscalls sys;
     private final NativeMemory mem;
@@ -75,89 +57,54 @@ final class SocketControl {
 
     <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
         int raw = raw(fd, "setsockopt");
-        int[] where = where(raw, option, fd);
-        long mem8 = mem.allocate(8, "socket option value");
+        LinuxSocketOptions.Mapping m = mapping(raw, option, fd);
+        long addr = mem.allocate(LinuxSocketOptions.MAX_VALUE_SIZE, "socket option value");
         try {
-            ByteBuffer v = mem.view(mem8, 8);
-            int len = 4;
-            if (option == StandardSocketOptions.SO_LINGER) {
-                int secs = (Integer) value;
-                v.putInt(0, secs >= 0 ? 1 : 0);
-                v.putInt(4, Math.max(secs, 0));
-                len = 8;
-            } else if (value instanceof Boolean b) {
-                v.putInt(0, b ? 1 : 0);
-            } else {
-                v.putInt(0, (Integer) value);
-            }
-            check(sys.setsockopt(raw, where[0], where[1], mem8, len),
-                    "setsockopt(" + fd + ", " + option.name() + " = " + value + ")");
+            int len = m.encode(value, mem.view(addr, LinuxSocketOptions.MAX_VALUE_SIZE));
+            check(sys.setsockopt(raw, m.level(), m.name(), addr, len),
+                    "setsockopt(" + fd + ", " + m.nativeName() + " = " + value + ")");
         } finally {
-            mem.free(mem8);
+            mem.free(addr);
         }
     }
 
     <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException {
         int raw = raw(fd, "getsockopt");
-        int[] where = where(raw, option, fd);
-        long m = mem.allocate(12, "socket option value");
+        LinuxSocketOptions.Mapping m = mapping(raw, option, fd);
+        // The value, then its socklen_t, in one allocation.
+        long addr = mem.allocate(LinuxSocketOptions.MAX_VALUE_SIZE + 4, "socket option value");
         try {
-            ByteBuffer v = mem.view(m, 12);
-            v.putInt(8, 8);
-            check(sys.getsockopt(raw, where[0], where[1], m, m + 8), "getsockopt(" + fd + ", " + option.name() + ")");
-            Object out;
-            if (option == StandardSocketOptions.SO_LINGER) {
-                out = v.getInt(0) != 0 ? v.getInt(4) : -1;
-            } else if (option.type() == Boolean.class) {
-                out = v.getInt(0) != 0;
-            } else {
-                out = v.getInt(0);
-            }
-            return option.type().cast(out);
+            ByteBuffer v = mem.view(addr, LinuxSocketOptions.MAX_VALUE_SIZE + 4);
+            v.putInt(LinuxSocketOptions.MAX_VALUE_SIZE, m.size());
+            check(sys.getsockopt(raw, m.level(), m.name(), addr, addr + LinuxSocketOptions.MAX_VALUE_SIZE),
+                    "getsockopt(" + fd + ", " + m.nativeName() + ")");
+            return option.type().cast(m.decode(v, v.getInt(LinuxSocketOptions.MAX_VALUE_SIZE)));
         } finally {
-            mem.free(m);
+            mem.free(addr);
         }
     }
 
-    /** {level, name} of an option for this socket's family. */
-    private int[] where(int raw, SocketOption<?> o, IoFd fd) throws VeloqIoException {
-        if (o == StandardSocketOptions.TCP_NODELAY) {
-            return new int[] {IPPROTO_TCP, TCP_NODELAY};
-        } else if (o == StandardSocketOptions.SO_REUSEADDR) {
-            return new int[] {SOL_SOCKET, SO_REUSEADDR};
-        } else if (o == StandardSocketOptions.SO_REUSEPORT) {
-            return new int[] {SOL_SOCKET, SO_REUSEPORT};
-        } else if (o == StandardSocketOptions.SO_KEEPALIVE) {
-            return new int[] {SOL_SOCKET, SO_KEEPALIVE};
-        } else if (o == StandardSocketOptions.SO_BROADCAST) {
-            return new int[] {SOL_SOCKET, SO_BROADCAST};
-        } else if (o == StandardSocketOptions.SO_SNDBUF) {
-            return new int[] {SOL_SOCKET, SO_SNDBUF};
-        } else if (o == StandardSocketOptions.SO_RCVBUF) {
-            return new int[] {SOL_SOCKET, SO_RCVBUF};
-        } else if (o == StandardSocketOptions.SO_LINGER) {
-            return new int[] {SOL_SOCKET, SO_LINGER};
+    /**
+     * The option's level and name from {@link LinuxSocketOptions}; for a non-{@code SOL_SOCKET} key the
+     * socket's family decides (IP_TOS is IPV6_TCLASS on IPv6; TCP keys do not apply to Unix sockets).
+     */
+    private LinuxSocketOptions.Mapping mapping(int raw, SocketOption<?> option, IoFd fd) throws VeloqIoException {
+        LinuxSocketOptions.Mapping m = LinuxSocketOptions.lookup(option);
+        if (m.level() == LinuxSocketOptions.SOL_SOCKET) {
+            return m;
         }
-        boolean v6 = o == StandardSocketOptions.IP_TOS || o == StandardSocketOptions.IP_MULTICAST_TTL
-                || o == StandardSocketOptions.IP_MULTICAST_LOOP ? isInet6(raw, fd) : false;
-        if (o == StandardSocketOptions.IP_TOS) {
-            return v6 ? new int[] {IPPROTO_IPV6, IPV6_TCLASS} : new int[] {IPPROTO_IP, IP_TOS};
-        } else if (o == StandardSocketOptions.IP_MULTICAST_TTL) {
-            return v6 ? new int[] {IPPROTO_IPV6, IPV6_MULTICAST_HOPS} : new int[] {IPPROTO_IP, IP_MULTICAST_TTL};
-        } else if (o == StandardSocketOptions.IP_MULTICAST_LOOP) {
-            return v6 ? new int[] {IPPROTO_IPV6, IPV6_MULTICAST_LOOP} : new int[] {IPPROTO_IP, IP_MULTICAST_LOOP};
-        }
-        throw new UnsupportedOperationException("socket option " + o.name() + " (on " + fd
-                + ") is not supported by the io_uring driver on Linux");
+        AddressFamily family = LinuxSocketOptions.familyOf(domain(raw, fd));
+        return LinuxSocketOptions.lookup(option, family == null ? AddressFamily.INET : family);
     }
 
-    private boolean isInet6(int raw, IoFd fd) throws VeloqIoException {
+    private int domain(int raw, IoFd fd) throws VeloqIoException {
         long m = mem.allocate(8, "SO_DOMAIN value");
         try {
             ByteBuffer v = mem.view(m, 8);
             v.putInt(4, 4);
-            check(sys.getsockopt(raw, SOL_SOCKET, SO_DOMAIN, m, m + 4), "getsockopt(" + fd + ", SO_DOMAIN)");
-            return v.getInt(0) == AF_INET6;
+            check(sys.getsockopt(raw, LinuxSocketOptions.SOL_SOCKET, LinuxSocketOptions.SO_DOMAIN, m, m + 4),
+                    "getsockopt(" + fd + ", SO_DOMAIN)");
+            return v.getInt(0);
         } finally {
             mem.free(m);
         }
