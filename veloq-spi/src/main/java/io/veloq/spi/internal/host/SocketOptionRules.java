@@ -64,9 +64,10 @@ final class SocketOptionRules {
         if (r != null) {
             int v = (Integer) value;
             if (!r.contains(v)) {
-                String range = r.max() == Integer.MAX_VALUE ? ">= " + r.min() : "in " + r.min() + ".." + r.max();
-                throw new IllegalArgumentException(option.name() + " must be " + range
-                        + (r.unit().isEmpty() ? "" : " " + r.unit()) + ", got " + v + " for " + fd);
+                String range = r.max() != Integer.MAX_VALUE ? "in " + r.min() + ".." + r.max()
+                        + (r.unit().isEmpty() ? "" : " " + r.unit())
+                        : r.min() == 1 ? "positive" : r.min() == 0 ? "non-negative" : ">= " + r.min();
+                throw new IllegalArgumentException(option.name() + " must be " + range + ", got " + v + " for " + fd);
             }
         }
     }
