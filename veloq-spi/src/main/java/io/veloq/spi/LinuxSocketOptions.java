@@ -22,6 +22,9 @@ import java.util.Set;
  * level, option name and how its value is laid out in memory. The io_uring driver and the testkit's
  * fake use this table, so both accept and refuse the same keys.
  *
+ * <p>Values are the kernel's, unchanged: Linux doubles {@code SO_RCVBUF}/{@code SO_SNDBUF} for its
+ * bookkeeping and reports the doubled size, where the JDK's channels halve it back before answering.
+ *
  * <p>The IP-level keys ({@code IP_TOS}, {@code IP_MULTICAST_*}) differ between IPv4 and IPv6 sockets
  * ({@code IP_TOS} is {@code IPV6_TCLASS} on an IPv6 socket); {@link #lookup} takes the socket's family,
  * which a driver learns with {@code getsockopt(SOL_SOCKET, SO_DOMAIN)} when
