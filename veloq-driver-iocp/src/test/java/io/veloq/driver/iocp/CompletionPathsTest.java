@@ -122,6 +122,48 @@ public class CompletionPathsTest {
     }
 
     @Test
+    void oneGetQueuedCompletionStatusExDeliversManyCompletions() throws Exception {
+        SimWin32 sim = new SimWin32();
+        BufPool pool = BufPool.allocate(1024, 32);
+        IocpDriverProvider provider = Bindings.provider(sim);
+        // Servers on driver A, clients on driver B (two loops): B's sends never drain A's port.
+        try (DriverHarness a = DriverHarness.open(provider, 64); DriverHarness b = DriverHarness.open(provider, 64)) {
+            IoFd l = IoFd.raw(a.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+            a.driver().bind(l, SockAddrStorage.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    AddressLayout.WINDOWS));
+            a.driver().listen(l, 16);
+            SockAddrStorage where = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+            a.driver().localAddress(l, where);
+            int n = 8;
+            IoFd[] clients = new IoFd[n];
+            long[] recvs = new long[n];
+            for (int i = 0; i < n; i++) {
+                clients[i] = IoFd.raw(b.value(new Socket(AddressFamily.INET, SocketType.STREAM)));
+                long accept = a.start(new Accept(l, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+                b.value(new Connect(clients[i], where));
+                IoFd server = IoFd.raw(a.await(accept).valueOrThrow());
+                recvs[i] = a.start(new Recv(server, pool.lease()));
+            }
+            a.turn(0);
+            assertEquals(n, a.iocp().inKernel(), "eight receives wait in the kernel");
+            for (int i = 0; i < n; i++) {
+                b.value(new Send(clients[i], pool.lease().put(new byte[]{(byte) i})));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (sim.queued(a.iocp().port()) < n && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(n, a.turn(0), "all eight receives delivered by one submitAndWait");
+            assertTrue(sim.stats().largestBatch() >= n, "one GetQueuedCompletionStatusEx returned them: " + sim.stats());
+            for (long r : recvs) {
+                assertEquals(1, a.await(r).valueOrThrow());
+            }
+        } finally {
+            sim.close();
+        }
+    }
+
+    @Test
     void withSkipOnSuccessImmediateSuccessesCompleteWithoutAPacket() throws Exception {
         Outcome o = echo(SimWin32.Options.DEFAULTS, Map.of());
         assertTrue(o.inline() >= 50, "sends that succeeded at once were completed by the driver: " + o);
