@@ -1,43 +1,22 @@
 package io.veloq.bench.echo;
 
-import io.veloq.api.DriverDescription;
 import io.veloq.api.EventLoop;
-import io.veloq.api.IoFd;
-import io.veloq.api.Op;
-import io.veloq.api.OpState;
 import io.veloq.api.Runtime;
-import io.veloq.api.buffer.BufPool;
-import io.veloq.api.buffer.FixedBuf;
-import io.veloq.api.net.AddressFamily;
-import io.veloq.api.net.SockAddrStorage;
-import io.veloq.api.net.SocketType;
-import io.veloq.api.op.Accept;
-import io.veloq.api.op.Close;
-import io.veloq.api.op.Recv;
-import io.veloq.api.op.Send;
-import io.veloq.api.op.Socket;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
+import io.veloq.examples.echo.EchoServerOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Veloq echo server on the io_uring driver with the completer API: one event loop by default, each loop
- * with its own listener ({@code SO_REUSEPORT} when there are several), one buffer from the loop's pool and
- * two ops ({@code Recv}, {@code Send}) per connection, made once and reused with {@link Op#reset()}, so an
- * echoed message allocates nothing.
+ * The {@code veloq} row: the project's own echo server ({@code io.veloq.examples.echo.EchoServer}, what
+ * {@code ./veloq echo-server} runs) on the io_uring driver, completer API, one event loop by default. Each
+ * connection has one buffer from the loop's registered pool and a {@code Recv} and a send-all op made once
+ * and reused, so an echoed message allocates nothing.
  *
- * <p>A connection's turn: {@code Recv} fills the buffer, {@code Send} drains it back (again while the
- * kernel took only part of it), {@code clear()}, {@code Recv} again. End of stream or an error closes the
- * socket with a {@code Close} op and returns the buffer.
- *
- * <p>System properties: {@code veloq.bench.driver} (default {@code uring}), {@code veloq.bench.threads}
- * (loops, default 1), {@code veloq.bench.bufferSize} (default 16384), {@code veloq.bench.maxConns}
- * (connections per loop, default 1024).
+ * <p>The bench opens the runtime itself, so it knows the loop threads ({@code veloq-loop-<i>-<driver>}) it
+ * measures. System properties as for {@link VeloqLeanEchoServer}: {@code veloq.bench.driver},
+ * {@code veloq.bench.threads}, {@code veloq.bench.bufferSize}, {@code veloq.bench.maxConns}.
  *
  * <pre>{@code
  * EchoServer s = new VeloqEchoServer();
@@ -47,22 +26,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VeloqEchoServer implements EchoServer {
 
-    static final String DRIVER = System.getProperty("veloq.bench.driver", "uring");
-    static final int THREADS = Integer.getInteger("veloq.bench.threads", 1);
-    static final int BUFFER_SIZE = Integer.getInteger("veloq.bench.bufferSize", 16 * 1024);
-    static final int MAX_CONNECTIONS = Integer.getInteger("veloq.bench.maxConns", 1024);
-
     private Runtime runtime;
-    private final List<LoopServer> loops = new ArrayList<>();
+    private io.veloq.examples.echo.EchoServer server;
+    private final List<Thread> threads = new ArrayList<>();
 
-    /** {@code null} when the driver can run here, else why not (from {@link Runtime#drivers()}). */
+    /** {@code null} when the driver can run here, else why not. */
     public static String unavailableReason() {
-        for (DriverDescription d : Runtime.drivers()) {
-            if (d.id().equals(DRIVER)) {
-                return d.available() ? null : "driver " + DRIVER + " unavailable: " + d.reason();
-            }
-        }
-        return "no Veloq driver '" + DRIVER + "' on the class path";
+        return VeloqLeanEchoServer.unavailableReason();
     }
 
     @Override
@@ -75,27 +45,36 @@ public final class VeloqEchoServer implements EchoServer {
         if (runtime != null) {
             throw new IllegalStateException("already started");
         }
+        int maxConns = VeloqLeanEchoServer.MAX_CONNECTIONS;
         runtime = Runtime.builder()
-                .driver(DRIVER)
-                .threads(THREADS)
-                .buffers(BUFFER_SIZE, MAX_CONNECTIONS)
-                .maxInFlight(2 * MAX_CONNECTIONS + 64)
+                .driver(VeloqLeanEchoServer.DRIVER)
+                .threads(VeloqLeanEchoServer.THREADS)
+                .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns)
+                .maxInFlight(Math.max(4096, 2 * maxConns + 64))
                 .open();
         try {
-            int bound = port;
+            CountDownLatch known = new CountDownLatch(runtime.loops().size());
+            List<Thread> found = new ArrayList<>();
             for (EventLoop loop : runtime.loops()) {
-                LoopServer s = new LoopServer(loop);
-                bound = s.listen(bound, THREADS > 1);
-                loops.add(s);
+                loop.execute(() -> {
+                    synchronized (found) {
+                        found.add(Thread.currentThread());
+                    }
+                    known.countDown();
+                });
             }
-            for (LoopServer s : loops) {
-                s.started.await(10, TimeUnit.SECONDS);
+            if (!known.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the Veloq loops did not run a task within 10 s");
             }
-            return bound;
+            threads.addAll(found);
+            server = io.veloq.examples.echo.EchoServer.start(runtime, new EchoServerOptions(
+                    VeloqLeanEchoServer.THREADS, port, "127.0.0.1", VeloqLeanEchoServer.DRIVER,
+                    VeloqLeanEchoServer.BUFFER_SIZE, maxConns));
+            return server.port();
         } catch (Exception | Error e) {
             runtime.close();
             runtime = null;
-            loops.clear();
+            threads.clear();
             throw e;
         }
     }
@@ -103,216 +82,40 @@ public final class VeloqEchoServer implements EchoServer {
     @Override
     public void stop() {
         Runtime rt;
+        io.veloq.examples.echo.EchoServer s;
         synchronized (this) {
             rt = runtime;
-            if (rt == null) {
-                return;
-            }
+            s = server;
             runtime = null;
+            server = null;
         }
-        CountDownLatch stopped = new CountDownLatch(loops.size());
-        for (LoopServer s : loops) {
-            s.loop.execute(() -> s.stop(stopped));
+        if (rt == null) {
+            return;
         }
         try {
-            stopped.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (s != null) {
+                s.stop(); // stops accepting, cancels and closes every connection; leaves our runtime open
+            }
+        } finally {
+            rt.close();
         }
-        rt.close(); // cancels whatever is still in flight and joins the loop threads
     }
 
     @Override
     public List<Thread> loopThreads() {
-        List<Thread> ts = new ArrayList<>();
-        for (LoopServer s : loops) {
-            if (s.thread != null) {
-                ts.add(s.thread);
-            }
-        }
-        return ts;
+        return List.copyOf(threads);
     }
 
     @Override
     public String describe() {
-        StringBuilder sb = new StringBuilder();
-        sb.append(loops.size()).append(" Veloq loop").append(loops.size() == 1 ? "" : "s").append(" (driver ")
-                .append(DRIVER).append(", completer API");
-        for (Thread t : loopThreads()) {
+        StringBuilder sb = new StringBuilder("io.veloq.examples.echo.EchoServer, ");
+        sb.append(threads.size()).append(" Veloq loop").append(threads.size() == 1 ? "" : "s").append(" (driver ")
+                .append(VeloqLeanEchoServer.DRIVER).append(", completer API");
+        for (Thread t : threads) {
             sb.append(", ").append(t.getName());
         }
-        sb.append("), one ").append(BUFFER_SIZE / 1024).append(" KiB pooled buffer + reused Recv/Send ops per connection");
+        sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
+                .append(" KiB registered-pool buffer + reused Recv/send-all ops per connection");
         return sb.toString();
-    }
-
-    /** One loop's listener and connections; everything below runs on the loop thread. */
-    private static final class LoopServer {
-        final EventLoop loop;
-        final BufPool pool;
-        final CountDownLatch started = new CountDownLatch(1);
-        volatile Thread thread;
-        IoFd listener;
-        Op<Accept> accept;
-        boolean stopping;
-        Connection head;
-        long acceptErrors;
-
-        LoopServer(EventLoop loop) {
-            this.loop = loop;
-            this.pool = loop.bufPool();
-        }
-
-        /** Creates, binds and listens (from the starting thread), then starts accepting on the loop. */
-        int listen(int port, boolean reusePort) throws IOException {
-            long fd = loop.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow();
-            listener = IoFd.raw(fd);
-            try {
-                loop.setOption(listener, StandardSocketOptions.SO_REUSEADDR, true);
-                if (reusePort) {
-                    loop.setOption(listener, StandardSocketOptions.SO_REUSEPORT, true);
-                }
-                loop.bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                loop.listen(listener, 4096);
-                int bound = ((InetSocketAddress) loop.localAddress(listener)).getPort();
-                accept = Op.of(new Accept(listener, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
-                loop.execute(() -> {
-                    thread = Thread.currentThread();
-                    loop.submit(accept);
-                    started.countDown();
-                });
-                return bound;
-            } catch (IOException | RuntimeException e) {
-                loop.call(new Close(listener));
-                throw e;
-            }
-        }
-
-        private void accepted(Op<Accept> op) {
-            if (stopping) {
-                if (op.isSuccess()) {
-                    close(IoFd.raw(op.result()));
-                }
-                return;
-            }
-            if (op.isSuccess()) {
-                IoFd fd = IoFd.raw(op.result());
-                FixedBuf buf = pool.tryLease();
-                if (buf == null) {
-                    close(fd); // one buffer per connection: at the limit, refuse
-                } else {
-                    try {
-                        loop.setOption(fd, StandardSocketOptions.TCP_NODELAY, true);
-                    } catch (IOException | RuntimeException e) {
-                        System.err.println("veloq-echo: TCP_NODELAY on " + fd + ": " + e);
-                    }
-                    Connection c = new Connection(this, fd, buf);
-                    c.next = head;
-                    if (head != null) {
-                        head.prev = c;
-                    }
-                    head = c;
-                    loop.submit(c.recv);
-                }
-            } else if (acceptErrors++ < 3) {
-                System.err.println("veloq-echo: accept on " + listener + " failed: " + op.error());
-            }
-            op.reset();
-            loop.submit(op);
-        }
-
-        void unlink(Connection c) {
-            if (c.prev != null) {
-                c.prev.next = c.next;
-            } else if (head == c) {
-                head = c.next;
-            }
-            if (c.next != null) {
-                c.next.prev = c.prev;
-            }
-            c.prev = null;
-            c.next = null;
-        }
-
-        void close(IoFd fd) {
-            loop.submit(Op.of(new Close(fd), op -> { }));
-        }
-
-        void stop(CountDownLatch stopped) {
-            stopping = true;
-            if (accept.state() == OpState.SUBMITTED) {
-                loop.cancel(accept);
-            }
-            for (Connection c = head; c != null; c = c.next) {
-                c.cancel();
-            }
-            close(listener);
-            stopped.countDown();
-        }
-    }
-
-    /** One echoed connection: its buffer and its two ops, reused for its whole life. */
-    private static final class Connection {
-        final LoopServer owner;
-        final IoFd fd;
-        final FixedBuf buf;
-        final Op<Recv> recv;
-        final Op<Send> send;
-        Connection prev;
-        Connection next;
-        boolean finished;
-
-        Connection(LoopServer owner, IoFd fd, FixedBuf buf) {
-            this.owner = owner;
-            this.fd = fd;
-            this.buf = buf;
-            this.recv = Op.of(new Recv(fd, buf), this::received);
-            this.send = Op.of(new Send(fd, buf), this::sent);
-        }
-
-        private void received(Op<Recv> op) {
-            if (!op.isSuccess() || op.result() == 0 || owner.stopping) {
-                finish();
-                return;
-            }
-            resubmit(send);
-        }
-
-        private void sent(Op<Send> op) {
-            if (!op.isSuccess() || owner.stopping) {
-                finish();
-                return;
-            }
-            if (buf.readableBytes() > 0) {
-                resubmit(send); // the kernel took part of it: send the rest
-                return;
-            }
-            buf.clear();
-            resubmit(recv);
-        }
-
-        private void resubmit(Op<?> op) {
-            if (op.state() == OpState.COMPLETED) {
-                op.reset();
-            }
-            owner.loop.submit(op);
-        }
-
-        void cancel() {
-            if (recv.state() == OpState.SUBMITTED) {
-                owner.loop.cancel(recv);
-            } else if (send.state() == OpState.SUBMITTED) {
-                owner.loop.cancel(send);
-            }
-        }
-
-        private void finish() {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            buf.release();
-            owner.unlink(this);
-            owner.close(fd);
-        }
     }
 }

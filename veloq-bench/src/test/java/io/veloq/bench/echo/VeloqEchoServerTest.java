@@ -19,9 +19,18 @@ class VeloqEchoServerTest {
 
     @Test
     void echoesWithoutAllocatingOnTheLoopThread() throws Exception {
-        String why = EchoServers.unavailableReason(EchoServers.VELOQ);
-        Assumptions.assumeTrue(why == null, () -> "veloq: " + why);
-        EchoServer s = EchoServers.create(EchoServers.VELOQ);
+        echoesWithoutAllocating(EchoServers.VELOQ);
+    }
+
+    @Test
+    void leanServerEchoesWithoutAllocating() throws Exception {
+        echoesWithoutAllocating(VeloqLeanEchoServer.NAME);
+    }
+
+    private static void echoesWithoutAllocating(String name) throws Exception {
+        String why = EchoServers.unavailableReason(name);
+        Assumptions.assumeTrue(why == null, () -> name + ": " + why);
+        EchoServer s = EchoServers.create(name);
         int port = s.start(0);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try {
@@ -39,11 +48,11 @@ class VeloqEchoServerTest {
                 Thread.sleep(500);
                 LoadResult r = lg.endMeasure();
                 long allocated = mx.getThreadAllocatedBytes(id) - before;
-                assertEquals(0, r.errors(), () -> "veloq: " + r.firstError());
-                assertTrue(r.messages() > 1000, "veloq echoes " + r.messages());
-                // 0 bytes per message; a few hundred bytes of slack for one-off JIT/class-init effects.
-                assertTrue(allocated < 4096, "loop thread allocated " + allocated + " bytes for " + r.messages()
-                        + " messages");
+                assertEquals(0, r.errors(), () -> name + ": " + r.firstError());
+                assertTrue(r.messages() > 1000, name + " echoes " + r.messages());
+                // 0 bytes per message; a little slack for one-off JIT/class-init effects.
+                assertTrue(allocated < 4096, name + ": loop thread allocated " + allocated + " bytes for "
+                        + r.messages() + " messages");
             }
         } finally {
             s.stop();
