@@ -49,11 +49,16 @@ class EchoServersTest {
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 4, 8, 512, false, 1))) {
                 lg.start();
                 Thread.sleep(200);
-                lg.beginMeasure();
-                Thread.sleep(300);
-                LoadResult r = lg.endMeasure();
-                assertEquals(0, r.errors(), () -> name + ": " + r.firstError());
-                assertTrue(r.messages() > 50, name + " echoes " + r.messages());
+                // On a loaded machine the first echoes may take a while: up to 10 windows of 300 ms.
+                LoadResult r = null;
+                for (int i = 0; i < 10 && (r == null || r.messages() <= 50); i++) {
+                    lg.beginMeasure();
+                    Thread.sleep(300);
+                    r = lg.endMeasure();
+                    LoadResult w = r;
+                    assertEquals(0, w.errors(), () -> name + ": " + w.firstError());
+                }
+                assertTrue(r.messages() > 50, name + " echoes " + r.messages() + " in the last 300 ms window");
             }
         } finally {
             s.stop();
