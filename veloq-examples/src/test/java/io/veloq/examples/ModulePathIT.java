@@ -235,6 +235,7 @@ class ModulePathIT {
             assertEquals(1, d.provides().size(), d.provides().toString());
             assertTrue(d.provides().iterator().next().startsWith("io.veloq.spi.DriverProvider with io.veloq.driver." + id + "."),
                     d.provides().toString());
+            documented(modulesMd(), d, "provides " + d.provides().iterator().next());
             checked.add(id);
         }
         assertTrue(checked.contains("uring"), "the io_uring driver jar has no code");
@@ -250,7 +251,11 @@ class ModulePathIT {
         assertTrue(d.exports().containsAll(Set.of("io.veloq.testkit", "io.veloq.testkit.arch")), d.exports().toString());
         assertEquals(Set.of("io.veloq.spi.DriverProvider with io.veloq.testkit.internal.FakeProvider"), d.provides());
         assertEquals(Set.of(), d.uses());
-        documented(modulesMd(), d, "io.veloq.testkit.arch");
+        String md = modulesMd();
+        for (String e : d.exports()) {
+            documented(md, d, "exports " + e);
+        }
+        documented(md, d, "provides " + d.provides().iterator().next());
     }
 
     @Test
