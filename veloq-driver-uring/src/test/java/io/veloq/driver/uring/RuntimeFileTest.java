@@ -170,6 +170,7 @@ class RuntimeFileTest {
             Completion<ReadFixed> c = rt.call(new ReadFixed(fd, foreign, 0));
             assertEquals("EFAULT", c.error().codeName(), "a buffer outside the registered regions is refused");
             assertTrue(c.error().getMessage().contains("ReadFixed"), c.error().getMessage());
+            assertTrue(c.error().getMessage().contains("not from this loop's registered pool"), c.error().getMessage());
             foreign.release();
         }
         rt.call(new Close(fd));

@@ -340,7 +340,7 @@ public final class LoopHost implements EventLoop {
         if (pre != OpLifecycle.NONE) {
             lc.discard(p, pre);
         }
-        complete(op, 0, errors.exception(-rc, op.toString()));
+        complete(op, 0, failure(-rc, op));
         return true;
     }
 
@@ -432,7 +432,29 @@ public final class LoopHost implements EventLoop {
         if (timedOut && code == errors.cancelledCode()) {
             code = errors.timedOutCode();
         }
-        complete(op, 0, errors.exception(code, op.toString()));
+        complete(op, 0, failure(code, op));
+    }
+
+    /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
+    private VeloqIoException failure(int code, Op<?> op) {
+        String hint = misuseHint(op);
+        if (hint == null) {
+            return errors.exception(code, op.toString());
+        }
+        return new VeloqIoException(errors.kind(code), code, errors.name(code), op.toString(),
+                errors.describe(code) + " (" + hint + ")");
+    }
+
+    private String misuseHint(Op<?> op) {
+        OpKind k = op.payload().kind();
+        if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
+            io.veloq.api.buffer.FixedBuf b = op.payload().buffer();
+            if (pool == null || b.pool() != pool || !pool.isRegistered()) {
+                return b + " is not from this loop's registered pool; ReadFixed/WriteFixed need a buffer leased from "
+                        + "loop.bufPool() of the loop they are submitted to";
+            }
+        }
+        return null;
     }
 
     /** Completes an op that never reached the driver (or was taken back) as cancelled, freeing its pre-allocation. */
