@@ -144,6 +144,11 @@ public final class EchoServer implements AutoCloseable {
         return address.getPort();
     }
 
+    /** The runtime serving it (tests look at its loop threads). */
+    Runtime runtime() {
+        return runtime;
+    }
+
     /** The driver serving it. */
     public String driverId() {
         return runtime.driverId();
