@@ -118,7 +118,7 @@ public final class LinuxSocketOptions {
         public int encode(Object value, ByteBuffer out) {
             Objects.requireNonNull(value, () -> option.name() + " value must not be null");
             switch (codec) {
-                case INT -> out.putInt(0, (Integer) cast(value, Integer.class));
+                case INT -> out.putInt(0, cast(value, Integer.class));
                 case BOOLEAN -> out.putInt(0, cast(value, Boolean.class) ? 1 : 0);
                 case LINGER -> {
                     int seconds = cast(value, Integer.class);
