@@ -4,9 +4,16 @@ import io.veloq.api.EventLoop;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.Runtime;
 import io.veloq.api.VeloqIoException;
+import io.veloq.api.IoFd;
+import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.SocketType;
 import io.veloq.api.net.TcpListener;
+import io.veloq.api.net.VeloqSocketOptions;
+import io.veloq.api.op.Close;
+import io.veloq.api.op.Socket;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -105,16 +112,44 @@ public final class EchoServer implements AutoCloseable {
 
     private static TcpListener bindFirst(EventLoop loop, EchoServerOptions o) throws IOException {
         if (o.bind() != null) {
-            return bind(loop, new InetSocketAddress(InetAddress.getByName(o.bind()), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName(o.bind()), o.port()));
         }
         try {
-            return bind(loop, new InetSocketAddress(InetAddress.getByName("::"), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("::"), o.port()));
         } catch (IOException e) {
             if (kindOf(e) != IoErrorKind.NOT_SUPPORTED) {
                 throw e;
             }
             // No IPv6 on this host (EAFNOSUPPORT): listen on IPv4 only.
-            return bind(loop, new InetSocketAddress(InetAddress.getByName("0.0.0.0"), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("0.0.0.0"), o.port()));
+        }
+    }
+
+    /** Binds the first listener, after making sure no other process listens on the port. */
+    private static TcpListener bindOwn(EventLoop loop, InetSocketAddress at) throws IOException {
+        if (at.getPort() != 0) {
+            probe(loop, at);
+        }
+        return bind(loop, at);
+    }
+
+    /**
+     * SO_REUSEPORT would let our listeners join another process's listeners on the port (same user, the
+     * option set on both, as {@code nc -l} does) and share its connections. A plain bind first, with
+     * SO_REUSEADDR (old connections in TIME_WAIT do not count) but without SO_REUSEPORT, fails with
+     * EADDRINUSE while anyone listens there; the socket never listens and is closed at once.
+     */
+    static void probe(EventLoop loop, InetSocketAddress at) throws IOException {
+        AddressFamily family = at.getAddress() instanceof Inet6Address ? AddressFamily.INET6 : AddressFamily.INET;
+        IoFd fd = IoFd.raw(loop.call(new Socket(family, SocketType.STREAM)).valueOrThrow());
+        try {
+            loop.setOption(fd, StandardSocketOptions.SO_REUSEADDR, true);
+            if (family == AddressFamily.INET6 && at.getAddress().isAnyLocalAddress()) {
+                loop.setOption(fd, VeloqSocketOptions.IPV6_V6ONLY, false); // conflicts with IPv4 listeners too
+            }
+            loop.bind(fd, at);
+        } finally {
+            loop.call(new Close(fd));
         }
     }
 

@@ -261,6 +261,24 @@ class EchoServerTest {
     }
 
     @Test
+    void aPortHeldByAnotherReusePortListenerIsInUseToo() throws Exception {
+        assumeKernel();
+        // Another process's listener with SO_REUSEPORT (as `nc -l` sets it) must not be joined silently.
+        try (java.nio.channels.ServerSocketChannel other = java.nio.channels.ServerSocketChannel.open()) {
+            other.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            int port = ((InetSocketAddress) other.getLocalAddress()).getPort();
+            for (String bind : new String[] {"127.0.0.1", "::"}) {
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                int code = EchoServerMain.serve(new String[] {"--port", String.valueOf(port), "--bind", bind,
+                        "--driver", "uring"}, System.out, new PrintStream(err, true), new CompletableFuture<>());
+                assertEquals(2, code, "--bind " + bind + ": " + err);
+                assertTrue(err.toString(StandardCharsets.UTF_8).contains("already in use"), err.toString());
+            }
+        }
+    }
+
+    @Test
     void badFlagsExitWithUsageCode() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = EchoServerMain.serve(new String[] {"--port", "seventy"}, System.out, new PrintStream(err, true),
