@@ -105,7 +105,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
             return;
         }
         if (loop.inLoop()) {
-            loop.submit(Op.of(new Close(fd), op -> { }));
+            SocketSetup.closeQuietly(loop, fd);
             return;
         }
         loop.call(new Close(fd)).valueOrThrow();

@@ -6,6 +6,7 @@ import io.veloq.api.Runtime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.IoFd;
 import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.ListenerBuilder;
 import io.veloq.api.net.SocketType;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.VeloqSocketOptions;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A TCP echo server on Veloq: one event loop per core, shared-nothing. Each loop binds its own listener on
  * the same port with {@code SO_REUSEPORT}, so the kernel spreads incoming connections over the loops and
- * no connection ever crosses threads. Each connection gets one buffer from its loop's registered pool and
+ * no connection ever crosses threads (a single loop binds without it). Each connection gets one buffer from its loop's registered pool and
  * two ops that it reuses for its whole life: the steady state allocates nothing.
  *
  * <pre>{@code
@@ -82,7 +83,8 @@ public final class EchoServer implements AutoCloseable {
         try {
             InetSocketAddress first = null;
             for (EventLoop loop : rt.loops()) {
-                TcpListener l = first == null ? bindFirst(loop, o) : bind(loop, first);
+                boolean shared = rt.loops().size() > 1;
+                TcpListener l = first == null ? bindFirst(loop, o, shared) : bind(loop, first, true);
                 listeners.add(l);
                 if (first == null) {
                     first = (InetSocketAddress) l.localAddress();
@@ -110,27 +112,30 @@ public final class EchoServer implements AutoCloseable {
         }
     }
 
-    private static TcpListener bindFirst(EventLoop loop, EchoServerOptions o) throws IOException {
+    private static TcpListener bindFirst(EventLoop loop, EchoServerOptions o, boolean shared) throws IOException {
         if (o.bind() != null) {
-            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName(o.bind()), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName(o.bind()), o.port()), shared);
         }
         try {
-            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("::"), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("::"), o.port()), shared);
         } catch (IOException e) {
             if (kindOf(e) != IoErrorKind.NOT_SUPPORTED) {
                 throw e;
             }
             // No IPv6 on this host (EAFNOSUPPORT): listen on IPv4 only.
-            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("0.0.0.0"), o.port()));
+            return bindOwn(loop, new InetSocketAddress(InetAddress.getByName("0.0.0.0"), o.port()), shared);
         }
     }
 
-    /** Binds the first listener, after making sure no other process listens on the port. */
-    private static TcpListener bindOwn(EventLoop loop, InetSocketAddress at) throws IOException {
-        if (at.getPort() != 0) {
+    /**
+     * Binds the first listener. With several loops (SO_REUSEPORT), first makes sure no other process
+     * listens on the port; one loop needs no SO_REUSEPORT, and the bind itself fails if the port is taken.
+     */
+    private static TcpListener bindOwn(EventLoop loop, InetSocketAddress at, boolean shared) throws IOException {
+        if (shared && at.getPort() != 0) {
             probe(loop, at);
         }
-        return bind(loop, at);
+        return bind(loop, at, shared);
     }
 
     /**
@@ -153,11 +158,18 @@ public final class EchoServer implements AutoCloseable {
         }
     }
 
-    private static TcpListener bind(EventLoop loop, InetSocketAddress at) throws IOException {
-        return TcpListener.binder(loop)
-                .option(StandardSocketOptions.SO_REUSEPORT, true)
-                .backlog(4096)
-                .bind(at);
+    private static TcpListener bind(EventLoop loop, InetSocketAddress at, boolean shared) throws IOException {
+        ListenerBuilder<TcpListener> b = TcpListener.binder(loop).backlog(4096);
+        if (shared) {
+            b.option(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        try {
+            return b.bind(at);
+        } catch (UnsupportedOperationException e) {
+            // Windows has no SO_REUSEPORT: one listener can serve one loop only there.
+            throw new UnsupportedOperationException("--threads N > 1 needs SO_REUSEPORT (one listener per loop), "
+                    + "which this platform lacks: " + e.getMessage() + "; run with --threads 1", e);
+        }
     }
 
     /** The kind of the Veloq error behind {@code t}, or null. */
