@@ -247,6 +247,49 @@ class NetApiTest {
         }
     }
 
+    /**
+     * The blocking shape from many threads at once: virtual threads where the JDK has them (21+), plain
+     * threads otherwise. Each thread runs its own connection's round trips through the one loop.
+     */
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void blockingShapeFromManyThreads(String driver) throws Exception {
+        java.util.concurrent.ThreadFactory factory;
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            factory = (java.util.concurrent.ThreadFactory) Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
+        } catch (NoSuchMethodException jdk17) {
+            factory = Thread::new;
+        }
+        int threads = 50;
+        try (Runtime rt = Runtime.builder().driver(driver).buffers(1024, 2 * threads + 4).open()) {
+            java.util.List<CompletableFuture<Void>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                CompletableFuture<Void> r = new CompletableFuture<>();
+                results.add(r);
+                int id = t;
+                factory.newThread(() -> {
+                    try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+                        CompletableFuture<TcpStream> a = l.acceptAsync();
+                        try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()));
+                             TcpStream s = a.get(WAIT, TimeUnit.SECONDS)) {
+                            for (int i = 0; i < 20; i++) {
+                                roundTrip(rt, c, s, "thread " + id + " round " + i);
+                            }
+                        }
+                        r.complete(null);
+                    } catch (Throwable e) {
+                        r.completeExceptionally(e);
+                    }
+                }).start();
+            }
+            for (CompletableFuture<Void> r : results) {
+                r.get(WAIT * 3, TimeUnit.SECONDS);
+            }
+            waitFor(() -> rt.bufPool().outstanding() == 0, "every buffer back");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void sendAllDeliversEveryByteDespiteShortWrites(String driver) throws Exception {
