@@ -103,6 +103,11 @@ final class Demo {
         try (rt) {
             out.println("Veloq demo");
             out.println("driver: " + rt.driverId() + " (" + how + ")");
+            out.println("capabilities: " + rt.capabilities());
+            // The provider reports what the kernel accepted at setup (io_uring: SINGLE_ISSUER|DEFER_TASKRUN|...).
+            Runtime.drivers().stream().filter(d -> d.id().equals(rt.driverId())).findFirst()
+                    .map(d -> d.details().get("setup-flags"))
+                    .ifPresent(flags -> out.println("setup flags: " + flags));
             nop(rt);
             timeout(rt);
             boolean roundTrip = loopback(rt);

@@ -31,6 +31,8 @@ import java.net.SocketOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -137,7 +139,9 @@ public final class LoopHost implements EventLoop {
                     + e.getMessage(), e);
         }
         errors = driver.errors();
-        capabilities = Set.copyOf(driver.capabilities());
+        EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);
+        caps.addAll(driver.capabilities());
+        capabilities = Collections.unmodifiableSet(caps); // enum order: stable in messages and output
         layout = driver.addressLayout();
         linkedTimeouts = capabilities.contains(Capability.LINKED_TIMEOUTS);
         for (OpKind k : OpKind.values()) {
