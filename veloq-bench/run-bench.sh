@@ -38,7 +38,8 @@ if [[ $needs_build == 1 ]]; then
   # -am builds what the bench depends on; the relative outputFile is resolved per module, so the bench's
   # own class path lands in veloq-bench/target.
   (cd "$root" && "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
-      -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=runtime)
+      -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=runtime) 2>&1 \
+      | sed -e $'s/\x1b\\[[0-9;]*m//g' >&2  # Debian's Maven 3.8.7 prints colour resets even with -B
   touch "$cp_file" # the plugin leaves an unchanged file alone; mark this build as done
 fi
 

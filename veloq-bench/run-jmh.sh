@@ -36,7 +36,8 @@ fi
 if [[ $needs_build == 1 ]]; then
   echo "run-jmh: building veloq-bench ..." >&2
   (cd "$root" && "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
-      -Dmdep.outputFile=target/jmh-classpath.txt -Dmdep.includeScope=test)
+      -Dmdep.outputFile=target/jmh-classpath.txt -Dmdep.includeScope=test) 2>&1 \
+      | sed -e $'s/\x1b\\[[0-9;]*m//g' >&2  # Debian's Maven 3.8.7 prints colour resets even with -B
   touch "$cp_file"
 fi
 
