@@ -48,7 +48,7 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
             throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
                     + ": creating the socket AcceptEx needs (WSASocketW, family " + family + ")");
         }
-        driver.handles().register(s, HandleTable.SOCKET);
+        driver.handles().register(s, HandleTable.SOCKET | HandleTable.TYPED);
         return s;
     }
 

@@ -19,6 +19,8 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  *       the destination's family, port 0. Nothing is allocated, so it returns {@link OpLifecycle#NONE}.</li>
  *   <li>{@link #intoOutput}: sets {@code SO_UPDATE_CONNECT_CONTEXT}; the result stays 0.</li>
  * </ul>
+ * A datagram socket needs neither: the driver connects it with a plain {@code connect} (ConnectEx is for
+ * stream sockets only), which binds an unbound socket itself, so both steps are skipped for it.
  */
 final class ConnectLifecycle implements OpLifecycle<Connect> {
     private final IocpDriver driver;
@@ -30,6 +32,9 @@ final class ConnectLifecycle implements OpLifecycle<Connect> {
     @Override
     public long preAlloc(Connect c) throws VeloqIoException {
         long s = socket(c);
+        if (driver.isDatagram(s)) {
+            return NONE;
+        }
         Win32 w = driver.win32();
         driver.scratchMem.putInt(IocpDriver.SCR_LEN, Structs.SockaddrStorage.SIZE);
         if (w.getsockname(s, driver.scratchBase + IocpDriver.SCR_SOCKADDR, driver.scratchBase + IocpDriver.SCR_LEN) == 0) {
@@ -62,6 +67,9 @@ final class ConnectLifecycle implements OpLifecycle<Connect> {
     @Override
     public long intoOutput(Connect c, long preAllocated, long result) throws VeloqIoException {
         long s = socket(c);
+        if (driver.isDatagram(s)) {
+            return result;
+        }
         Win32 w = driver.win32();
         if (w.setsockopt(s, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, 0, 0) != 0) {
             throw Win32Error.TABLE.exception(w.wsaGetLastError(), c.describe() + ": SO_UPDATE_CONNECT_CONTEXT");

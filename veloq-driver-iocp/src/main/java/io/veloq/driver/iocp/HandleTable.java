@@ -21,6 +21,12 @@ final class HandleTable {
     static final int APPEND = 4;
     static final int ASSOCIATED = 8;
     static final int SKIP_ON_SUCCESS = 16;
+    /** A datagram (UDP) socket: Connect is a plain {@code connect}, not ConnectEx. */
+    static final int DATAGRAM = 32;
+    /** The SO_REUSEADDR value a stream socket was given; emulated, never passed to Winsock (see IocpDriver). */
+    static final int REUSE_ADDR = 64;
+    /** Whether DATAGRAM is known (the driver created the socket, or asked SO_TYPE). */
+    static final int TYPED = 128;
 
     private long[] keys = new long[64];
     private long[] ports = new long[64];
@@ -64,6 +70,18 @@ final class HandleTable {
         ports[i] = port;
         flags[i] |= ASSOCIATED | (skipOnSuccess ? SKIP_ON_SUCCESS : 0);
         return flags[i];
+    }
+
+    /** Sets or clears {@code flag} (DATAGRAM, REUSE_ADDR) of a socket, recording the socket if unknown. */
+    synchronized void mark(long handle, int flag, boolean on) {
+        int i = slotOf(handle);
+        if (keys[i] != handle) {
+            i = insert(handle);
+            ports[i] = 0;
+            positions[i] = 0;
+            flags[i] = SOCKET;
+        }
+        flags[i] = on ? flags[i] | flag : flags[i] & ~flag;
     }
 
     synchronized long position(long handle) {

@@ -74,6 +74,27 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. {@link #wakeup()}
  * posts a packet with a reserved completion key and no OVERLAPPED.
  *
+ * <h2>Connect on a datagram socket</h2>
+ * ConnectEx works on stream sockets only. A {@code Connect} op on a UDP socket (what
+ * {@code UdpSocket.connect} submits) is a plain {@code connect} on the loop thread instead: it only sets the
+ * default destination and filter, completes at once with 0, and needs neither the wildcard bind nor
+ * {@code SO_UPDATE_CONNECT_CONTEXT} ({@link ConnectLifecycle} skips both for datagram sockets).
+ *
+ * <h2>SO_REUSEADDR on stream sockets</h2>
+ * On Linux SO_REUSEADDR only lets a restarted server bind over connections lingering in TIME_WAIT, which is
+ * why the net layer sets it on every TCP listener. On Windows it means something else and unsafe: a second
+ * socket with SO_REUSEADDR may bind an address another socket is already bound to, even one that is
+ * listening, and take over its connections (port stealing). So on TCP sockets the driver never passes
+ * SO_REUSEADDR to Winsock: {@code setOption(SO_REUSEADDR, v)} only records {@code v}, and
+ * {@code getOption} reads the recorded value back (the JDK emulates it the same way on Windows). Every
+ * {@link #bind} of a TCP socket sets {@code SO_EXCLUSIVEADDRUSE} first, so no other socket can bind the same
+ * address while this one (or a connection it accepted) is alive; a bind that collides fails with
+ * WSAEADDRINUSE / WSAEACCES. The price, documented by Microsoft: a server restarted on the same port while
+ * connections it accepted are still open (not yet closed) cannot bind until they are. Driver option
+ * {@code iocp.exclusive-bind=false} drops SO_EXCLUSIVEADDRUSE and leaves Windows' default rules (SO_REUSEADDR
+ * stays emulated either way). On UDP sockets SO_REUSEADDR is passed through: sharing a port between
+ * datagram sockets (multicast receivers) is what it is for.
+ *
  * <h2>Refused</h2>
  * {@link IoFd.Fixed} (no registered files), {@code ReadFixed}/{@code WriteFixed} (no registered buffers)
  * and Unix-domain sockets are refused with {@code ERROR_NOT_SUPPORTED} / {@code WSAEAFNOSUPPORT}; see
@@ -123,6 +144,7 @@ final class IocpDriver implements Driver {
     private final Win32 w;
     private final HandleTable handles;
     private final boolean skipWanted;
+    private final boolean exclusiveBind;
     private final int capacity;
     private final long port;
     private final NativeMemory.Block slots;
@@ -174,6 +196,7 @@ final class IocpDriver implements Driver {
         this.port = port;
         this.capacity = config.maxInFlight();
         this.skipWanted = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
+        this.exclusiveBind = Boolean.parseBoolean(config.option("iocp.exclusive-bind", "true"));
         this.entryCount = Math.max(16, Math.min(config.queueDepth(), 512));
         this.slots = NativeMemory.allocate(capacity * SLOT_SIZE);
         this.entries = NativeMemory.allocate(entryCount * Structs.OverlappedEntry.SIZE);
@@ -708,6 +731,11 @@ final class IocpDriver implements Driver {
             ready(slot, -Win32Error.WSAEAFNOSUPPORT.code());
             return;
         }
+        if (isDatagram(h)) {
+            // ConnectEx is for stream sockets; a datagram connect completes at once and queues nothing.
+            ready(slot, w.connect(h, slotBase + off + ADDRESS, len) == 0 ? 0 : -w.wsaGetLastError());
+            return;
+        }
         int hf = associate(slot, h);
         if (hf < 0) {
             return;
@@ -829,8 +857,35 @@ final class IocpDriver implements Driver {
         if (h == INVALID_SOCKET) {
             return -w.wsaGetLastError();
         }
-        handles.register(h, HandleTable.SOCKET);
+        handles.register(h, HandleTable.SOCKET | HandleTable.TYPED | (stream ? 0 : HandleTable.DATAGRAM));
         return h;
+    }
+
+    /** True for a datagram socket; false for a stream socket and for anything getsockopt(SO_TYPE) fails on. */
+    boolean isDatagram(long socket) {
+        return socketType(socket) == SOCK_DGRAM;
+    }
+
+    /**
+     * SOCK_STREAM or SOCK_DGRAM, or minus the Winsock error of getsockopt(SO_TYPE) (not a socket, closed).
+     * Known for the sockets the driver created; asked once and recorded for others. Any thread (it allocates
+     * its own memory when it must ask).
+     */
+    int socketType(long socket) {
+        int kind = handles.kind(socket);
+        if ((kind & HandleTable.TYPED) != 0) {
+            return (kind & HandleTable.DATAGRAM) != 0 ? SOCK_DGRAM : SOCK_STREAM;
+        }
+        try (NativeMemory.Block b = NativeMemory.allocate(16)) {
+            b.buffer().putInt(8, 4);
+            if (w.getsockopt(socket, SOL_SOCKET, SO_TYPE, b.address(), b.address() + 8) != 0) {
+                return -w.wsaGetLastError();
+            }
+            int type = b.buffer().getInt(0);
+            handles.mark(socket, HandleTable.DATAGRAM, type == SOCK_DGRAM);
+            handles.mark(socket, HandleTable.TYPED, true);
+            return type;
+        }
     }
 
     private long shutdown(Shutdown s) {
@@ -962,10 +1017,22 @@ final class IocpDriver implements Driver {
     @Override
     public void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException {
         long h = raw(fd, "bind");
-        try (NativeMemory.Block b = NativeMemory.allocate(Structs.SockaddrStorage.SIZE)) {
+        try (NativeMemory.Block b = NativeMemory.allocate(Structs.SockaddrStorage.SIZE + 8)) {
             int len = AddressCodec.encode(local, b.buffer(), 0);
             if (len < 0) {
                 throw Win32Error.TABLE.exception(Win32Error.WSAEAFNOSUPPORT.code(), "bind of " + fd + " to " + local);
+            }
+            int type = socketType(h);
+            if (type < 0) {
+                throw Win32Error.TABLE.exception(-type, "bind of " + fd + " to " + local);
+            }
+            if (exclusiveBind && type == SOCK_STREAM) {
+                // No port stealing: see "SO_REUSEADDR on stream sockets" in the class comment.
+                b.buffer().putInt(Structs.SockaddrStorage.SIZE, 1); // the BOOL after the sockaddr
+                if (w.setsockopt(h, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, b.address() + Structs.SockaddrStorage.SIZE, 4) != 0) {
+                    throw Win32Error.TABLE.exception(w.wsaGetLastError(), "setsockopt SO_EXCLUSIVEADDRUSE before the bind of "
+                            + fd + " to " + local + " (is Winsock's SO_REUSEADDR set on it?)");
+                }
             }
             if (w.bind(h, b.address(), len) != 0) {
                 throw Win32Error.TABLE.exception(w.wsaGetLastError(), "bind of " + fd + " to " + local);
@@ -1011,6 +1078,11 @@ final class IocpDriver implements Driver {
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
         long h = raw(fd, "setOption(" + option.name() + ")");
         WinSocketOptions.Native n = nativeOption(option);
+        if (n.name() == SO_REUSEADDR && n.level() == SOL_SOCKET && emulatesReuseAddress(fd, h, "setsockopt SO_REUSEADDR=" + value)) {
+            // Emulated on TCP sockets: see "SO_REUSEADDR on stream sockets" in the class comment.
+            handles.mark(h, HandleTable.REUSE_ADDR, (Boolean) value);
+            return;
+        }
         try (NativeMemory.Block b = NativeMemory.allocate(8)) {
             ByteBuffer m = b.buffer();
             int len = 4;
@@ -1036,6 +1108,9 @@ final class IocpDriver implements Driver {
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException {
         long h = raw(fd, "getOption(" + option.name() + ")");
         WinSocketOptions.Native n = nativeOption(option);
+        if (n.name() == SO_REUSEADDR && n.level() == SOL_SOCKET && emulatesReuseAddress(fd, h, "getsockopt SO_REUSEADDR")) {
+            return option.type().cast((handles.kind(h) & HandleTable.REUSE_ADDR) != 0);
+        }
         try (NativeMemory.Block b = NativeMemory.allocate(16)) {
             ByteBuffer m = b.buffer();
             m.putInt(8, 4);
@@ -1052,6 +1127,15 @@ final class IocpDriver implements Driver {
             }
             return option.type().cast(value);
         }
+    }
+
+    /** True for a stream socket (SO_REUSEADDR emulated); throws when {@code h} is no socket. */
+    private boolean emulatesReuseAddress(IoFd fd, long h, String what) throws VeloqIoException {
+        int type = socketType(h);
+        if (type < 0) {
+            throw Win32Error.TABLE.exception(-type, what + " on " + fd);
+        }
+        return type == SOCK_STREAM;
     }
 
     private static WinSocketOptions.Native nativeOption(SocketOption<?> option) {

@@ -63,6 +63,9 @@ public interface WinSock {
     int bind(@intptr_t long s, @intptr_t long name, int nameLength);
 
     @SaveError
+    int connect(@intptr_t long s, @intptr_t long name, int nameLength);
+
+    @SaveError
     int listen(@intptr_t long s, int backlog);
 
     @SaveError

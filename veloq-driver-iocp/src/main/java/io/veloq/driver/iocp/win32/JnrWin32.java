@@ -209,6 +209,11 @@ public final class JnrWin32 implements Win32 {
     }
 
     @Override
+    public int connect(long s, long name, int nameLength) {
+        return winsock.connect(s, name, nameLength);
+    }
+
+    @Override
     public int listen(long s, int backlog) {
         return winsock.listen(s, backlog);
     }

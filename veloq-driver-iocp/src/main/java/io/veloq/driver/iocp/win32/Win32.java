@@ -110,6 +110,12 @@ public interface Win32 extends AutoCloseable {
     /** {@code bind}. */
     int bind(long s, long name, int nameLength);
 
+    /**
+     * {@code connect}. The driver calls it only on datagram sockets, where it completes at once (it sets the
+     * default destination and filter; no packet is exchanged): ConnectEx works on stream sockets only.
+     */
+    int connect(long s, long name, int nameLength);
+
     /** {@code listen}. */
     int listen(long s, int backlog);
 

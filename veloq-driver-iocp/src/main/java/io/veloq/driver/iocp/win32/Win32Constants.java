@@ -53,6 +53,8 @@ public final class Win32Constants {
     // Socket options
     public static final int SOL_SOCKET = 0xFFFF;
     public static final int SO_REUSEADDR = 0x0004;
+    /** {@code ~SO_REUSEADDR}: no other socket may bind the address, SO_REUSEADDR or not. */
+    public static final int SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
     public static final int SO_KEEPALIVE = 0x0008;
     public static final int SO_BROADCAST = 0x0020;
     public static final int SO_LINGER = 0x0080;

@@ -31,6 +31,9 @@ enum SimFailure {
     }
 
     static SimFailure of(IOException e) {
+        if (e instanceof java.net.PortUnreachableException) {
+            return CONNECTION_RESET; // Windows reports an ICMP port unreachable on UDP as WSAECONNRESET
+        }
         if (e instanceof ConnectException) {
             return CONNECTION_REFUSED;
         }

@@ -96,6 +96,14 @@ final class SimSocket extends SimHandle {
                 dgram.bind(local);
             }
             bound = true;
+        } catch (java.net.BindException e) {
+            Integer reuse = options.get(opt(0xFFFF, 4));
+            if (isStream() && reuse != null && reuse != 0 && !String.valueOf(e.getMessage()).contains("assign")) {
+                os.failure("bind of socket 0x" + Long.toHexString(value) + " to " + local + " with SO_REUSEADDR",
+                        new IllegalStateException("the address is in use: on Windows this bind would succeed and "
+                                + "steal the port from the socket bound to it"));
+            }
+            throw new SimError(String.valueOf(e.getMessage()).contains("assign") ? 10049 : 10048);
         } catch (IOException e) {
             String m = String.valueOf(e.getMessage());
             throw new SimError(m.contains("assign") ? 10049 : SimFailure.of(e).wsaError);
@@ -127,6 +135,18 @@ final class SimSocket extends SimHandle {
             }
             server.bind(local, Math.max(1, backlog));
             listening = true;
+        } catch (IOException e) {
+            throw new SimError(SimFailure.of(e).wsaError);
+        }
+    }
+
+    /** connect(2) on a datagram socket: sets the peer (binding an unbound socket); completes at once. */
+    synchronized void connectDatagram(InetSocketAddress to) {
+        checkOpen();
+        try {
+            dgram.connect(to);
+            bound = true;
+            connected = true;
         } catch (IOException e) {
             throw new SimError(SimFailure.of(e).wsaError);
         }
@@ -212,6 +232,12 @@ final class SimSocket extends SimHandle {
             throw new SimError(10014);
         }
         int v = SimMemory.getInt(value);
+        if (level == 0xFFFF && (name == 4 || name == ~4) && v != 0) {
+            Integer other = options.get(opt(0xFFFF, name == 4 ? ~4 : 4));
+            if (other != null && other != 0) {
+                throw new SimError(10022); // SO_REUSEADDR and SO_EXCLUSIVEADDRUSE exclude each other
+            }
+        }
         options.put(opt(level, name), v);
         apply(level, name, v);
     }
@@ -219,7 +245,8 @@ final class SimSocket extends SimHandle {
     private boolean knownOption(int level, int name) {
         switch (level) {
             case 0xFFFF:
-                return name == 4 || name == 8 || name == 0x20 || name == 0x80 || name == 0x1001 || name == 0x1002;
+                return name == 4 || name == ~4 || name == 8 || name == 0x20 || name == 0x80 || name == 0x1001
+                        || name == 0x1002;
             case 6:
                 return name == 1 || name == 3 || name == 15 || name == 16 || name == 17;
             case 0:
@@ -347,7 +374,13 @@ final class SimSocket extends SimHandle {
             }
             return;
         }
-        if (!isStream() || !connected) {
+        if (!isStream()) {
+            if (!connected) {
+                throw new SimError(10057);
+            }
+            return; // a connected datagram socket
+        }
+        if (!connected) {
             throw new SimError(10057);
         }
         if (shutIn) {
@@ -363,7 +396,13 @@ final class SimSocket extends SimHandle {
             }
             return;
         }
-        if (!isStream() || !connected) {
+        if (!isStream()) {
+            if (!connected) {
+                throw new SimError(10057);
+            }
+            return; // a connected datagram socket
+        }
+        if (!connected) {
             throw new SimError(10057);
         }
         if (shutOut) {
@@ -428,6 +467,9 @@ final class SimSocket extends SimHandle {
         try {
             switch (op.kind) {
                 case RECV: {
+                    if (!isStream()) {
+                        return receiveConnectedDatagram(op);
+                    }
                     long want = remaining(op.buffers);
                     if (want == 0) {
                         op.succeed(0);
@@ -441,6 +483,14 @@ final class SimSocket extends SimHandle {
                     return true;
                 }
                 case SEND: {
+                    if (!isStream()) {
+                        long n = dgram.write(op.buffers); // one datagram, all of it or nothing
+                        if (n == 0 && op.total > 0) {
+                            return false;
+                        }
+                        op.succeed(n);
+                        return true;
+                    }
                     op.done += stream.write(op.buffers);
                     if (op.done < op.total) {
                         return false; // an overlapped send completes only when all of it is buffered
@@ -525,6 +575,31 @@ final class SimSocket extends SimHandle {
             op.fail(SimFailure.of(e));
             return true;
         }
+    }
+
+    /** WSARecv on a connected datagram socket: one datagram; a longer one fails with WSAEMSGSIZE after filling the buffers. */
+    private boolean receiveConnectedDatagram(SimOp op) throws IOException {
+        ByteBuffer datagram = ByteBuffer.allocate(65536);
+        if (dgram.receive(datagram) == null) {
+            return false;
+        }
+        datagram.flip();
+        long copied = 0;
+        for (ByteBuffer b : op.buffers) {
+            int n = Math.min(b.remaining(), datagram.remaining());
+            ByteBuffer part = datagram.duplicate();
+            part.limit(part.position() + n);
+            b.put(part);
+            datagram.position(datagram.position() + n);
+            copied += n;
+        }
+        if (datagram.hasRemaining()) {
+            op.fail(0x80000005, 10040); // STATUS_BUFFER_OVERFLOW / WSAEMSGSIZE: what fit was copied
+            op.bytes = copied;
+        } else {
+            op.succeed(copied);
+        }
+        return true;
     }
 
     /**

@@ -43,6 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (ERROR_OPERATION_ABORTED); CancelIoEx with nothing pending fails with ERROR_NOT_FOUND.</li>
  *   <li>GetQueuedCompletionStatusEx returns up to N entries, or FALSE with WAIT_TIMEOUT.</li>
  *   <li>WSARecv on a connection the peer closed completes with 0 bytes.</li>
+ *   <li>{@code connect} works on datagram sockets only (the driver must never block a loop thread on a
+ *       stream connect); WSARecv/WSASend then work on the connected datagram socket.</li>
+ *   <li>SO_REUSEADDR and SO_EXCLUSIVEADDRUSE exclude each other (WSAEINVAL). A stream socket that binds an
+ *       address in use while Winsock's SO_REUSEADDR is set would steal the port on Windows; the Linux
+ *       socket underneath cannot, so the simulator fails the bind with WSAEADDRINUSE and records the unsafe
+ *       call in {@link #failures()}.</li>
  *   <li>The extension functions are only callable through the pointers WSAIoctl handed out; any other
  *       pointer is a bug that would crash a real process, and throws here.</li>
  * </ul>
@@ -676,6 +682,27 @@ public final class SimWin32 implements Win32 {
         }
         try {
             sock.bind(SimAddresses.read(name, nameLength, sock.family));
+            ok();
+            return 0;
+        } catch (SimError e) {
+            return wsa(e.code);
+        }
+    }
+
+    @Override
+    public int connect(long s, long name, int nameLength) {
+        SimSocket sock = socket(s);
+        if (sock == null) {
+            return wsa(10038);
+        }
+        if (sock.isStream()) {
+            // A blocking connect would stall the loop thread on Windows (sockets start in blocking mode).
+            failure("connect on stream socket 0x" + Long.toHexString(s),
+                    new IllegalStateException("the driver must use ConnectEx on stream sockets"));
+            return wsa(10045);
+        }
+        try {
+            sock.connectDatagram(SimAddresses.read(name, nameLength, sock.family));
             ok();
             return 0;
         } catch (SimError e) {

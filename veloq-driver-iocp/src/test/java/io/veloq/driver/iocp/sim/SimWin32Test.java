@@ -287,4 +287,37 @@ public class SimWin32Test {
         assertEquals(-1, w.closesocket(pair[0]));
         assertEquals(Win32Constants.WSAENOTSOCK, w.wsaGetLastError(), "a closed socket is no socket");
     }
+
+    @Test
+    void soReuseAddrAndExclusiveAddrUseExcludeEachOtherAndPortStealingIsFlagged() {
+        long l = listener();
+        int port = w.boundAddress(l).getPort();
+        long thief = socket(AF_INET);
+        m.putInt(DATA, 1);
+        assertEquals(0, w.setsockopt(thief, SOL_SOCKET, SO_REUSEADDR, base + DATA, 4));
+        assertEquals(-1, w.setsockopt(thief, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, base + DATA, 4));
+        assertEquals(10022, w.wsaGetLastError(), "WSAEINVAL: SO_EXCLUSIVEADDRUSE after SO_REUSEADDR");
+        assertEquals(-1, w.bind(thief, base + ADDR, putAddr(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), AF_INET)));
+        assertEquals(10048, w.wsaGetLastError());
+        assertEquals(1, w.failures().size(), "the port-stealing bind is recorded: " + w.failures());
+        assertTrue(w.failures().get(0).contains("steal"), w.failures().toString());
+        w.close();
+        w = new SimWin32(); // this test's recorded failure is the expected one
+    }
+
+    @Test
+    void connectOnADatagramSocketThenRecvAndSend() {
+        long a = w.wsaSocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, 0, 0, WSA_FLAG_OVERLAPPED);
+        long b = w.wsaSocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, 0, 0, WSA_FLAG_OVERLAPPED);
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        assertEquals(0, w.bind(b, base + ADDR, putAddr(any, AF_INET)));
+        assertEquals(0, w.connect(a, base + ADDR, putAddr(w.boundAddress(b), AF_INET)), "connect: " + w.wsaGetLastError());
+        assertTrue(w.boundAddress(a) != null, "connect binds an unbound datagram socket");
+        long s = socket(AF_INET);
+        assertEquals(-1, w.connect(s, base + ADDR, putAddr(w.boundAddress(b), AF_INET)));
+        assertEquals(10045, w.wsaGetLastError(), "no blocking connect on a stream socket");
+        assertEquals(1, w.failures().size(), w.failures().toString());
+        w.close();
+        w = new SimWin32();
+    }
 }
