@@ -111,6 +111,9 @@ final class SocketSetup {
         IoFd fd = IoFd.raw(c.valueOrThrow());
         try {
             configure(fd);
+        } catch (VeloqIoException e) {
+            closeQuietly(loop, fd);
+            throw e.toJava(); // the blocking shape throws the java.net form (BindException...), like the others
         } catch (IOException | RuntimeException e) {
             closeQuietly(loop, fd);
             throw e;
