@@ -5,7 +5,7 @@
  */
 module veloq.testkit {
     requires transitive veloq.spi;
-    requires org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.api; // DriverTck and SimulationExtension expose JUnit types
     requires transitive com.tngtech.archunit; // VeloqArchRules hands out ArchUnit types
 
     exports io.veloq.testkit;

@@ -27,6 +27,10 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 public final class SimulationExtension implements ParameterResolver, AfterEachCallback, TestExecutionExceptionHandler {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SimulationExtension.class);
 
+    /** Instantiated by JUnit through {@code @ExtendWith(SimulationExtension.class)}. */
+    public SimulationExtension() {
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext c) {
         return p.getParameter().getType() == Simulation.class;

@@ -96,6 +96,10 @@ import java.util.stream.Stream;
  * @since 0.1
  */
 public abstract class DriverTck {
+    /** For subclasses: a driver module's test class that supplies {@link #provider()}. */
+    protected DriverTck() {
+    }
+
     /** The provider of the driver under test; called once per rule. */
     protected abstract DriverProvider provider();
 
@@ -904,7 +908,7 @@ public abstract class DriverTck {
                         .valueOrThrow();
                 check(got > 0, () -> "end of stream on " + fd + " after " + out.size() + " of " + n + " bytes");
                 byte[] chunk = b.getBytes();
-                out.write(chunk, 0, (int) Math.min(chunk.length, n - out.size()));
+                out.write(chunk, 0, Math.min(chunk.length, n - out.size()));
                 check(chunk.length == got, () -> "Recv on " + fd + " reported " + got + " bytes but the buffer holds " + chunk.length);
             }
             return out.toByteArray();
