@@ -6,6 +6,7 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.net.SocketType;
+import io.veloq.api.net.VeloqSocketOptions;
 import io.veloq.api.op.Accept;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Connect;
@@ -27,6 +28,7 @@ import io.veloq.api.op.WriteFixed;
 import io.veloq.spi.DriverConfig;
 import io.veloq.spi.IoBuffers;
 import io.veloq.spi.LinuxErrno;
+import io.veloq.spi.LinuxSocketOptions;
 import io.veloq.testkit.FaultPlan;
 import io.veloq.testkit.Trace;
 import io.veloq.testkit.TraceEvent;
@@ -60,6 +62,9 @@ import static io.veloq.spi.LinuxErrno.EISDIR;
 import static io.veloq.spi.LinuxErrno.EMFILE;
 import static io.veloq.spi.LinuxErrno.EMSGSIZE;
 import static io.veloq.spi.LinuxErrno.ENOENT;
+import static io.veloq.spi.LinuxErrno.ENOPROTOOPT;
+import static io.veloq.spi.LinuxErrno.ENETUNREACH;
+import static io.veloq.spi.LinuxErrno.EALREADY;
 import static io.veloq.spi.LinuxErrno.ENOTCONN;
 import static io.veloq.spi.LinuxErrno.ENOTSOCK;
 import static io.veloq.spi.LinuxErrno.EOPNOTSUPP;
@@ -81,6 +86,7 @@ public final class FakeKernel {
     static final int MSG_WAITALL = 0x100;
     static final int FD_LIMIT = 1024;
     static final int MAX_DATAGRAM = 65507;
+    static final int SOMAXCONN = 4096;
     private static final int FIRST_EPHEMERAL = 32768;
     private static final int LAST_EPHEMERAL = 60999;
 
@@ -542,7 +548,23 @@ public final class FakeKernel {
         failAll(s.recvWaiters, EBADF);
         failAll(s.sendWaiters, EBADF);
         failAll(s.acceptWaiters, EBADF);
+        if (s.connectingTo != null) {
+            for (SimSocket.PendingConnect pc : s.connectingTo.pendingConnects) {
+                if (pc.client() == s) {
+                    s.connectingTo.pendingConnects.remove(pc);
+                    finish(pc.op(), -EBADF.code());
+                    break;
+                }
+            }
+            s.connectingTo = null;
+        }
         if (prev == SimSocket.State.LISTENING) {
+            // Connects still retrying their SYN now meet a closed port: RST.
+            SimSocket.PendingConnect pc;
+            while ((pc = s.pendingConnects.pollFirst()) != null) {
+                pc.client().connectingTo = null;
+                finish(pc.op(), -ECONNREFUSED.code());
+            }
             for (SimSocket srv : s.acceptQueue) {
                 srv.released = true;
                 if (srv.peer != null) {
@@ -553,8 +575,10 @@ public final class FakeKernel {
         }
         SimSocket p = s.peer;
         if (p != null && !p.released) {
-            if (s.in.size() > 0 && s.family != AddressFamily.UNIX) {
-                resetSide(p, ECONNRESET); // unread data: Linux answers close() with RST, not FIN
+            boolean lingerZero = Integer.valueOf(0).equals(s.options.get(StandardSocketOptions.SO_LINGER));
+            if ((s.in.size() > 0 || lingerZero) && s.family != AddressFamily.UNIX) {
+                // Unread data, or SO_LINGER 0 (an abortive close): Linux answers close() with RST, not FIN.
+                resetSide(p, ECONNRESET);
             } else {
                 p.inEof = true;
                 pumpRecv(p);
@@ -646,10 +670,18 @@ public final class FakeKernel {
 
     private boolean conflicts(SimSocket s, SimAddress a) {
         for (SimSocket b : bound) {
-            if (b.type != s.type || b.family != s.family || b.local.port() != a.port()) {
+            if (b.type != s.type || b.family == AddressFamily.UNIX || b.local.port() != a.port()) {
                 continue;
             }
-            if (b.local.sameIp(a) || b.local.isWildcard() || a.isWildcard()) {
+            if (b.family != s.family) {
+                // A dual-stack IPv6 socket on :: owns the port for IPv4 as well (and the reverse).
+                SimSocket v6 = b.family == AddressFamily.INET6 ? b : s;
+                SimAddress v6addr = v6 == b ? b.local : a;
+                if (v6.v6only() || !v6addr.isWildcard()) {
+                    continue;
+                }
+            }
+            if (b.family != s.family || b.local.sameIp(a) || b.local.isWildcard() || a.isWildcard()) {
                 if (Boolean.TRUE.equals(b.options.get(StandardSocketOptions.SO_REUSEPORT))
                         && Boolean.TRUE.equals(s.options.get(StandardSocketOptions.SO_REUSEPORT))) {
                     continue;
@@ -695,7 +727,9 @@ public final class FakeKernel {
         }
         autobind(s, null);
         s.state = SimSocket.State.LISTENING;
-        s.backlog = backlog;
+        // Linux caps the backlog at net.core.somaxconn (4096), and a negative one means somaxconn too.
+        s.backlog = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+        pumpAccept(s); // listen again with a larger backlog lets waiting connects in
     }
 
     synchronized void localAddress(FakeDriver d, IoFd fd, SockAddrStorage out) throws VeloqIoException {
@@ -714,46 +748,40 @@ public final class FakeKernel {
         s.remote.writeTo(out);
     }
 
+    /**
+     * setsockopt as Linux answers it: keys Linux lacks (or lacks for this socket's family) are refused by
+     * {@link LinuxSocketOptions#lookup}, exactly as the io_uring driver refuses them; TCP keys on a datagram
+     * socket are ENOPROTOOPT; IPV6_V6ONLY on a bound socket is EINVAL; the value kept is the kernel's
+     * ({@link KernelOptionValues}).
+     */
     synchronized <T> void setOption(FakeDriver d, IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
-        SimSocket s = socketOrThrow(d, fd, "setsockopt " + option.name() + " on " + fd);
-        s.options.put(option, value);
+        SimSocket s = socketOrThrow(d, fd, "setsockopt(" + fd + ", " + option.name() + " = " + value + ")");
+        LinuxSocketOptions.Mapping m = LinuxSocketOptions.lookup(option, s.family);
+        String what = "setsockopt(" + fd + ", " + m.nativeName() + " = " + value + ")";
+        checkLevel(s, m, what);
+        if (option == VeloqSocketOptions.IPV6_V6ONLY && s.local != null) {
+            throw LinuxErrno.TABLE.exception(EINVAL.code(), what + " (the socket is already bound to " + s.local + ")");
+        }
+        Object kept = KernelOptionValues.stored(s, option, value);
+        s.options.put(option, kept);
         if (option == StandardSocketOptions.SO_RCVBUF) {
-            s.rcvCapacity = Math.max(256, (Integer) value * 2); // Linux doubles the value for bookkeeping
+            s.rcvCapacity = (Integer) kept;
         }
     }
 
     @SuppressWarnings("unchecked")
     synchronized <T> T getOption(FakeDriver d, IoFd fd, SocketOption<T> option) throws VeloqIoException {
-        SimSocket s = socketOrThrow(d, fd, "getsockopt " + option.name() + " on " + fd);
-        Object v = s.options.get(option);
-        if (option == StandardSocketOptions.SO_RCVBUF) {
-            return (T) Integer.valueOf(s.rcvCapacity);
-        }
-        if (v != null) {
-            return (T) v;
-        }
-        Object def = defaultOption(option);
-        if (def == null) {
-            throw new UnsupportedOperationException("the fake driver has no value for socket option "
-                    + option.name() + " on " + fd + " (set it first)");
-        }
-        return (T) def;
+        SimSocket s = socketOrThrow(d, fd, "getsockopt(" + fd + ", " + option.name() + ")");
+        LinuxSocketOptions.Mapping m = LinuxSocketOptions.lookup(option, s.family);
+        checkLevel(s, m, "getsockopt(" + fd + ", " + m.nativeName() + ")");
+        return (T) KernelOptionValues.current(s, option);
     }
 
-    private static Object defaultOption(SocketOption<?> o) {
-        if (o == StandardSocketOptions.SO_SNDBUF) {
-            return 16384;
+    /** A TCP-level option on a UDP socket: udp_setsockopt passes it to the IP level, which has no such option. */
+    private static void checkLevel(SimSocket s, LinuxSocketOptions.Mapping m, String what) throws VeloqIoException {
+        if (m.level() == LinuxSocketOptions.IPPROTO_TCP && !s.isStream()) {
+            throw LinuxErrno.TABLE.exception(ENOPROTOOPT.code(), what + " (a " + s.protocol() + ")");
         }
-        if (o == StandardSocketOptions.SO_LINGER) {
-            return -1;
-        }
-        if (o == StandardSocketOptions.IP_TOS || o == StandardSocketOptions.IP_MULTICAST_TTL) {
-            return 0;
-        }
-        if (o.type() == Boolean.class) {
-            return Boolean.FALSE;
-        }
-        return null;
     }
 
     // ---------------------------------------------------------------- sockets: ops
@@ -799,18 +827,33 @@ public final class FakeKernel {
         pumpAccept(s);
     }
 
+    /**
+     * Hands queued connections to waiting accepts, then lets connects waiting on a full backlog in, oldest
+     * first, as room frees up (on Linux the client's SYN retransmission gets in once the queue has room; the
+     * fake admits it at once instead of after the retransmission delay).
+     */
     private void pumpAccept(SimSocket l) {
-        while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
-            KernelOp w = l.acceptWaiters.pollFirst();
-            SimSocket srv = l.acceptQueue.peekFirst();
-            int fd = allocFd(srv);
-            if (fd < 0) {
+        while (true) {
+            while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
+                KernelOp w = l.acceptWaiters.pollFirst();
+                SimSocket srv = l.acceptQueue.peekFirst();
+                int fd = allocFd(srv);
+                if (fd < 0) {
+                    finish(w, fd);
+                    continue;
+                }
+                l.acceptQueue.pollFirst();
+                srv.remote.writeTo(((Accept) w.payload).peer());
                 finish(w, fd);
-                continue;
             }
-            l.acceptQueue.pollFirst();
-            srv.remote.writeTo(((Accept) w.payload).peer());
-            finish(w, fd);
+            if (l.pendingConnects.isEmpty() || l.backlogFull() || l.state != SimSocket.State.LISTENING) {
+                return;
+            }
+            SimSocket.PendingConnect pc = l.pendingConnects.pollFirst();
+            pc.client().connectingTo = null;
+            pc.op().parkedOn = null;
+            join(pc.client(), pc.target(), l);
+            finish(pc.op(), 0);
         }
     }
 
@@ -825,23 +868,46 @@ public final class FakeKernel {
             return;
         }
         target = target.orLoopback();
+        if (target.isV4Mapped() && s.v6only()) {
+            finish(op, -ENETUNREACH.code()); // an IPV6_V6ONLY socket cannot reach IPv4
+            return;
+        }
         if (!s.isStream()) {
             autobind(s, target);
             s.remote = target;
             finish(op, 0);
             return;
         }
+        if (s.connectingTo != null) {
+            finish(op, -EALREADY.code());
+            return;
+        }
         if (s.state != SimSocket.State.OPEN || s.wasConnected) {
             finish(op, -EISCONN.code());
+            return;
+        }
+        SimSocket l = findListener(target.onWire());
+        if (l != null && l.backlogFull()) {
+            // Linux drops the SYN of a full backlog and the client retries: the connect waits, until an accept
+            // makes room, the listener closes (ECONNREFUSED), or the op is cancelled (its deadline).
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "backlog of " + l.local + " full (" + l.acceptQueue.size() + " not accepted): connect waits");
+            autobind(s, target);
+            s.connectingTo = l;
+            op.parkedOn = l;
+            l.pendingConnects.addLast(new SimSocket.PendingConnect(op, s, target));
             return;
         }
         int rc = establish(s, target);
         finish(op, rc);
     }
 
-    /** Connects stream socket {@code s} to the listener at {@code target}: 0, or minus the errno. */
+    /**
+     * Connects stream socket {@code s} to the listener at {@code target}: 0, or minus the errno. Ignores the
+     * backlog (scripted peers are always queued; {@link #connect} checks it for the code under test).
+     */
     int establish(SimSocket s, SimAddress target) {
-        SimSocket l = findListener(target);
+        SimSocket l = findListener(target.onWire());
         if (l == null) {
             boolean unixNameExists = false;
             if (target.family() == AddressFamily.UNIX) {
@@ -853,74 +919,78 @@ public final class FakeKernel {
             }
             return -(target.family() == AddressFamily.UNIX && !unixNameExists ? ENOENT : ECONNREFUSED).code();
         }
+        join(s, target, l);
+        pumpAccept(l);
+        return 0;
+    }
+
+    /**
+     * Creates the server side of {@code s}'s connection and queues it at {@code l}. The server socket has the
+     * listener's family: an IPv4 client of a dual-stack listener appears there as {@code ::ffff:a.b.c.d}.
+     */
+    private void join(SimSocket s, SimAddress target, SimSocket l) {
         autobind(s, target);
-        SimSocket srv = new SimSocket(nextSocketId++, s.family, SocketType.STREAM);
-        srv.local = target.family() == AddressFamily.UNIX ? l.local : l.local.withIp(target.ip());
-        srv.remote = s.local;
+        SimSocket srv = new SimSocket(nextSocketId++, l.family, SocketType.STREAM);
+        srv.local = target.family() == AddressFamily.UNIX ? l.local : l.local.withIp(target.onWire().as(l.family).ip());
+        srv.remote = s.local.family() == AddressFamily.UNIX ? s.local : s.local.onWire().as(l.family);
         srv.state = SimSocket.State.CONNECTED;
         srv.wasConnected = true;
         srv.peer = s;
         srv.options.putAll(l.options);
-        if (l.options.get(StandardSocketOptions.SO_RCVBUF) instanceof Integer rb) {
-            srv.rcvCapacity = Math.max(256, rb * 2);
-        }
+        srv.rcvCapacity = l.rcvCapacity;
         s.remote = target.family() == AddressFamily.UNIX ? l.local : target;
         s.peer = srv;
         s.state = SimSocket.State.CONNECTED;
         s.wasConnected = true;
         l.acceptQueue.addLast(srv);
-        pumpAccept(l);
-        return 0;
     }
 
-    private SimSocket findListener(SimAddress target) {
+    private SimSocket findListener(SimAddress wire) {
+        return findBound(wire, b -> b.state == SimSocket.State.LISTENING);
+    }
+
+    private SimSocket findDatagramSocket(SimAddress wire) {
+        return findBound(wire, b -> !b.isStream() && !b.released);
+    }
+
+    /**
+     * The socket that receives traffic for {@code wire} (an address as it travels: IPv4-mapped already turned
+     * into IPv4), in Linux's order: a socket bound to exactly that address, then a wildcard of the same family,
+     * then (IPv4 only) an IPv6 socket on {@code ::} without IPV6_V6ONLY: the dual stack.
+     */
+    private SimSocket findBound(SimAddress wire, java.util.function.Predicate<SimSocket> kind) {
         SimSocket wildcard = null;
+        SimSocket dualStack = null;
         for (SimSocket b : bound) {
-            if (b.state != SimSocket.State.LISTENING || b.family != target.family()) {
+            if (!kind.test(b)) {
                 continue;
             }
-            if (target.family() == AddressFamily.UNIX) {
-                if (target.unixName().equals(b.local.unixName())) {
+            if (wire.family() == AddressFamily.UNIX) {
+                if (b.family == AddressFamily.UNIX && wire.unixName().equals(b.local.unixName())) {
                     return b;
                 }
                 continue;
             }
-            if (b.local.port() != target.port()) {
+            if (b.family == AddressFamily.UNIX || b.local.port() != wire.port()) {
                 continue;
             }
-            if (b.local.sameIp(target)) {
-                return b;
-            }
-            if (b.local.isWildcard() && wildcard == null) {
-                wildcard = b;
-            }
-        }
-        return wildcard;
-    }
-
-    private SimSocket findDatagramSocket(SimAddress target) {
-        SimSocket wildcard = null;
-        for (SimSocket b : bound) {
-            if (b.isStream() || b.family != target.family() || b.released) {
-                continue;
-            }
-            if (target.family() == AddressFamily.UNIX) {
-                if (target.unixName().equals(b.local.unixName())) {
+            if (b.family == wire.family()) {
+                if (b.local.sameIp(wire)) {
                     return b;
                 }
-                continue;
-            }
-            if (b.local.port() != target.port()) {
-                continue;
-            }
-            if (b.local.sameIp(target)) {
-                return b;
-            }
-            if (b.local.isWildcard() && wildcard == null) {
-                wildcard = b;
+                if (b.local.isWildcard() && wildcard == null) {
+                    wildcard = b;
+                }
+            } else if (wire.family() == AddressFamily.INET && !b.v6only()) {
+                if (b.local.sameIp(wire.as(AddressFamily.INET6))) {
+                    return b;
+                }
+                if (b.local.isWildcard() && dualStack == null) {
+                    dualStack = b;
+                }
             }
         }
-        return wildcard;
+        return wildcard != null ? wildcard : dualStack;
     }
 
     private void shutdown(KernelOp op, Shutdown p) {
@@ -1175,6 +1245,10 @@ public final class FakeKernel {
             return;
         }
         to = to.orLoopback();
+        if (to.isV4Mapped() && s.v6only()) {
+            finish(op, -ENETUNREACH.code());
+            return;
+        }
         autobind(s, to);
         SimAddress from = s.local;
         if (from.ip() != null && from.isWildcard()) {
@@ -1182,7 +1256,10 @@ public final class FakeKernel {
         }
         byte[] data = new byte[len];
         IoBuffers.memory(buf).get(IoBuffers.drainOffset(buf), data, 0, len);
-        SimSocket dst = findDatagramSocket(to);
+        SimAddress wire = to.onWire();
+        SimSocket dst = findDatagramSocket(wire);
+        // The receiver sees the sender in its own family: IPv4 on an IPv6 socket as ::ffff:a.b.c.d.
+        from = dst == null || from.family() == AddressFamily.UNIX ? from : from.onWire().as(dst.family);
         if (dst != null && dst.queuedDatagramBytes + len <= dst.rcvCapacity
                 && (dst.remote == null || dst.remote.equals(from))) {
             dst.datagrams.addLast(new SimSocket.Datagram(data, from));
@@ -1467,11 +1544,11 @@ public final class FakeKernel {
         SimAddress f = address(from);
         SimAddress t = address(to).orLoopback();
         trace(-1, TraceEvent.Type.SCRIPT, -1, "datagram of " + data.length + " bytes " + f + " -> " + t, 0, null);
-        SimSocket dst = findDatagramSocket(t);
+        SimSocket dst = findDatagramSocket(t.onWire());
         if (dst == null) {
             return false;
         }
-        dst.datagrams.addLast(new SimSocket.Datagram(data.clone(), f));
+        dst.datagrams.addLast(new SimSocket.Datagram(data.clone(), f.family() == AddressFamily.UNIX ? f : f.onWire().as(dst.family)));
         dst.queuedDatagramBytes += data.length;
         pumpRecv(dst);
         notifyAll();
@@ -1480,7 +1557,7 @@ public final class FakeKernel {
 
     /** Datagrams queued at the socket bound to {@code at} are taken by the test: (from, bytes). */
     public synchronized List<Map.Entry<java.net.SocketAddress, byte[]>> takeDatagrams(java.net.SocketAddress at) {
-        SimSocket s = findDatagramSocket(address(at));
+        SimSocket s = findDatagramSocket(address(at).onWire());
         List<Map.Entry<java.net.SocketAddress, byte[]>> out = new ArrayList<>();
         if (s == null) {
             return out;

@@ -29,7 +29,56 @@ record SimAddress(AddressFamily family, byte[] ip, int port, String unixName) {
             return unix(s.toSocketAddress().toString());
         }
         InetSocketAddress a = (InetSocketAddress) s.toSocketAddress();
-        return new SimAddress(f, a.getAddress().getAddress(), a.getPort(), null);
+        byte[] ip = a.getAddress().getAddress();
+        // The JDK turns an IPv4-mapped sockaddr_in6 (::ffff:a.b.c.d) into an Inet4Address: keep it IPv6.
+        return new SimAddress(f, f == AddressFamily.INET6 && ip.length == 4 ? mapped(ip) : ip, a.getPort(), null);
+    }
+
+    private static byte[] mapped(byte[] v4) {
+        byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, m, 12, 4);
+        return m;
+    }
+
+    /** True for an IPv6 address of the form {@code ::ffff:a.b.c.d}. */
+    boolean isV4Mapped() {
+        if (family != AddressFamily.INET6 || ip == null || ip.length != 16) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (ip[i] != 0) {
+                return false;
+            }
+        }
+        return ip[10] == (byte) 0xff && ip[11] == (byte) 0xff;
+    }
+
+    /**
+     * This address as a socket of family {@code f} sees it: an IPv4 address on an IPv6 socket is
+     * {@code ::ffff:a.b.c.d} (the IPv4 wildcard becomes {@code ::}); an IPv4-mapped address on an IPv4 socket
+     * is plain IPv4. Same family or Unix: unchanged.
+     */
+    SimAddress as(AddressFamily f) {
+        if (f == family || family == AddressFamily.UNIX || f == AddressFamily.UNIX) {
+            return this;
+        }
+        if (f == AddressFamily.INET6) {
+            return new SimAddress(f, isWildcard() ? new byte[16] : mapped(ip), port, null);
+        }
+        if (isWildcard()) {
+            return new SimAddress(f, new byte[4], port, null);
+        }
+        if (!isV4Mapped()) {
+            throw new IllegalArgumentException(this + " has no IPv4 form");
+        }
+        return new SimAddress(f, Arrays.copyOfRange(ip, 12, 16), port, null);
+    }
+
+    /** The address on the wire: an IPv4-mapped IPv6 address travels as IPv4. */
+    SimAddress onWire() {
+        return isV4Mapped() ? as(AddressFamily.INET) : this;
     }
 
     static SimAddress unix(String name) {
@@ -124,7 +173,8 @@ record SimAddress(AddressFamily family, byte[] ip, int port, String unixName) {
             return "unix:" + (unixName == null || unixName.isEmpty() ? "<unnamed>" : unixName);
         }
         try {
-            String host = InetAddress.getByAddress(ip).getHostAddress();
+            String host = isV4Mapped() ? "::ffff:" + InetAddress.getByAddress(Arrays.copyOfRange(ip, 12, 16)).getHostAddress()
+                    : InetAddress.getByAddress(ip).getHostAddress();
             return family == AddressFamily.INET6 ? "[" + host + "]:" + port : host + ":" + port;
         } catch (UnknownHostException e) {
             return "?:" + port;

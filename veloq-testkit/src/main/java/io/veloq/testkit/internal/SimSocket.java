@@ -2,6 +2,7 @@ package io.veloq.testkit.internal;
 
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.SocketType;
+import io.veloq.api.net.VeloqSocketOptions;
 
 import java.net.SocketOption;
 import java.util.ArrayDeque;
@@ -13,6 +14,10 @@ final class SimSocket extends SimFile {
     enum State { OPEN, LISTENING, CONNECTED, CLOSED }
 
     record Datagram(byte[] data, SimAddress from) {
+    }
+
+    /** A connect waiting for room in a full listener's backlog (Linux drops the SYN; the client retries). */
+    record PendingConnect(KernelOp op, SimSocket client, SimAddress target) {
     }
 
     final long id;
@@ -35,6 +40,10 @@ final class SimSocket extends SimFile {
 
     // Listening.
     final ArrayDeque<SimSocket> acceptQueue = new ArrayDeque<>();
+    final ArrayDeque<PendingConnect> pendingConnects = new ArrayDeque<>();
+
+    // Connecting: the listener whose full backlog this socket's connect waits on.
+    SimSocket connectingTo;
 
     // Datagram.
     final ArrayDeque<Datagram> datagrams = new ArrayDeque<>();
@@ -58,7 +67,27 @@ final class SimSocket extends SimFile {
     }
 
     boolean removeWaiter(KernelOp op) {
-        return recvWaiters.remove(op) || sendWaiters.remove(op) || acceptWaiters.remove(op);
+        if (recvWaiters.remove(op) || sendWaiters.remove(op) || acceptWaiters.remove(op)) {
+            return true;
+        }
+        for (PendingConnect p : pendingConnects) {
+            if (p.op() == op) {
+                pendingConnects.remove(p);
+                p.client().connectingTo = null;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An IPv6 socket with {@code IPV6_V6ONLY} set: no IPv4-mapped traffic (Linux's default is off). */
+    boolean v6only() {
+        return family == AddressFamily.INET6 && Boolean.TRUE.equals(options.get(VeloqSocketOptions.IPV6_V6ONLY));
+    }
+
+    /** True when a connect must wait: Linux accepts up to backlog + 1 connections nobody has accepted yet. */
+    boolean backlogFull() {
+        return acceptQueue.size() > backlog;
     }
 
     String protocol() {
