@@ -99,10 +99,10 @@ class NetApiTest {
         }
     }
 
-    @Test
-    void dualStackListenerOnWildcardAcceptsIpv4AndIpv6() throws Exception {
-        TestDrivers.assumeKernel("the fake driver's network has no IPv4-mapped IPv6 (dual stack)");
-        try (Runtime rt = TestDrivers.open("uring");
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void dualStackListenerOnWildcardAcceptsIpv4AndIpv6(String driver) throws Exception {
+        try (Runtime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("::", 0))) {
             try (TcpStream v4 = TcpStream.connect(rt, at("127.0.0.1", l.port()));
                  TcpStream s4 = l.accept()) {
@@ -338,10 +338,10 @@ class NetApiTest {
         }
     }
 
-    @Test
-    void connectDeadline() throws Exception {
-        TestDrivers.assumeKernel("the fake driver accepts every connection whatever the backlog, so no connect hangs");
-        try (Runtime rt = TestDrivers.open("uring")) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void connectDeadline(String driver) throws Exception {
+        try (Runtime rt = TestDrivers.open(driver)) {
             // A listener whose backlog is full drops SYNs: the connect waits until its deadline.
             try (TcpListener l = TcpListener.binder(rt).backlog(0).bind(at("127.0.0.1", 0))) {
                 TcpStream[] fillers = new TcpStream[3];
@@ -363,6 +363,25 @@ class NetApiTest {
                         f.close();
                     }
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void closeWithLingerZeroResetsThePeer(String driver) throws Exception {
+        try (Runtime rt = TestDrivers.open(driver);
+             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()))) {
+                TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
+                s.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                s.close(); // an abortive close: RST instead of FIN
+                FixedBuf buf = rt.bufPool().lease();
+                IOException e = assertThrows(IOException.class, () -> c.recv(buf));
+                assertTrue(String.valueOf(e.getMessage()).contains("ECONNRESET"), e.toString());
+                assertNull(buf.owner(), "the failed recv handed its buffer back");
+                buf.release();
             }
         }
     }
@@ -437,10 +456,10 @@ class NetApiTest {
         }
     }
 
-    @Test
-    void udpDualStack() throws Exception {
-        TestDrivers.assumeKernel("the fake driver's network has no IPv4-mapped IPv6 (dual stack)");
-        try (Runtime rt = TestDrivers.open("uring")) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void udpDualStack(String driver) throws Exception {
+        try (Runtime rt = TestDrivers.open(driver)) {
             // Dual stack: an IPv6 socket on :: reaches an IPv4 peer (mapped to ::ffff:127.0.0.1).
             try (UdpSocket v6 = UdpSocket.bind(rt, at("::", 0));
                  UdpSocket v4 = UdpSocket.bind(rt, at("127.0.0.1", 0))) {
