@@ -15,45 +15,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-mvn_cmd="${MVN:-mvn}"
-cp_file="$here/target/jmh-classpath.txt"
-
-if [[ -n "${JAVA:-}" ]]; then
-  java_cmd="$JAVA"
-elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-  java_cmd="$JAVA_HOME/bin/java"
-else
-  java_cmd="java"
-fi
-
-needs_build=0
-if [[ "${VELOQ_BENCH_REBUILD:-0}" == 1 || ! -f "$here/target/classes/META-INF/BenchmarkList" || ! -s "$cp_file" ]]; then
-  needs_build=1
-elif [[ -n "$(find "$root"/*/src/main "$root"/*/pom.xml "$root/pom.xml" -newer "$cp_file" -print -quit 2>/dev/null)" ]]; then
-  needs_build=1
-fi
-if [[ $needs_build == 1 ]]; then
-  echo "run-jmh: building veloq-bench ..." >&2
-  (cd "$root" && "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
-      -Dmdep.outputFile=target/jmh-classpath.txt -Dmdep.includeScope=test) 2>&1 \
-      | sed -e $'s/\x1b\\[[0-9;]*m//g' >&2  # Debian's Maven 3.8.7 prints colour resets even with -B
-  touch "$cp_file"
-fi
-
-version_line="$("$java_cmd" -version 2>&1 | head -n 1)"
-version="$(sed -E 's/.*version "([^"]*)".*/\1/' <<<"$version_line")"
-major="${version%%[.+-]*}"
-[[ "$major" == 1 ]] && major="$(cut -d. -f2 <<<"$version")"
-if ! [[ "$major" =~ ^[0-9]+$ ]] || (( major < 17 )); then
-  echo "run-jmh: needs Java 17 or newer, $java_cmd says: $version_line" >&2
-  exit 2
-fi
-jvm_opts=()
-if (( major >= 22 )); then
-  jvm_opts+=(--enable-native-access=ALL-UNNAMED)
-fi
+# shellcheck source=bench-env.sh
+source "$here/bench-env.sh"
+bench_prepare run-jmh META-INF/BenchmarkList "$here/target/jmh-classpath.txt" test
 # shellcheck disable=SC2206
 jvm_opts+=(${JMH_JVM_OPTS:-})
 
-exec "$java_cmd" "${jvm_opts[@]}" -cp "$here/target/classes:$(cat "$cp_file")" org.openjdk.jmh.Main "$@"
+exec "$java_cmd" "${jvm_opts[@]}" -cp "$classpath" org.openjdk.jmh.Main "$@"
