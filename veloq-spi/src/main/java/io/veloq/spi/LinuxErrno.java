@@ -14,7 +14,7 @@ import io.veloq.api.IoErrorKind;
  *
  * @since 0.1
  */
-public enum LinuxErrno {
+public enum LinuxErrno implements ErrorTable.Code {
     EPERM(1, IoErrorKind.PERMISSION_DENIED, "operation not permitted"),
     ENOENT(2, IoErrorKind.NOT_FOUND, "no such file or directory"),
     EINTR(4, IoErrorKind.INTERRUPTED, "interrupted system call"),
@@ -76,35 +76,8 @@ public enum LinuxErrno {
     }
 
     /** The table view of this enum. */
-    public static final ErrorTable TABLE = new ErrorTable() {
-        @Override
-        public String name(int code) {
-            LinuxErrno e = of(code);
-            return e == null ? "errno " + code : e.name();
-        }
-
-        @Override
-        public IoErrorKind kind(int code) {
-            LinuxErrno e = of(code);
-            return e == null ? IoErrorKind.OTHER : e.kind;
-        }
-
-        @Override
-        public String describe(int code) {
-            LinuxErrno e = of(code);
-            return e == null ? "unknown error" : e.description;
-        }
-
-        @Override
-        public int cancelledCode() {
-            return ECANCELED.code;
-        }
-
-        @Override
-        public int timedOutCode() {
-            return ETIMEDOUT.code;
-        }
-    };
+    public static final ErrorTable TABLE = ErrorTable.of(LinuxErrno::of, "errno", "unknown error",
+            ECANCELED.code, ETIMEDOUT.code, "Linux errno table");
 
     private final int code;
     private final IoErrorKind kind;
@@ -120,10 +93,12 @@ public enum LinuxErrno {
         return code;
     }
 
+    @Override
     public IoErrorKind kind() {
         return kind;
     }
 
+    @Override
     public String description() {
         return description;
     }

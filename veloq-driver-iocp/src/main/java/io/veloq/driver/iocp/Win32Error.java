@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
-public enum Win32Error {
+public enum Win32Error implements ErrorTable.Code {
     ERROR_FILE_NOT_FOUND(2, IoErrorKind.NOT_FOUND, "the system cannot find the file specified"),
     ERROR_PATH_NOT_FOUND(3, IoErrorKind.NOT_FOUND, "the system cannot find the path specified"),
     ERROR_TOO_MANY_OPEN_FILES(4, IoErrorKind.TOO_MANY_OPEN_FILES, "the system cannot open the file"),
@@ -104,40 +104,8 @@ public enum Win32Error {
     }
 
     /** The table view the driver reports through {@code Driver.errors()}. */
-    public static final ErrorTable TABLE = new ErrorTable() {
-        @Override
-        public String name(int code) {
-            Win32Error e = of(code);
-            return e == null ? "Win32 error " + code : e.name();
-        }
-
-        @Override
-        public IoErrorKind kind(int code) {
-            Win32Error e = of(code);
-            return e == null ? IoErrorKind.OTHER : e.kind;
-        }
-
-        @Override
-        public String describe(int code) {
-            Win32Error e = of(code);
-            return e == null ? "unknown Win32/Winsock error" : e.description;
-        }
-
-        @Override
-        public int cancelledCode() {
-            return ERROR_OPERATION_ABORTED.code;
-        }
-
-        @Override
-        public int timedOutCode() {
-            return WSAETIMEDOUT.code;
-        }
-
-        @Override
-        public String toString() {
-            return "Win32/Winsock error table";
-        }
-    };
+    public static final ErrorTable TABLE = ErrorTable.of(Win32Error::of, "Win32 error", "unknown Win32/Winsock error",
+            ERROR_OPERATION_ABORTED.code, WSAETIMEDOUT.code, "Win32/Winsock error table");
 
     private final int code;
     private final IoErrorKind kind;
@@ -153,10 +121,12 @@ public enum Win32Error {
         return code;
     }
 
+    @Override
     public IoErrorKind kind() {
         return kind;
     }
 
+    @Override
     public String description() {
         return description;
     }
