@@ -22,19 +22,6 @@ bench_prepare() {
     java_cmd="java"
   fi
 
-  # Build when asked, when never built, or when sources of the bench or a module it depends on changed.
-  if [[ "${VELOQ_BENCH_REBUILD:-0}" == 1 || ! -f "$here/target/classes/$marker" || ! -s "$cp_file" \
-        || -n "$(find "$root"/*/src/main "$root"/*/pom.xml "$root/pom.xml" -newer "$cp_file" -print -quit 2>/dev/null)" ]]; then
-    echo "$name: building veloq-bench ..." >&2
-    # -am builds what the bench depends on; the relative outputFile is resolved per module, so the bench's
-    # own class path lands in veloq-bench/target.
-    (cd "$root" && "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
-        -Dmdep.outputFile="target/$(basename "$cp_file")" -Dmdep.includeScope="$scope") 2>&1 \
-        | sed -e $'s/\x1b\\[[0-9;]*m//g' >&2  # Debian's Maven 3.8.7 prints colour resets even with -B
-    touch "$cp_file" # the plugin leaves an unchanged file alone; mark this build as done
-  fi
-  classpath="$here/target/classes:$(cat "$cp_file")"
-
   # JDK feature version: "17.0.15" -> 17, "25" -> 25, "1.8.0_x" -> 8
   version_line="$("$java_cmd" -version 2>&1 | head -n 1)"
   version="$(sed -E 's/.*version "([^"]*)".*/\1/' <<<"$version_line")"
@@ -44,6 +31,22 @@ bench_prepare() {
     echo "$name: needs Java 17 or newer, $java_cmd says: $version_line" >&2
     exit 2
   fi
+
+  # Build when asked, when never built, or when sources of the bench or a module it depends on changed.
+  if [[ "${VELOQ_BENCH_REBUILD:-0}" == 1 || ! -f "$here/target/classes/$marker" || ! -s "$cp_file" \
+        || -n "$(find "$root"/*/src/main "$root"/*/pom.xml "$root/pom.xml" -newer "$cp_file" -print -quit 2>/dev/null)" ]]; then
+    echo "$name: building veloq-bench ..." >&2
+    # -am builds what the bench depends on; the relative outputFile is resolved per module, so the bench's
+    # own class path lands in veloq-bench/target.
+    # Maven 3.8's own Guava calls sun.misc.Unsafe, which JDK 24+ warns about: Maven's noise, not ours.
+    local maven_opts=${MAVEN_OPTS:-}
+    if (( major >= 24 )); then maven_opts="$maven_opts --sun-misc-unsafe-memory-access=allow"; fi
+    (cd "$root" && MAVEN_OPTS="$maven_opts" "$mvn_cmd" -B -q -pl veloq-bench -am package dependency:build-classpath -DskipTests \
+        -Dmdep.outputFile="target/$(basename "$cp_file")" -Dmdep.includeScope="$scope") 2>&1 \
+        | sed -e $'s/\x1b\\[[0-9;]*m//g' >&2  # Debian's Maven 3.8.7 prints colour resets even with -B
+    touch "$cp_file" # the plugin leaves an unchanged file alone; mark this build as done
+  fi
+  classpath="$here/target/classes:$(cat "$cp_file")"
 
   jvm_opts=()
   if (( major >= 22 )); then
