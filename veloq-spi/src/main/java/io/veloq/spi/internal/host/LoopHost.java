@@ -26,6 +26,8 @@ import io.veloq.spi.ErrorTable;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.time.Duration;
@@ -67,7 +69,25 @@ public final class LoopHost implements EventLoop {
     private final boolean manual;
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    private final AtomicInteger pending = new AtomicInteger();
+    /*
+     * Ops in flight = foreignPending + loopPending. Submissions from the loop thread and completions on it
+     * (nearly all of them) touch only loopPending, a plain field the loop thread alone writes and publishes
+     * with a release store: no locked instruction on the hot path. Other threads' submissions (and the rare
+     * completion that runs off the loop thread, while closing) go through the atomic foreignPending. Either
+     * part may be negative; only the sum means something. Readers off the loop thread (inFlight(), the WAIT
+     * budget) see a sum that may count ops racing with them, as the single atomic counter did.
+     */
+    private final AtomicInteger foreignPending = new AtomicInteger();
+    private int loopPending;
+    private static final VarHandle LOOP_PENDING;
+
+    static {
+        try {
+            LOOP_PENDING = MethodHandles.lookup().findVarHandle(LoopHost.class, "loopPending", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private final Object budgetLock = new Object();
     private volatile int budgetWaiters;
     private volatile int state = RUNNING;
@@ -479,8 +499,12 @@ public final class LoopHost implements EventLoop {
 
     private void complete(Op<?> op, long value, VeloqIoException error) {
         Object aux = OPS.aux(op);
-        int left = pending.decrementAndGet();
-        if (budgetWaiters > 0 && left < config.maxInFlight()) {
+        if (inLoop()) {
+            LOOP_PENDING.setRelease(this, loopPending - 1);
+        } else {
+            foreignPending.decrementAndGet();
+        }
+        if (budgetWaiters > 0 && inFlight() < config.maxInFlight()) {
             synchronized (budgetLock) {
                 budgetLock.notifyAll();
             }
@@ -705,11 +729,12 @@ public final class LoopHost implements EventLoop {
         if (!OPS.markSubmitted(op, this)) {
             throw notDefined(op);
         }
-        pending.incrementAndGet();
         if (here) {
+            LOOP_PENDING.setRelease(this, loopPending + 1);
             admit(op);
             return;
         }
+        foreignPending.incrementAndGet();
         inbox.add(op);
         if (state == CLOSED && inbox.remove(op)) {
             completeCancelled(op);
@@ -719,13 +744,13 @@ public final class LoopHost implements EventLoop {
     }
 
     private void awaitBudget(Op<?> op) {
-        if (pending.get() < config.maxInFlight()) {
+        if (inFlight() < config.maxInFlight()) {
             return;
         }
         synchronized (budgetLock) {
             budgetWaiters++;
             try {
-                while (pending.get() >= config.maxInFlight() && state == RUNNING) {
+                while (inFlight() >= config.maxInFlight() && state == RUNNING) {
                     budgetLock.wait(100);
                 }
             } catch (InterruptedException e) {
@@ -803,7 +828,10 @@ public final class LoopHost implements EventLoop {
 
     @Override
     public int inFlight() {
-        return pending.get();
+        // loopPending first: a completion seen there (acquire) makes the foreign submission it ended
+        // visible too, so the sum never goes below the true count; it can only lag high, as before.
+        int loop = (int) LOOP_PENDING.getAcquire(this);
+        return loop + foreignPending.get();
     }
 
     /** Completions whose slot generation no longer matched (diagnostics and tests). */
