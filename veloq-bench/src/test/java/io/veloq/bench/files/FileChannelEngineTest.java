@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,32 +19,12 @@ class FileChannelEngineTest {
     @TempDir
     Path dir;
 
-    /** Same layout as the bench's read file: each 4 KiB block starts with its offset. */
     private Path readFile(long size, boolean corrupt) throws IOException {
-        Path f = dir.resolve("r.dat");
-        ByteBuffer b = ByteBuffer.allocate(4096);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            for (long pos = 0; pos < size; pos += 4096) {
-                b.clear();
-                b.putLong(0, corrupt ? pos + 1 : pos);
-                ch.write(b, pos);
-            }
-        }
-        return f;
+        return FileJobs.readFile(dir, "r.dat", size, corrupt);
     }
 
     private static FileEngine.Job job(Path read, long size, Path write, long writeBytes, AtomicInteger windows) {
-        return new FileEngine.Job(read, size, write, writeBytes, 50_000_000L, 200_000_000L, new FileEngine.Window() {
-            @Override
-            public void begin() {
-                windows.incrementAndGet();
-            }
-
-            @Override
-            public void end() {
-                windows.incrementAndGet();
-            }
-        });
+        return FileJobs.job(read, size, write, writeBytes, windows);
     }
 
     @Test

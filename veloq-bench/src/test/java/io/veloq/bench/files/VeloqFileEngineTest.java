@@ -23,30 +23,11 @@ class VeloqFileEngineTest {
     Path dir;
 
     private Path readFile(long size, boolean corrupt) throws IOException {
-        Path f = dir.resolve(corrupt ? "bad.dat" : "r.dat");
-        ByteBuffer b = ByteBuffer.allocate(4096);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            for (long pos = 0; pos < size; pos += 4096) {
-                b.clear();
-                b.putLong(0, corrupt ? pos + 1 : pos);
-                ch.write(b, pos);
-            }
-        }
-        return f;
+        return FileJobs.readFile(dir, corrupt ? "bad.dat" : "r.dat", size, corrupt);
     }
 
     private static FileEngine.Job job(Path read, long size, Path write, long writeBytes, AtomicInteger windows) {
-        return new FileEngine.Job(read, size, write, writeBytes, 50_000_000L, 200_000_000L, new FileEngine.Window() {
-            @Override
-            public void begin() {
-                windows.incrementAndGet();
-            }
-
-            @Override
-            public void end() {
-                windows.incrementAndGet();
-            }
-        });
+        return FileJobs.job(read, size, write, writeBytes, windows);
     }
 
     private static FileEngine engine(String name) {
