@@ -1,6 +1,5 @@
 package io.veloq.testkit;
 
-import io.veloq.api.BackpressurePolicy;
 import io.veloq.api.Runtime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.op.OpKind;
@@ -76,10 +75,9 @@ public final class Simulation implements AutoCloseable {
         this.plan = b.plan;
         FakeProvider provider = new FakeProvider(true, b.seed, b.plan, Set.of(), b.traceLimit);
         this.kernel = provider.kernel(b.seed, b.plan);
-        RuntimeConfig config = new RuntimeConfig(FakeProvider.ID, 1, b.queueDepth, b.maxInFlight, BackpressurePolicy.QUEUE,
-                b.bufferSize, b.bufferCount, b.registeredFiles, true, Map.of());
+        RuntimeConfig config = b.runtime.config();
         this.runtime = RuntimeHost.open(config, provider);
-        this.scheduler = new Scheduler(kernel, runtime, this, b.maxInFlight);
+        this.scheduler = new Scheduler(kernel, runtime, this, config.maxInFlight());
         this.files = new SimulatedFiles(kernel);
     }
 
@@ -442,11 +440,8 @@ public final class Simulation implements AutoCloseable {
     public static final class Builder {
         private long seed = seedFromEnvironment(DEFAULT_SEED);
         private FaultPlan plan = FaultPlan.none();
-        private int queueDepth = 256;
-        private int maxInFlight = 4096;
-        private int bufferSize = 16 * 1024;
-        private int bufferCount = 64;
-        private int registeredFiles = 64;
+        // The runtime's settings and their defaults are Runtime.Builder's: a manual loop on the fake driver.
+        private final Runtime.Builder runtime = Runtime.builder().driver(FakeProvider.ID).manual();
         private int traceLimit = 200_000;
 
         Builder() {
@@ -464,24 +459,23 @@ public final class Simulation implements AutoCloseable {
         }
 
         public Builder queueDepth(int entries) {
-            this.queueDepth = entries;
+            runtime.queueDepth(entries);
             return this;
         }
 
         public Builder maxInFlight(int ops) {
-            this.maxInFlight = ops;
+            runtime.maxInFlight(ops);
             return this;
         }
 
         /** The runtime's buffer pool ({@code runtime().bufPool()}). */
         public Builder buffers(int size, int count) {
-            this.bufferSize = size;
-            this.bufferCount = count;
+            runtime.buffers(size, count);
             return this;
         }
 
         public Builder registeredFiles(int n) {
-            this.registeredFiles = n;
+            runtime.registeredFiles(n);
             return this;
         }
 
