@@ -605,7 +605,7 @@ public final class LoopHost implements EventLoop {
         table.forEachToken(token -> {
             Op<?> op = table.get(token);
             table.remove(token);
-            completeCancelled(op);
+            abandon(op); // also frees what its lifecycle pre-allocated (an AcceptEx socket)
         });
         try {
             driver.close();
