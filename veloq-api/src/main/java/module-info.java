@@ -1,6 +1,6 @@
 /**
  * Veloq's application API: operations ({@link io.veloq.api.Op}), payloads, buffers, addresses and the
- * {@link io.veloq.api.Runtime} entry point. Depends on nothing but {@code java.base}.
+ * {@link io.veloq.api.IoRuntime} entry point. Depends on nothing but {@code java.base}.
  *
  * <p>The runtime itself lives in {@code veloq.spi}; this module finds it through the
  * {@link io.veloq.api.bootstrap.RuntimeFactory} service, so an application that declares only

@@ -4,10 +4,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What {@link Runtime#drivers()} reports about one driver found on the module path.
+ * What {@link IoRuntime#drivers()} reports about one driver found on the module path.
  *
  * <pre>{@code
- * for (DriverDescription d : Runtime.drivers())
+ * for (DriverDescription d : IoRuntime.drivers())
  *     System.out.println(d.id() + (d.available() ? " available" : " unavailable: " + d.reason()));
  * }</pre>
  *

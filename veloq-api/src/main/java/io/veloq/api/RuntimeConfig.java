@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How to open a {@link Runtime}; build one with {@link Runtime#builder()}.
+ * How to open a {@link IoRuntime}; build one with {@link IoRuntime#builder()}.
  *
  * @param driver         driver id, or null to pick the best available (system property {@code veloq.driver} if set)
  * @param threads        event loops, each its own thread and driver instance

@@ -23,9 +23,9 @@ class RuntimeConfigTest {
         assertEquals(16 * 1024, d.bufferSize());
         assertEquals(64, d.bufferCount());
         assertFalse(d.manual());
-        assertEquals(d, Runtime.builder().config());
+        assertEquals(d, IoRuntime.builder().config());
 
-        RuntimeConfig c = Runtime.builder().driver("fake").threads(1).queueDepth(8).maxInFlight(3)
+        RuntimeConfig c = IoRuntime.builder().driver("fake").threads(1).queueDepth(8).maxInFlight(3)
                 .backpressure(BackpressurePolicy.WAIT).buffers(512, 2).registeredFiles(0).manual()
                 .option("seed", "42").config();
         assertEquals("fake", c.driver());
@@ -40,25 +40,25 @@ class RuntimeConfigTest {
 
     @Test
     void badValuesAreRefusedWithTheValue() {
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().threads(0).config()), "threads", "got 0");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().queueDepth(0).config()), "queueDepth", "1..32768", "got 0");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().queueDepth(32769).config()), "got 32769");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().maxInFlight(0).config()), "maxInFlight", "got 0");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().buffers(0, 4).config()), "4 x 0");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().buffers(16, -1).config()), "bufferCount");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().registeredFiles(-1).config()), "registeredFiles", "-1");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().manual().threads(2).config()),
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().threads(0).config()), "threads", "got 0");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().queueDepth(0).config()), "queueDepth", "1..32768", "got 0");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().queueDepth(32769).config()), "got 32769");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().maxInFlight(0).config()), "maxInFlight", "got 0");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().buffers(0, 4).config()), "4 x 0");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().buffers(16, -1).config()), "bufferCount");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().registeredFiles(-1).config()), "registeredFiles", "-1");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().manual().threads(2).config()),
                 "manual runtime has exactly one loop", "threads=2");
-        assertThrows(NullPointerException.class, () -> Runtime.builder().backpressure(null).config());
-        assertEquals(0, Runtime.builder().buffers(0, 0).config().bufferCount(), "no pool at all is fine");
+        assertThrows(NullPointerException.class, () -> IoRuntime.builder().backpressure(null).config());
+        assertEquals(0, IoRuntime.builder().buffers(0, 0).config().bufferCount(), "no pool at all is fine");
     }
 
     @Test
     void withoutTheSpiOnThePathOpenSaysWhatIsMissing() {
         // veloq-api's own tests have no host: exactly what a user sees with only the api jar.
-        IllegalStateException e = assertThrows(IllegalStateException.class, Runtime::open);
+        IllegalStateException e = assertThrows(IllegalStateException.class, IoRuntime::open);
         assertMentions(e, "no Veloq runtime found", "veloq-spi", "module path");
-        assertMentions(assertThrows(IllegalStateException.class, Runtime::drivers), "no Veloq runtime found");
-        assertMentions(assertThrows(NullPointerException.class, () -> Runtime.open(null)), "config");
+        assertMentions(assertThrows(IllegalStateException.class, IoRuntime::drivers), "no Veloq runtime found");
+        assertMentions(assertThrows(NullPointerException.class, () -> IoRuntime.open(null)), "config");
     }
 }

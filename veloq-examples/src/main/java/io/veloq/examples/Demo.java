@@ -5,7 +5,7 @@ import io.veloq.api.DriverDescription;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
@@ -78,7 +78,7 @@ final class Demo {
         if (how == null) {
             how = "best available";
             try {
-                List<DriverDescription> found = Runtime.drivers();
+                List<DriverDescription> found = IoRuntime.drivers();
                 if (found.stream().noneMatch(d -> d.available() && !d.explicitOnly())) {
                     driver = "fake";
                     how = "fallback: no real driver can run here (./veloq doctor says why)";
@@ -93,9 +93,9 @@ final class Demo {
                 return 1;
             }
         }
-        Runtime rt;
+        IoRuntime rt;
         try {
-            rt = Runtime.builder().driver(driver).open();
+            rt = IoRuntime.builder().driver(driver).open();
         } catch (RuntimeException e) {
             err.println("demo: cannot open a runtime: " + e.getMessage());
             return 1;
@@ -105,7 +105,7 @@ final class Demo {
             out.println("driver: " + rt.driverId() + " (" + how + ")");
             out.println("capabilities: " + rt.capabilities());
             // The provider reports what the kernel accepted at setup (io_uring: SINGLE_ISSUER|DEFER_TASKRUN|...).
-            Runtime.drivers().stream().filter(d -> d.id().equals(rt.driverId())).findFirst()
+            IoRuntime.drivers().stream().filter(d -> d.id().equals(rt.driverId())).findFirst()
                     .map(d -> d.details().get("setup-flags"))
                     .ifPresent(flags -> out.println("setup flags: " + flags));
             nop(rt);
@@ -120,20 +120,20 @@ final class Demo {
         }
     }
 
-    private void nop(Runtime rt) throws StepFailure {
+    private void nop(IoRuntime rt) throws StepFailure {
         long t0 = System.nanoTime();
         long v = await(rt, Op.of(new Nop()), "Nop");
         out.printf("  Nop: completed with %d in %d us%n", v, micros(t0));
     }
 
-    private void timeout(Runtime rt) throws StepFailure {
+    private void timeout(IoRuntime rt) throws StepFailure {
         long t0 = System.nanoTime();
         long v = await(rt, Op.of(Timeout.of(Duration.ofMillis(20))), "Timeout(20 ms)");
         out.printf("  Timeout(20 ms): completed with %d after %.1f ms%n", v, (System.nanoTime() - t0) / 1e6);
     }
 
     /** Returns false when the driver does not do sockets (only the fake may say so). */
-    private boolean loopback(Runtime rt) throws StepFailure {
+    private boolean loopback(IoRuntime rt) throws StepFailure {
         IoFd listener;
         try {
             listener = socket(rt);
@@ -199,14 +199,14 @@ final class Demo {
         }
     }
 
-    private IoFd socket(Runtime rt) throws StepFailure {
+    private IoFd socket(IoRuntime rt) throws StepFailure {
         long fd = await(rt, Op.of(new Socket(AddressFamily.INET, SocketType.STREAM)), "Socket(INET, STREAM)");
         openFds.add(fd);
         return IoFd.raw(fd);
     }
 
     /** Receives until {@code expected} bytes are readable (TCP may split them). */
-    private String receive(Runtime rt, IoFd fd, FixedBuf buf, int expected) throws StepFailure {
+    private String receive(IoRuntime rt, IoFd fd, FixedBuf buf, int expected) throws StepFailure {
         while (buf.readableBytes() < expected) {
             long n = await(rt, Op.of(new Recv(fd, buf)), "Recv on " + fd);
             if (n == 0) {
@@ -217,7 +217,7 @@ final class Demo {
         return new String(buf.getBytes(), StandardCharsets.US_ASCII);
     }
 
-    private void closeAll(Runtime rt) {
+    private void closeAll(IoRuntime rt) {
         for (long fd : openFds) {
             try {
                 await(rt, Op.of(new Close(IoFd.raw(fd))), "Close of fd " + fd);
@@ -228,11 +228,11 @@ final class Demo {
         openFds.clear();
     }
 
-    private static <P extends OpPayload> long await(Runtime rt, Op<P> op, String what) throws StepFailure {
+    private static <P extends OpPayload> long await(IoRuntime rt, Op<P> op, String what) throws StepFailure {
         return finish(rt, op, rt.submitAsync(op), what);
     }
 
-    private static <P extends OpPayload> long finish(Runtime rt, Op<P> op, CompletableFuture<Completion<P>> f,
+    private static <P extends OpPayload> long finish(IoRuntime rt, Op<P> op, CompletableFuture<Completion<P>> f,
                                                      String what) throws StepFailure {
         Completion<P> c;
         try {
@@ -254,7 +254,7 @@ final class Demo {
     }
 
     /** A cancelled op still owns its buffer until it completes: wait for that before anyone releases it. */
-    private static void cancelAndWait(Runtime rt, Op<?> op, CompletableFuture<?> f) {
+    private static void cancelAndWait(IoRuntime rt, Op<?> op, CompletableFuture<?> f) {
         rt.cancel(op);
         try {
             f.get(STEP_SECONDS, TimeUnit.SECONDS);

@@ -1,7 +1,7 @@
 package io.veloq.examples;
 
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -78,7 +78,7 @@ final class Doctor {
         if (isLinux()) {
             line("kernel", read("/proc/sys/kernel/osrelease").orElse(System.getProperty("os.version")));
         }
-        line("cpus", String.valueOf(java.lang.Runtime.getRuntime().availableProcessors()));
+        line("cpus", String.valueOf(Runtime.getRuntime().availableProcessors()));
     }
 
     private void printModules() {
@@ -140,7 +140,7 @@ final class Doctor {
         out.println();
         List<DriverDescription> drivers;
         try {
-            drivers = Runtime.drivers();
+            drivers = IoRuntime.drivers();
         } catch (RuntimeException e) {
             out.println("Drivers: none, the runtime itself is missing: " + e.getMessage());
             return 1;
@@ -162,9 +162,9 @@ final class Doctor {
         }
         out.println();
         if (best != null) {
-            out.println("Runtime.open() would use: " + best.id());
+            out.println("IoRuntime.open() would use: " + best.id());
         } else {
-            out.println("Runtime.open() would fail: no available driver that may be picked without naming it"
+            out.println("IoRuntime.open() would fail: no available driver that may be picked without naming it"
                     + (drivers.stream().anyMatch(d -> d.available() && d.explicitOnly())
                     ? "; the fake driver works when named (./veloq demo --driver fake)" : ""));
         }

@@ -1,6 +1,6 @@
 package io.veloq.testkit;
 
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.testkit.internal.Durations;
 import io.veloq.testkit.internal.FakeKernel;
 
@@ -31,11 +31,11 @@ public final class Scheduler {
     private static final int MAX_TURNS = 5_000_000;
 
     private final FakeKernel kernel;
-    private final Runtime runtime;
+    private final IoRuntime runtime;
     private final Simulation sim;
     private final int maxInFlight;
 
-    Scheduler(FakeKernel kernel, Runtime runtime, Simulation sim, int maxInFlight) {
+    Scheduler(FakeKernel kernel, IoRuntime runtime, Simulation sim, int maxInFlight) {
         this.kernel = kernel;
         this.runtime = runtime;
         this.sim = sim;

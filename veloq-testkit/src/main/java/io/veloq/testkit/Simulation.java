@@ -1,6 +1,6 @@
 package io.veloq.testkit;
 
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.op.OpKind;
 import io.veloq.spi.LinuxErrno;
@@ -23,14 +23,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
- * A deterministic world for unit-testing network code: a {@link Runtime} on the fake driver, a simulated
+ * A deterministic world for unit-testing network code: a {@link IoRuntime} on the fake driver, a simulated
  * network and file store, virtual time held by a {@link Scheduler}, and a seed that fixes every choice
  * (completion order, short transfers, injected faults). Run a test twice with the same seed and you get
  * the same {@link #trace() trace}, event for event.
  *
  * <pre>{@code
  * try (Simulation sim = Simulation.open()) {            // seed from -Dveloq.seed, else 42; no faults
- *     Runtime rt = sim.runtime();                         // give this to the code under test
+ *     IoRuntime rt = sim.runtime();                         // give this to the code under test
  *     EchoServer server = EchoServer.start(rt, new InetSocketAddress("127.0.0.1", 7000));
  *
  *     Peer client = sim.connect(new InetSocketAddress("127.0.0.1", 7000));  // a scripted client
@@ -116,7 +116,7 @@ public final class Simulation implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ basics
 
     /** The runtime the code under test uses: one manual loop on the fake driver. */
-    public Runtime runtime() {
+    public IoRuntime runtime() {
         return runtime;
     }
 
@@ -440,8 +440,8 @@ public final class Simulation implements AutoCloseable {
     public static final class Builder {
         private long seed = seedFromEnvironment(DEFAULT_SEED);
         private FaultPlan plan = FaultPlan.none();
-        // The runtime's settings and their defaults are Runtime.Builder's: a manual loop on the fake driver.
-        private final Runtime.Builder runtime = Runtime.builder().driver(FakeProvider.ID).manual();
+        // The runtime's settings and their defaults are IoRuntime.Builder's: a manual loop on the fake driver.
+        private final IoRuntime.Builder runtime = IoRuntime.builder().driver(FakeProvider.ID).manual();
         private int traceLimit = 200_000;
 
         Builder() {

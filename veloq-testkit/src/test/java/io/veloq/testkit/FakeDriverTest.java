@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.ShutdownHow;
@@ -47,11 +47,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fake driver through the public API, on its own loop thread (real clock), as other modules' tests use it. */
 class FakeDriverTest {
-    private Runtime rt;
+    private IoRuntime rt;
 
     @BeforeEach
     void open() {
-        rt = Runtime.builder().driver("fake").open();
+        rt = IoRuntime.builder().driver("fake").open();
     }
 
     @AfterEach
@@ -241,7 +241,7 @@ class FakeDriverTest {
 
     @Test
     void manualRuntimeIsDrivenByTheCaller() {
-        try (Runtime manual = Runtime.builder().driver("fake").manual().open()) {
+        try (IoRuntime manual = IoRuntime.builder().driver("fake").manual().open()) {
             assertEquals(0, manual.call(new Nop()).value());
             CompletableFuture<Completion<Timeout>> t = manual.submitAsync(Timeout.of(Duration.ofMillis(5)));
             while (!t.isDone()) {

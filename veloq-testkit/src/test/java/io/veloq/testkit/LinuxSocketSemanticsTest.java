@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
@@ -57,18 +57,18 @@ class LinuxSocketSemanticsTest {
         }
     };
 
-    private static IoFd.Raw socket(Runtime rt, AddressFamily f, SocketType t) {
+    private static IoFd.Raw socket(IoRuntime rt, AddressFamily f, SocketType t) {
         return IoFd.raw(rt.call(new Socket(f, t)).value());
     }
 
-    private static IoFd.Raw listener(Runtime rt, AddressFamily f, String host, int backlog) throws IOException {
+    private static IoFd.Raw listener(IoRuntime rt, AddressFamily f, String host, int backlog) throws IOException {
         IoFd.Raw l = socket(rt, f, SocketType.STREAM);
         rt.bind(l, new InetSocketAddress(host, 0));
         rt.listen(l, backlog);
         return l;
     }
 
-    private static int port(Runtime rt, IoFd fd) throws IOException {
+    private static int port(IoRuntime rt, IoFd fd) throws IOException {
         return ((InetSocketAddress) rt.localAddress(fd)).getPort();
     }
 
@@ -89,7 +89,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void keysLinuxLacksAreRefusedWithTheSameMessageAsTheUringDriver(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw tcp4 = socket(rt, AddressFamily.INET, SocketType.STREAM);
         IoFd.Raw unix = socket(rt, AddressFamily.UNIX, SocketType.STREAM);
         IoFd.Raw udp4 = socket(rt, AddressFamily.INET, SocketType.DATAGRAM);
@@ -119,7 +119,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void valuesReadBackAsTheKernelReportsThem(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw tcp = socket(rt, AddressFamily.INET, SocketType.STREAM);
         IoFd.Raw udp6 = socket(rt, AddressFamily.INET6, SocketType.DATAGRAM);
         // Defaults of a fresh socket.
@@ -155,7 +155,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void v6onlyCannotChangeOnceBound(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw s = socket(rt, AddressFamily.INET6, SocketType.STREAM);
         rt.bind(s, new InetSocketAddress("::", 0));
         VeloqIoException e = assertThrows(VeloqIoException.class, () -> rt.setOption(s, VeloqSocketOptions.IPV6_V6ONLY, true));
@@ -165,7 +165,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void closeWithLingerZeroResetsThePeer(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         for (boolean abortive : new boolean[] {false, true}) {
             IoFd.Raw l = listener(rt, AddressFamily.INET, "127.0.0.1", 16);
             IoFd.Raw c = socket(rt, AddressFamily.INET, SocketType.STREAM);
@@ -198,7 +198,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void dualStackListenerAcceptsIpv4AsMappedIpv6(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw l = listener(rt, AddressFamily.INET6, "::", 16);
         int port = port(rt, l);
         IoFd.Raw c4 = socket(rt, AddressFamily.INET, SocketType.STREAM);
@@ -231,7 +231,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void v6onlyListenerRefusesIpv4(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw l = socket(rt, AddressFamily.INET6, SocketType.STREAM);
         rt.setOption(l, VeloqSocketOptions.IPV6_V6ONLY, true);
         rt.bind(l, new InetSocketAddress("::", 0));
@@ -251,7 +251,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void ipv6SocketReachesAnIpv4ListenerThroughAMappedAddress(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw l = listener(rt, AddressFamily.INET, "127.0.0.1", 16);
         int port = port(rt, l);
         IoFd.Raw c6 = socket(rt, AddressFamily.INET6, SocketType.STREAM);
@@ -264,7 +264,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void udpDualStackBothWays(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw u6 = socket(rt, AddressFamily.INET6, SocketType.DATAGRAM);
         rt.bind(u6, new InetSocketAddress("::", 0));
         IoFd.Raw u4 = socket(rt, AddressFamily.INET, SocketType.DATAGRAM);
@@ -292,7 +292,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void connectsBeyondTheBacklogWaitUntilAnAcceptMakesRoom(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw l = listener(rt, AddressFamily.INET, "127.0.0.1", 0); // Linux queues backlog + 1 = 1
         SocketAddress where = rt.localAddress(l);
         IoFd.Raw first = socket(rt, AddressFamily.INET, SocketType.STREAM);
@@ -323,7 +323,7 @@ class LinuxSocketSemanticsTest {
 
     @Test
     void aConnectWaitingOnTheBacklogCanBeCancelled(Simulation sim) throws Exception {
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw l = listener(rt, AddressFamily.INET6, "::1", 0);
         SocketAddress where = rt.localAddress(l);
         rt.call(new Connect(socket(rt, AddressFamily.INET6, SocketType.STREAM), SockAddrStorage.of(where))).valueOrThrow();
@@ -342,7 +342,7 @@ class LinuxSocketSemanticsTest {
     @Test
     void unixSocketsTakeOnlySocketLevelKeys(Simulation sim) throws Exception {
         // Unix stream sockets: no TCP keys, the Unix defaults for buffers.
-        Runtime rt = sim.runtime();
+        IoRuntime rt = sim.runtime();
         IoFd.Raw u = socket(rt, AddressFamily.UNIX, SocketType.STREAM);
         rt.bind(u, UnixDomainSocketAddress.of("/tmp/veloq-fake-semantics.sock"));
         assertEquals(212992, rt.getOption(u, StandardSocketOptions.SO_RCVBUF));

@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.SockAddrStorage;
@@ -72,7 +72,7 @@ class SimulationTest {
     void simultaneousEventsRunInTheOrderTheyWereScheduled() {
         try (Simulation sim = Simulation.seeded(42)) {
             List<String> order = new ArrayList<>();
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             for (String name : List.of("a", "b", "c")) {
                 rt.submit(Op.of(Timeout.of(Duration.ofSeconds(1)), op -> order.add("timeout " + name)));
             }
@@ -174,7 +174,7 @@ class SimulationTest {
     @Test
     void resetByPeerSurfacesAsEconnreset() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             rt.bind(l, ECHO);
             rt.listen(l, 4);
@@ -196,7 +196,7 @@ class SimulationTest {
     @Test
     void failTheNextAcceptWithEmfile() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             rt.bind(l, ECHO);
             rt.listen(l, 4);
@@ -212,7 +212,7 @@ class SimulationTest {
     @Test
     void manualModeTheTestCompletesEachOp() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw s = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             sim.holdCompletions(true);
             FixedBuf buf = rt.bufPool().lease();
@@ -241,7 +241,7 @@ class SimulationTest {
         try (Simulation sim = Simulation.seeded(42)) {
             InetSocketAddress upstream = new InetSocketAddress("10.0.0.2", 5432);
             PeerListener server = sim.listen(upstream);
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw c = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             rt.call(new Connect(c, SockAddrStorage.of(upstream))).valueOrThrow();
             Peer db = server.accept();
@@ -258,7 +258,7 @@ class SimulationTest {
     @Test
     void datagramsToAndFromTheTest() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw u = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)).valueOrThrow());
             rt.bind(u, new InetSocketAddress("127.0.0.1", 5353));
             InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 6000);
@@ -283,7 +283,7 @@ class SimulationTest {
         Path conf = Path.of("/etc/app.conf");
         try (Simulation sim = Simulation.seeded(42)) {
             sim.files().put(conf, "port=7000");
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             long fd = rt.call(Open.read(conf)).valueOrThrow();
             FixedBuf buf = rt.bufPool().lease();
             assertEquals(9, rt.call(new Read(IoFd.raw(fd), buf, 0)).valueOrThrow());
@@ -369,7 +369,7 @@ class SimulationTest {
     @Test
     void cancelRacingCompletionLetsTheResultWin() throws Exception {
         try (Simulation sim = Simulation.seeded(42, FaultPlan.none().withCancelRaces(1.0).withDelays(0, Duration.ofMillis(1)))) {
-            Runtime rt = sim.runtime();
+            IoRuntime rt = sim.runtime();
             IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             rt.bind(l, ECHO);
             rt.listen(l, 4);

@@ -2,7 +2,7 @@ package io.veloq.testkit;
 
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.SockAddrStorage;
@@ -18,13 +18,13 @@ import java.net.SocketAddress;
 
 /** A small echo server written with completers, as an application would: the code under test of these tests. */
 final class TestEcho {
-    final Runtime rt;
+    final IoRuntime rt;
     final IoFd.Raw listener;
     int open;
     int accepted;
     long echoed;
 
-    TestEcho(Runtime rt, SocketAddress at) throws IOException {
+    TestEcho(IoRuntime rt, SocketAddress at) throws IOException {
         this.rt = rt;
         listener = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
         rt.bind(listener, at);

@@ -1,7 +1,7 @@
 package io.veloq.api.bootstrap;
 
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.List;
  */
 public interface RuntimeFactory {
     /** Opens a runtime. */
-    Runtime open(RuntimeConfig config);
+    IoRuntime open(RuntimeConfig config);
 
     /** Every driver found, available or not, with the reason. */
     List<DriverDescription> drivers();

@@ -1,7 +1,7 @@
 package io.veloq.bench.echo;
 
 import io.veloq.api.EventLoop;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.examples.echo.EchoServerOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VeloqEchoServer implements EchoServer {
 
-    private Runtime runtime;
+    private IoRuntime runtime;
     private io.veloq.examples.echo.EchoServer server;
     private final List<Thread> threads = new ArrayList<>();
 
@@ -46,7 +46,7 @@ public final class VeloqEchoServer implements EchoServer {
             throw new IllegalStateException("already started");
         }
         int maxConns = VeloqLeanEchoServer.MAX_CONNECTIONS;
-        runtime = Runtime.builder()
+        runtime = IoRuntime.builder()
                 .driver(VeloqLeanEchoServer.DRIVER)
                 .threads(VeloqLeanEchoServer.THREADS)
                 .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns)
@@ -81,7 +81,7 @@ public final class VeloqEchoServer implements EchoServer {
 
     @Override
     public void stop() {
-        Runtime rt;
+        IoRuntime rt;
         io.veloq.examples.echo.EchoServer s;
         synchronized (this) {
             rt = runtime;

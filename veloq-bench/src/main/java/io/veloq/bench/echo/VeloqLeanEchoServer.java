@@ -5,7 +5,7 @@ import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.OpState;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
@@ -56,12 +56,12 @@ public final class VeloqLeanEchoServer implements EchoServer {
     static final int BUFFER_SIZE = Integer.getInteger("veloq.bench.bufferSize", 16 * 1024);
     static final int MAX_CONNECTIONS = Integer.getInteger("veloq.bench.maxConns", 1024);
 
-    private Runtime runtime;
+    private IoRuntime runtime;
     private final List<LoopServer> loops = new ArrayList<>();
 
-    /** {@code null} when the driver can run here, else why not (from {@link Runtime#drivers()}). */
+    /** {@code null} when the driver can run here, else why not (from {@link IoRuntime#drivers()}). */
     public static String unavailableReason() {
-        for (DriverDescription d : Runtime.drivers()) {
+        for (DriverDescription d : IoRuntime.drivers()) {
             if (d.id().equals(DRIVER)) {
                 return d.available() ? null : "driver " + DRIVER + " unavailable: " + d.reason();
             }
@@ -97,7 +97,7 @@ public final class VeloqLeanEchoServer implements EchoServer {
         if (runtime != null) {
             throw new IllegalStateException("already started");
         }
-        runtime = Runtime.builder()
+        runtime = IoRuntime.builder()
                 .driver(DRIVER)
                 .threads(THREADS)
                 .buffers(BUFFER_SIZE, MAX_CONNECTIONS)
@@ -124,7 +124,7 @@ public final class VeloqLeanEchoServer implements EchoServer {
 
     @Override
     public void stop() {
-        Runtime rt;
+        IoRuntime rt;
         synchronized (this) {
             rt = runtime;
             if (rt == null) {

@@ -3,7 +3,7 @@ package io.veloq.bench.files;
 import io.veloq.api.DriverDescription;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Fsync;
@@ -42,7 +42,7 @@ abstract class VeloqFileEngine implements FileEngine {
 
     @Override
     public String unsupported(FileWorkload w) {
-        for (DriverDescription d : Runtime.drivers()) {
+        for (DriverDescription d : IoRuntime.drivers()) {
             if (d.id().equals(DRIVER)) {
                 return d.available() ? null : "driver " + DRIVER + " unavailable: " + d.reason();
             }
@@ -55,8 +55,8 @@ abstract class VeloqFileEngine implements FileEngine {
         return w.write() ? write(w, job) : read(w, job);
     }
 
-    private Runtime open(int bufSize, int count) {
-        return Runtime.builder()
+    private IoRuntime open(int bufSize, int count) {
+        return IoRuntime.builder()
                 .driver(DRIVER)
                 .manual()
                 .queueDepth(Math.max(64, 2 * count))
@@ -75,7 +75,7 @@ abstract class VeloqFileEngine implements FileEngine {
     private Result read(FileWorkload w, Job job) throws IOException {
         int bs = w.blockSize();
         int qd = w.queueDepth();
-        try (Runtime rt = open(bs, qd)) {
+        try (IoRuntime rt = open(bs, qd)) {
             BufPool pool = fixed ? rt.bufPool() : BufPool.allocate(bs, qd);
             IoFd fd = IoFd.raw(rt.call(Open.read(job.readFile())).valueOrThrow());
             Reads reads = new Reads(rt, fd, bs, job.readFileSize() / bs, job);
@@ -110,7 +110,7 @@ abstract class VeloqFileEngine implements FileEngine {
 
     /** The read loop's state: phase, random offsets, counters. Benchmark thread only. */
     private final class Reads {
-        final Runtime rt;
+        final IoRuntime rt;
         final IoFd fd;
         final int bs;
         final long blocks;
@@ -124,7 +124,7 @@ abstract class VeloqFileEngine implements FileEngine {
         long ops;
         int inFlight;
 
-        Reads(Runtime rt, IoFd fd, int bs, long blocks, Job job) {
+        Reads(IoRuntime rt, IoFd fd, int bs, long blocks, Job job) {
             this.rt = rt;
             this.fd = fd;
             this.bs = bs;
@@ -201,7 +201,7 @@ abstract class VeloqFileEngine implements FileEngine {
         int qd = w.queueDepth();
         long n = job.writeBytes() / bs;
         Result r = new Result();
-        try (Runtime rt = open(bs, qd)) {
+        try (IoRuntime rt = open(bs, qd)) {
             BufPool pool = fixed ? rt.bufPool() : BufPool.allocate(bs, qd);
             IoFd fd = IoFd.raw(rt.call(new Open(job.writeFile(), EnumSet.of(StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0644)).valueOrThrow());
@@ -253,7 +253,7 @@ abstract class VeloqFileEngine implements FileEngine {
 
     /** {@code count} sequential writes of one block each, as many in flight as there are buffers. */
     private final class Writes {
-        final Runtime rt;
+        final IoRuntime rt;
         final IoFd fd;
         final int bs;
         final long count;
@@ -261,7 +261,7 @@ abstract class VeloqFileEngine implements FileEngine {
         long next;
         int inFlight;
 
-        Writes(Runtime rt, IoFd fd, int bs, long count, Result result) {
+        Writes(IoRuntime rt, IoFd fd, int bs, long count, Result result) {
             this.rt = rt;
             this.fd = fd;
             this.bs = bs;

@@ -3,7 +3,7 @@ package io.veloq.bench.jmh;
 import io.veloq.api.Completer;
 import io.veloq.api.Op;
 import io.veloq.api.OpState;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.op.Nop;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,14 +39,14 @@ public class CrossThreadNopBenchmark {
     @Param({"uring"})
     public String driver;
 
-    private Runtime runtime;
+    private IoRuntime runtime;
     private Op<Nop>[] ops;
     private final AtomicInteger completed = new AtomicInteger();
 
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
     public void open() {
-        runtime = Runtime.builder().driver(driver).queueDepth(64).maxInFlight(128).buffers(4096, 0)
+        runtime = IoRuntime.builder().driver(driver).queueDepth(64).maxInFlight(128).buffers(4096, 0)
                 .registeredFiles(0).open();
         Completer<Nop> done = op -> completed.incrementAndGet();
         ops = new Op[NopBenchmark.BATCH];

@@ -4,7 +4,7 @@ import io.veloq.api.Completer;
 import io.veloq.api.Op;
 import io.veloq.api.OpLifecycle;
 import io.veloq.api.OpState;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.op.Nop;
 import io.veloq.spi.CompletionSink;
@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The op path without the network: submit + complete of {@link Nop}, in batches of 1 and 32, on the
  * benchmark thread (no thread hand-off), two ways:
  * <ul>
- *   <li>{@code runtime*}: through a manual {@link Runtime} driven with {@code runOnce}: the whole path a
+ *   <li>{@code runtime*}: through a manual {@link IoRuntime} driven with {@code runOnce}: the whole path a
  *   completer-API user pays (op state machine, host op table, budget, driver, completer call). Ops are
  *   reused with {@link Op#reset()}.</li>
  *   <li>{@code driver*}: the driver alone through the SPI ({@code prepare} + {@code submitAndWait}), what
@@ -60,7 +60,7 @@ public class NopBenchmark {
     @Param({"uring", "null", "fake"})
     public String driver;
 
-    private Runtime runtime;
+    private IoRuntime runtime;
     private Op<Nop>[] ops;
     private int completed;
 
@@ -73,7 +73,7 @@ public class NopBenchmark {
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
     public void open() throws IOException {
-        runtime = Runtime.builder().driver(driver).manual().queueDepth(64).maxInFlight(128).buffers(4096, 0)
+        runtime = IoRuntime.builder().driver(driver).manual().queueDepth(64).maxInFlight(128).buffers(4096, 0)
                 .registeredFiles(0).open();
         Completer<Nop> done = op -> completed++;
         ops = new Op[BATCH];

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.op.Nop;
 import io.veloq.api.op.Timeout;
 import java.time.Duration;
@@ -54,7 +54,7 @@ class NopBenchmarkTest {
 
     @Test
     void nullDriverCompletesNopsAndRefusesEverythingElse() {
-        try (Runtime rt = Runtime.builder().driver(NullDriverProvider.ID).manual().buffers(4096, 0)
+        try (IoRuntime rt = IoRuntime.builder().driver(NullDriverProvider.ID).manual().buffers(4096, 0)
                 .registeredFiles(0).open()) {
             assertTrue(rt.call(new Nop()).isSuccess());
             Completion<Timeout> t = rt.call(Timeout.of(Duration.ofMillis(1)));

@@ -2,7 +2,7 @@ package io.veloq.driver.iocp;
 
 import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.ShutdownHow;
@@ -51,12 +51,12 @@ class IocpNetApiTest {
     private static final long WAIT = 10;
 
     private final SimWin32[] sim = new SimWin32[1];
-    private Runtime rt;
+    private IoRuntime rt;
 
     @BeforeEach
     void open() {
         // 1 MiB buffers: large enough for one sendAll of a big payload
-        rt = DriverRuntimes.open(Bindings.provider(sim), Runtime.builder().buffers(1 << 20, 8));
+        rt = DriverRuntimes.open(Bindings.provider(sim), IoRuntime.builder().buffers(1 << 20, 8));
     }
 
     @AfterEach

@@ -41,9 +41,9 @@ public class ProviderTest {
 
     @Test
     void theRuntimeFindsTheProviderAsAServiceAndReportsWhyItIsUnavailable() {
-        // Runtime.drivers() is what ./veloq doctor prints: api -> spi host -> ServiceLoader of DriverProvider.
-        DriverDescription d = io.veloq.api.Runtime.drivers().stream().filter(x -> x.id().equals("iocp")).findFirst()
-                .orElseThrow(() -> new AssertionError("iocp not among " + io.veloq.api.Runtime.drivers()));
+        // IoRuntime.drivers() is what ./veloq doctor prints: api -> spi host -> ServiceLoader of DriverProvider.
+        DriverDescription d = io.veloq.api.IoRuntime.drivers().stream().filter(x -> x.id().equals("iocp")).findFirst()
+                .orElseThrow(() -> new AssertionError("iocp not among " + io.veloq.api.IoRuntime.drivers()));
         assertEquals(Bindings.windows(), d.available(), d.reason());
         if (!Bindings.windows()) {
             assertTrue(d.reason().startsWith("IOCP requires Windows (this is "), d.reason());

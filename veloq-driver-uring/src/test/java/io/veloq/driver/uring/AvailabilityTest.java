@@ -2,7 +2,7 @@ package io.veloq.driver.uring;
 
 import io.veloq.api.Capability;
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.spi.Availability;
 import io.veloq.spi.LinuxErrno;
 import org.junit.jupiter.api.Test;
@@ -30,9 +30,9 @@ class AvailabilityTest {
 
     @Test
     void theRuntimePicksUringByDefaultOnLinux() {
-        DriverDescription uring = Runtime.drivers().stream().filter(x -> x.id().equals("uring")).findFirst().orElseThrow();
+        DriverDescription uring = IoRuntime.drivers().stream().filter(x -> x.id().equals("uring")).findFirst().orElseThrow();
         assertTrue(uring.available(), uring.reason());
-        try (Runtime rt = Runtime.open()) {
+        try (IoRuntime rt = IoRuntime.open()) {
             assertEquals("uring", rt.driverId());
         }
     }

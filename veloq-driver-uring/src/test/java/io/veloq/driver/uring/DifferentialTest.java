@@ -3,7 +3,7 @@ package io.veloq.driver.uring;
 import io.veloq.api.Completion;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.ShutdownHow;
@@ -57,11 +57,11 @@ class DifferentialTest {
         List<String> fake;
         List<String> uring;
         long t0 = System.nanoTime();
-        try (Runtime rt = Runtime.builder().driver("fake").buffers(4096, 8).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("fake").buffers(4096, 8).open()) {
             fake = scenario(rt, SEED, dir.resolve("fake"));
         }
         long t1 = System.nanoTime();
-        try (Runtime rt = Runtime.builder().driver("uring").buffers(4096, 8).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("uring").buffers(4096, 8).open()) {
             uring = scenario(rt, SEED, dir.resolve("uring"));
         }
         System.out.printf("fake %d ms, uring %d ms, %d steps%n", (t1 - t0) / 1_000_000,
@@ -75,7 +75,7 @@ class DifferentialTest {
     }
 
     /** Runs the scenario and returns one line per step: what was done and its value or error. */
-    static List<String> scenario(Runtime rt, long seed, Path dir) throws Exception {
+    static List<String> scenario(IoRuntime rt, long seed, Path dir) throws Exception {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> trace = new ArrayList<>();
         java.nio.file.Files.createDirectories(dir);

@@ -3,7 +3,7 @@ package io.veloq.driver.uring;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Nop;
 import io.veloq.api.op.OpPayload;
@@ -29,7 +29,7 @@ class LoadTest {
         AtomicIntegerArray failures = new AtomicIntegerArray(n);
         CountDownLatch done = new CountDownLatch(n);
         SplittableRandom random = new SplittableRandom(42);
-        try (Runtime rt = Runtime.builder().driver("uring").queueDepth(32).maxInFlight(n).buffers(4096, 1).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("uring").queueDepth(32).maxInFlight(n).buffers(4096, 1).open()) {
             List<Op<? extends OpPayload>> ops = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 final int id = i;
@@ -61,7 +61,7 @@ class LoadTest {
     void cancellingMoreOpsThanTheQueueHoldsLosesNoCancel() throws Exception {
         int n = 300;
         int[] p = Pipes.open();
-        try (Runtime rt = Runtime.builder().driver("uring").queueDepth(4).maxInFlight(n).buffers(4096, n).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("uring").queueDepth(4).maxInFlight(n).buffers(4096, n).open()) {
             List<Op<Read>> reads = new ArrayList<>();
             CountDownLatch done = new CountDownLatch(n);
             AtomicIntegerArray kinds = new AtomicIntegerArray(n);

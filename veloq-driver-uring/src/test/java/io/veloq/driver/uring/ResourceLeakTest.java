@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Read;
@@ -77,7 +77,7 @@ class ResourceLeakTest {
 
     @Test
     void runtimeCloseCancelsInFlightOpsAndLeavesNothingBehind() throws Exception {
-        try (Runtime warm = Runtime.builder().driver("uring").open()) {
+        try (IoRuntime warm = IoRuntime.builder().driver("uring").open()) {
             warm.call(new io.veloq.api.op.Nop());
         }
         int fdsBefore = openFds();
@@ -85,7 +85,7 @@ class ResourceLeakTest {
         int[] p = Pipes.open();
         List<CompletableFuture<Completion<Read>>> reads = new ArrayList<>();
         List<CompletableFuture<Completion<Timeout>>> timers = new ArrayList<>();
-        Runtime rt = Runtime.builder().driver("uring").threads(2).buffers(4096, 8).open();
+        IoRuntime rt = IoRuntime.builder().driver("uring").threads(2).buffers(4096, 8).open();
         try {
             for (int i = 0; i < 4; i++) {
                 reads.add(rt.loop(i % 2).submitAsync(new Read(IoFd.raw(p[0]), rt.loop(i % 2).bufPool().lease(), -1)));

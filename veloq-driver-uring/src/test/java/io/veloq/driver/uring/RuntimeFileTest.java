@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Close;
@@ -34,15 +34,15 @@ import java.util.concurrent.TimeUnit;
 import static java.nio.file.StandardOpenOption.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Files, pipes, timeouts, registered buffers and registered files through the Runtime on the real kernel. */
+/** Files, pipes, timeouts, registered buffers and registered files through the IoRuntime on the real kernel. */
 class RuntimeFileTest {
-    private Runtime rt;
+    private IoRuntime rt;
     @TempDir
     Path dir;
 
     @BeforeEach
     void open() {
-        rt = Runtime.builder().driver("uring").buffers(4096, 8).registeredFiles(4).open();
+        rt = IoRuntime.builder().driver("uring").buffers(4096, 8).registeredFiles(4).open();
     }
 
     @AfterEach

@@ -4,7 +4,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.ShutdownHow;
@@ -38,13 +38,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Sockets end to end through {@code Runtime.builder().driver("uring")}: the host and the real kernel. */
+/** Sockets end to end through {@code IoRuntime.builder().driver("uring")}: the host and the real kernel. */
 class RuntimeNetworkTest {
-    private Runtime rt;
+    private IoRuntime rt;
 
     @BeforeEach
     void open() {
-        rt = Runtime.builder().driver("uring").buffers(4096, 16).open();
+        rt = IoRuntime.builder().driver("uring").buffers(4096, 16).open();
     }
 
     @AfterEach

@@ -1,6 +1,6 @@
 package io.veloq.driver.uring;
 
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.op.Nop;
 import io.veloq.api.op.Timeout;
 import io.veloq.spi.DriverConfig;
@@ -34,7 +34,7 @@ class SmokeTest {
 
     @Test
     void nopThroughRuntime() throws Exception {
-        try (Runtime rt = Runtime.builder().driver("uring").open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("uring").open()) {
             assertEquals(0, rt.call(new Nop()).valueOrThrow());
             long t0 = System.nanoTime();
             assertEquals(0, rt.call(Timeout.of(Duration.ofMillis(20))).valueOrThrow());

@@ -1,7 +1,7 @@
 package io.veloq.examples.echo;
 
 import io.veloq.api.EventLoop;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.TcpStream;
 
@@ -48,7 +48,7 @@ public final class EchoLoad {
     public static LoadReport run(EchoClientOptions o) throws IOException, InterruptedException {
         InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(o.host()), o.port());
         int perLoop = (o.conns() + o.threads() - 1) / o.threads();
-        try (Runtime rt = Runtime.builder()
+        try (IoRuntime rt = IoRuntime.builder()
                 .driver(o.driver())
                 .threads(o.threads())
                 .buffers(Math.max(16 * 1024, o.size()), 2 * perLoop + 4)
@@ -62,7 +62,7 @@ public final class EchoLoad {
      * Runs the load on an open runtime (each loop needs a pool of at least two buffers per connection it
      * serves, each holding one message). The runtime stays open.
      */
-    public static LoadReport run(Runtime rt, EchoClientOptions o, InetSocketAddress target)
+    public static LoadReport run(IoRuntime rt, EchoClientOptions o, InetSocketAddress target)
             throws IOException, InterruptedException {
         EchoLoad load = new EchoLoad();
         List<EventLoop> loops = rt.loops();
@@ -104,7 +104,7 @@ public final class EchoLoad {
             BufPool pool = ll.loop().bufPool();
             if (pool == null || pool.bufferSize() < o.size()) {
                 throw new IllegalArgumentException("the runtime's loops need buffer pools of at least " + o.size()
-                        + "-byte buffers (Runtime.builder().buffers(size, count))");
+                        + "-byte buffers (IoRuntime.builder().buffers(size, count))");
             }
             conns.add(new LoadConnection(ll, c, streams.get(c), pool.lease(), pool.lease(), o.size(), o.depth()));
         }

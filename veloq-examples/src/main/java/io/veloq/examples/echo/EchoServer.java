@@ -2,7 +2,7 @@ package io.veloq.examples.echo;
 
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoErrorKind;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.IoFd;
 import io.veloq.api.net.AddressFamily;
@@ -40,14 +40,14 @@ import java.util.concurrent.TimeUnit;
 public final class EchoServer implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
-    private final Runtime runtime;
+    private final IoRuntime runtime;
     private final boolean ownsRuntime;
     private final List<EchoLoop> loops;
     private final InetSocketAddress address;
     private final long startNanos = System.nanoTime();
     private volatile EchoStats finalStats;
 
-    private EchoServer(Runtime runtime, boolean ownsRuntime, List<EchoLoop> loops, InetSocketAddress address) {
+    private EchoServer(IoRuntime runtime, boolean ownsRuntime, List<EchoLoop> loops, InetSocketAddress address) {
         this.runtime = runtime;
         this.ownsRuntime = ownsRuntime;
         this.loops = loops;
@@ -60,7 +60,7 @@ public final class EchoServer implements AutoCloseable {
      * @throws IOException a {@link java.net.BindException} when the port is in use or the address is not local
      */
     public static EchoServer start(EchoServerOptions o) throws IOException {
-        Runtime rt = Runtime.builder()
+        IoRuntime rt = IoRuntime.builder()
                 .driver(o.driver())
                 .threads(o.threads())
                 .buffers(o.bufferSize(), o.maxConnections())
@@ -74,11 +74,11 @@ public final class EchoServer implements AutoCloseable {
      * on the same runtime, as the fake driver's network is per runtime). Each loop's pool bounds its
      * connections; {@code o.threads()}, {@code o.driver()} and the buffer options are ignored.
      */
-    public static EchoServer start(Runtime rt, EchoServerOptions o) throws IOException {
+    public static EchoServer start(IoRuntime rt, EchoServerOptions o) throws IOException {
         return start(rt, false, o);
     }
 
-    private static EchoServer start(Runtime rt, boolean owned, EchoServerOptions o) throws IOException {
+    private static EchoServer start(IoRuntime rt, boolean owned, EchoServerOptions o) throws IOException {
         List<TcpListener> listeners = new ArrayList<>();
         try {
             InetSocketAddress first = null;
@@ -192,7 +192,7 @@ public final class EchoServer implements AutoCloseable {
     }
 
     /** The runtime serving it (tests look at its loop threads). */
-    Runtime runtime() {
+    IoRuntime runtime() {
         return runtime;
     }
 
@@ -254,7 +254,7 @@ public final class EchoServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // Runtime.close() cancels anything still in flight and joins the loops.
+        // IoRuntime.close() cancels anything still in flight and joins the loops.
         if (ownsRuntime) {
             runtime.close();
         }

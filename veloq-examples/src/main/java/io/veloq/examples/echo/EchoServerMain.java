@@ -51,9 +51,9 @@ public final class EchoServerMain {
             }
             System.out.flush();
             System.err.flush();
-            java.lang.Runtime.getRuntime().halt(code);
+            Runtime.getRuntime().halt(code);
         }, "echo-server-shutdown");
-        java.lang.Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(hook);
         int code = EXIT_FAILURE;
         try {
             code = serve(args, System.out, System.err, stop);

@@ -2,7 +2,7 @@ package io.veloq.examples.echo;
 
 import io.veloq.api.DriverDescription;
 import io.veloq.api.EventLoop;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EchoServerTest {
 
     static boolean kernel() {
-        for (DriverDescription d : Runtime.drivers()) {
+        for (DriverDescription d : IoRuntime.drivers()) {
             if (d.id().equals("uring") && d.available()) {
                 return true;
             }
@@ -112,7 +112,7 @@ class EchoServerTest {
         }
     }
 
-    private static List<Long> loopThreadIds(Runtime rt) throws Exception {
+    private static List<Long> loopThreadIds(IoRuntime rt) throws Exception {
         List<Long> ids = new ArrayList<>();
         for (EventLoop l : rt.loops()) {
             CompletableFuture<Long> id = new CompletableFuture<>();
@@ -133,7 +133,7 @@ class EchoServerTest {
 
     @Test
     void loadGeneratorOnTheFakeDriver() throws Exception {
-        try (Runtime rt = Runtime.builder().driver("fake").buffers(16 * 1024, 64).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver("fake").buffers(16 * 1024, 64).open()) {
             EchoServer server = EchoServer.start(rt, EchoServerOptions.loopback("fake", 1));
             LoadReport r = EchoLoad.run(rt, new EchoClientOptions("::1", server.port(), 8, 300, 3,
                     Duration.ofMillis(500), 1, "fake"), new InetSocketAddress("::1", server.port()));

@@ -3,7 +3,7 @@ package io.veloq.examples.net;
 import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.TcpListener;
@@ -36,7 +36,7 @@ class BufferReturnTest {
     void tenThousandMixedOpsLeaveNoBufferOutstanding(String driver) throws Exception {
         Map<IoErrorKind, Integer> failures = new EnumMap<>(IoErrorKind.class);
         int succeeded = 0;
-        try (Runtime rt = Runtime.builder().driver(driver).buffers(4096, 16).open();
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(4096, 16).open();
              TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             BufPool pool = rt.bufPool();
             InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port());

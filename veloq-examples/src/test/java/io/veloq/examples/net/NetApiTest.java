@@ -3,7 +3,7 @@ package io.veloq.examples.net;
 import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
@@ -62,7 +62,7 @@ class NetApiTest {
     }
 
     /** Sends {@code msg} from {@code a}, receives it on {@code b} (blocking shape). */
-    private static void roundTrip(Runtime rt, StreamSocket a, StreamSocket b, String msg) throws IOException {
+    private static void roundTrip(IoRuntime rt, StreamSocket a, StreamSocket b, String msg) throws IOException {
         FixedBuf out = rt.bufPool().lease();
         FixedBuf in = rt.bufPool().lease();
         try {
@@ -81,7 +81,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void tcpBlockingShapeOverIpv4AndIpv6(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
                 try (TcpListener l = TcpListener.bind(rt, at(host, 0))) {
                     assertEquals(host.contains(":") ? AddressFamily.INET6 : AddressFamily.INET, l.family());
@@ -102,7 +102,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void dualStackListenerOnWildcardAcceptsIpv4AndIpv6(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("::", 0))) {
             try (TcpStream v4 = TcpStream.connect(rt, at("127.0.0.1", l.port()));
                  TcpStream s4 = l.accept()) {
@@ -121,7 +121,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void futureShape(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.binder(rt).backlog(16).bindAsync(at("::1", 0)).get(WAIT, TimeUnit.SECONDS)) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             TcpStream c = TcpStream.connectAsync(rt, at("::1", l.port())).get(WAIT, TimeUnit.SECONDS);
@@ -148,7 +148,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void completerShapeReusesOneOpPerDirection(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> server = new CompletableFuture<>();
             l.accept((s, e) -> {
@@ -262,7 +262,7 @@ class NetApiTest {
             factory = Thread::new;
         }
         int threads = 50;
-        try (Runtime rt = Runtime.builder().driver(driver).buffers(1024, 2 * threads + 4).open()) {
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(1024, 2 * threads + 4).open()) {
             java.util.List<CompletableFuture<Void>> results = new java.util.ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 CompletableFuture<Void> r = new CompletableFuture<>();
@@ -293,7 +293,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void sendAllDeliversEveryByteDespiteShortWrites(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              BufPool big = BufPool.allocate(1 << 20, 2);
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
@@ -327,7 +327,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void connectRefused(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             int free;
             try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
                 free = l.port();
@@ -341,7 +341,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void connectDeadline(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             // A listener whose backlog is full drops SYNs: the connect waits until its deadline.
             try (TcpListener l = TcpListener.binder(rt).backlog(0).bind(at("127.0.0.1", 0))) {
                 TcpStream[] fillers = new TcpStream[3];
@@ -370,7 +370,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closeWithLingerZeroResetsThePeer(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()))) {
@@ -389,7 +389,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closeCancelsABlockedRecvAndHandsTheBufferBack(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("::1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             TcpStream c = TcpStream.connect(rt, at("::1", l.port()));
@@ -426,7 +426,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void udpSendToRecvFromAndConnected(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
                 try (UdpSocket a = UdpSocket.bind(rt, at(host, 0));
                      UdpSocket b = UdpSocket.bind(rt, at(host, 0))) {
@@ -459,7 +459,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void udpDualStack(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             // Dual stack: an IPv6 socket on :: reaches an IPv4 peer (mapped to ::ffff:127.0.0.1).
             try (UdpSocket v6 = UdpSocket.bind(rt, at("::", 0));
                  UdpSocket v4 = UdpSocket.bind(rt, at("127.0.0.1", 0))) {
@@ -478,7 +478,7 @@ class NetApiTest {
     void unixDomainStreams(String driver) throws Exception {
         Path dir = Files.createTempDirectory("veloq-unix");
         Path path = dir.resolve("s.sock");
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              UnixListener l = UnixListener.bind(rt, UnixDomainSocketAddress.of(path))) {
             assertEquals(AddressFamily.UNIX, l.family());
             CompletableFuture<UnixStream> accepted = l.acceptAsync();
@@ -497,7 +497,7 @@ class NetApiTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void wrongAddressTypesAreRefusedUpFront(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TcpStream.connect(rt, UnixDomainSocketAddress.of("/tmp/x.sock")));
             assertTrue(e.getMessage().contains("InetSocketAddress"), e.getMessage());

@@ -2,7 +2,7 @@ package io.veloq.examples.net;
 
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.net.NetSocket;
 import io.veloq.api.net.TcpListener;
@@ -51,7 +51,7 @@ class SocketOptionsTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void tcpOptionsReadBack(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.binder(rt)
                      .option(VeloqSocketOptions.TCP_FASTOPEN, 16)
                      .option(StandardSocketOptions.SO_REUSEPORT, true)
@@ -100,7 +100,7 @@ class SocketOptionsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void udpOptionsReadBack(String driver) throws Exception {
         NetworkInterface lo = NetworkInterface.getByName("lo");
-        try (Runtime rt = TestDrivers.open(driver)) {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
                 try (UdpSocket u = UdpSocket.binder(rt).option(StandardSocketOptions.SO_BROADCAST, true).bind(at(host, 0))) {
                     assertEquals(true, u.getOption(StandardSocketOptions.SO_BROADCAST));
@@ -118,7 +118,7 @@ class SocketOptionsTest {
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void badValuesAreRefusedBeforeAnyNativeCall(String driver) throws Exception {
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0));
              TcpStream s = TcpStream.connect(rt, at("127.0.0.1", l.port()))) {
             s.setOption(StandardSocketOptions.SO_LINGER, 7);
@@ -162,7 +162,7 @@ class SocketOptionsTest {
         };
         Path dir = Files.createTempDirectory("veloq-opt");
         Path path = dir.resolve("o.sock");
-        try (Runtime rt = TestDrivers.open(driver);
+        try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> l.setOption(madeUp, 1));
@@ -191,7 +191,7 @@ class SocketOptionsTest {
     @Test
     void kernelValuesMatchWhatJavaNioReportsForTheSameSocket() throws Exception {
         TestDrivers.assumeKernel("the fake driver's sockets are not kernel sockets java.nio could see");
-        try (Runtime rt = TestDrivers.open("uring");
+        try (IoRuntime rt = TestDrivers.open("uring");
              TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0));
              SocketChannel ch = SocketChannel.open(at("127.0.0.1", l.port()))) {
             TcpStream peer = l.acceptAsync().get(10, TimeUnit.SECONDS);

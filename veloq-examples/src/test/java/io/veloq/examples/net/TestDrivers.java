@@ -1,7 +1,7 @@
 package io.veloq.examples.net;
 
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +24,7 @@ final class TestDrivers {
 
     /** True when the io_uring driver can run here (it reads options back from the real kernel). */
     static boolean kernelAvailable() {
-        for (DriverDescription d : Runtime.drivers()) {
+        for (DriverDescription d : IoRuntime.drivers()) {
             if (d.id().equals("uring") && d.available()) {
                 return true;
             }
@@ -43,7 +43,7 @@ final class TestDrivers {
         return kernelAvailable() ? "uring" : "fake";
     }
 
-    static Runtime open(String driver) {
-        return Runtime.builder().driver(driver).buffers(16 * 1024, 64).open();
+    static IoRuntime open(String driver) {
+        return IoRuntime.builder().driver(driver).buffers(16 * 1024, 64).open();
     }
 }

@@ -7,7 +7,7 @@ import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.OpState;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
@@ -433,7 +433,7 @@ public abstract class DriverTck {
     @Test
     public void required_closeWithOpsInFlightCancelsThemAndReturnsBuffers() {
         rule(rt -> {
-            Runtime second = openRuntime(config());
+            IoRuntime second = openRuntime(config());
             Conn p = connectedPair(second);
             FixedBuf b = lease(second);
             CompletableFuture<Completion<Recv>> recv = second.submitAsync(new Recv(p.server, b));
@@ -456,7 +456,7 @@ public abstract class DriverTck {
     @Test
     public void required_staleCompletionNeverCompletesANewerOp() {
         rule(rt -> {
-            Runtime small = openRuntime(withBudget(config(), 4, 4));
+            IoRuntime small = openRuntime(withBudget(config(), 4, 4));
             Conn p = connectedPair(small);
             FixedBuf b = lease(small);
             int rounds = 300;
@@ -499,7 +499,7 @@ public abstract class DriverTck {
     @Test
     public void required_inFlightBudgetNeverDropsWork() {
         rule(rt -> {
-            Runtime small = openRuntime(withBudget(config(), 8, 16));
+            IoRuntime small = openRuntime(withBudget(config(), 8, 16));
             int n = 5_000;
             AtomicInteger done = new AtomicInteger();
             AtomicInteger twice = new AtomicInteger();
@@ -529,7 +529,7 @@ public abstract class DriverTck {
     @Test
     public void required_fullSubmissionQueueDoesNotStallTheBacklog() {
         rule(rt -> {
-            Runtime tiny = openRuntime(withBudget(config(), 1, 8));
+            IoRuntime tiny = openRuntime(withBudget(config(), 1, 8));
             Conn p = connectedPair(tiny);
             FixedBuf in = lease(tiny);
             FixedBuf out = lease(tiny).put(new byte[] {1, 2, 3});
@@ -669,11 +669,11 @@ public abstract class DriverTck {
     /** One rule's body, given a runtime opened with {@link #config()}. */
     @FunctionalInterface
     protected interface RuleBody {
-        void run(Runtime rt) throws Exception;
+        void run(IoRuntime rt) throws Exception;
     }
 
     private final ConcurrentLinkedQueue<Throwable> asyncErrors = new ConcurrentLinkedQueue<>();
-    private final List<Runtime> opened = new ArrayList<>();
+    private final List<IoRuntime> opened = new ArrayList<>();
     private SplittableRandom random;
     private String ruleName = "?";
 
@@ -691,7 +691,7 @@ public abstract class DriverTck {
         Throwable failure = null;
         String driver = "?";
         try {
-            Runtime rt = openRuntime(config());
+            IoRuntime rt = openRuntime(config());
             driver = rt.driverId();
             body.run(rt);
         } catch (org.opentest4j.TestAbortedException skipped) {
@@ -734,14 +734,14 @@ public abstract class DriverTck {
     }
 
     /** Opens another runtime on the provider (closed at the end of the rule). */
-    protected final Runtime openRuntime(RuntimeConfig config) {
-        Runtime rt = RuntimeHost.open(config, provider());
+    protected final IoRuntime openRuntime(RuntimeConfig config) {
+        IoRuntime rt = RuntimeHost.open(config, provider());
         opened.add(rt);
         return rt;
     }
 
     /** Closes a runtime, failing if that takes longer than {@link #timeout()} (ops that never complete). */
-    protected final void closeRuntime(Runtime rt) {
+    protected final void closeRuntime(IoRuntime rt) {
         if (rt.isClosed()) {
             return;
         }
@@ -808,13 +808,13 @@ public abstract class DriverTck {
     }
 
     /** A round trip through the loop (a Nop), so that what was submitted before has reached the driver. */
-    protected final void settle(Runtime rt) {
+    protected final void settle(IoRuntime rt) {
         for (int i = 0; i < 3; i++) {
             await(rt.submitAsync(new Nop()), "a Nop used to settle the loop");
         }
     }
 
-    private void assumeCapability(Runtime rt, Capability c) {
+    private void assumeCapability(IoRuntime rt, Capability c) {
         Assumptions.assumeTrue(rt.capabilities().contains(c), () -> "driver '" + rt.driverId() + "' does not report "
                 + c + ", so rule " + ruleName + " does not apply");
     }
@@ -825,7 +825,7 @@ public abstract class DriverTck {
         return b;
     }
 
-    protected final FixedBuf lease(Runtime rt) {
+    protected final FixedBuf lease(IoRuntime rt) {
         BufPool p = rt.bufPool();
         if (p == null) {
             throw new AssertionError("the TCK needs the runtime's buffer pool (config().bufferCount() > 0)");
@@ -833,11 +833,11 @@ public abstract class DriverTck {
         return p.lease();
     }
 
-    protected final IoFd socket(Runtime rt, AddressFamily f, SocketType t) throws IOException {
+    protected final IoFd socket(IoRuntime rt, AddressFamily f, SocketType t) throws IOException {
         return IoFd.raw(await(rt.submitAsync(new Socket(f, t)), "Socket(" + f + ", " + t + ")").valueOrThrow());
     }
 
-    protected final IoFd listener(Runtime rt) throws IOException {
+    protected final IoFd listener(IoRuntime rt) throws IOException {
         IoFd l = socket(rt, AddressFamily.INET, SocketType.STREAM);
         rt.bind(l, new InetSocketAddress(loopback(), 0));
         rt.listen(l, 64);
@@ -858,14 +858,14 @@ public abstract class DriverTck {
             this.acceptedPeer = acceptedPeer;
         }
 
-        void close(Runtime rt) {
+        void close(IoRuntime rt) {
             for (IoFd fd : new IoFd[] {client, server, listener}) {
                 rt.submitAsync(new Close(fd));
             }
         }
     }
 
-    protected final Conn connectedPair(Runtime rt) throws IOException {
+    protected final Conn connectedPair(IoRuntime rt) throws IOException {
         IoFd l = listener(rt);
         SockAddrStorage peer = SockAddrStorage.allocate(rt.addressLayout());
         CompletableFuture<Completion<Accept>> acc = rt.submitAsync(new Accept(l, peer));
@@ -877,7 +877,7 @@ public abstract class DriverTck {
     }
 
     /** Sends all of {@code data}, resubmitting after short writes. */
-    protected final void sendAll(Runtime rt, IoFd fd, byte[] data) throws IOException {
+    protected final void sendAll(IoRuntime rt, IoFd fd, byte[] data) throws IOException {
         FixedBuf b = lease(rt);
         try {
             int off = 0;
@@ -898,7 +898,7 @@ public abstract class DriverTck {
     }
 
     /** Receives exactly {@code n} bytes, across short reads; fails on a premature end of stream. */
-    protected final byte[] receiveExactly(Runtime rt, IoFd fd, int n) throws IOException {
+    protected final byte[] receiveExactly(IoRuntime rt, IoFd fd, int n) throws IOException {
         FixedBuf b = lease(rt);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -917,7 +917,7 @@ public abstract class DriverTck {
         }
     }
 
-    protected final void closeAll(Runtime rt, IoFd... fds) throws IOException {
+    protected final void closeAll(IoRuntime rt, IoFd... fds) throws IOException {
         for (IoFd fd : fds) {
             await(rt.submitAsync(new Close(fd)), "Close of " + fd).valueOrThrow();
         }

@@ -1,7 +1,7 @@
 package io.veloq.spi.internal.host;
 
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.bootstrap.RuntimeFactory;
 
@@ -14,7 +14,7 @@ public final class HostRuntimeFactory implements RuntimeFactory {
     }
 
     @Override
-    public Runtime open(RuntimeConfig config) {
+    public IoRuntime open(RuntimeConfig config) {
         DriverCatalog catalog = DriverCatalog.load();
         return RuntimeHost.open(config, catalog.select(config.driver()));
     }

@@ -950,7 +950,7 @@ public final class LoopHost implements EventLoop {
     @Override
     public int runOnce(Duration maxWait) {
         if (!manual) {
-            throw new IllegalStateException("runOnce is for manual runtimes (Runtime.builder().manual()); loop "
+            throw new IllegalStateException("runOnce is for manual runtimes (IoRuntime.builder().manual()); loop "
                     + index + " has its own thread");
         }
         if (!inLoop()) {

@@ -5,7 +5,7 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A runtime: its loops, each with its own driver instance; delegates the {@link EventLoop} calls to loop 0. */
-public final class RuntimeHost implements Runtime {
+public final class RuntimeHost implements IoRuntime {
     private final List<LoopHost> loops;
     private final List<EventLoop> view;
     private final LoopHost first;
@@ -220,6 +220,6 @@ public final class RuntimeHost implements Runtime {
 
     @Override
     public String toString() {
-        return "Runtime(" + first.driverId() + ", " + loops.size() + " loop" + (loops.size() == 1 ? "" : "s") + ")";
+        return "IoRuntime(" + first.driverId() + ", " + loops.size() + " loop" + (loops.size() == 1 ? "" : "s") + ")";
     }
 }

@@ -2,7 +2,7 @@ package io.veloq.spi.internal.host;
 
 import io.veloq.api.Capability;
 import io.veloq.api.DriverDescription;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.spi.Availability;
 import io.veloq.spi.Driver;
 import io.veloq.spi.DriverConfig;
@@ -158,9 +158,9 @@ class DriverCatalogTest {
     @Test
     void throughTheRealServiceLoaderPathAnUnknownIdSaysWhatWasFound() {
         // veloq-spi's tests have the host (found by veloq.api through RuntimeFactory) and no driver module.
-        assertEquals(List.of(), Runtime.drivers());
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Runtime.builder().driver("uring").open()),
+        assertEquals(List.of(), IoRuntime.drivers());
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> IoRuntime.builder().driver("uring").open()),
                 "unknown driver id 'uring'", "Available drivers: none found");
-        assertMentions(assertThrows(IllegalStateException.class, Runtime::open), "no usable Veloq driver");
+        assertMentions(assertThrows(IllegalStateException.class, IoRuntime::open), "no usable Veloq driver");
     }
 }

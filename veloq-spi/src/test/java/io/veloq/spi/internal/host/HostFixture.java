@@ -3,7 +3,7 @@ package io.veloq.spi.internal.host;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.OpState;
-import io.veloq.api.Runtime;
+import io.veloq.api.IoRuntime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpPayload;
@@ -26,12 +26,12 @@ abstract class HostFixture {
     ScriptedDriver.Provider provider;
     RuntimeHost rt;
 
-    RuntimeHost open(Consumer<Runtime.Builder> config) {
+    RuntimeHost open(Consumer<IoRuntime.Builder> config) {
         return open(config, d -> { });
     }
 
-    RuntimeHost open(Consumer<Runtime.Builder> config, Consumer<ScriptedDriver> setup) {
-        Runtime.Builder b = Runtime.builder().driver("scripted").buffers(64, 4);
+    RuntimeHost open(Consumer<IoRuntime.Builder> config, Consumer<ScriptedDriver> setup) {
+        IoRuntime.Builder b = IoRuntime.builder().driver("scripted").buffers(64, 4);
         config.accept(b);
         provider = new ScriptedDriver.Provider(setup);
         rt = RuntimeHost.open(b.config(), provider);

@@ -595,7 +595,7 @@ class LoopHostTest extends HostFixture {
         ScriptedDriver.Provider p = new ScriptedDriver.Provider();
         p.openFailure = new java.io.IOException("io_uring_setup failed: EPERM");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> RuntimeHost.open(io.veloq.api.Runtime.builder().threads(2).config(), p));
+                () -> RuntimeHost.open(io.veloq.api.IoRuntime.builder().threads(2).config(), p));
         assertMentions(e, "cannot open the scripted driver for loop 0", "io_uring_setup failed: EPERM");
     }
 

@@ -16,11 +16,11 @@ import java.util.ServiceLoader;
  * A runtime is itself an {@link EventLoop} that delegates to its first loop.
  *
  * <pre>{@code
- * try (Runtime rt = Runtime.open()) {                // best driver: io_uring on Linux, IOCP on Windows
+ * try (IoRuntime rt = IoRuntime.open()) {                // best driver: io_uring on Linux, IOCP on Windows
  *     Completion<Nop> c = rt.call(new Nop());
  *     System.out.println(rt.driverId() + " -> " + c.value());
  * }
- * try (Runtime rt = Runtime.builder().driver("uring").threads(2).open()) { ... }
+ * try (IoRuntime rt = IoRuntime.builder().driver("uring").threads(2).open()) { ... }
  * }</pre>
  *
  * <p>Driver choice, in order: the builder's {@link Builder#driver(String)}; else the system property
@@ -32,7 +32,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
-public interface Runtime extends EventLoop, AutoCloseable {
+public interface IoRuntime extends EventLoop, AutoCloseable {
 
     /** The loops, index order. */
     List<EventLoop> loops();
@@ -53,12 +53,12 @@ public interface Runtime extends EventLoop, AutoCloseable {
     void close();
 
     /** Opens a runtime with {@link RuntimeConfig#defaults()}. */
-    static Runtime open() {
+    static IoRuntime open() {
         return open(RuntimeConfig.defaults());
     }
 
     /** Opens a runtime with {@code config}. */
-    static Runtime open(RuntimeConfig config) {
+    static IoRuntime open(RuntimeConfig config) {
         Objects.requireNonNull(config, "config");
         return factory().open(config);
     }
@@ -75,7 +75,7 @@ public interface Runtime extends EventLoop, AutoCloseable {
 
     private static RuntimeFactory factory() {
         List<String> problems = new ArrayList<>();
-        Iterator<RuntimeFactory> it = ServiceLoader.load(RuntimeFactory.class, Runtime.class.getClassLoader()).iterator();
+        Iterator<RuntimeFactory> it = ServiceLoader.load(RuntimeFactory.class, IoRuntime.class.getClassLoader()).iterator();
         while (true) {
             try {
                 if (!it.hasNext()) {
@@ -94,7 +94,7 @@ public interface Runtime extends EventLoop, AutoCloseable {
     /**
      * Builds a {@link RuntimeConfig} and opens the runtime.
      *
-     * <pre>{@code Runtime rt = Runtime.builder().driver("fake").queueDepth(64).maxInFlight(1000).open();}</pre>
+     * <pre>{@code IoRuntime rt = IoRuntime.builder().driver("fake").queueDepth(64).maxInFlight(1000).open();}</pre>
      */
     final class Builder {
         private String driver;
@@ -166,8 +166,8 @@ public interface Runtime extends EventLoop, AutoCloseable {
                     registeredFiles, manual, options);
         }
 
-        public Runtime open() {
-            return Runtime.open(config());
+        public IoRuntime open() {
+            return IoRuntime.open(config());
         }
     }
 }
