@@ -16,11 +16,20 @@ import java.util.Objects;
  * @param registeredFiles size of the registered-file table (0: none)
  * @param manual         true: no loop thread; the caller drives with {@link EventLoop#runOnce}
  * @param options        driver-specific options
+ * @param maxQueued      ops other threads may queue per loop beyond {@code maxInFlight}, waiting for the
+ *                       budget; past it a submit from another thread is refused with a
+ *                       {@link java.util.concurrent.RejectedExecutionException} ({@link BackpressurePolicy#QUEUE}).
+ *                       {@link BackpressurePolicy#WAIT} never gets there: other threads wait for the budget
+ * @param exceptionHandler what gets the exceptions completers and tasks throw on a loop
  * @since 0.1
  */
 public record RuntimeConfig(String driver, int threads, int queueDepth, int maxInFlight,
                             BackpressurePolicy backpressure, int bufferSize, int bufferCount,
-                            int registeredFiles, boolean manual, Map<String, String> options) {
+                            int registeredFiles, boolean manual, Map<String, String> options,
+                            int maxQueued, LoopExceptionHandler exceptionHandler) {
+    /** The default {@link #maxQueued}: enough for bursts, small enough that close drains it in well under a second. */
+    public static final int DEFAULT_MAX_QUEUED = 65_536;
+
     public RuntimeConfig {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -43,9 +52,31 @@ public record RuntimeConfig(String driver, int threads, int queueDepth, int maxI
             throw new IllegalArgumentException("a manual runtime has exactly one loop, got threads=" + threads);
         }
         options = Map.copyOf(options);
+        if (maxQueued < 0) {
+            throw new IllegalArgumentException("maxQueued must be >= 0, got " + maxQueued);
+        }
+        if ((long) maxInFlight + maxQueued > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxInFlight + maxQueued must fit in an int, got " + maxInFlight
+                    + " + " + maxQueued);
+        }
+        Objects.requireNonNull(exceptionHandler, "exceptionHandler");
     }
 
-    /** Defaults: best driver, 1 loop, 256 SQ entries, 4096 in flight, QUEUE, 64 x 16 KiB buffers, 64 fixed files. */
+    /**
+     * The configuration without the settings added in 0.2: {@link #DEFAULT_MAX_QUEUED} and
+     * {@link LoopExceptionHandler#logging()}.
+     */
+    public RuntimeConfig(String driver, int threads, int queueDepth, int maxInFlight,
+                         BackpressurePolicy backpressure, int bufferSize, int bufferCount,
+                         int registeredFiles, boolean manual, Map<String, String> options) {
+        this(driver, threads, queueDepth, maxInFlight, backpressure, bufferSize, bufferCount, registeredFiles,
+                manual, options, DEFAULT_MAX_QUEUED, LoopExceptionHandler.logging());
+    }
+
+    /**
+     * Defaults: best driver, 1 loop, 256 SQ entries, 4096 in flight, QUEUE, 64 x 16 KiB buffers, 64 fixed
+     * files, 65,536 queued, exceptions logged.
+     */
     public static RuntimeConfig defaults() {
         return new RuntimeConfig(null, 1, 256, 4096, BackpressurePolicy.QUEUE, 16 * 1024, 64, 64, false, Map.of());
     }
