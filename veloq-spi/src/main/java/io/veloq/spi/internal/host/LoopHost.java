@@ -245,7 +245,7 @@ public final class LoopHost implements EventLoop {
                 try {
                     t.task.run();
                 } catch (Throwable e) {
-                    uncaught(t.task, e);
+                    uncaught(t.task instanceof ScheduledTask s ? s.task : t.task, e); // the user's task
                 }
             }
         }
