@@ -90,6 +90,19 @@ class SocketLifetimeTest {
         }
     }
 
+    /** {@code s} receives exactly {@code expected} next. */
+    private static void assertReceives(StreamSocket s, byte[] expected, BufPool pool) throws IOException {
+        FixedBuf in = pool.lease();
+        try {
+            while (in.readableBytes() < expected.length) {
+                assertTrue(s.recv(in) > 0, "end of stream before " + expected.length + " bytes");
+            }
+            assertArrayEquals(expected, in.getBytes());
+        } finally {
+            in.release();
+        }
+    }
+
     private static void assertClosedChannel(Completion<?> c, String what) {
         VeloqIoException e = c.error();
         assertNotNull(e, what + " succeeded after its socket was closed (value " + c.value() + ")");
@@ -123,13 +136,7 @@ class SocketLifetimeTest {
             assertClosedChannel(c, "A's reusable recv on fd " + number);
             assertEquals(0, buf.readableBytes(), "A's buffer got bytes after A was closed");
 
-            // A's op never touched B: B still reads every one of its bytes.
-            FixedBuf in = pool.lease();
-            while (in.readableBytes() < SECRET.length) {
-                assertTrue(b.client().recv(in) > 0);
-            }
-            assertArrayEquals(SECRET, in.getBytes());
-            in.release();
+            assertReceives(b.client(), SECRET, pool); // A's op never touched B: B reads every one of its bytes
             buf.release();
             b.close();
             assertEquals(0, pool.outstanding());
@@ -169,12 +176,7 @@ class SocketLifetimeTest {
                 assertTrue(fresh.isOpen());
             }
 
-            FixedBuf got = pool.lease();
-            while (got.readableBytes() < SECRET.length) {
-                assertTrue(b.client().recv(got) > 0);
-            }
-            assertArrayEquals(SECRET, got.getBytes());
-            got.release();
+            assertReceives(b.client(), SECRET, pool);
             out.release();
             in.release();
             b.close();
@@ -254,11 +256,7 @@ class SocketLifetimeTest {
                 sender.join(TimeUnit.SECONDS.toMillis(WAIT));
                 assertFalse(sender.isAlive(), "A's peer is still sending");
                 a.server().close();
-                FixedBuf got = pool.lease();
-                while (got.readableBytes() < 8) {
-                    assertTrue(b.client().recv(got) > 0);
-                }
-                got.release();
+                assertReceives(b.client(), "bbbbbbbb".getBytes(StandardCharsets.US_ASCII), pool);
                 b.close();
                 assertFalse(a.client().isOpen());
             }
