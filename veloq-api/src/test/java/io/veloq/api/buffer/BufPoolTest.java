@@ -64,7 +64,8 @@ class BufPoolTest {
                 assertEquals(i + 1, pool.outstanding());
             }
             assertNull(pool.tryLease());
-            assertMentions(assertThrows(IllegalStateException.class, pool::lease), "exhausted", "all 4 buffers", "1000 bytes");
+            assertMentions(assertThrows(IllegalStateException.class, pool::lease), "BufPool is exhausted", "all 4 buffers",
+                    "1000 bytes", "(its cap)", "4 leased", "BufPool.allocate(size, count)", "tryLease()");
             for (FixedBuf b : seen) {
                 b.release();
             }
@@ -77,7 +78,7 @@ class BufPoolTest {
         // 16 MiB + 4 KiB buffers: three fit in one 64 MiB slab, so four buffers need two regions.
         int size = (16 << 20) + 4096;
         CountingMemory memory = new CountingMemory();
-        BufPool pool = BUFS.newPool(size, 4, memory);
+        BufPool pool = BUFS.newPool("test pool", "the test", size, 4, 4, memory);
         assertEquals(2, pool.regionCount());
         ByteBuffer[] slabs = BUFS.slabs(pool);
         assertEquals(2, slabs.length);
@@ -116,9 +117,9 @@ class BufPoolTest {
     @Test
     void closeRefusesWhileLeasedAndFreesOnceAfter() {
         CountingMemory memory = new CountingMemory();
-        BufPool pool = BUFS.newPool(4096, 8, memory);
+        BufPool pool = BUFS.newPool("test pool", "the test", 4096, 8, 8, memory);
         FixedBuf b = pool.lease();
-        assertMentions(assertThrows(IllegalStateException.class, pool::close), "1 of 8 buffers are still leased");
+        assertMentions(assertThrows(IllegalStateException.class, pool::close), "cannot close test pool", "1 of 8 buffers are still leased");
         assertTrue(memory.freed.isEmpty(), "nothing may be freed while a buffer is leased");
         assertFalse(pool.isClosed());
         b.release();
@@ -127,7 +128,7 @@ class BufPoolTest {
         assertTrue(pool.isClosed());
         assertEquals(1, memory.freed.size());
         assertEquals(1, memory.freed.values().iterator().next());
-        assertMentions(assertThrows(IllegalStateException.class, pool::lease), "BufPool is closed");
+        assertMentions(assertThrows(IllegalStateException.class, pool::lease), "test pool is closed");
     }
 
     @Test
