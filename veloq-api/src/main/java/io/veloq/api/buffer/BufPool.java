@@ -341,6 +341,6 @@ public final class BufPool implements AutoCloseable {
 
     @Override
     public synchronized String toString() {
-        return name + "(" + count + " of up to " + max + " x " + bufSize + " bytes, " + slabCount + " regions)";
+        return name + " (" + count + " of up to " + max + " x " + bufSize + " bytes, " + slabCount + " regions)";
     }
 }

@@ -119,6 +119,11 @@ final class BufferTable {
         return current.length;
     }
 
+    /** The registered slabs, region order (tests: what the kernel pins, to check they are let go on close). */
+    ByteBuffer[] registeredSlabs() {
+        return current.clone();
+    }
+
     /** For messages and {@code details()}: how the table grows, and why the fallback if it is used. */
     String describe() {
         if (mode == null) {
