@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,6 +91,42 @@ class EchoServerMemoryTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    @Test
+    void aGrowthFailureFailsThatLeaseWithTheCauseAndTheFixesAndTheLoopLivesOn() throws Exception {
+        String driver = EchoServerTest.kernel() ? "uring" : "fake";
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m", "-XX:MaxDirectMemorySize=3m", "-Djnr.ffi.x86asm.enabled=false",
+                "-cp", System.getProperty("java.class.path"), DirectMemoryChild.class.getName(), driver);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try {
+            CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    return "(reading failed: " + e + ")";
+                }
+            });
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child did not finish");
+            out = read.get(10, TimeUnit.SECONDS);
+        } finally {
+            p.destroyForcibly();
+        }
+        String o = out;
+        System.out.println(o);
+        assertEquals(0, p.exitValue(), () -> o);
+        // opening two loops with 3 MiB of direct memory works: only each pool's first chunk is allocated
+        assertTrue(o.contains("OPENED loop 0's buffer pool (32 of up to 2048") && o.contains("loop 1's buffer pool (32 of"), o);
+        String failed = o.lines().filter(l -> l.startsWith("LEASE FAILED")).findFirst().orElse("");
+        for (String part : List.of("loop 1's buffer pool cannot grow", "Cannot reserve", "direct buffer memory",
+                "-XX:MaxDirectMemorySize", "fewer event loops", "--buffer-size", "--max-conns")) {
+            assertTrue(failed.contains(part), "missing '" + part + "' in: " + o);
+        }
+        assertFalse(failed.contains("driver"), "the driver is not to blame: " + failed);
+        assertTrue(o.contains("TRYLEASE null"), o);
+        assertTrue(o.contains("NOP 0") && o.contains("DONE outstanding=0"), "the loop lives on: " + o);
     }
 
     private static String text(StringBuilder all) {
