@@ -11,7 +11,6 @@ import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
-import io.veloq.api.bootstrap.SlabMemory;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
@@ -76,6 +75,7 @@ public final class LoopHost implements EventLoop {
     private final TimerQueue timers = new TimerQueue();
     private final OpDispatch ops;
     private BufPool pool;
+    private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
     LoopHost(int index, RuntimeConfig config, DriverProvider provider) {
         this.index = index;
@@ -126,19 +126,15 @@ public final class LoopHost implements EventLoop {
         capabilities = Collections.unmodifiableSet(caps); // enum order: stable in messages and output
         layout = driver.addressLayout();
         if (config.bufferCount() > 0) {
-            pool = ApiAccess.bufs().newPool(config.bufferSize(), config.bufferCount(), SlabMemory.DIRECT);
-            if (capabilities.contains(Capability.REGISTERED_BUFFERS)) {
-                try {
-                    driver.registerBuffers(ApiAccess.bufs().slabs(pool));
-                    ApiAccess.bufs().registered(pool, true);
-                } catch (VeloqIoException e) {
-                    driver.close();
-                    throw new IllegalStateException("cannot register the buffer pool with the " + provider.id()
-                            + " driver: " + e.getMessage(), e);
-                }
+            try {
+                regions = PoolRegions.open(index, config, driver, provider.id());
+            } catch (RuntimeException e) {
+                driver.close();
+                throw e;
             }
+            pool = regions.pool();
         }
-        ops.attach(driver, pool);
+        ops.attach(driver, regions);
     }
 
     private void run(CompletableFuture<Void> opened) {
@@ -331,8 +327,8 @@ public final class LoopHost implements EventLoop {
             }
         }
         ops.completeRefused();
-        if (pool != null && pool.outstanding() == 0) {
-            pool.close();
+        if (regions != null) {
+            regions.close();
         }
         driver.close();
     }

@@ -69,6 +69,7 @@ final class OpDispatch {
     private int badDescriptorCode;
     private boolean linkedTimeouts;
     private BufPool pool;
+    private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
     private int inDriver;
     private boolean queueFull;
     private long staleCompletions;
@@ -82,13 +83,14 @@ final class OpDispatch {
         this.table = new OpTable(maxInFlight);
     }
 
-    /** Takes the opened driver (and the loop's pool, for the misuse hint of ReadFixed/WriteFixed). */
-    void attach(Driver d, BufPool loopPool) {
+    /** Takes the opened driver and the loop's pool regions (null without a pool). */
+    void attach(Driver d, PoolRegions poolRegions) {
         this.driver = d;
         this.errors = d.errors();
         this.badDescriptorCode = badDescriptorCode(errors);
         this.linkedTimeouts = d.capabilities().contains(Capability.LINKED_TIMEOUTS);
-        this.pool = loopPool;
+        this.regions = poolRegions;
+        this.pool = poolRegions == null ? null : poolRegions.pool();
         for (OpKind k : OpKind.values()) {
             lifecycles[k.ordinal()] = Objects.requireNonNull(d.lifecycle(k), "lifecycle of " + k);
         }
@@ -221,6 +223,9 @@ final class OpDispatch {
                 return true;
             }
             OPS.preAllocated(op, pre);
+        }
+        if (regions != null && (p.kind() == OpKind.READ_FIXED || p.kind() == OpKind.WRITE_FIXED)) {
+            regions.cover(p.buffer()); // a region the pool added since: register it first
         }
         long token = table.add(op);
         long deadline = op.deadlineNanos();
@@ -375,6 +380,10 @@ final class OpDispatch {
         OpKind k = op.payload().kind();
         if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
             FixedBuf b = op.payload().buffer();
+            String unregistered = regions == null ? null : regions.unregistered(b);
+            if (unregistered != null) {
+                return unregistered;
+            }
             if (pool == null || b.pool() != pool || !pool.isRegistered()) {
                 return b + " is not from this loop's registered pool; ReadFixed/WriteFixed need a buffer leased from "
                         + "loop.bufPool() of the loop they are submitted to";
