@@ -188,6 +188,7 @@ final class IocpDriver implements Driver {
     private long staleCompletions;
     private long inlineCompletions;
     private long queuedCompletions;
+    private long warningsAtOnce;
 
     private IocpDriver(String id, Win32 w, HandleTable handles, DriverConfig config, long port) {
         this.id = id;
@@ -587,6 +588,7 @@ final class IocpDriver implements Driver {
         if (err == ERROR_IO_PENDING) {
             toKernel(slot);
         } else if (err == Win32Error.WSAEMSGSIZE.code() || err == Win32Error.ERROR_MORE_DATA.code()) {
+            warningsAtOnce++;
             // A warning status (STATUS_BUFFER_OVERFLOW) is not an NT error: the request counts as completed,
             // so its packet is queued like a success's: skipped only in skip mode. Wait for it otherwise, or
             // it would arrive later for a slot that holds another op.
@@ -1167,9 +1169,19 @@ final class IocpDriver implements Driver {
         return queuedCompletions;
     }
 
+    /** Ops whose start call returned a warning (WSAEMSGSIZE, ERROR_MORE_DATA) at once. */
+    long warningsAtOnce() {
+        return warningsAtOnce;
+    }
+
     /** Packets that named no op of this driver (or an op already completed). */
     long staleCompletions() {
         return staleCompletions;
+    }
+
+    /** The address of the OVERLAPPED the op in {@code slot} was started with. */
+    long overlappedOf(int slot) {
+        return slotBase + (long) slot * SLOT_SIZE + OV;
     }
 
     /** The completion port handle. */

@@ -66,6 +66,44 @@ public class Win32ErrorTest {
         }
     }
 
+    /**
+     * #16 item 4: the socket statuses AFD completes requests with, and the Winsock codes
+     * WSAGetOverlappedResult reports for them (the same table libuv keeps), including the facility 7
+     * (FACILITY_NTWIN32) statuses that carry a Win32 code in their low word.
+     */
+    @Test
+    void socketStatusesTranslateAsWinsockDoes() {
+        int[][] pairs = {
+            {0xC00000B0, 10058}, // STATUS_PIPE_DISCONNECTED -> WSAESHUTDOWN
+            {0xC0000141, 10049}, // STATUS_INVALID_ADDRESS -> WSAEADDRNOTAVAIL
+            {0xC0000207, 10049}, // STATUS_INVALID_ADDRESS_COMPONENT -> WSAEADDRNOTAVAIL
+            {0x00000102, 10060}, // STATUS_TIMEOUT -> WSAETIMEDOUT
+            {0xC000013F, 10060}, // STATUS_LINK_TIMEOUT -> WSAETIMEDOUT
+            {0xC000A012, 10054}, // STATUS_HOPLIMIT_EXCEEDED -> WSAECONNRESET
+            {0xC000013E, 10054}, // STATUS_LINK_FAILED -> WSAECONNRESET
+            {0xC000023E, 10051}, // STATUS_PROTOCOL_UNREACHABLE -> WSAENETUNREACH
+            {0xC00000BE, 10051}, // STATUS_BAD_NETWORK_PATH -> WSAENETUNREACH
+            {0xC00000BC, 10061}, // STATUS_REMOTE_NOT_LISTENING -> WSAECONNREFUSED
+            {0xC0000005, 10014}, // STATUS_ACCESS_VIOLATION -> WSAEFAULT
+            {0xC0000023, 10014}, // STATUS_BUFFER_TOO_SMALL -> WSAEFAULT
+            {0xC0000206, 10040}, // STATUS_INVALID_BUFFER_SIZE -> WSAEMSGSIZE
+            {0xC000020F, 10053}, // STATUS_TRANSACTION_ABORTED -> WSAECONNABORTED
+            {0xC0000043, 10048}, // STATUS_SHARING_VIOLATION -> WSAEADDRINUSE
+            {0xC0000017, 10055}, // STATUS_NO_MEMORY -> WSAENOBUFS
+            {0xC0000209, 10055}, // STATUS_TOO_MANY_ADDRESSES -> WSAENOBUFS
+            {0xC00000A3, 10035}, // STATUS_DEVICE_NOT_READY -> WSAEWOULDBLOCK
+            {0xC0000024, 10038}, // STATUS_OBJECT_TYPE_MISMATCH -> WSAENOTSOCK
+            {0xC0000002, 10045}, // STATUS_NOT_IMPLEMENTED -> WSAEOPNOTSUPP
+            {0xC00000C4, 10050}, // STATUS_UNEXPECTED_NETWORK_ERROR -> WSAENETDOWN
+            {0xC0072747, 10055}, // facility 7: the Win32 code WSAENOBUFS in the low word
+            {0xC0070040, 64},    // facility 7: ERROR_NETNAME_DELETED
+        };
+        for (int[] p : pairs) {
+            assertEquals(p[1], NtStatus.toWin32Error(p[0], true), "socket status " + NtStatus.hex(p[0]));
+        }
+        assertEquals(10022, NtStatus.toWin32Error(0xC0001234, true), "an unknown status is WSAEINVAL, as Winsock's fallback");
+    }
+
     @Test
     void completionStatusesTranslateToTheCodesWinsockAndKernel32Report() {
         assertEquals(10054, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_RESET, true));

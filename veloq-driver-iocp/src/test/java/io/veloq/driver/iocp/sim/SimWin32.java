@@ -52,7 +52,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>The extension functions are only callable through the pointers WSAIoctl handed out; any other
  *       pointer is a bug that would crash a real process, and throws here.</li>
  * </ul>
- * Handle values are unique for the simulator's lifetime (Windows reuses them; tests prefer not to).
+ * <ul>
+ *   <li>Handle values are reused at once, most recently freed first, as the Windows handle table does: a
+ *       stale handle value names whatever was opened next.</li>
+ *   <li>A completion with a warning status (STATUS_BUFFER_OVERFLOW: WSAEMSGSIZE) is not NT_SUCCESS, so
+ *       FILE_SKIP_COMPLETION_PORT_ON_SUCCESS does not suppress its packet even when it completes at once.</li>
+ *   <li>An ICMP port unreachable for a datagram this socket sent fails its next receive with WSAECONNRESET,
+ *       unless WSAIoctl(SIO_UDP_CONNRESET, FALSE) turned that off (SIO_UDP_NETRESET likewise is recorded).</li>
+ *   <li>FlushFileBuffers, CreateFileW and a lingering closesocket block: {@link #holdBlockingCalls()} keeps
+ *       them blocked, and a call from a thread that waits on a completion port (a loop thread) is recorded
+ *       in {@link #failures()}.</li>
+ *   <li>ReadFile/WriteFile complete at once part of the time (seeded), as cached reads and extending
+ *       writes do on Windows.</li>
+ *   <li>GetQueuedCompletionStatusEx timeouts expire on the system tick (15.625 ms by default), as every
+ *       Windows wait does: up to a tick early or late.</li>
+ *   <li>RtlNtStatusToDosError knows the statuses the simulator produces.</li>
+ * </ul>
  *
  * <pre>{@code
  * try (SimWin32 sim = new SimWin32(SimWin32.Options.DEFAULTS)) {
@@ -65,11 +80,35 @@ public final class SimWin32 implements Win32 {
     public static final long ACCEPT_EX = 0x7FFA_0001_1000L;
     public static final long GET_ACCEPT_EX_SOCKADDRS = 0x7FFA_0001_2000L;
     public static final long CONNECT_EX = 0x7FFA_0001_3000L;
+    static final int SIO_UDP_CONNRESET = 0x9800000C;
+    static final int SIO_UDP_NETRESET = 0x9800000F;
 
-    /** Simulation switches. */
-    public record Options(boolean ifsHandles) {
-        /** Sockets report IFS handles, so the driver turns on FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
+    /** The default clock tick of Windows (64 Hz): waits expire on it. */
+    public static final long DEFAULT_TICK_NANOS = 15_625_000L;
+
+    /**
+     * Simulation switches.
+     *
+     * @param ifsHandles    sockets report IFS handles (the driver may then use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)
+     * @param seed          seeds the simulator's choices (which file I/O completes at once)
+     * @param tickNanos     the system clock tick timeouts expire on; 0 for exact timeouts
+     * @param fileSyncRatio the share of ReadFile/WriteFile calls that complete at once
+     */
+    public record Options(boolean ifsHandles, long seed, long tickNanos, double fileSyncRatio) {
+        /** IFS handles, seed {@code -Dveloq.seed} or 42, the 15.625 ms tick, half the file I/O at once. */
         public static final Options DEFAULTS = new Options(true);
+
+        public Options(boolean ifsHandles) {
+            this(ifsHandles, Long.getLong("veloq.seed", 42), DEFAULT_TICK_NANOS, 0.5);
+        }
+
+        public Options withTick(long nanos) {
+            return new Options(ifsHandles, seed, nanos, fileSyncRatio);
+        }
+
+        public Options withFileSyncRatio(double ratio) {
+            return new Options(ifsHandles, seed, tickNanos, ratio);
+        }
     }
 
     /** What happened, for tests that check both completion paths ran. */
@@ -81,6 +120,10 @@ public final class SimWin32 implements Win32 {
         final AtomicLong cancelled = new AtomicLong();
         final AtomicLong entriesDequeued = new AtomicLong();
         final AtomicLong largestBatch = new AtomicLong();
+        final AtomicLong waits = new AtomicLong();
+        final AtomicLong fileAtOnce = new AtomicLong();
+        final AtomicLong filePended = new AtomicLong();
+        final AtomicLong blockingCalls = new AtomicLong();
 
         public long queuedPackets() {
             return queuedPackets.get();
@@ -106,11 +149,32 @@ public final class SimWin32 implements Win32 {
             return largestBatch.get();
         }
 
+        /** GetQueuedCompletionStatusEx calls. */
+        public long waits() {
+            return waits.get();
+        }
+
+        /** ReadFile/WriteFile calls that completed at once. */
+        public long fileAtOnce() {
+            return fileAtOnce.get();
+        }
+
+        /** ReadFile/WriteFile calls that returned ERROR_IO_PENDING. */
+        public long filePended() {
+            return filePended.get();
+        }
+
+        /** FlushFileBuffers, CreateFileW and lingering closesocket calls. */
+        public long blockingCalls() {
+            return blockingCalls.get();
+        }
+
         @Override
         public String toString() {
             return "queued packets " + queuedPackets + ", skipped packets " + skippedPackets + ", succeeded at once "
                     + succeededAtOnce + ", pended " + pended + ", cancelled " + cancelled + ", largest batch "
-                    + largestBatch;
+                    + largestBatch + ", waits " + waits + ", file I/O at once " + fileAtOnce + ", pended "
+                    + filePended + ", blocking calls " + blockingCalls;
         }
     }
 
@@ -118,13 +182,19 @@ public final class SimWin32 implements Win32 {
     final Stats stats = new Stats();
     final SimReactor reactor;
     private final ConcurrentHashMap<Long, SimHandle> handles = new ConcurrentHashMap<>();
-    private final AtomicLong nextHandle = new AtomicLong(0x100);
+    private long nextHandle = 0x100;
+    private final java.util.ArrayDeque<Long> freedHandles = new java.util.ArrayDeque<>();
+    private final java.util.Random random;
+    private final Set<Thread> loopThreads = ConcurrentHashMap.newKeySet();
+    private final Object gate = new Object();
+    private boolean held;
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
     public SimWin32(Options options) {
         this.options = options;
+        this.random = new java.util.Random(options.seed() ^ 0x5EED_F11EL);
         this.reactor = new SimReactor(this, "iocp-simulator");
     }
 
@@ -162,10 +232,100 @@ public final class SimWin32 implements Win32 {
         return "IOCP simulator on loopback sockets (ifsHandles=" + options.ifsHandles() + ")";
     }
 
+    /** Whether the socket or file {@code h} is open. */
+    public boolean isOpen(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && !(x instanceof SimPort);
+    }
+
+    /** Whether {@code h} is associated with a completion port. */
+    public boolean isAssociated(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && x.port() != null;
+    }
+
+    /** Whether {@code h} has FILE_SKIP_COMPLETION_PORT_ON_SUCCESS set. */
+    public boolean skipsCompletionPortOnSuccess(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && x.skipsOnSuccess();
+    }
+
+    /** Whether the datagram socket {@code s} still reports ICMP port unreachable (SIO_UDP_CONNRESET) / TTL expired (SIO_UDP_NETRESET). */
+    public boolean[] udpResetReporting(long s) {
+        SimSocket sock = socket(s);
+        return sock == null ? null : sock.resetReporting();
+    }
+
+    /**
+     * The next completion of an overlapped operation on {@code h} ends with {@code ntStatus} instead of its
+     * real outcome (a device error, a full disk, a status the driver must translate).
+     */
+    public void failNextCompletion(long h, int ntStatus) {
+        handles.get(h).injectStatus(ntStatus);
+    }
+
+    /**
+     * Keeps FlushFileBuffers, CreateFileW and lingering closesocket calls blocked (at most 5 s each) until the
+     * returned handle is closed, as a slow disk or a peer that does not read would.
+     */
+    public AutoCloseable holdBlockingCalls() {
+        synchronized (gate) {
+            held = true;
+        }
+        return () -> {
+            synchronized (gate) {
+                held = false;
+                gate.notifyAll();
+            }
+        };
+    }
+
+    /** A call that blocks on Windows: flagged when a loop thread makes it, held while the gate is closed. */
+    void blockingCall(String what) {
+        stats.blockingCalls.incrementAndGet();
+        if (loopThreads.contains(Thread.currentThread())) {
+            failure(what + " on " + Thread.currentThread().getName(), new IllegalStateException(
+                    "a blocking call on a thread that waits on a completion port: the loop stalls while it runs"));
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        synchronized (gate) {
+            while (held && System.nanoTime() - deadline < 0) {
+                try {
+                    gate.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Seeded: does this ReadFile/WriteFile complete at once? */
+    boolean fileCompletesAtOnce() {
+        synchronized (random) {
+            return random.nextDouble() < options.fileSyncRatio();
+        }
+    }
+
     // ---- plumbing ----
 
+    /** The most recently freed value first, as Windows' handle table hands them out. */
     private long newHandle() {
-        return nextHandle.getAndAdd(4);
+        synchronized (freedHandles) {
+            Long reused = freedHandles.pollFirst();
+            if (reused != null) {
+                return reused;
+            }
+            long h = nextHandle;
+            nextHandle += 4;
+            return h;
+        }
+    }
+
+    private void freeHandle(long h) {
+        synchronized (freedHandles) {
+            freedHandles.addFirst(h);
+        }
     }
 
     private boolean fail(int code) {
@@ -231,9 +391,11 @@ public final class SimWin32 implements Win32 {
         if (count <= 0 || entries == 0 || numEntriesRemoved == 0) {
             return fail(87);
         }
+        loopThreads.add(Thread.currentThread());
+        stats.waits.incrementAndGet();
         int n;
         try {
-            n = port.take(entries, count, milliseconds);
+            n = port.take(entries, count, milliseconds, options.tickNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail(995);
@@ -283,6 +445,7 @@ public final class SimWin32 implements Win32 {
     public long createFileW(long fileName, int desiredAccess, int shareMode, long securityAttributes,
                             int creationDisposition, int flagsAndAttributes, long templateFile) {
         String name = utf16z(fileName);
+        blockingCall("CreateFileW(" + name + ")");
         Path path = Path.of(name);
         boolean read = (desiredAccess & 0x80000000) != 0;
         boolean write = (desiredAccess & 0x40000000) != 0;
@@ -384,7 +547,10 @@ public final class SimWin32 implements Win32 {
         op.bufferAddress = buffer;
         op.length = length;
         try {
-            f.start(op);
+            if (f.start(op, fileCompletesAtOnce())) {
+                ok();
+                return true;
+            }
             return fail(997); // ERROR_IO_PENDING
         } catch (SimError e) {
             return fail(e.code);
@@ -396,6 +562,7 @@ public final class SimWin32 implements Win32 {
         if (!(handles.get(handle) instanceof SimFile f)) {
             return fail(6);
         }
+        blockingCall("FlushFileBuffers(0x" + Long.toHexString(handle) + ")");
         try {
             f.flush();
             ok();
@@ -418,8 +585,19 @@ public final class SimWin32 implements Win32 {
         } else if (h instanceof SimSocket s) {
             s.close();
         }
+        freeHandle(handle);
         ok();
         return true;
+    }
+
+    /**
+     * {@code RtlNtStatusToDosError} for the statuses this simulator produces and those the driver's tests
+     * inject; facility 7 (FACILITY_NTWIN32) statuses carry the Win32 code in their low word;
+     * ERROR_MR_MID_NOT_FOUND (317) for anything else, as ntdll does.
+     */
+    @Override
+    public int rtlNtStatusToDosError(int status) {
+        return SimFailure.dosError(status);
     }
 
     @Override
@@ -585,8 +763,24 @@ public final class SimWin32 implements Win32 {
     @Override
     public int wsaIoctl(long s, int ioControlCode, long inBuffer, int inBufferLength, long outBuffer,
                         int outBufferLength, long bytesReturned, long overlapped, long completionRoutine) {
-        if (socket(s) == null) {
+        SimSocket target = socket(s);
+        if (target == null) {
             return wsa(10038);
+        }
+        if (ioControlCode == SIO_UDP_CONNRESET || ioControlCode == SIO_UDP_NETRESET) {
+            if (inBuffer == 0 || inBufferLength < 4) {
+                return wsa(10014);
+            }
+            try {
+                target.setResetReporting(ioControlCode == SIO_UDP_CONNRESET, SimMemory.getInt(inBuffer) != 0);
+            } catch (SimError e) {
+                return wsa(e.code);
+            }
+            if (bytesReturned != 0) {
+                SimMemory.putInt(bytesReturned, 0);
+            }
+            ok();
+            return 0;
         }
         if (ioControlCode != 0xC8000006) {
             return wsa(10045);
@@ -617,8 +811,13 @@ public final class SimWin32 implements Win32 {
         if (!(h instanceof SimSocket sock)) {
             return wsa(10038);
         }
+        if (sock.lingersOnClose()) {
+            // SO_LINGER on with a timeout: closesocket on a blocking-mode socket waits for the peer to take the data
+            blockingCall("closesocket(0x" + Long.toHexString(s) + ") with SO_LINGER");
+        }
         handles.remove(s);
         sock.close();
+        freeHandle(s);
         ok();
         return 0;
     }
