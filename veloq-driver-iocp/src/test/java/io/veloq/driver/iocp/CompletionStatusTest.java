@@ -43,7 +43,9 @@ public class CompletionStatusTest {
         try (DriverHarness h = DriverHarness.open(Bindings.provider(sim), 8)) {
             IoFd fd = IoFd.raw(h.value(new Open(dir.resolve("f" + Integer.toHexString(status)),
                     EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE), 0644)));
-            h.value(new Write(fd, pool.lease().put(new byte[100]), 0));
+            FixedBuf fill = pool.lease().put(new byte[100]);
+            h.value(new Write(fd, fill, 0));
+            fill.release();
             sim.failNextCompletion(((IoFd.Raw) fd).handle(), status);
             FixedBuf b = pool.lease();
             if (write) {

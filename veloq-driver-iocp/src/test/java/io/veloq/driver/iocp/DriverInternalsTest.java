@@ -14,6 +14,7 @@ import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.Socket;
 import io.veloq.driver.iocp.win32.NativeMemory;
+import io.veloq.driver.iocp.win32.Structs;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -35,14 +36,18 @@ public class DriverInternalsTest {
     void packetsForFreeSlotsOrForeignOverlappedsAreIgnored() throws Exception {
         try (DriverHarness h = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 8)) {
             IocpDriver d = h.iocp();
-            long slot3 = d.slotBase + 3L * IocpDriver.SLOT_SIZE;
+            long slot3 = d.overlappedOf(3);
             // slot 3 is free; a packet naming its OVERLAPPED (a late duplicate, a bug) must not complete anything
             assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, slot3));
+            // the slot's other OVERLAPPED (the one of its previous or next arm)
+            assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, slot3 + Structs.Overlapped.SIZE));
             // an address inside the arena but not at an OVERLAPPED, and one outside it
             assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, slot3 + 8));
             assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 5, IocpDriver.IO_KEY, 0x1000));
+            // a blocking-call packet for a slot that runs no blocking call
+            assertTrue(d.win32().postQueuedCompletionStatus(d.port(), 0, IocpDriver.BLOCKING_KEY, slot3));
             assertEquals(0, h.turn(TimeUnit.MILLISECONDS.toNanos(200)));
-            assertEquals(3, d.staleCompletions());
+            assertEquals(5, d.staleCompletions());
             assertEquals(0, h.value(new Nop()), "the driver carries on");
         }
     }

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 import static io.veloq.driver.iocp.win32.Win32Constants.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,6 +68,46 @@ public class HandleOwnershipTest {
             assertTrue(bind.getMessage().contains(Long.toHexString(foreign)) && bind.getMessage().contains("adopt"),
                     "the error names the handle and how to adopt one: " + bind.getMessage());
             assertEquals(0, sim.closesocket(foreign));
+        }
+    }
+
+    @Test
+    void anAdoptedSocketWorksLikeTheDriversOwn_andReleaseForgetsItWithoutClosingIt() throws Exception {
+        IocpDriverProvider provider = Bindings.provider(sim);
+        try (DriverHarness h = DriverHarness.open(provider, 8)) {
+            IoFd[] p = h.tcpPair(AddressFamily.INET);
+            long foreignUdp = sim.wsaSocketW(AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 0, 0, WSA_FLAG_OVERLAPPED);
+            IoFd adopted = IoFd.raw(foreignUdp);
+            DriverHarness.Result before = h.run(new Recv(adopted, pool.lease()));
+            assertEquals(IoErrorKind.BAD_DESCRIPTOR, before.error().kind(), "not adopted yet");
+            assertTrue(before.error().getMessage().contains("adopt"), before.error().getMessage());
+
+            provider.adopt(foreignUdp);
+            assertArrayEquals(new boolean[]{false, false}, sim.udpResetReporting(foreignUdp),
+                    "an adopted UDP socket gets the same ioctls as the driver's own");
+            h.driver().setOption(adopted, java.net.StandardSocketOptions.IP_MULTICAST_TTL, 4);
+            assertEquals(4, h.driver().getOption(adopted, java.net.StandardSocketOptions.IP_MULTICAST_TTL),
+                    "its family is known: the IPv6 option");
+            SockAddrStorage where = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+            h.driver().bind(adopted, SockAddrStorage.of(new InetSocketAddress(InetAddress.getByName("::1"), 0),
+                    AddressLayout.WINDOWS));
+            h.driver().localAddress(adopted, where);
+            IoFd sender = h.socket(AddressFamily.INET6, SocketType.DATAGRAM);
+            long recv = h.start(new io.veloq.api.op.RecvFrom(adopted, pool.lease(),
+                    SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+            assertEquals(2, h.value(new io.veloq.api.op.SendTo(sender, pool.lease().put(new byte[]{1, 2}), where)));
+            assertEquals(2, h.await(recv).valueOrThrow());
+            assertThrows(IllegalArgumentException.class, () -> provider.adopt(foreignUdp), "adopted twice");
+            assertThrows(IllegalArgumentException.class, () -> provider.adopt(((IoFd.Raw) p[0]).handle()),
+                    "a handle the driver created");
+
+            assertTrue(provider.release(foreignUdp));
+            assertEquals(IoErrorKind.BAD_DESCRIPTOR, h.run(new Close(adopted)).error().kind(), "forgotten");
+            assertTrue(sim.isOpen(foreignUdp), "release does not close");
+            assertEquals(0, sim.closesocket(foreignUdp));
+            h.value(new Close(sender));
+            h.value(new Close(p[0]));
+            h.value(new Close(p[1]));
         }
     }
 }

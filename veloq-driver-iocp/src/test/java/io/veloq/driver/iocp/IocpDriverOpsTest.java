@@ -499,7 +499,7 @@ public class IocpDriverOpsTest {
     void nativeMemoryIsFreedOnClose() throws Exception {
         long before = NativeMemory.liveBytes();
         DriverHarness other = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 128);
-        assertTrue(NativeMemory.liveBytes() - before >= 128L * IocpDriver.SLOT_SIZE,
+        assertTrue(NativeMemory.liveBytes() - before >= 128L * OverlappedSlots.SLOT_SIZE,
                 "one OVERLAPPED slot per in-flight op is allocated up front");
         other.run(new Nop());
         other.close();

@@ -99,30 +99,28 @@ public class Win32ErrorTest {
             {0xC0070040, 64},    // facility 7: ERROR_NETNAME_DELETED
         };
         for (int[] p : pairs) {
-            assertEquals(p[1], NtStatus.toWin32Error(p[0], true), "socket status " + NtStatus.hex(p[0]));
+            assertEquals(p[1], NtStatus.toWinsockError(p[0]), "socket status " + NtStatus.hex(p[0]));
         }
-        assertEquals(10022, NtStatus.toWin32Error(0xC0001234, true), "an unknown status is WSAEINVAL, as Winsock's fallback");
+        assertEquals(10022, NtStatus.toWinsockError(0xC0001234), "an unknown status is WSAEINVAL, as Winsock's fallback");
     }
 
     @Test
-    void completionStatusesTranslateToTheCodesWinsockAndKernel32Report() {
-        assertEquals(10054, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_RESET, true));
-        assertEquals(10054, NtStatus.toWin32Error(NtStatus.STATUS_REMOTE_DISCONNECT, true));
-        assertEquals(10053, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_ABORTED, true));
-        assertEquals(10061, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_REFUSED, true));
-        assertEquals(10060, NtStatus.toWin32Error(NtStatus.STATUS_IO_TIMEOUT, true));
-        assertEquals(995, NtStatus.toWin32Error(NtStatus.STATUS_CANCELLED, true));
-        assertEquals(995, NtStatus.toWin32Error(NtStatus.STATUS_CANCELLED, false));
-        assertEquals(38, NtStatus.toWin32Error(NtStatus.STATUS_END_OF_FILE, false));
-        assertEquals(6, NtStatus.toWin32Error(NtStatus.STATUS_INVALID_HANDLE, false));
-        assertEquals(10038, NtStatus.toWin32Error(NtStatus.STATUS_INVALID_HANDLE, true));
+    void completionStatusesTranslateToTheCodesWinsockReports() {
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_RESET));
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_REMOTE_DISCONNECT));
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_PORT_UNREACHABLE));
+        assertEquals(10053, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_ABORTED));
+        assertEquals(10061, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_REFUSED));
+        assertEquals(10060, NtStatus.toWinsockError(NtStatus.STATUS_IO_TIMEOUT));
+        assertEquals(995, NtStatus.toWinsockError(NtStatus.STATUS_CANCELLED));
+        assertEquals(10038, NtStatus.toWinsockError(NtStatus.STATUS_INVALID_HANDLE));
+        assertEquals(10040, NtStatus.toWinsockError(NtStatus.STATUS_BUFFER_OVERFLOW));
         assertTrue(NtStatus.isSuccess(NtStatus.STATUS_SUCCESS));
         assertTrue(!NtStatus.isSuccess(NtStatus.STATUS_BUFFER_OVERFLOW), "warnings are not NT_SUCCESS");
-        for (int status : new int[]{NtStatus.STATUS_CONNECTION_RESET, NtStatus.STATUS_CANCELLED, 0xC0001234}) {
-            assertTrue(Win32Error.of(NtStatus.toWin32Error(status, true)) != null,
+        for (int status : new int[]{NtStatus.STATUS_CONNECTION_RESET, NtStatus.STATUS_CANCELLED, 0xC0001234,
+                NtStatus.STATUS_PIPE_DISCONNECTED, NtStatus.STATUS_HOPLIMIT_EXCEEDED}) {
+            assertTrue(Win32Error.of(NtStatus.toWinsockError(status)) != null,
                     "every socket status lands on a named code: " + NtStatus.hex(status));
-            assertTrue(Win32Error.of(NtStatus.toWin32Error(status, false)) != null,
-                    "every file status lands on a named code: " + NtStatus.hex(status));
         }
     }
 }

@@ -350,6 +350,9 @@ final class SimSocket extends SimHandle {
                 flags |= 0x00020000; // XP1_IFS_HANDLES
             }
             info.putInt(0, flags);
+            info.putInt(76, family);                // iAddressFamily
+            info.putInt(88, type);                  // iSocketType
+            info.putInt(92, isStream() ? 6 : 17);   // iProtocol
             SimMemory.putInt(lengthAddress, 628);
             return 0;
         }
