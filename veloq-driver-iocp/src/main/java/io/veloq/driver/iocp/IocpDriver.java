@@ -81,16 +81,8 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * {@code System.nanoTime()} and waits again), so a Timeout fires up to about one tick late. {@link #wakeup()}
  * posts a packet with a reserved completion key and no OVERLAPPED.
  *
- * <h2>Connect on a datagram socket</h2>
- * ConnectEx works on stream sockets only. A {@code Connect} op on a UDP socket (what
- * {@code UdpSocket.connect} submits) is a plain {@code connect} on the loop thread instead: it only sets the
- * default destination and filter, completes at once with 0, and needs neither the wildcard bind nor
- * {@code SO_UPDATE_CONNECT_CONTEXT} ({@link ConnectLifecycle} skips both for datagram sockets).
- *
  * <h2>Refused</h2>
- * {@link IoFd.Fixed} (no registered files), {@code ReadFixed}/{@code WriteFixed} (no registered buffers)
- * and Unix-domain sockets are refused with {@code ERROR_NOT_SUPPORTED} / {@code WSAEAFNOSUPPORT}; see
- * {@link IocpDriverProvider}. Socket options: see {@link SocketControl}.
+ * {@link IoFd.Fixed}, {@code ReadFixed}/{@code WriteFixed} and Unix-domain sockets: see {@link IocpDriverProvider}.
  */
 final class IocpDriver implements Driver {
     /** Completion key of every handle a driver associates with its port. */
@@ -545,7 +537,7 @@ final class IocpDriver implements Driver {
         }
         boolean socket = (flags & HandleTable.SOCKET) != 0;
         // Skip the port on success for TCP (IFS handles only) and files; never for UDP: see the class comment.
-        boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && hasIfsHandles(handle)))
+        boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && sockets.hasIfsHandles(handle)))
                 && w.setFileCompletionNotificationModes(handle,
                 FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
         int now = handles.associate(handle, port, skip);
@@ -554,17 +546,6 @@ final class IocpDriver implements Driver {
             return -1;
         }
         return now;
-    }
-
-    /** Skipping the port on success is safe only for providers whose handles are IFS handles (no LSP). */
-    private boolean hasIfsHandles(long socket) {
-        scratchMem.putInt(SCR_LEN, Structs.WsaProtocolInfoW.SIZE);
-        if (w.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, scratchBase + SCR_PROTOCOL_INFO,
-                scratchBase + SCR_LEN) != 0) {
-            return false;
-        }
-        int flags1 = scratchMem.getInt(SCR_PROTOCOL_INFO + Structs.WsaProtocolInfoW.SERVICE_FLAGS1);
-        return (flags1 & XP1_IFS_HANDLES) != 0;
     }
 
     /**

@@ -38,7 +38,11 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * <p>Every UDP socket the driver creates gets {@code SIO_UDP_CONNRESET} and {@code SIO_UDP_NETRESET} set to
  * FALSE, as Go does: otherwise Windows turns an ICMP port unreachable (or TTL expired) answering any datagram
  * the socket sent into a WSAECONNRESET (WSAENETRESET) failing its next receive, where Linux stays silent.
- * Loop thread only.
+ *
+ * <p>ConnectEx works on stream sockets only. A {@code Connect} op on a UDP socket (what
+ * {@code UdpSocket.connect} submits) is a plain {@code connect} instead: it only sets the default destination
+ * and filter, completes at once with 0, and needs neither the wildcard bind nor {@code SO_UPDATE_CONNECT_CONTEXT}
+ * ({@link ConnectLifecycle} skips both for datagram sockets). Loop thread only.
  */
 final class SocketOps {
     private final IocpDriver d;
@@ -240,6 +244,17 @@ final class SocketOps {
         }
         extensionPointers[f.ordinal()] = fn;
         return fn;
+    }
+
+    /** Skipping the port on success is safe only for providers whose handles are IFS handles (no LSP). */
+    boolean hasIfsHandles(long socket) {
+        d.scratchMem.putInt(IocpDriver.SCR_LEN, Structs.WsaProtocolInfoW.SIZE);
+        if (w.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, d.scratchBase + IocpDriver.SCR_PROTOCOL_INFO,
+                d.scratchBase + IocpDriver.SCR_LEN) != 0) {
+            return false;
+        }
+        int flags1 = d.scratchMem.getInt(IocpDriver.SCR_PROTOCOL_INFO + Structs.WsaProtocolInfoW.SERVICE_FLAGS1);
+        return (flags1 & XP1_IFS_HANDLES) != 0;
     }
 
     // ---- at once ----

@@ -5,24 +5,10 @@ import io.veloq.driver.iocp.win32.Win32;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An I/O completion port simulator that implements {@link Win32} by the documented semantics, on real
@@ -111,83 +97,16 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    /** What happened, for tests that check both completion paths ran. */
-    public static final class Stats {
-        final AtomicLong queuedPackets = new AtomicLong();
-        final AtomicLong skippedPackets = new AtomicLong();
-        final AtomicLong succeededAtOnce = new AtomicLong();
-        final AtomicLong pended = new AtomicLong();
-        final AtomicLong cancelled = new AtomicLong();
-        final AtomicLong entriesDequeued = new AtomicLong();
-        final AtomicLong largestBatch = new AtomicLong();
-        final AtomicLong waits = new AtomicLong();
-        final AtomicLong fileAtOnce = new AtomicLong();
-        final AtomicLong filePended = new AtomicLong();
-        final AtomicLong blockingCalls = new AtomicLong();
-
-        public long queuedPackets() {
-            return queuedPackets.get();
-        }
-
-        public long skippedPackets() {
-            return skippedPackets.get();
-        }
-
-        public long succeededAtOnce() {
-            return succeededAtOnce.get();
-        }
-
-        public long pended() {
-            return pended.get();
-        }
-
-        public long cancelled() {
-            return cancelled.get();
-        }
-
-        public long largestBatch() {
-            return largestBatch.get();
-        }
-
-        /** GetQueuedCompletionStatusEx calls. */
-        public long waits() {
-            return waits.get();
-        }
-
-        /** ReadFile/WriteFile calls that completed at once. */
-        public long fileAtOnce() {
-            return fileAtOnce.get();
-        }
-
-        /** ReadFile/WriteFile calls that returned ERROR_IO_PENDING. */
-        public long filePended() {
-            return filePended.get();
-        }
-
-        /** FlushFileBuffers, CreateFileW and lingering closesocket calls. */
-        public long blockingCalls() {
-            return blockingCalls.get();
-        }
-
-        @Override
-        public String toString() {
-            return "queued packets " + queuedPackets + ", skipped packets " + skippedPackets + ", succeeded at once "
-                    + succeededAtOnce + ", pended " + pended + ", cancelled " + cancelled + ", largest batch "
-                    + largestBatch + ", waits " + waits + ", file I/O at once " + fileAtOnce + ", pended "
-                    + filePended + ", blocking calls " + blockingCalls;
-        }
-    }
-
     final Options options;
-    final Stats stats = new Stats();
+    final SimStats stats = new SimStats();
     final SimReactor reactor;
     private final ConcurrentHashMap<Long, SimHandle> handles = new ConcurrentHashMap<>();
     private long nextHandle = 0x100;
     private final java.util.ArrayDeque<Long> freedHandles = new java.util.ArrayDeque<>();
     private final java.util.Random random;
-    private final Set<Thread> loopThreads = ConcurrentHashMap.newKeySet();
-    private final Object gate = new Object();
-    private boolean held;
+    final SimBlocking blocking = new SimBlocking(this);
+    private final SimFiles files = new SimFiles(this);
+    private final SimOverlappedCalls calls = new SimOverlappedCalls(this);
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
@@ -202,7 +121,7 @@ public final class SimWin32 implements Win32 {
         this(Options.DEFAULTS);
     }
 
-    public Stats stats() {
+    public SimStats stats() {
         return stats;
     }
 
@@ -269,35 +188,13 @@ public final class SimWin32 implements Win32 {
      * returned handle is closed, as a slow disk or a peer that does not read would.
      */
     public AutoCloseable holdBlockingCalls() {
-        synchronized (gate) {
-            held = true;
-        }
-        return () -> {
-            synchronized (gate) {
-                held = false;
-                gate.notifyAll();
-            }
-        };
+        return blocking.hold();
     }
 
-    /** A call that blocks on Windows: flagged when a loop thread makes it, held while the gate is closed. */
+    /** A call that blocks on Windows: flagged when a loop thread makes it, held while the test says so. */
     void blockingCall(String what) {
         stats.blockingCalls.incrementAndGet();
-        if (loopThreads.contains(Thread.currentThread())) {
-            failure(what + " on " + Thread.currentThread().getName(), new IllegalStateException(
-                    "a blocking call on a thread that waits on a completion port: the loop stalls while it runs"));
-        }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        synchronized (gate) {
-            while (held && System.nanoTime() - deadline < 0) {
-                try {
-                    gate.wait(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        blocking.enter(what);
     }
 
     /** Seeded: does this ReadFile/WriteFile complete at once? */
@@ -310,7 +207,7 @@ public final class SimWin32 implements Win32 {
     // ---- plumbing ----
 
     /** The most recently freed value first, as Windows' handle table hands them out. */
-    private long newHandle() {
+    long newHandle() {
         synchronized (freedHandles) {
             Long reused = freedHandles.pollFirst();
             if (reused != null) {
@@ -328,16 +225,30 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    private boolean fail(int code) {
+    boolean fail(int code) {
         lastError.get()[0] = code;
         return false;
     }
 
-    private void ok() {
+    void ok() {
         lastError.get()[0] = 0;
     }
 
-    private SimSocket socket(long s) {
+    /** Records a new kernel object under its handle value. */
+    void put(SimHandle h) {
+        handles.put(h.value, h);
+    }
+
+    SimHandle handle(long h) {
+        return handles.get(h);
+    }
+
+    /** Sets GetLastError() for this thread (a call that succeeded with an informational code). */
+    void lastError(int code) {
+        lastError.get()[0] = code;
+    }
+
+    SimSocket socket(long s) {
         return handles.get(s) instanceof SimSocket sock ? sock : null;
     }
 
@@ -391,7 +302,7 @@ public final class SimWin32 implements Win32 {
         if (count <= 0 || entries == 0 || numEntriesRemoved == 0) {
             return fail(87);
         }
-        loopThreads.add(Thread.currentThread());
+        blocking.loopThread(Thread.currentThread());
         stats.waits.incrementAndGet();
         int n;
         try {
@@ -444,132 +355,22 @@ public final class SimWin32 implements Win32 {
     @Override
     public long createFileW(long fileName, int desiredAccess, int shareMode, long securityAttributes,
                             int creationDisposition, int flagsAndAttributes, long templateFile) {
-        String name = utf16z(fileName);
-        blockingCall("CreateFileW(" + name + ")");
-        Path path = Path.of(name);
-        boolean read = (desiredAccess & 0x80000000) != 0;
-        boolean write = (desiredAccess & 0x40000000) != 0;
-        if ((flagsAndAttributes & 0x40000000) == 0) {
-            throw new UnsupportedOperationException("simulator: CreateFileW without FILE_FLAG_OVERLAPPED is not modelled");
-        }
-        Set<OpenOption> opts = new HashSet<>();
-        if (read) {
-            opts.add(StandardOpenOption.READ);
-        }
-        if (write) {
-            opts.add(StandardOpenOption.WRITE);
-        }
-        boolean existed = Files.exists(path);
-        switch (creationDisposition) {
-            case 1 -> opts.add(StandardOpenOption.CREATE_NEW);
-            case 2 -> {
-                opts.add(StandardOpenOption.CREATE);
-                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            }
-            case 3 -> { }
-            case 4 -> opts.add(StandardOpenOption.CREATE);
-            case 5 -> opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            default -> {
-                fail(87);
-                return -1;
-            }
-        }
-        if ((creationDisposition == 2 || creationDisposition == 5) && !write) {
-            fail(87);
-            return -1;
-        }
-        if ((flagsAndAttributes & 0x04000000) != 0) {
-            opts.add(StandardOpenOption.DELETE_ON_CLOSE);
-        }
-        if ((flagsAndAttributes & 0x80000000) != 0) {
-            opts.add(StandardOpenOption.DSYNC);
-        }
-        try {
-            if (Files.isDirectory(path)) {
-                fail(5);
-                return -1;
-            }
-            FileChannel ch = FileChannel.open(path, opts);
-            long h = newHandle();
-            handles.put(h, new SimFile(this, h, ch, read, write));
-            lastError.get()[0] = existed && (creationDisposition == 2 || creationDisposition == 4) ? 183 : 0;
-            return h;
-        } catch (NoSuchFileException e) {
-            Path parent = path.toAbsolutePath().getParent();
-            fail(parent != null && Files.isDirectory(parent) ? 2 : 3);
-        } catch (FileAlreadyExistsException e) {
-            fail(80);
-        } catch (AccessDeniedException e) {
-            fail(5);
-        } catch (FileSystemException e) {
-            fail(5);
-        } catch (IOException e) {
-            fail(31);
-        }
-        return -1;
-    }
-
-    private static String utf16z(long address) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 32767; i++) {
-            ByteBuffer b = SimMemory.view(address + 2L * i, 2);
-            char c = (char) (Short.toUnsignedInt(b.getShort(0)));
-            if (c == 0) {
-                byte[] bytes = SimMemory.bytes(address, 2 * i);
-                return new String(bytes, StandardCharsets.UTF_16LE);
-            }
-            sb.append(c);
-        }
-        throw new IllegalStateException("CreateFileW file name is not NUL-terminated within 32767 characters");
+        return files.createFileW(fileName, desiredAccess, creationDisposition, flagsAndAttributes);
     }
 
     @Override
     public boolean readFile(long handle, long buffer, int bytesToRead, long bytesRead, long overlapped) {
-        return fileOp(SimOp.Kind.READ_FILE, handle, buffer, bytesToRead, overlapped);
+        return files.transfer(SimOp.Kind.READ_FILE, handle, buffer, bytesToRead, overlapped);
     }
 
     @Override
     public boolean writeFile(long handle, long buffer, int bytesToWrite, long bytesWritten, long overlapped) {
-        return fileOp(SimOp.Kind.WRITE_FILE, handle, buffer, bytesToWrite, overlapped);
-    }
-
-    private boolean fileOp(SimOp.Kind kind, long handle, long buffer, int length, long overlapped) {
-        if (!(handles.get(handle) instanceof SimFile f)) {
-            return fail(6);
-        }
-        if (overlapped == 0) {
-            throw new UnsupportedOperationException("simulator: ReadFile/WriteFile without an OVERLAPPED is not modelled");
-        }
-        SimOp op = new SimOp(kind, overlapped);
-        ByteBuffer ov = SimMemory.view(overlapped, 32);
-        long offset = Integer.toUnsignedLong(ov.getInt(16)) | (Integer.toUnsignedLong(ov.getInt(20)) << 32);
-        op.fileOffset = offset == -1L ? -1 : offset;
-        op.bufferAddress = buffer;
-        op.length = length;
-        try {
-            if (f.start(op, fileCompletesAtOnce())) {
-                ok();
-                return true;
-            }
-            return fail(997); // ERROR_IO_PENDING
-        } catch (SimError e) {
-            return fail(e.code);
-        }
+        return files.transfer(SimOp.Kind.WRITE_FILE, handle, buffer, bytesToWrite, overlapped);
     }
 
     @Override
     public boolean flushFileBuffers(long handle) {
-        if (!(handles.get(handle) instanceof SimFile f)) {
-            return fail(6);
-        }
-        blockingCall("FlushFileBuffers(0x" + Long.toHexString(handle) + ")");
-        try {
-            f.flush();
-            ok();
-            return true;
-        } catch (SimError e) {
-            return fail(e.code);
-        }
+        return files.flush(handle);
     }
 
     @Override
@@ -638,126 +439,9 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    private int wsa(int code) {
+    int wsa(int code) {
         lastError.get()[0] = code;
         return -1;
-    }
-
-    /** Runs a Winsock start call: 0 if it completed at once, -1 with WSA_IO_PENDING or the error. */
-    private int startOn(SimSocket s, SimOp op) {
-        try {
-            if (s.start(op)) {
-                ok();
-                return 0;
-            }
-            return wsa(997);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-    }
-
-    @Override
-    public int wsaRecv(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long overlapped,
-                       long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount < 1 || flags == 0) {
-            return wsa(10022);
-        }
-        if (SimMemory.getInt(flags) != 0) {
-            return wsa(10045); // MSG_PEEK/MSG_OOB/MSG_WAITALL are not modelled
-        }
-        try {
-            sock.checkCanRecv(false);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.RECV, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesRecvd != 0) {
-            SimMemory.putInt(bytesRecvd, (int) op.bytes);
-        }
-        return rc;
-    }
-
-    @Override
-    public int wsaSend(long s, long buffers, int bufferCount, long bytesSent, int flags, long overlapped,
-                       long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount < 1) {
-            return wsa(10022);
-        }
-        if (flags != 0) {
-            return wsa(10045);
-        }
-        try {
-            sock.checkCanSend(false);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.SEND, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        for (ByteBuffer b : op.buffers) {
-            op.total += b.remaining();
-        }
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesSent != 0) {
-            SimMemory.putInt(bytesSent, (int) op.bytes);
-        }
-        return rc;
-    }
-
-    @Override
-    public int wsaRecvFrom(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long from,
-                           long fromLength, long overlapped, long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount != 1 || flags == 0 || from == 0
-                || fromLength == 0) {
-            return wsa(10022);
-        }
-        if (SimMemory.getInt(fromLength) < SimAddresses.length(sock.family)) {
-            return wsa(10014);
-        }
-        try {
-            sock.checkCanRecv(true);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.RECV_FROM, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        op.fromAddress = from;
-        op.fromLengthAddress = fromLength;
-        return startOn(sock, op);
-    }
-
-    @Override
-    public int wsaSendTo(long s, long buffers, int bufferCount, long bytesSent, int flags, long to, int toLength,
-                         long overlapped, long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount != 1 || flags != 0) {
-            return wsa(10022);
-        }
-        SimOp op = new SimOp(SimOp.Kind.SEND_TO, overlapped);
-        try {
-            sock.checkCanSend(true);
-            op.to = SimAddresses.read(to, toLength, sock.family);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        return startOn(sock, op);
     }
 
     @Override
@@ -954,90 +638,53 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    // ---- extension functions ----
+    // ---- overlapped Winsock calls: SimOverlappedCalls ----
 
-    private static void checkPointer(long function, long expected, String name) {
-        if (function != expected) {
-            throw new IllegalStateException(name + " called through 0x" + Long.toHexString(function)
-                    + ", which is not the pointer WSAIoctl returned for it (0x" + Long.toHexString(expected)
-                    + "): on Windows this would jump to a wild address");
-        }
+    @Override
+    public int wsaRecv(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long overlapped,
+                       long completionRoutine) {
+        return calls.wsaRecv(s, buffers, bufferCount, bytesRecvd, flags, overlapped, completionRoutine);
+    }
+
+    @Override
+    public int wsaSend(long s, long buffers, int bufferCount, long bytesSent, int flags, long overlapped,
+                       long completionRoutine) {
+        return calls.wsaSend(s, buffers, bufferCount, bytesSent, flags, overlapped, completionRoutine);
+    }
+
+    @Override
+    public int wsaRecvFrom(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long from,
+                           long fromLength, long overlapped, long completionRoutine) {
+        return calls.wsaRecvFrom(s, buffers, bufferCount, bytesRecvd, flags, from, fromLength, overlapped,
+                completionRoutine);
+    }
+
+    @Override
+    public int wsaSendTo(long s, long buffers, int bufferCount, long bytesSent, int flags, long to, int toLength,
+                         long overlapped, long completionRoutine) {
+        return calls.wsaSendTo(s, buffers, bufferCount, bytesSent, flags, to, toLength, overlapped, completionRoutine);
     }
 
     @Override
     public boolean acceptEx(long function, long listenSocket, long acceptSocket, long outputBuffer,
                             int receiveDataLength, int localAddressLength, int remoteAddressLength,
                             long bytesReceived, long overlapped) {
-        checkPointer(function, ACCEPT_EX, "AcceptEx");
-        SimSocket listener = socket(listenSocket);
-        SimSocket into = socket(acceptSocket);
-        if (listener == null || into == null) {
-            return wsa(10038) == 0;
-        }
-        if (receiveDataLength != 0) {
-            throw new UnsupportedOperationException("simulator: AcceptEx with receive data is not modelled");
-        }
-        if (outputBuffer == 0 || overlapped == 0) {
-            return wsa(10014) == 0;
-        }
-        try {
-            listener.checkCanAcceptInto(into, localAddressLength, remoteAddressLength);
-        } catch (SimError e) {
-            return wsa(e.code) == 0;
-        }
-        SimOp op = new SimOp(SimOp.Kind.ACCEPT, overlapped);
-        op.acceptSocket = into;
-        op.acceptBuffer = outputBuffer;
-        op.localLength = localAddressLength;
-        op.remoteLength = remoteAddressLength;
-        int rc = startOn(listener, op);
-        if (rc == 0 && bytesReceived != 0) {
-            SimMemory.putInt(bytesReceived, 0);
-        }
-        return rc == 0;
+        return calls.acceptEx(function, listenSocket, acceptSocket, outputBuffer, receiveDataLength,
+                localAddressLength, remoteAddressLength, bytesReceived, overlapped);
     }
 
     @Override
     public void getAcceptExSockaddrs(long function, long outputBuffer, int receiveDataLength,
                                      int localAddressLength, int remoteAddressLength, long localSockaddr,
                                      long localSockaddrLength, long remoteSockaddr, long remoteSockaddrLength) {
-        checkPointer(function, GET_ACCEPT_EX_SOCKADDRS, "GetAcceptExSockaddrs");
-        long local = outputBuffer + receiveDataLength;
-        long remote = local + localAddressLength;
-        int localLen = Short.toUnsignedInt(SimMemory.view(local + 8, 2).getShort(0));
-        int remoteLen = Short.toUnsignedInt(SimMemory.view(remote + 8, 2).getShort(0));
-        SimMemory.putLong(localSockaddr, localLen == 0 ? 0 : local + 10);
-        SimMemory.putInt(localSockaddrLength, localLen);
-        SimMemory.putLong(remoteSockaddr, remoteLen == 0 ? 0 : remote + 10);
-        SimMemory.putInt(remoteSockaddrLength, remoteLen);
+        calls.getAcceptExSockaddrs(function, outputBuffer, receiveDataLength, localAddressLength, remoteAddressLength,
+                localSockaddr, localSockaddrLength, remoteSockaddr, remoteSockaddrLength);
     }
 
     @Override
     public boolean connectEx(long function, long s, long name, int nameLength, long sendBuffer, int sendDataLength,
                              long bytesSent, long overlapped) {
-        checkPointer(function, CONNECT_EX, "ConnectEx");
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038) == 0;
-        }
-        if (sendBuffer != 0) {
-            throw new UnsupportedOperationException("simulator: ConnectEx with send data is not modelled");
-        }
-        if (overlapped == 0) {
-            return wsa(10022) == 0;
-        }
-        SimOp op = new SimOp(SimOp.Kind.CONNECT, overlapped);
-        try {
-            sock.checkCanConnect();
-            op.to = SimAddresses.read(name, nameLength, sock.family);
-        } catch (SimError e) {
-            return wsa(e.code) == 0;
-        }
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesSent != 0) {
-            SimMemory.putInt(bytesSent, 0);
-        }
-        return rc == 0;
+        return calls.connectEx(function, s, name, nameLength, sendBuffer, sendDataLength, bytesSent, overlapped);
     }
 
     // ---- lifecycle ----
