@@ -36,21 +36,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * @since 0.1
  */
 public final class Op<P extends OpPayload> {
+    // Ids are for messages only: taken on first use, so creating an op touches no state shared by loops.
     private static final AtomicLong IDS = new AtomicLong();
     private static final VarHandle STATE;
+    private static final VarHandle ID;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Op.class, "state", OpState.class);
+            ID = MethodHandles.lookup().findVarHandle(Op.class, "id", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
         ApiAccess.installOps(new OpBridge());
     }
 
-    private final long id = IDS.incrementAndGet();
+    private long id;
     private final P payload;
     private final Completer<P> completer;
+    private final StreamCompleter<P> stream;
     private volatile OpState state = OpState.DEFINED;
     private long deadlineNanos;
     private Object attachment;
@@ -68,11 +72,22 @@ public final class Op<P extends OpPayload> {
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
         this.completer = completer;
+        this.stream = completer instanceof StreamCompleter<P> s ? s : null;
     }
 
-    /** Creates an op whose completion is delivered to {@code completer} on the loop thread. */
+    /**
+     * Creates an op whose completion is delivered to {@code completer} on the loop thread. A multishot payload
+     * ({@link io.veloq.api.op.OpKind#multishot()}) needs a {@link StreamCompleter}, which also receives its items.
+     *
+     * @throws IllegalArgumentException for a multishot payload with a plain completer
+     */
     public static <P extends OpPayload> Op<P> of(P payload, Completer<P> completer) {
-        return new Op<>(payload, Objects.requireNonNull(completer, "completer must not be null"));
+        Objects.requireNonNull(completer, "completer must not be null");
+        if (payload != null && payload.kind().multishot() && !(completer instanceof StreamCompleter)) {
+            throw new IllegalArgumentException(payload.describe() + " is multishot: it needs a StreamCompleter "
+                    + "(items, then the final completion), e.g. StreamCompleter.of((op, value, buf) -> ..., op -> ...)");
+        }
+        return new Op<>(payload, completer);
     }
 
     /** Creates an op without a completer, for the future and blocking styles of {@link EventLoop}. */
@@ -80,9 +95,15 @@ public final class Op<P extends OpPayload> {
         return new Op<>(payload, null);
     }
 
-    /** A process-unique id, used in messages. */
+    /** A process-unique id, used in messages (taken the first time it is asked for). */
     public long id() {
-        return id;
+        long i = id;
+        if (i == 0) {
+            long mine = IDS.incrementAndGet();
+            ID.compareAndSet(this, 0L, mine);
+            i = (long) ID.getVolatile(this);
+        }
+        return i;
     }
 
     public P payload() {
@@ -171,7 +192,7 @@ public final class Op<P extends OpPayload> {
 
     @Override
     public String toString() {
-        return payload.describe() + " (op #" + id + ")";
+        return payload.describe() + " (op #" + id() + ")";
     }
 
     private void requireDefined(String what) {
@@ -220,10 +241,24 @@ public final class Op<P extends OpPayload> {
         }
     }
 
+    private void item(long value, FixedBuf buf) {
+        stream.onItem(this, value, buf);
+    }
+
     private static final class OpBridge implements ApiAccess.Ops {
         @Override
         public boolean markSubmitted(Op<?> op, Object host) {
             return op.markSubmitted(host);
+        }
+
+        @Override
+        public void item(Op<?> op, long value, FixedBuf buf) {
+            op.item(value, buf);
+        }
+
+        @Override
+        public boolean hasStreamCompleter(Op<?> op) {
+            return op.stream != null;
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 
 import java.lang.invoke.MethodHandles;
@@ -29,6 +30,12 @@ public final class ApiAccess {
 
         /** SUBMITTED -> COMPLETED, give the buffer back (advancing its indices by {@code value}), run the completer. */
         void complete(Op<?> op, long value, VeloqIoException error);
+
+        /** One item of a multishot op (still SUBMITTED): runs its stream completer's {@code onItem}. */
+        void item(Op<?> op, long value, FixedBuf buf);
+
+        /** True if the op's completer is a {@code StreamCompleter}. */
+        boolean hasStreamCompleter(Op<?> op);
 
         boolean hasCompleter(Op<?> op);
 
@@ -83,6 +90,23 @@ public final class ApiAccess {
 
         /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
         void registered(BufPool pool, boolean registered);
+
+        /** A ring of {@code bufs} (leased by the caller; buffer id = array index), all in the ring at first. */
+        BufRing newRing(String name, FixedBuf[] bufs, int group, RingHost host);
+
+        /** Buffer {@code id}, filled by the driver with {@code length} bytes, leaves the ring for the application. */
+        FixedBuf takeFromRing(BufRing ring, int id, int length);
+
+        /** The ring's buffers, by id. */
+        FixedBuf[] ringBuffers(BufRing ring);
+
+        /** Counts ops in the driver that use the ring (loop thread). */
+        void ringUsers(BufRing ring, int delta);
+
+        int ringUsers(BufRing ring);
+
+        /** The ring is unregistered: buffers in it return to their pool, the others when released. */
+        void ringClosed(BufRing ring);
     }
 
     /** Descriptor internals: the socket lifetime a raw handle of the networking API carries. */

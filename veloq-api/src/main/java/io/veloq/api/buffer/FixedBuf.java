@@ -2,6 +2,7 @@ package io.veloq.api.buffer;
 
 import io.veloq.api.Op;
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.RingHost;
 import io.veloq.api.bootstrap.SlabMemory;
 import io.veloq.api.op.OpKind;
 
@@ -51,6 +52,12 @@ public final class FixedBuf {
     private int writerIndex;
     private volatile Op<?> owner;
     private boolean leased;
+    // Set while the buffer belongs to a BufRing: release() gives it back to the ring, and while it sits in
+    // the ring (the kernel may fill it) every access throws. Written by the loop thread, or by a releasing
+    // thread before it hands the buffer to the loop.
+    private BufRing ring;
+    private int ringId;
+    private boolean inRing;
 
     FixedBuf(BufPool pool, int index, ByteBuffer memory, int region, long offsetInRegion) {
         this.pool = pool;
@@ -218,14 +225,57 @@ public final class FixedBuf {
         return this;
     }
 
-    /** Returns the buffer to its pool. It must not be used afterwards. */
+    /**
+     * Returns the buffer to its pool, or, for a buffer of a {@link BufRing}, to that ring. It must not be
+     * used afterwards.
+     */
     public void release() {
         Op<?> o = owner;
         if (o != null) {
             throw new IllegalStateException("cannot release " + this + ": it is owned by " + o
                     + " until that op completes");
         }
+        BufRing r = ring;
+        if (r != null) {
+            r.recycle(this);
+            return;
+        }
         pool.giveBack(this);
+    }
+
+    /** The ring this buffer belongs to, or null. @since 0.3 */
+    public BufRing ring() {
+        return ring;
+    }
+
+    void adoptInto(BufRing r, int id) {
+        ring = r;
+        ringId = id;
+        inRing = true;
+    }
+
+    int ringId() {
+        return ringId;
+    }
+
+    boolean inRing() {
+        return inRing;
+    }
+
+    void returnToRing() {
+        inRing = true;
+    }
+
+    /** The ring closed: the buffer is an ordinary pool buffer again (given back by the caller). */
+    void leaveRing() {
+        ring = null;
+        inRing = false;
+    }
+
+    void takeFromRing(int length) {
+        inRing = false;
+        readerIndex = 0;
+        writerIndex = Math.min(length, memory.capacity());
     }
 
     /** True while leased from the pool (not yet released). */
@@ -266,6 +316,10 @@ public final class FixedBuf {
         if (!leased) {
             throw new IllegalStateException("use after release: " + this + " was returned to its pool");
         }
+        if (inRing) {
+            throw new IllegalStateException("use after release: " + this + " was released to " + ring
+                    + " and the kernel may be writing into it");
+        }
         Op<?> o = owner;
         if (o != null) {
             throw new IllegalStateException(this + " is owned by " + o
@@ -289,8 +343,11 @@ public final class FixedBuf {
             if (cur != null) {
                 throw ownedBy(op, buf, cur);
             }
-            OpKind k = op.payload().kind();
-            boolean fills = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
+            if (buf.inRing) {
+                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf + " was released to "
+                        + buf.ring + " (use after release)");
+            }
+            boolean fills = op.payload().kind().bufferUse() == OpKind.BufferUse.FILL;
             if (fills && buf.writerIndex == buf.memory.capacity()) {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
@@ -311,11 +368,10 @@ public final class FixedBuf {
             if (buf.owner != op) {
                 return;
             }
-            OpKind k = op.payload().kind();
             int n = (int) transferred;
-            switch (k) {
-                case RECV, RECV_FROM, READ, READ_FIXED -> buf.writerIndex = Math.min(buf.memory.capacity(), buf.writerIndex + n);
-                case SEND, SEND_TO, WRITE, WRITE_FIXED -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
+            switch (op.payload().kind().bufferUse()) {
+                case FILL -> buf.writerIndex = Math.min(buf.memory.capacity(), buf.writerIndex + n);
+                case DRAIN -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
                 default -> { }
             }
             buf.owner = null;
@@ -359,6 +415,36 @@ public final class FixedBuf {
         @Override
         public void registered(BufPool pool, boolean registered) {
             pool.registered(registered);
+        }
+
+        @Override
+        public BufRing newRing(String name, FixedBuf[] bufs, int group, RingHost host) {
+            return new BufRing(name, bufs, group, host);
+        }
+
+        @Override
+        public FixedBuf takeFromRing(BufRing ring, int id, int length) {
+            return ring.take(id, length);
+        }
+
+        @Override
+        public FixedBuf[] ringBuffers(BufRing ring) {
+            return ring.buffers();
+        }
+
+        @Override
+        public void ringUsers(BufRing ring, int delta) {
+            ring.users(delta);
+        }
+
+        @Override
+        public int ringUsers(BufRing ring) {
+            return ring.users();
+        }
+
+        @Override
+        public void ringClosed(BufRing ring) {
+            ring.closed();
         }
     }
 }

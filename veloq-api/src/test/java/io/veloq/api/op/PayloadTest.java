@@ -24,6 +24,7 @@ import java.util.Set;
 
 import static io.veloq.api.Messages.assertMentions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,7 +116,7 @@ class PayloadTest {
                 new Connect(FD, addr), new Shutdown(FD, ShutdownHow.BOTH), new Recv(FD, buf), new Send(FD, buf),
                 new RecvFrom(FD, buf, SockAddrStorage.allocate()), new SendTo(FD, buf, addr), new Read(FD, buf, 0),
                 new Write(FD, buf, 0), new ReadFixed(FD, buf, 0), new WriteFixed(FD, buf, 0), Open.read(Path.of("/x")),
-                new Close(FD), new Fsync(FD, true));
+                new Close(FD), new Fsync(FD, true), new AcceptMultishot(FD), new RecvMultishot(FD, ring()));
         assertEquals(OpKind.count(), all.size(), "one payload per kind");
         assertEquals(OpKind.count(), OpPayload.class.getPermittedSubclasses().length);
         Set<OpKind> kinds = new HashSet<>();
@@ -123,6 +124,7 @@ class PayloadTest {
             assertTrue(kinds.add(p.kind()), "kind used twice: " + p.kind());
             assertEquals(p.getClass().getSimpleName().toUpperCase(), p.kind().name().replace("_", ""));
             assertSame(p.kind(), OpKind.of(p.kind().ordinal()));
+            assertEquals(p instanceof AcceptMultishot || p instanceof RecvMultishot, p.kind().multishot(), p.describe());
             boolean io = p instanceof Recv || p instanceof Send || p instanceof RecvFrom || p instanceof SendTo
                     || p instanceof Read || p instanceof Write || p instanceof ReadFixed || p instanceof WriteFixed;
             if (io) {
@@ -132,5 +134,42 @@ class PayloadTest {
             }
         }
         assertEquals(EnumSet.allOf(OpKind.class), kinds);
+    }
+
+    @Test
+    void bufferUseIsAnAttributeOfTheKind() {
+        for (OpKind k : OpKind.values()) {
+            OpKind.BufferUse want = switch (k) {
+                case RECV, RECV_FROM, READ, READ_FIXED -> OpKind.BufferUse.FILL;
+                case SEND, SEND_TO, WRITE, WRITE_FIXED -> OpKind.BufferUse.DRAIN;
+                case RECV_MULTISHOT -> OpKind.BufferUse.PROVIDED;
+                default -> OpKind.BufferUse.NONE;
+            };
+            assertEquals(want, k.bufferUse(), k.name());
+            assertEquals(k.multishot() ? io.veloq.api.Capability.MULTISHOT : null, k.capability(), k.name());
+        }
+    }
+
+    @Test
+    void zeroCopyIsASendAndSaysSo() {
+        Send zc = Send.zeroCopy(FD, buf);
+        assertEquals(OpKind.SEND, zc.kind(), "the same kind: a driver without zero-copy runs it as a copying send");
+        assertTrue(zc.zeroCopy());
+        assertFalse(new Send(FD, buf).zeroCopy());
+        assertEquals("Send (zero-copy) on fd 7", zc.describe());
+    }
+
+    @Test
+    void multishotPayloadsNeedAStreamCompleter() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Op.of(new AcceptMultishot(FD), op -> { }));
+        assertMentions(e, "AcceptMultishot on fd 7", "StreamCompleter");
+        assertMentions(assertThrows(NullPointerException.class, () -> new RecvMultishot(FD, null)),
+                "RecvMultishot on fd 7 needs a BufRing");
+    }
+
+    private io.veloq.api.buffer.BufRing ring() {
+        return io.veloq.api.bootstrap.ApiAccess.bufs().newRing("test ring", new FixedBuf[] {BufPool.allocate(32, 1).lease()}, 0,
+                new io.veloq.api.buffer.ManualRingHost());
     }
 }

@@ -12,6 +12,7 @@ import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
@@ -37,36 +38,36 @@ import static io.veloq.driver.uring.IoUringAbi.*;
  * go into the op's slot scratch. Loop thread only; allocates nothing except for an {@code Open}'s path.
  */
 final class SqeEncoder {
-    private enum Buffer { NONE, FILL, DRAIN }
-
-    private record Template(int opcode, boolean takesFd, Buffer buffer) {
+    private record Template(int opcode, boolean takesFd) {
     }
 
     private static final Template[] TEMPLATES = new Template[OpKind.count()];
 
     static {
-        t(OpKind.NOP, OP_NOP, false, Buffer.NONE);
-        t(OpKind.TIMEOUT, OP_TIMEOUT, false, Buffer.NONE);
+        t(OpKind.NOP, OP_NOP, false);
+        t(OpKind.TIMEOUT, OP_TIMEOUT, false);
         // OpKind.CANCEL stays null: the host turns it into prepareCancel.
-        t(OpKind.SOCKET, OP_SOCKET, false, Buffer.NONE);
-        t(OpKind.ACCEPT, OP_ACCEPT, true, Buffer.NONE);
-        t(OpKind.CONNECT, OP_CONNECT, true, Buffer.NONE);
-        t(OpKind.SHUTDOWN, OP_SHUTDOWN, true, Buffer.NONE);
-        t(OpKind.RECV, OP_RECV, true, Buffer.FILL);
-        t(OpKind.SEND, OP_SEND, true, Buffer.DRAIN);
-        t(OpKind.RECV_FROM, OP_RECVMSG, true, Buffer.FILL);
-        t(OpKind.SEND_TO, OP_SENDMSG, true, Buffer.DRAIN);
-        t(OpKind.READ, OP_READ, true, Buffer.FILL);
-        t(OpKind.WRITE, OP_WRITE, true, Buffer.DRAIN);
-        t(OpKind.READ_FIXED, OP_READ_FIXED, true, Buffer.FILL);
-        t(OpKind.WRITE_FIXED, OP_WRITE_FIXED, true, Buffer.DRAIN);
-        t(OpKind.OPEN, OP_OPENAT, false, Buffer.NONE);
-        t(OpKind.CLOSE, OP_CLOSE, true, Buffer.NONE);
-        t(OpKind.FSYNC, OP_FSYNC, true, Buffer.NONE);
+        t(OpKind.SOCKET, OP_SOCKET, false);
+        t(OpKind.ACCEPT, OP_ACCEPT, true);
+        t(OpKind.CONNECT, OP_CONNECT, true);
+        t(OpKind.SHUTDOWN, OP_SHUTDOWN, true);
+        t(OpKind.RECV, OP_RECV, true);
+        t(OpKind.SEND, OP_SEND, true);
+        t(OpKind.RECV_FROM, OP_RECVMSG, true);
+        t(OpKind.SEND_TO, OP_SENDMSG, true);
+        t(OpKind.READ, OP_READ, true);
+        t(OpKind.WRITE, OP_WRITE, true);
+        t(OpKind.READ_FIXED, OP_READ_FIXED, true);
+        t(OpKind.WRITE_FIXED, OP_WRITE_FIXED, true);
+        t(OpKind.OPEN, OP_OPENAT, false);
+        t(OpKind.CLOSE, OP_CLOSE, true);
+        t(OpKind.FSYNC, OP_FSYNC, true);
+        t(OpKind.ACCEPT_MULTISHOT, OP_ACCEPT, true);
+        t(OpKind.RECV_MULTISHOT, OP_RECV, true);
     }
 
-    private static void t(OpKind k, int opcode, boolean takesFd, Buffer buffer) {
-        TEMPLATES[k.ordinal()] = new Template(opcode, takesFd, buffer);
+    private static void t(OpKind k, int opcode, boolean takesFd) {
+        TEMPLATES[k.ordinal()] = new Template(opcode, takesFd);
     }
 
     private static final int EINVAL = LinuxErrno.EINVAL.code();
@@ -83,9 +84,13 @@ final class SqeEncoder {
     private final ByteBuffer scratch;
     private final BufferAddresses buffers;
     private final FixedFiles fixedFiles;
+    private final ProvidedBuffers provided;
+    private final boolean zeroCopy;
 
     SqeEncoder(ByteBuffer sqes, boolean[] supported, NativeMemory mem, SlotTable slots, BufferAddresses buffers,
-               FixedFiles fixedFiles) {
+               FixedFiles fixedFiles, ProvidedBuffers provided, boolean zeroCopy) {
+        this.provided = provided;
+        this.zeroCopy = zeroCopy;
         this.sqes = sqes;
         this.supported = supported;
         this.sys = mem.syscalls();
@@ -114,6 +119,9 @@ final class SqeEncoder {
         if (!supported[t.opcode]) {
             return -EOPNOTSUPP;
         }
+        if (p instanceof RecvMultishot r && !provided.has(r.ring().group())) {
+            return -EINVAL; // the host registers a ring before any op names it: a ring of another loop
+        }
         if (t.takesFd) {
             IoFd fd = p.fd();
             if (fd instanceof IoFd.Raw r) {
@@ -136,7 +144,9 @@ final class SqeEncoder {
     int encode(int sqIndex, OpPayload p, int slot, long userData, boolean link) {
         OpKind kind = p.kind();
         Template t = TEMPLATES[kind.ordinal()];
+        int opcode = t.opcode;
         int sqeFlags = link ? SQE_IO_LINK : 0;
+        int ioprio = 0;
         int fd = 0;
         int fileIndex = 0;
         if (t.takesFd) {
@@ -152,15 +162,15 @@ final class SqeEncoder {
         }
         long addr = 0;
         int len = 0;
-        if (t.buffer != Buffer.NONE) {
+        OpKind.BufferUse use = kind.bufferUse();
+        if (use == OpKind.BufferUse.FILL) {
             FixedBuf buf = p.buffer();
-            if (t.buffer == Buffer.FILL) {
-                addr = buffers.address(buf) + IoBuffers.fillOffset(buf);
-                len = IoBuffers.fillLength(buf);
-            } else {
-                addr = buffers.address(buf) + IoBuffers.drainOffset(buf);
-                len = IoBuffers.drainLength(buf);
-            }
+            addr = buffers.address(buf) + IoBuffers.fillOffset(buf);
+            len = IoBuffers.fillLength(buf);
+        } else if (use == OpKind.BufferUse.DRAIN) {
+            FixedBuf buf = p.buffer();
+            addr = buffers.address(buf) + IoBuffers.drainOffset(buf);
+            len = IoBuffers.drainLength(buf);
         }
         long off = 0;
         int opFlags = 0;
@@ -201,7 +211,29 @@ final class SqeEncoder {
                 case BOTH -> 2;
             };
             case RECV -> opFlags = ((Recv) p).flags();
-            case SEND -> opFlags = ((Send) p).flags() | MSG_NOSIGNAL;
+            case SEND -> {
+                Send send = (Send) p;
+                opFlags = send.flags() | MSG_NOSIGNAL;
+                if (send.zeroCopy() && zeroCopy) {
+                    opcode = OP_SEND_ZC;
+                    int region = send.buf().regionIndex();
+                    if (send.buf().pool().isRegistered() && buffers.inRegisteredRegion(region, addr, len)) {
+                        ioprio = RECVSEND_FIXED_BUF; // the pages are pinned already: no per-send pinning
+                        bufIndex = region;
+                    }
+                }
+            }
+            case ACCEPT_MULTISHOT -> {
+                ioprio = ACCEPT_MULTISHOT; // no address: each accept would overwrite it (getpeername instead)
+                opFlags = SOCK_CLOEXEC;
+            }
+            case RECV_MULTISHOT -> {
+                RecvMultishot r = (RecvMultishot) p;
+                ioprio = RECV_MULTISHOT;
+                sqeFlags |= SQE_BUFFER_SELECT;
+                bufIndex = r.ring().group(); // buf_group shares the field with buf_index
+                opFlags = r.flags();
+            }
             case RECV_FROM -> {
                 SockAddrStorage from = ((RecvFrom) p).from();
                 if (from.layout() != AddressLayout.LINUX) {
@@ -245,38 +277,38 @@ final class SqeEncoder {
                 return -EINVAL;
             }
         }
-        write(sqIndex, t.opcode, sqeFlags, fd, off, addr, len, opFlags, userData, bufIndex, fileIndex);
+        write(sqIndex, opcode, sqeFlags, ioprio, fd, off, addr, len, opFlags, userData, bufIndex, fileIndex);
         return 0;
     }
 
     /** A LINK_TIMEOUT for the op just encoded in {@code slot}, due {@code nanos} after it starts. */
     void encodeLinkTimeout(int sqIndex, int slot, long nanos, long userData) {
         long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
-        write(sqIndex, OP_LINK_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
+        write(sqIndex, OP_LINK_TIMEOUT, 0, 0, 0, 0, ts, 1, 0, userData, 0, 0);
     }
 
     /** An ASYNC_CANCEL of the request with {@code target} user data (or of everything with ANY). */
     void encodeCancel(int sqIndex, long target, int cancelFlags, long userData) {
-        write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
+        write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
     }
 
     /** A READ of {@code len} bytes from {@code fd} into {@code addr}. */
     void encodeRead(int sqIndex, int fd, long addr, int len, long userData) {
-        write(sqIndex, OP_READ, 0, fd, 0, addr, len, 0, userData, 0, 0);
+        write(sqIndex, OP_READ, 0, 0, fd, 0, addr, len, 0, userData, 0, 0);
     }
 
     /** A TIMEOUT on the timespec at {@code ts} that also completes after {@code count} other completions. */
     void encodeTimeout(int sqIndex, long ts, int count, long userData) {
-        write(sqIndex, OP_TIMEOUT, 0, 0, count, ts, 1, 0, userData, 0, 0);
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, count, ts, 1, 0, userData, 0, 0);
     }
 
-    private void write(int sqIndex, int opcode, int sqeFlags, int fd, long off, long addr, int len, int opFlags,
-                       long userData, int bufIndex, int fileIndex) {
+    private void write(int sqIndex, int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len,
+                       int opFlags, long userData, int bufIndex, int fileIndex) {
         int b = sqIndex * SQE_SIZE;
         ByteBuffer s = sqes;
         s.put(b + SQE_OPCODE, (byte) opcode);
         s.put(b + SQE_FLAGS, (byte) sqeFlags);
-        s.putShort(b + SQE_IOPRIO, (short) 0);
+        s.putShort(b + SQE_IOPRIO, (short) ioprio);
         s.putInt(b + SQE_FD, fd);
         s.putLong(b + SQE_OFF, off);
         s.putLong(b + SQE_ADDR, addr);

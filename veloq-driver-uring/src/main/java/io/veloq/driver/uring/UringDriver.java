@@ -9,6 +9,8 @@ import io.veloq.api.op.Close;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.RecvMultishot;
+import io.veloq.api.buffer.FixedBuf;
 import io.veloq.driver.uring.ffi.Syscalls;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
@@ -46,6 +48,7 @@ final class UringDriver implements Driver {
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
+    private static final int EOVERFLOW = LinuxErrno.EOVERFLOW.code();
 
     private final Syscalls sys;
     private final NativeMemory mem;
@@ -54,6 +57,7 @@ final class UringDriver implements Driver {
     private final BufferAddresses buffers;
     private final BufferTable bufferTable;
     private final FixedFiles fixedFiles;
+    private final ProvidedBuffers provided;
     private final SqeEncoder encoder;
     private final SocketControl control;
     private final Set<Capability> capabilities;
@@ -102,7 +106,13 @@ final class UringDriver implements Driver {
         this.one = p.one;
         this.waitArg = p.waitArg;
         this.waitArgView = mem.view(waitArg, GETEVENTS_ARG_SIZE + 16);
-        this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles);
+        this.provided = new ProvidedBuffers(mem, ring.fd, buffers);
+        // SEND_ZC (6.0) dates multishot receive and provided-buffer rings (5.19-6.0) too; options switch them
+        // off, for the fallback paths of the net API and the bench's comparison rows.
+        boolean multishot = p.supported[OP_SEND_ZC] && p.supported[OP_ACCEPT] && p.supported[OP_RECV]
+                && !"off".equals(p.multishotOption);
+        boolean zeroCopy = p.supported[OP_SEND_ZC] && !"off".equals(p.zeroCopyOption);
+        this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles, provided, zeroCopy);
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
@@ -122,6 +132,12 @@ final class UringDriver implements Driver {
         }
         if (fixedFiles != null) {
             caps.add(Capability.FIXED_FILES);
+        }
+        if (multishot) {
+            caps.add(Capability.MULTISHOT);
+        }
+        if (zeroCopy) {
+            caps.add(Capability.ZERO_COPY_SEND);
         }
         this.capabilities = Set.copyOf(caps);
         // The io_uring_getevents_arg for timed waits points at the timespec right after it.
@@ -143,6 +159,8 @@ final class UringDriver implements Driver {
         long waitArg;
         String timedWait;
         String bufferTableOption;
+        String multishotOption;
+        String zeroCopyOption;
 
         void free() {
             if (fixedFiles != null) {
@@ -168,7 +186,8 @@ final class UringDriver implements Driver {
      * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=timeout-sqe} (timed
      * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
-     * sparse table).
+     * sparse table), {@code uring.multishot=off} (no multishot ops or buffer rings: capability MULTISHOT
+     * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -184,6 +203,8 @@ final class UringDriver implements Driver {
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
             p.timedWait = config.option("uring.timed-wait", "ext-arg");
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
+            p.multishotOption = config.option("uring.multishot", "on");
+            p.zeroCopyOption = config.option("uring.zero-copy", "on");
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
                         + " is not one of sparse, reregister");
@@ -435,6 +456,11 @@ final class UringDriver implements Driver {
                     continue;
                 }
                 int slot = (int) ud;
+                int cflags = cq.getInt(off + CQE_FLAGS);
+                if ((cflags & (CQE_F_MORE | CQE_F_NOTIF | CQE_F_BUFFER)) != 0) {
+                    n += multi(slot, res, cflags, sink);
+                    continue;
+                }
                 long result = result(slot, res);
                 long hostUserData = slots.release(slot);
                 if (sink != null) {
@@ -443,6 +469,59 @@ final class UringDriver implements Driver {
                 n++;
             }
         }
+    }
+
+    /**
+     * A CQE of a multishot op or a zero-copy send (flags MORE, NOTIF or BUFFER): items and the send's result
+     * go to the sink as intermediate completions; the CQE without MORE ends the op. A last item that comes
+     * without MORE (the kernel ended the stream, CQ overflow) is delivered as an item, then the final
+     * completion says why: EOVERFLOW. A buffer the kernel took for nothing (end of stream, error) goes
+     * straight back to its ring. Returns the completions delivered.
+     */
+    private int multi(int slot, int res, int cflags, CompletionSink sink) {
+        long ud = slots.hostUserData(slot);
+        boolean more = (cflags & CQE_F_MORE) != 0;
+        boolean hasBuffer = (cflags & CQE_F_BUFFER) != 0;
+        int bid = cflags >>> CQE_BUFFER_SHIFT;
+        if ((cflags & CQE_F_NOTIF) != 0) {
+            slots.release(slot); // the kernel no longer reads the buffer: the send ends
+            if (sink != null) {
+                sink.complete(ud, 0, CompletionSink.NOTIF, 0);
+            }
+            return 1;
+        }
+        OpPayload p = slots.payload(slot);
+        boolean item = p.kind().multishot() && res > 0 || (p.kind() == OpKind.ACCEPT_MULTISHOT && res >= 0);
+        if (hasBuffer && !item) {
+            provided.provide(((RecvMultishot) p).ring().group(), bid); // taken but not filled
+            hasBuffer = false;
+        }
+        if (more) {
+            if (sink != null) {
+                if (hasBuffer) {
+                    sink.complete(ud, res, CompletionSink.MORE | CompletionSink.BUFFER, bid);
+                } else {
+                    sink.complete(ud, res, CompletionSink.MORE, 0);
+                }
+            } else if (hasBuffer) {
+                provided.provide(((RecvMultishot) p).ring().group(), bid); // closing: nobody takes it
+            }
+            return 1;
+        }
+        slots.release(slot);
+        if (sink == null) {
+            if (hasBuffer) {
+                provided.provide(((RecvMultishot) p).ring().group(), bid);
+            }
+            return 0;
+        }
+        if (item) {
+            sink.complete(ud, res, hasBuffer ? CompletionSink.MORE | CompletionSink.BUFFER : CompletionSink.MORE, bid);
+            sink.complete(ud, -EOVERFLOW, 0, 0);
+            return 2;
+        }
+        sink.complete(ud, res, 0, 0);
+        return 1;
     }
 
     /** The op's result as the contract wants it, after its kind's bookkeeping. */
@@ -518,6 +597,25 @@ final class UringDriver implements Driver {
     }
 
     @Override
+    public void registerBufRing(int group, FixedBuf[] bufs) throws VeloqIoException {
+        if (!capabilities.contains(Capability.MULTISHOT)) {
+            throw new UnsupportedOperationException("this io_uring has no provided-buffer rings for multishot receive "
+                    + "(kernel before 6.0, or uring.multishot=off)");
+        }
+        provided.register(group, bufs);
+    }
+
+    @Override
+    public void provideBuffer(int group, int bufferId) {
+        provided.provide(group, bufferId);
+    }
+
+    @Override
+    public void unregisterBufRing(int group) {
+        provided.unregister(group);
+    }
+
+    @Override
     public int registerFile(long handle) throws VeloqIoException {
         if (fixedFiles == null) {
             throw new UnsupportedOperationException("the io_uring driver was opened without a registered-file table "
@@ -589,6 +687,7 @@ final class UringDriver implements Driver {
             fixedFiles.close();
         }
         ring.close();
+        provided.close();
         sys.close(eventFd);
         if (drained) {
             slots.free();

@@ -13,6 +13,7 @@ import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Cancel;
@@ -74,6 +75,7 @@ public final class LoopHost implements EventLoop {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final TimerQueue timers = new TimerQueue();
     private final OpDispatch ops;
+    private final LoopRings rings;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
@@ -83,7 +85,8 @@ public final class LoopHost implements EventLoop {
         this.provider = provider;
         this.manual = config.manual();
         this.inbox = new Inbox(config);
-        this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight());
+        this.rings = new LoopRings(this);
+        this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight(), rings);
     }
 
     /** Opens the driver: on a new loop thread, or on the calling thread for a manual runtime. */
@@ -134,6 +137,7 @@ public final class LoopHost implements EventLoop {
             }
             pool = regions.pool();
         }
+        rings.attach(driver);
         ops.attach(driver, regions);
     }
 
@@ -327,6 +331,7 @@ public final class LoopHost implements EventLoop {
             }
         }
         ops.completeRefused();
+        rings.closeAll();
         if (regions != null) {
             regions.close();
         }
@@ -464,6 +469,10 @@ public final class LoopHost implements EventLoop {
     private void enqueue(Op<?> op) {
         boolean here = inLoop();
         OpPayload p = op.payload();
+        if (p.kind().multishot() && !OPS.hasStreamCompleter(op)) {
+            throw new IllegalArgumentException("cannot submit " + op + " for a future or a blocking call: it is "
+                    + "multishot; create it with Op.of(payload, StreamCompleter) and submit(op)");
+        }
         SocketLifetime lt = OpDispatch.lifetimeOf(p);
         if (lt != null && !lt.bindTo(this)) {
             throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
@@ -609,15 +618,27 @@ public final class LoopHost implements EventLoop {
     }
 
     @Override
+    public BufRing openBufRing(int buffers) {
+        if (state != RUNNING) {
+            throw new IllegalStateException("cannot open a buffer ring: " + this + " is closed");
+        }
+        try {
+            return runOnLoop(() -> rings.open(buffers, pool));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a buffer ring on " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public IoFd.Fixed registerFile(IoFd.Raw fd) throws IOException {
         requireCapability(Capability.FIXED_FILES, "registered files");
-        return new IoFd.Fixed(onLoop(() -> driver.registerFile(fd.handle())));
+        return new IoFd.Fixed(runOnLoop(() -> driver.registerFile(fd.handle())));
     }
 
     @Override
     public void unregisterFile(IoFd.Fixed fd) throws IOException {
         requireCapability(Capability.FIXED_FILES, "registered files");
-        onLoop(() -> {
+        runOnLoop(() -> {
             driver.unregisterFile(fd.index());
             return null;
         });
@@ -630,7 +651,8 @@ public final class LoopHost implements EventLoop {
         }
     }
 
-    private <T> T onLoop(Callable<T> work) throws IOException {
+    /** Runs {@code work} on the loop thread and returns its value; waits up to 30 s when called elsewhere. */
+    <T> T runOnLoop(Callable<T> work) throws IOException {
         if (inLoop()) {
             try {
                 return work.call();

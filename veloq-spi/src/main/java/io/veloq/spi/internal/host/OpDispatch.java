@@ -11,11 +11,13 @@ import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Cancel;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
 import io.veloq.spi.ErrorTable;
@@ -41,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 final class OpDispatch {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
     private static final ApiAccess.Fds FDS = ApiAccess.fds();
+    private static final ApiAccess.Bufs BUFS = ApiAccess.bufs();
     /** Ops submitted after close whose completers keep resubmitting are given up on after this many rounds. */
     private static final int MAX_REFUSALS_PER_DRAIN = 100_000;
 
@@ -62,20 +65,34 @@ final class OpDispatch {
     private int heldCancelCount;
     @SuppressWarnings("rawtypes")
     private final OpLifecycle[] lifecycles = new OpLifecycle[OpKind.count()];
-    private final CompletionSink sink = this::onCompletion;
+    private final LoopRings rings;
+    private final CompletionSink sink = new CompletionSink() {
+        @Override
+        public void complete(long userData, long result) {
+            onCompletion(userData, result, 0, 0);
+        }
+
+        @Override
+        public void complete(long userData, long result, int flags, int bufferId) {
+            onCompletion(userData, result, flags, bufferId);
+        }
+    };
 
     private Driver driver;
     private ErrorTable errors = LinuxErrno.TABLE;
     private int badDescriptorCode;
     private boolean linkedTimeouts;
+    private java.util.Set<Capability> capabilities = java.util.Set.of();
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
     private int inDriver;
     private boolean queueFull;
     private long staleCompletions;
 
-    OpDispatch(LoopHost loop, Inbox inbox, TimerQueue timers, ArrayDeque<Runnable> tasks, int maxInFlight) {
+    OpDispatch(LoopHost loop, Inbox inbox, TimerQueue timers, ArrayDeque<Runnable> tasks, int maxInFlight,
+               LoopRings rings) {
         this.loop = loop;
+        this.rings = rings;
         this.inbox = inbox;
         this.timers = timers;
         this.tasks = tasks;
@@ -88,7 +105,8 @@ final class OpDispatch {
         this.driver = d;
         this.errors = d.errors();
         this.badDescriptorCode = badDescriptorCode(errors);
-        this.linkedTimeouts = d.capabilities().contains(Capability.LINKED_TIMEOUTS);
+        this.capabilities = d.capabilities();
+        this.linkedTimeouts = capabilities.contains(Capability.LINKED_TIMEOUTS);
         this.regions = poolRegions;
         this.pool = poolRegions == null ? null : poolRegions.pool();
         for (OpKind k : OpKind.values()) {
@@ -213,7 +231,20 @@ final class OpDispatch {
                 return true;
             }
         }
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
+        OpKind kind = p.kind();
+        if (kind.capability() != null && !capabilities.contains(kind.capability())) {
+            complete(op, 0, unsupported(op, kind));
+            return true;
+        }
+        BufRing ring = p instanceof RecvMultishot r ? r.ring() : null;
+        if (ring != null && !rings.owns(ring)) {
+            complete(op, 0, new VeloqIoException(IoErrorKind.INVALID_ARGUMENT, errors.cancelledCode(),
+                    errors.name(errors.cancelledCode()), op.toString(), ring + (ring.isClosed() ? " is closed"
+                    : " belongs to another loop") + "; a RecvMultishot takes buffers from a ring of the loop it is "
+                    + "submitted to (loop.openBufRing)"));
+            return true;
+        }
+        OpLifecycle lc = lifecycles[kind.ordinal()];
         long pre = OPS.preAllocated(op);
         if (pre == OpLifecycle.NONE && lc != OpLifecycle.direct()) {
             try {
@@ -224,20 +255,25 @@ final class OpDispatch {
             }
             OPS.preAllocated(op, pre);
         }
-        if (regions != null && (p.kind() == OpKind.READ_FIXED || p.kind() == OpKind.WRITE_FIXED)) {
-            regions.cover(p.buffer()); // a region the pool added since: register it first
+        if (regions != null && p.buffer() != null) {
+            regions.cover(p.buffer()); // a region the pool added since: register it first (fixed and zero-copy ops)
         }
         long token = table.add(op);
         long deadline = op.deadlineNanos();
-        int rc = driver.prepare(token, p, pre, linkedTimeouts ? deadline : 0);
+        // A linked timeout would end a multishot op's whole stream from the kernel's side: host timers do it.
+        boolean linked = linkedTimeouts && !kind.multishot();
+        int rc = driver.prepare(token, p, pre, linked ? deadline : 0);
         if (rc == 1) {
             OPS.token(op, token);
             inDriver++;
+            if (ring != null) {
+                BUFS.ringUsers(ring, 1);
+            }
             if (lt != null) {
                 lt.enter(token);
                 table.lifetime(token, lt);
             }
-            if (deadline > 0 && !linkedTimeouts) {
+            if (deadline > 0 && !linked) {
                 table.deadlineTimer(token, timers.add(driver.nanoTime() + deadline, () -> expire(token)));
             }
             return true;
@@ -310,16 +346,45 @@ final class OpDispatch {
         queueFull = false;
     }
 
+    /** The error of an op whose kind needs a capability the driver lacks. */
+    private VeloqIoException unsupported(Op<?> op, OpKind kind) {
+        int code = notSupportedCode(errors);
+        return new VeloqIoException(IoErrorKind.NOT_SUPPORTED, code, errors.name(code), op.toString(),
+                "the " + driver.id() + " driver lacks capability " + kind.capability() + " (check "
+                        + "loop.capabilities() first; the net API falls back to one-shot ops by itself)");
+    }
+
+    private static int notSupportedCode(ErrorTable t) {
+        for (int code = 1; code < 20_000; code++) {
+            if (t.kind(code) == IoErrorKind.NOT_SUPPORTED) {
+                return code;
+            }
+        }
+        return t.cancelledCode();
+    }
+
     // ---- completions ----
 
-    private void onCompletion(long token, long result) {
+    private void onCompletion(long token, long result, int flags, int bufferId) {
         Op<?> op = table.get(token);
         if (op == null) {
             staleCompletions++;
             return;
         }
+        if ((flags & CompletionSink.MORE) != 0) {
+            intermediate(op, token, result, flags, bufferId);
+            return;
+        }
+        if ((flags & CompletionSink.NOTIF) != 0) {
+            result = table.pendingResult(token); // the send's own result; the notification only frees the buffer
+        }
+        OpPayload p = op.payload();
+        if (p instanceof RecvMultishot r) {
+            BUFS.ringUsers(r.ring(), -1);
+        }
         boolean timedOut = table.hasFlag(token, OpTable.DEADLINE_EXPIRED)
-                || (linkedTimeouts && op.deadlineNanos() > 0 && !table.hasFlag(token, OpTable.USER_CANCELLED));
+                || (linkedTimeouts && op.deadlineNanos() > 0 && !p.kind().multishot()
+                && !table.hasFlag(token, OpTable.USER_CANCELLED));
         TimerQueue.Timer t = table.deadlineTimer(token);
         if (t != null) {
             timers.remove(t);
@@ -335,6 +400,40 @@ final class OpDispatch {
             closesToIssue.add(close);
         }
         finish(op, result, timedOut);
+    }
+
+    /**
+     * A completion with more to come: an item of a multishot op, handed to its stream completer at once; or
+     * the result of a zero-copy send, kept until its notification ends it.
+     */
+    private void intermediate(Op<?> op, long token, long result, int flags, int bufferId) {
+        OpPayload p = op.payload();
+        if (!p.kind().multishot()) {
+            table.pendingResult(token, result);
+            return;
+        }
+        FixedBuf buf = null;
+        if ((flags & CompletionSink.BUFFER) != 0) {
+            if (!(p instanceof RecvMultishot r)) {
+                LoopHost.report("driver " + driver.id() + " reported buffer " + bufferId + " for " + op
+                        + ", which takes no provided buffer; ignored", null);
+                return;
+            }
+            buf = BUFS.takeFromRing(r.ring(), bufferId, (int) Math.max(0, result));
+        }
+        if (result < 0) {
+            if (buf != null) {
+                buf.release();
+            }
+            LoopHost.report("driver " + driver.id() + " reported an intermediate error " + result + " for " + op
+                    + "; errors end a stream with its final completion. Ignored", null);
+            return;
+        }
+        try {
+            OPS.item(op, result, buf);
+        } catch (Throwable t) {
+            loop.uncaught(op, t);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -8,6 +8,7 @@ import io.veloq.api.Op;
 import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.op.OpPayload;
 import io.veloq.spi.DriverProvider;
@@ -180,6 +181,11 @@ public final class RuntimeHost implements IoRuntime {
     @Override
     public BufPool bufPool() {
         return first.bufPool();
+    }
+
+    @Override
+    public BufRing openBufRing(int buffers) {
+        return first.openBufRing(buffers);
     }
 
     @Override
