@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * {@code OpLifecycle}), Connect (ConnectEx after a wildcard bind), Shutdown, Recv/Send (WSARecv/WSASend),
  * RecvFrom/SendTo (WSARecvFrom/WSASendTo), Read/Write at an offset or the driver-tracked position
  * (ReadFile/WriteFile with OVERLAPPED offsets), Open (CreateFileW), Close, Fsync (FlushFileBuffers).
- * Capabilities: {@link Capability#FILE_IO} and {@link Capability#SOCKET_OPTIONS}.
+ * Capabilities: {@link Capability#FILE_IO}, {@link Capability#SOCKET_OPTIONS}, {@link Capability#DATAGRAM_SOCKETS},
+ * {@link Capability#IPV6_V6ONLY} (Winsock has it, on by default) and {@link Capability#MESSAGE_FLAGS} (MSG_PEEK,
+ * MSG_WAITALL and MSG_OOB map to Winsock's; other Linux flags fail the op with WSAEOPNOTSUPP).
  *
  * <h2>What it refuses, and how</h2>
  * <ul>
@@ -50,7 +52,8 @@ import java.util.function.Supplier;
  */
 public final class IocpDriverProvider implements DriverProvider {
     /** What every instance supports. */
-    static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS);
+    static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS,
+            Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS);
 
     private final Supplier<Win32> bindingFactory;
     private final String bindingNote;

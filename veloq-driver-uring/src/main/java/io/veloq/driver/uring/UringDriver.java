@@ -44,6 +44,17 @@ final class UringDriver implements Driver {
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * What every ring supports on the kernels the driver accepts (5.6+): files, TCP/UDP/Unix stream and
+     * datagram sockets, abstract Unix names, socket options including IPV6_V6ONLY, and recv/send flags (passed
+     * to the kernel as they are). The rest depends on the probe and the setup.
+     */
+    static EnumSet<Capability> baseCapabilities() {
+        return EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS,
+                Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
+                Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS);
+    }
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
 
@@ -110,7 +121,7 @@ final class UringDriver implements Driver {
         this.sqMask = ring.sqMask;
         this.sqEntries = ring.sqEntries;
         this.owner = Thread.currentThread();
-        EnumSet<Capability> caps = EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS);
+        EnumSet<Capability> caps = baseCapabilities();
         if (p.supported[OP_READ_FIXED] && p.supported[OP_WRITE_FIXED]) {
             caps.add(Capability.REGISTERED_BUFFERS);
         }

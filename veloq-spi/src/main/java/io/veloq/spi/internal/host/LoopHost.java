@@ -98,6 +98,7 @@ public final class LoopHost implements EventLoop {
     private Driver driver;
     private ErrorTable errors;
     private Set<Capability> capabilities;
+    private CapabilityGate gate;
     private AddressLayout layout;
     private boolean linkedTimeouts;
     @SuppressWarnings("rawtypes")
@@ -162,6 +163,7 @@ public final class LoopHost implements EventLoop {
         EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);
         caps.addAll(driver.capabilities());
         capabilities = Collections.unmodifiableSet(caps); // enum order: stable in messages and output
+        gate = new CapabilityGate(caps);
         layout = driver.addressLayout();
         linkedTimeouts = capabilities.contains(Capability.LINKED_TIMEOUTS);
         for (OpKind k : OpKind.values()) {
@@ -334,6 +336,9 @@ public final class LoopHost implements EventLoop {
             tasks.add(() -> complete(op, found ? 1 : 0, null));
             return true;
         }
+        if (refusedByCapability(op)) {
+            return true;
+        }
         OpLifecycle lc = lifecycles[p.kind().ordinal()];
         long pre = OPS.preAllocated(op);
         if (pre == OpLifecycle.NONE && lc != OpLifecycle.direct()) {
@@ -365,6 +370,16 @@ public final class LoopHost implements EventLoop {
             lc.discard(p, pre);
         }
         complete(op, 0, failure(-rc, op));
+        return true;
+    }
+
+    /** Completes {@code op} at once if it needs a capability the driver does not report. */
+    private boolean refusedByCapability(Op<?> op) {
+        Capability missing = gate.missing(op.payload());
+        if (missing == null) {
+            return false;
+        }
+        complete(op, 0, CapabilityGate.refusal(provider.id(), missing, op.toString()));
         return true;
     }
 
