@@ -297,17 +297,27 @@ final class UringDriver implements Driver {
             return rc;
         }
         boolean link = deadlineNanos > 0;
-        if (!hasRoom((link ? 2 : 1) + reserved())) {
+        // Closing a descriptor does not end the requests pending on it (each holds its own reference to the
+        // file), so a Close is preceded by a cancel of everything on that fd: they complete with ECANCELED,
+        // as the Close op's contract says. Kernels before 5.19 refuse the cancel; the close runs anyway.
+        boolean cancelFd = payload.kind() == OpKind.CLOSE && payload.fd() instanceof IoFd.Raw;
+        if (!hasRoom((link ? 2 : 1) + (cancelFd ? 1 : 0) + reserved())) {
             return 0;
         }
         int slot = slots.acquire(userData, payload);
         if (slot < 0) {
             return 0;
         }
-        rc = encoder.encode(sqTail & sqMask, payload, slot, slots.kernelUserData(slot), link);
+        int at = cancelFd ? sqTail + 1 : sqTail; // the cancel goes first; the kernel reads nothing past the tail yet
+        rc = encoder.encode(at & sqMask, payload, slot, slots.kernelUserData(slot), link);
         if (rc < 0) {
             slots.release(slot);
             return rc;
+        }
+        if (cancelFd) {
+            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            sqTail++;
+            internalInFlight++;
         }
         sqTail++;
         if (link) {
