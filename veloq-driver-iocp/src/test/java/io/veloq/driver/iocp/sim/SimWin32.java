@@ -834,11 +834,23 @@ public final class SimWin32 implements Win32 {
         } catch (SimError e) {
             return wsa(e.code) == 0;
         }
+        if (op.to.getAddress() instanceof java.net.Inet4Address && refusedByIpv6OnlyListener(op.to.getPort())) {
+            return wsa(10061) == 0; // WSAECONNREFUSED: nobody listens on IPv4 there
+        }
         int rc = startOn(sock, op);
         if (rc == 0 && bytesSent != 0) {
             SimMemory.putInt(bytesSent, 0);
         }
         return rc == 0;
+    }
+
+    private boolean refusedByIpv6OnlyListener(int port) {
+        for (SimHandle h : handles.values()) {
+            if (h instanceof SimSocket other && other.ipv6OnlyListenerOn(port)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- lifecycle ----
