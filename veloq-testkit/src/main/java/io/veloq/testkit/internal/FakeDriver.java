@@ -84,7 +84,7 @@ public final class FakeDriver implements Driver {
 
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return kernel.capabilities;
     }
 
     @Override

@@ -99,6 +99,8 @@ public final class FakeKernel {
     final Faults faults;
     final long seed;
     final Set<Defect> defects;
+    /** What its drivers report (all it models, unless a test removed some). */
+    volatile Set<io.veloq.api.Capability> capabilities = FakeDriver.CAPABILITIES;
     final FileStore files = new FileStore();
     private final TreeMap<Integer, SimFile> fds = new TreeMap<>();
     private final List<SimSocket> bound = new ArrayList<>();
@@ -849,6 +851,7 @@ public final class FakeKernel {
             while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
                 KernelOp w = l.acceptWaiters.pollFirst();
                 SimSocket srv = l.acceptQueue.peekFirst();
+                srv.createdByLoop = w.driver.loopIndex();
                 int fd = allocFd(srv);
                 if (fd < 0) {
                     finish(w, fd);

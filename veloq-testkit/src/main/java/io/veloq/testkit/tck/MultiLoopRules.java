@@ -37,39 +37,46 @@ public abstract class MultiLoopRules extends FileRules {
     public void required_handlesWorkOnEveryLoopOfTheRuntime() {
         rule(rt -> {
             IoRuntime two = openRuntime(withThreads(config(), 2));
-            EventLoop a = two.loop(0);
-            EventLoop b = two.loop(1);
-            assertEquals(a.capabilities(), b.capabilities(), "capabilities of loop 1 against loop 0 of one runtime");
-            // Made on loop 0, bound and listened through loop 1, accepted on loop 1.
-            IoFd l = socket(a, AddressFamily.INET, SocketType.STREAM);
-            b.bind(l, new InetSocketAddress(loopback(), 0));
-            b.listen(l, 8);
-            SocketAddress where = a.localAddress(l);
-            assertEquals(where, b.localAddress(l), "getsockname of a loop-0 socket through loop 1");
-            CompletableFuture<Completion<Accept>> acc = b.submitAsync(new Accept(l, SockAddrStorage.allocate(b.addressLayout())));
-            IoFd c = socket(a, AddressFamily.INET, SocketType.STREAM);
-            await(b.submitAsync(new Connect(c, SockAddrStorage.of(where, b.addressLayout()))),
-                    "Connect on loop 1 of a socket made on loop 0").valueOrThrow();
-            IoFd s = IoFd.raw(await(acc, "Accept on loop 1 of a listener made on loop 0").valueOrThrow());
-            byte[] up = randomBytes(40_000);
-            byte[] down = randomBytes(30_000);
-            sendAll(b, c, up);
-            assertArrayEquals(up, receiveExactly(a, s, up.length), "bytes sent on loop 1, received on loop 0 (socket accepted on loop 1)");
-            sendAll(a, s, down);
-            assertArrayEquals(down, receiveExactly(b, c, down.length), "bytes sent on loop 0, received on loop 1 (socket made on loop 0)");
-            // Each loop alternately, on one socket.
-            for (int i = 0; i < 10; i++) {
-                EventLoop send = i % 2 == 0 ? a : b;
-                EventLoop recv = i % 2 == 0 ? b : a;
-                byte[] msg = randomBytes(100 + i);
-                sendAll(send, c, msg);
-                int round = i;
-                assertArrayEquals(msg, receiveExactly(recv, s, msg.length), "round " + round + " of alternating loops");
+            try {
+                handlesOnTwoLoops(two.loop(0), two.loop(1));
+            } catch (java.io.IOException | AssertionError e) {
+                throw new AssertionError("a handle made on one loop must work on every loop of its runtime (as a "
+                        + "descriptor works on every thread of a process), but: " + e.getMessage(), e);
             }
-            closeAll(b, s);
-            closeAll(a, c);
-            closeAll(b, l);
         });
+    }
+
+    private void handlesOnTwoLoops(EventLoop a, EventLoop b) throws java.io.IOException {
+        assertEquals(a.capabilities(), b.capabilities(), "capabilities of loop 1 against loop 0 of one runtime");
+        // Made on loop 0, bound and listened through loop 1, accepted on loop 1.
+        IoFd l = socket(a, AddressFamily.INET, SocketType.STREAM);
+        b.bind(l, new InetSocketAddress(loopback(), 0));
+        b.listen(l, 8);
+        SocketAddress where = a.localAddress(l);
+        assertEquals(where, b.localAddress(l), "getsockname of a loop-0 socket through loop 1");
+        CompletableFuture<Completion<Accept>> acc = b.submitAsync(new Accept(l, SockAddrStorage.allocate(b.addressLayout())));
+        IoFd c = socket(a, AddressFamily.INET, SocketType.STREAM);
+        await(b.submitAsync(new Connect(c, SockAddrStorage.of(where, b.addressLayout()))),
+                "Connect on loop 1 of a socket made on loop 0").valueOrThrow();
+        IoFd s = IoFd.raw(await(acc, "Accept on loop 1 of a listener made on loop 0").valueOrThrow());
+        byte[] up = randomBytes(40_000);
+        byte[] down = randomBytes(30_000);
+        sendAll(b, c, up);
+        assertArrayEquals(up, receiveExactly(a, s, up.length), "bytes sent on loop 1, received on loop 0 (socket accepted on loop 1)");
+        sendAll(a, s, down);
+        assertArrayEquals(down, receiveExactly(b, c, down.length), "bytes sent on loop 0, received on loop 1 (socket made on loop 0)");
+        // Each loop alternately, on one socket.
+        for (int i = 0; i < 10; i++) {
+            EventLoop send = i % 2 == 0 ? a : b;
+            EventLoop recv = i % 2 == 0 ? b : a;
+            byte[] msg = randomBytes(100 + i);
+            sendAll(send, c, msg);
+            int round = i;
+            assertArrayEquals(msg, receiveExactly(recv, s, msg.length), "round " + round + " of alternating loops");
+        }
+        closeAll(b, s);
+        closeAll(a, c);
+        closeAll(b, l);
     }
 
     @Test
