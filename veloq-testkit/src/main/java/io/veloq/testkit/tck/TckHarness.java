@@ -207,16 +207,16 @@ public abstract class TckHarness {
         }
     }
 
-    /** {@code c} with another submission-queue depth and in-flight budget. */
+    /** {@code c} with another submission-queue depth and in-flight budget (the pool's settings kept). */
     protected static RuntimeConfig withBudget(RuntimeConfig c, int queueDepth, int maxInFlight) {
         return new RuntimeConfig(c.driver(), c.threads(), queueDepth, maxInFlight, c.backpressure(), c.bufferSize(),
-                c.bufferCount(), c.registeredFiles(), c.manual(), c.options());
+                c.bufferCount(), c.initialBuffers(), c.registeredFiles(), c.manual(), c.options());
     }
 
     /** {@code c} with {@code threads} loops. */
     protected static RuntimeConfig withThreads(RuntimeConfig c, int threads) {
         return new RuntimeConfig(c.driver(), threads, c.queueDepth(), c.maxInFlight(), c.backpressure(), c.bufferSize(),
-                c.bufferCount(), c.registeredFiles(), c.manual(), c.options());
+                c.bufferCount(), c.initialBuffers(), c.registeredFiles(), c.manual(), c.options());
     }
 
     /** The driver instance of {@code rt}'s loop {@code index}, for rules that test the SPI directly. */
