@@ -12,6 +12,7 @@ import io.veloq.api.Capability;
  * OpKind.RECV.bufferUse();             // FILL: the op writes from the buffer's writer index
  * OpKind.RECV_MULTISHOT.multishot();   // true: items, then one final completion
  * OpKind.RECV_MULTISHOT.capability();  // Capability.MULTISHOT
+ * OpKind.READ.capability();            // Capability.FILE_IO
  * }</pre>
  *
  * @since 0.1
@@ -26,15 +27,15 @@ public enum OpKind {
     SHUTDOWN(BufferUse.NONE),
     RECV(BufferUse.FILL),
     SEND(BufferUse.DRAIN),
-    RECV_FROM(BufferUse.FILL),
-    SEND_TO(BufferUse.DRAIN),
-    READ(BufferUse.FILL),
-    WRITE(BufferUse.DRAIN),
-    READ_FIXED(BufferUse.FILL),
-    WRITE_FIXED(BufferUse.DRAIN),
-    OPEN(BufferUse.NONE),
+    RECV_FROM(BufferUse.FILL, false, Capability.DATAGRAM_SOCKETS),
+    SEND_TO(BufferUse.DRAIN, false, Capability.DATAGRAM_SOCKETS),
+    READ(BufferUse.FILL, false, Capability.FILE_IO),
+    WRITE(BufferUse.DRAIN, false, Capability.FILE_IO),
+    READ_FIXED(BufferUse.FILL, false, Capability.REGISTERED_BUFFERS),
+    WRITE_FIXED(BufferUse.DRAIN, false, Capability.REGISTERED_BUFFERS),
+    OPEN(BufferUse.NONE, false, Capability.FILE_IO),
     CLOSE(BufferUse.NONE),
-    FSYNC(BufferUse.NONE),
+    FSYNC(BufferUse.NONE, false, Capability.FILE_IO),
     /** {@link AcceptMultishot}: every accepted connection is an item. @since 0.3 */
     ACCEPT_MULTISHOT(BufferUse.NONE, true, Capability.MULTISHOT),
     /** {@link RecvMultishot}: every received chunk is an item, in a buffer of a {@code BufRing}. @since 0.3 */
@@ -96,8 +97,9 @@ public enum OpKind {
     }
 
     /**
-     * The capability a driver must report to run this kind, or null when every driver runs it. The host
-     * refuses an op of a kind its driver lacks the capability for, naming both. @since 0.3
+     * The capability a driver must report to run any op of this kind, or null when every driver runs it. The
+     * host refuses an op of a kind its driver lacks the capability for, naming both (some ops need more,
+     * depending on their payload: a fixed file, message flags, a Unix socket). @since 0.3
      */
     public Capability capability() {
         return capability;

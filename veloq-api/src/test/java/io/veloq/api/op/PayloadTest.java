@@ -146,7 +146,14 @@ class PayloadTest {
                 default -> OpKind.BufferUse.NONE;
             };
             assertEquals(want, k.bufferUse(), k.name());
-            assertEquals(k.multishot() ? io.veloq.api.Capability.MULTISHOT : null, k.capability(), k.name());
+            io.veloq.api.Capability cap = switch (k) {
+                case READ, WRITE, OPEN, FSYNC -> io.veloq.api.Capability.FILE_IO;
+                case READ_FIXED, WRITE_FIXED -> io.veloq.api.Capability.REGISTERED_BUFFERS;
+                case RECV_FROM, SEND_TO -> io.veloq.api.Capability.DATAGRAM_SOCKETS;
+                case ACCEPT_MULTISHOT, RECV_MULTISHOT -> io.veloq.api.Capability.MULTISHOT;
+                default -> null;
+            };
+            assertEquals(cap, k.capability(), k.name());
         }
     }
 

@@ -129,6 +129,8 @@ final class IoUringAbi {
 
     static final int SQE_FIXED_FILE = 1 << 0;
     static final int SQE_IO_LINK = 1 << 2;
+    /** Like IO_LINK, but the next SQE runs whatever this one's result (a failed cancel must not stop a close). */
+    static final int SQE_IO_HARDLINK = 1 << 3;
     /** Take the buffer from the provided-buffer group named in {@code buf_group}. */
     static final int SQE_BUFFER_SELECT = 1 << 5;
     /** In {@code ioprio}: multishot accept; multishot recv; send/send_zc from a registered buffer. */
@@ -137,6 +139,9 @@ final class IoUringAbi {
     static final int RECVSEND_FIXED_BUF = 1 << 2;
 
     static final int FSYNC_DATASYNC = 1;
+    static final int ASYNC_CANCEL_ALL = 1 << 0;
+    /** Match by descriptor (Linux 5.19+; older kernels fail the cancel with EINVAL). */
+    static final int ASYNC_CANCEL_FD = 1 << 1;
     static final int ASYNC_CANCEL_ANY = 1 << 2;
 
     // ---- io_uring_register ----

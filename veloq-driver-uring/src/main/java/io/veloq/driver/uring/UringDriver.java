@@ -46,6 +46,17 @@ final class UringDriver implements Driver {
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * What every ring supports on the kernels the driver accepts (5.6+): files, TCP/UDP/Unix stream and
+     * datagram sockets, abstract Unix names, socket options including IPV6_V6ONLY, and recv/send flags (passed
+     * to the kernel as they are). The rest depends on the probe and the setup.
+     */
+    static EnumSet<Capability> baseCapabilities() {
+        return EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS,
+                Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
+                Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS);
+    }
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
     private static final int EOVERFLOW = LinuxErrno.EOVERFLOW.code();
@@ -123,7 +134,7 @@ final class UringDriver implements Driver {
         this.sqMask = ring.sqMask;
         this.sqEntries = ring.sqEntries;
         this.owner = Thread.currentThread();
-        EnumSet<Capability> caps = EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS);
+        EnumSet<Capability> caps = baseCapabilities();
         if (p.supported[OP_READ_FIXED] && p.supported[OP_WRITE_FIXED]) {
             caps.add(Capability.REGISTERED_BUFFERS);
         }
@@ -318,17 +329,27 @@ final class UringDriver implements Driver {
             return rc;
         }
         boolean link = deadlineNanos > 0;
-        if (!hasRoom((link ? 2 : 1) + reserved())) {
+        // Closing a descriptor does not end the requests pending on it (each holds its own reference to the
+        // file), so a Close is preceded by a cancel of everything on that fd: they complete with ECANCELED,
+        // as the Close op's contract says. Kernels before 5.19 refuse the cancel; the close runs anyway.
+        boolean cancelFd = payload.kind() == OpKind.CLOSE && payload.fd() instanceof IoFd.Raw;
+        if (!hasRoom((link ? 2 : 1) + (cancelFd ? 1 : 0) + reserved())) {
             return 0;
         }
         int slot = slots.acquire(userData, payload);
         if (slot < 0) {
             return 0;
         }
-        rc = encoder.encode(sqTail & sqMask, payload, slot, slots.kernelUserData(slot), link);
+        int at = cancelFd ? sqTail + 1 : sqTail; // the cancel goes first; the kernel reads nothing past the tail yet
+        rc = encoder.encode(at & sqMask, payload, slot, slots.kernelUserData(slot), link);
         if (rc < 0) {
             slots.release(slot);
             return rc;
+        }
+        if (cancelFd) {
+            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            sqTail++;
+            internalInFlight++;
         }
         sqTail++;
         if (link) {

@@ -33,8 +33,11 @@ import java.util.concurrent.TimeUnit;
  * kernel's lock (so completers may prepare re-entrantly), and user data is never reused while in flight.
  */
 public final class FakeDriver implements Driver {
+    /** Everything the simulated kernel models (multishot, zero-copy send and linked timeouts it does not). */
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
-            Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS));
+            Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
+            Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
+            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;
@@ -81,7 +84,7 @@ public final class FakeDriver implements Driver {
 
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return kernel.capabilities;
     }
 
     @Override

@@ -82,7 +82,7 @@ final class OpDispatch {
     private ErrorTable errors = LinuxErrno.TABLE;
     private int badDescriptorCode;
     private boolean linkedTimeouts;
-    private java.util.Set<Capability> capabilities = java.util.Set.of();
+    private CapabilityGate gate;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
     private int inDriver;
@@ -105,8 +105,8 @@ final class OpDispatch {
         this.driver = d;
         this.errors = d.errors();
         this.badDescriptorCode = badDescriptorCode(errors);
-        this.capabilities = d.capabilities();
-        this.linkedTimeouts = capabilities.contains(Capability.LINKED_TIMEOUTS);
+        this.linkedTimeouts = d.capabilities().contains(Capability.LINKED_TIMEOUTS);
+        this.gate = new CapabilityGate(d.capabilities());
         this.regions = poolRegions;
         this.pool = poolRegions == null ? null : poolRegions.pool();
         for (OpKind k : OpKind.values()) {
@@ -211,6 +211,16 @@ final class OpDispatch {
         }
     }
 
+    /** Completes {@code op} at once if it needs a capability the driver does not report. */
+    private boolean refusedByCapability(Op<?> op) {
+        Capability missing = gate.missing(op.payload());
+        if (missing == null) {
+            return false;
+        }
+        complete(op, 0, CapabilityGate.refusal(loop.driverId(), missing, op.toString()));
+        return true;
+    }
+
     /** Hands one op to the driver. Returns false if the driver's queue is full (the op is kept by the caller). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private boolean dispatch(Op<?> op) {
@@ -220,6 +230,9 @@ final class OpDispatch {
             boolean found = OPS.host(target) instanceof LoopHost other && other != loop
                     ? other.cancel(target) : cancelHere(target);
             tasks.add(() -> complete(op, found ? 1 : 0, null));
+            return true;
+        }
+        if (refusedByCapability(op)) {
             return true;
         }
         SocketLifetime lt = lifetimeOf(p);
@@ -232,10 +245,6 @@ final class OpDispatch {
             }
         }
         OpKind kind = p.kind();
-        if (kind.capability() != null && !capabilities.contains(kind.capability())) {
-            complete(op, 0, unsupported(op, kind));
-            return true;
-        }
         BufRing ring = p instanceof RecvMultishot r ? r.ring() : null;
         if (ring != null && !rings.owns(ring)) {
             complete(op, 0, new VeloqIoException(IoErrorKind.INVALID_ARGUMENT, errors.cancelledCode(),
@@ -344,23 +353,6 @@ final class OpDispatch {
     /** The driver's queue emptied with the last submitAndWait. */
     void queueDrained() {
         queueFull = false;
-    }
-
-    /** The error of an op whose kind needs a capability the driver lacks. */
-    private VeloqIoException unsupported(Op<?> op, OpKind kind) {
-        int code = notSupportedCode(errors);
-        return new VeloqIoException(IoErrorKind.NOT_SUPPORTED, code, errors.name(code), op.toString(),
-                "the " + driver.id() + " driver lacks capability " + kind.capability() + " (check "
-                        + "loop.capabilities() first; the net API falls back to one-shot ops by itself)");
-    }
-
-    private static int notSupportedCode(ErrorTable t) {
-        for (int code = 1; code < 20_000; code++) {
-            if (t.kind(code) == IoErrorKind.NOT_SUPPORTED) {
-                return code;
-            }
-        }
-        return t.cancelledCode();
     }
 
     // ---- completions ----
