@@ -39,8 +39,12 @@ public final class BufRing implements AutoCloseable {
     private final ConcurrentLinkedQueue<FixedBuf> releasedElsewhere = new ConcurrentLinkedQueue<>();
     private final Runnable drainReleased = this::drainReleased;
     private volatile boolean closed;
-    // Loop thread only: ops in the driver that take buffers from this ring.
+    // Loop thread only: ops in the driver that take buffers from this ring; buffers in the ring; tasks waiting
+    // for one to come back (a multishot receive that ended for want of buffers, re-armed by the net API).
     private int users;
+    private int available;
+    private Runnable[] waiters = new Runnable[4];
+    private int waiterCount;
 
     BufRing(String name, FixedBuf[] bufs, int group, RingHost host) {
         this.name = name;
@@ -49,6 +53,42 @@ public final class BufRing implements AutoCloseable {
         this.host = host;
         for (int i = 0; i < bufs.length; i++) {
             bufs[i].adoptInto(this, i);
+        }
+        this.available = bufs.length;
+    }
+
+    /** Buffers in the ring now, free for the kernel to fill. Loop thread. */
+    public int available() {
+        return available;
+    }
+
+    /**
+     * Runs {@code task} on the loop thread once a buffer is back in the ring: at once if one is, else when the
+     * application releases one. For re-arming a multishot receive that ended with
+     * {@link io.veloq.api.IoErrorKind#NO_BUFFER_SPACE} without spinning. Loop thread only.
+     */
+    public void whenAvailable(Runnable task) {
+        if (available > 0 || closed) {
+            task.run();
+            return;
+        }
+        if (waiterCount == waiters.length) {
+            waiters = java.util.Arrays.copyOf(waiters, waiterCount * 2);
+        }
+        waiters[waiterCount++] = task;
+    }
+
+    private void provided(int id) {
+        host.provide(this, id);
+        available++;
+        if (waiterCount > 0) {
+            int n = waiterCount;
+            waiterCount = 0;
+            for (int i = 0; i < n; i++) {
+                Runnable r = waiters[i];
+                waiters[i] = null;
+                r.run();
+            }
         }
     }
 
@@ -98,7 +138,7 @@ public final class BufRing implements AutoCloseable {
             return;
         }
         if (host.inLoop()) {
-            host.provide(this, b.ringId());
+            provided(b.ringId());
             return;
         }
         releasedElsewhere.add(b);
@@ -112,7 +152,7 @@ public final class BufRing implements AutoCloseable {
                 b.leaveRing();
                 b.pool().giveBack(b);
             } else {
-                host.provide(this, b.ringId());
+                provided(b.ringId());
             }
         }
     }
@@ -129,6 +169,7 @@ public final class BufRing implements AutoCloseable {
                     + " filled, but the application holds it (it was never given back)");
         }
         b.takeFromRing(length);
+        available--;
         return b;
     }
 
@@ -149,6 +190,13 @@ public final class BufRing implements AutoCloseable {
     void closed() {
         closed = true;
         drainReleased();
+        int n = waiterCount;
+        waiterCount = 0;
+        for (int i = 0; i < n; i++) {
+            Runnable r = waiters[i];
+            waiters[i] = null;
+            r.run(); // they find the ring closed
+        }
         for (FixedBuf b : bufs) {
             if (b.inRing()) {
                 b.leaveRing();

@@ -1,7 +1,9 @@
 package io.veloq.examples.echo;
 
+import io.veloq.api.Capability;
 import io.veloq.api.EventLoop;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.TcpListener;
@@ -18,7 +20,9 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
-    private EchoConnection head;
+    private final int ringBuffers;
+    private BufRing ring; // the loop's receive buffers in multishot mode, null in one-shot mode
+    private Connection head;
     private boolean stopping;
     private Runnable whenIdle;
     private int closing;
@@ -35,10 +39,20 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     volatile long connectionErrors;
     volatile long acceptErrors;
 
-    EchoLoop(EventLoop loop, TcpListener listener) {
+    /**
+     * @param ringBuffers size of the loop's buffer ring for multishot receives where the driver has them
+     *                    (0: one-shot receives, one buffer per connection)
+     */
+    EchoLoop(EventLoop loop, TcpListener listener, int ringBuffers) {
         this.loop = loop;
         this.listener = listener;
         this.pool = loop.bufPool();
+        this.ringBuffers = ringBuffers;
+    }
+
+    /** True when connections receive with a multishot receive on the loop's ring. */
+    boolean multishot() {
+        return ring != null;
     }
 
     EventLoop loop() {
@@ -54,16 +68,24 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     }
 
     void start() {
-        listener.accept(this);
+        if (ringBuffers > 0 && loop.capabilities().contains(Capability.MULTISHOT)) {
+            try {
+                ring = loop.openBufRing(ringBuffers);
+            } catch (IllegalStateException e) {
+                // The pool cannot lend a ring's worth of buffers (a runtime sized for one buffer per
+                // connection): serve with one-shot receives instead.
+                System.err.println("echo-server: loop " + loop.index() + " serves with one-shot receives: " + e.getMessage());
+            }
+        }
+        listener.acceptEach(this); // one multishot accept where the driver has it
     }
 
-    /** Accept completer: serve the connection, then accept the next one with the same op. */
+    /** Accept completer: runs for every connection (and every failed accept; the listener goes on by itself). */
     @Override
     public void onComplete(TcpStream stream, Throwable error) {
         if (error != null) {
             if (!stopping && listener.isOpen()) {
-                acceptErrors++;
-                listener.accept(this); // EMFILE, ECONNABORTED...: the listener itself is fine
+                acceptErrors++; // EMFILE, ECONNABORTED...: the listener itself is fine and re-arms
             }
             return;
         }
@@ -77,12 +99,12 @@ final class EchoLoop implements NetCompleter<TcpStream> {
             refused++; // at --max-conns: one buffer per connection, none left
             closeSocket(stream);
         } else {
-            EchoConnection c = new EchoConnection(this, stream, buf);
+            Connection c = ring != null ? new RingEchoConnection(this, stream, buf, ring)
+                    : new EchoConnection(this, stream, buf);
             link(c);
             open++;
             c.start();
         }
-        listener.accept(this);
     }
 
     /** Closes a socket and counts the Close until it completes. */
@@ -91,7 +113,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
         socket.close(closeDone);
     }
 
-    void closed(EchoConnection c) {
+    void closed(Connection c) {
         unlink(c);
         open--;
         checkIdle();
@@ -99,6 +121,9 @@ final class EchoLoop implements NetCompleter<TcpStream> {
 
     private void checkIdle() {
         if (stopping && head == null && closing == 0 && whenIdle != null) {
+            if (ring != null) {
+                ring.close(); // every receive has ended: its buffers go back to the pool
+            }
             Runnable r = whenIdle;
             whenIdle = null;
             r.run();
@@ -110,20 +135,24 @@ final class EchoLoop implements NetCompleter<TcpStream> {
         stopping = true;
         whenIdle = done;
         closeSocket(listener); // cancels the pending Accept
-        for (EchoConnection c = head; c != null; ) {
-            EchoConnection next = c.next;
+        for (Connection c = head; c != null; ) {
+            Connection next = c.next;
             c.stop();
             c = next;
         }
         checkIdle();
     }
 
-    /** Buffers of this loop's pool currently leased (0 once every connection is gone). */
+    /**
+     * Buffers of this loop's pool held by connections (0 once every connection is gone): leased ones, less
+     * those sitting in the loop's ring, free for the kernel. Read racily from other threads, for statistics.
+     */
     int buffersOutstanding() {
-        return pool.outstanding();
+        BufRing r = ring;
+        return pool.outstanding() - (r == null || r.isClosed() ? 0 : r.available());
     }
 
-    private void link(EchoConnection c) {
+    private void link(Connection c) {
         c.next = head;
         if (head != null) {
             head.prev = c;
@@ -131,7 +160,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
         head = c;
     }
 
-    private void unlink(EchoConnection c) {
+    private void unlink(Connection c) {
         if (c.prev != null) {
             c.prev.next = c.next;
         } else if (head == c) {

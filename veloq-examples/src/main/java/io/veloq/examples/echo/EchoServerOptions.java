@@ -14,20 +14,40 @@ import java.util.Set;
  * @param driver         the driver id, or null for the best available
  * @param bufferSize     bytes per connection buffer
  * @param maxConnections connections per loop (one pooled buffer each); beyond it new ones are closed
+ * @param ringBuffers    buffers of each loop's receive ring (a power of two): where the driver has multishot
+ *                       receives ({@code Capability.MULTISHOT}) every connection receives into the ring with one
+ *                       multishot receive; 0 receives with one-shot ops into each connection's buffer
  */
-public record EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections) {
+public record EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections,
+                                int ringBuffers) {
+    /** The default ring: enough for 256 connections with bytes in flight at once per loop. */
+    public static final int DEFAULT_RING = 256;
+
     static final Set<String> FLAGS = new LinkedHashSet<>(List.of("port", "threads", "bind", "driver", "buffer-size",
-            "max-conns"));
+            "max-conns", "ring"));
+
+    public EchoServerOptions {
+        if (ringBuffers < 0 || (ringBuffers > 0 && Integer.bitCount(ringBuffers) != 1) || ringBuffers > 32768) {
+            throw new IllegalArgumentException("--ring must be 0 or a power of two up to 32768, got " + ringBuffers);
+        }
+    }
+
+    /** With the default ring. */
+    public EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections) {
+        this(threads, port, bind, driver, bufferSize, maxConnections, DEFAULT_RING);
+    }
 
     static final String USAGE = """
             usage: veloq echo-server [--port 7000] [--threads N] [--bind ADDR] [--driver uring|iocp|fake]
-                                     [--buffer-size 16384] [--max-conns 1024]
+                                     [--buffer-size 16384] [--max-conns 1024] [--ring 256]
               --port        TCP port (default 7000; 0 picks a free one)
               --threads     event loops, each with its own listener on the port (default: cores)
               --bind        address to listen on (default :: dual stack, or 0.0.0.0 without IPv6)
               --driver      I/O driver (default: the best available)
               --buffer-size bytes per connection (default 16384)
               --max-conns   connections per loop, one buffer each (default 1024)
+              --ring        receive buffers per loop shared by its connections through multishot receives,
+                            where the driver has them (default 256, a power of two; 0: one-shot receives)
             Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.""";
 
     /** Defaults for a test: any free port on loopback. */
@@ -47,6 +67,7 @@ public record EchoServerOptions(int threads, int port, String bind, String drive
                 f.string("bind", null),
                 f.string("driver", null),
                 f.integer("buffer-size", 16 * 1024, 64, 16 << 20),
-                f.integer("max-conns", 1024, 1, 1 << 20));
+                f.integer("max-conns", 1024, 1, 1 << 20),
+                f.integer("ring", DEFAULT_RING, 0, 32768));
     }
 }
