@@ -8,6 +8,10 @@ import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.net.SocketType;
 import io.veloq.api.net.VeloqSocketOptions;
 import io.veloq.api.op.Accept;
+import io.veloq.api.op.AcceptMultishot;
+import io.veloq.api.op.RecvMultishot;
+import io.veloq.api.Capability;
+import io.veloq.spi.CompletionSink;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Connect;
 import io.veloq.api.op.Fsync;
@@ -48,6 +52,7 @@ import java.util.TreeMap;
 import static io.veloq.spi.LinuxErrno.EADDRINUSE;
 import static io.veloq.spi.LinuxErrno.EAFNOSUPPORT;
 import static io.veloq.spi.LinuxErrno.EAGAIN;
+import static io.veloq.spi.LinuxErrno.ENOBUFS;
 import static io.veloq.spi.LinuxErrno.EBADF;
 import static io.veloq.spi.LinuxErrno.ECANCELED;
 import static io.veloq.spi.LinuxErrno.ECONNREFUSED;
@@ -331,6 +336,8 @@ public final class FakeKernel {
             case OPEN -> open(op, (Open) p);
             case CLOSE -> close(op, (Close) p);
             case FSYNC -> fsync(op, (Fsync) p);
+            case ACCEPT_MULTISHOT -> acceptMultishot(op, (AcceptMultishot) p);
+            case RECV_MULTISHOT -> recvMultishot(op, (RecvMultishot) p);
             default -> finish(op, -EINVAL.code());
         }
     }
@@ -346,6 +353,13 @@ public final class FakeKernel {
         }
         op.parkedOn = null;
         op.state = KernelOp.COMPLETING;
+        if (result >= 0 && op.payload instanceof Send s && s.zeroCopy() && capabilities.contains(Capability.ZERO_COPY_SEND)) {
+            // As SEND_ZC: the result now, the notification (the final completion) when the "card" is done with
+            // the buffer, which the fault plan's delays make later.
+            op.driver.post(op, result, 0, 0);
+            op.notif = true;
+            result = 0;
+        }
         op.result = result;
         long delay = faults.delay();
         if (delay > 0) {
@@ -828,6 +842,19 @@ public final class FakeKernel {
         queue.addLast(op);
     }
 
+    private void acceptMultishot(KernelOp op, AcceptMultishot p) {
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        if (s.state != SimSocket.State.LISTENING) {
+            finish(op, -(s.isStream() ? EINVAL : EOPNOTSUPP).code());
+            return;
+        }
+        park(op, s, s.acceptWaiters);
+        pumpAccept(s);
+    }
+
     private void accept(KernelOp op, Accept p) {
         SimSocket s = socketFor(op, p.fd());
         if (s == null) {
@@ -849,15 +876,23 @@ public final class FakeKernel {
     private void pumpAccept(SimSocket l) {
         while (true) {
             while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
-                KernelOp w = l.acceptWaiters.pollFirst();
+                KernelOp w = l.acceptWaiters.peekFirst();
+                boolean multishot = w.payload instanceof AcceptMultishot;
                 SimSocket srv = l.acceptQueue.peekFirst();
                 srv.createdByLoop = w.driver.loopIndex();
                 int fd = allocFd(srv);
                 if (fd < 0) {
-                    finish(w, fd);
+                    l.acceptWaiters.pollFirst();
+                    finish(w, fd); // EMFILE ends a multishot accept too, as in the kernel
                     continue;
                 }
                 l.acceptQueue.pollFirst();
+                if (multishot) {
+                    trace(w.driver.loopIndex(), TraceEvent.Type.COMPLETE, w.id, w.payload.describe(), fd, "item");
+                    w.driver.post(w, fd, 0, 0); // stays first in line: one op takes every connection
+                    continue;
+                }
+                l.acceptWaiters.pollFirst();
                 srv.remote.writeTo(((Accept) w.payload).peer());
                 finish(w, fd);
             }
@@ -1050,8 +1085,71 @@ public final class FakeKernel {
         }
     }
 
+    private void recvMultishot(KernelOp op, RecvMultishot p) {
+        if (!op.driver.hasGroup(p.ring().group())) {
+            finish(op, -EINVAL.code()); // no such buffer group on this ring
+            return;
+        }
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        if (s.isStream() && !s.wasConnected) {
+            finish(op, -ENOTCONN.code());
+            return;
+        }
+        if (!s.recvWaiters.isEmpty() || !tryRecvMultishot(s, op, p)) {
+            park(op, s, s.recvWaiters);
+        }
+    }
+
+    /**
+     * Delivers what the socket holds as items, one ring buffer each, as a multishot receive does. Returns true
+     * when the op ended (end of stream, error, or ENOBUFS: data came and the ring was dry), false while it
+     * keeps waiting for more.
+     */
+    private boolean tryRecvMultishot(SimSocket s, KernelOp op, RecvMultishot p) {
+        int group = p.ring().group();
+        while (s.in.size() > 0) {
+            int bid = op.driver.takeBuffer(group);
+            if (bid < 0) {
+                finish(op, -ENOBUFS.code());
+                return true;
+            }
+            FixedBuf buf = op.driver.buffer(group, bid);
+            int want = Math.min(buf.capacity(), s.in.size());
+            int shortened = faults.shortRead(want);
+            if (shortened > 0) {
+                trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                        "short read " + shortened + " of " + want);
+                want = shortened;
+            }
+            int n = s.in.take(IoBuffers.memory(buf), 0, want, false);
+            trace(op.driver.loopIndex(), TraceEvent.Type.COMPLETE, op.id, op.payload.describe(), n,
+                    "item in buffer " + bid);
+            op.driver.post(op, n, CompletionSink.BUFFER, bid);
+            if (s.peer != null) {
+                pumpSend(s.peer);
+            }
+        }
+        if (s.pendingError != 0) {
+            int e = s.pendingError;
+            s.pendingError = 0;
+            finish(op, -e);
+            return true;
+        }
+        if (s.inEof || s.readShut || s.state == SimSocket.State.CLOSED) {
+            finish(op, 0);
+            return true;
+        }
+        return false;
+    }
+
     private boolean tryRecv(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
+        if (p instanceof RecvMultishot r) {
+            return tryRecvMultishot(s, op, r);
+        }
         if (p instanceof Recv r) {
             return tryRecv(s, op, r.buf(), r.flags(), null);
         }
