@@ -78,6 +78,25 @@ final class SocketOps {
         d.started(slot, rc == 0, hf, true);
     }
 
+    /** WSARecv of up to {@code len} bytes from the start of {@code buf}'s memory (a buffer-ring buffer). */
+    void startRecvInto(int slot, IoFd fd, int linuxFlags, FixedBuf buf) {
+        long h = ((IoFd.Raw) fd).handle();
+        int flags = recvFlags(linuxFlags);
+        if (flags < 0) {
+            d.ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
+            return;
+        }
+        int hf = d.associate(slot, h, true);
+        if (hf < 0) {
+            return;
+        }
+        int off = slots.arm(slot);
+        Structs.WsaBuf.put(mem, off + WSABUF, NativeMemory.address(IoBuffers.memory(buf)), buf.capacity());
+        mem.putInt(off + FLAGS, flags);
+        int rc = w.wsaRecv(h, slots.address(slot, WSABUF), 1, 0, slots.address(slot, FLAGS), slots.overlapped(slot), 0);
+        d.started(slot, rc == 0, hf, true);
+    }
+
     void startSend(int slot, Send s) {
         long h = ((IoFd.Raw) s.fd()).handle();
         int flags = sendFlags(s.flags());
@@ -130,7 +149,12 @@ final class SocketOps {
     }
 
     void startAccept(int slot, Accept a) {
-        long listener = ((IoFd.Raw) a.fd()).handle();
+        startAccept(slot, a.fd());
+    }
+
+    /** AcceptEx on listener {@code fd} into the socket pre-allocated for {@code slot}. */
+    void startAccept(int slot, IoFd fd) {
+        long listener = ((IoFd.Raw) fd).handle();
         long acceptSocket = d.preAllocated(slot);
         if (acceptSocket == OpLifecycle.NONE) {
             d.ready(slot, -WSAEINVAL); // the host runs AcceptLifecycle.preAlloc first; without a socket AcceptEx cannot run
