@@ -161,6 +161,22 @@ public interface Driver extends AutoCloseable {
     void wakeup();
 
     /**
+     * Wakes {@code other}, another instance of this driver (another loop of the runtime), through this one:
+     * called on this driver's loop thread when that thread hands work to {@code other}'s loop, so the wake-up
+     * can ride on this loop's own next submission instead of a syscall of its own (io_uring:
+     * {@code IORING_OP_MSG_RING} posts a completion into the other ring, no eventfd write). It must reach
+     * {@code other} no later than this driver's next {@link #submitAndWait}, and a spurious wake-up of it is
+     * harmless. Returns false if it cannot (another driver type, no room, a kernel without it): the host then
+     * calls {@code other.wakeup()}.
+     *
+     * @implSpec The default returns false.
+     * @since 0.3
+     */
+    default boolean wake(Driver other) {
+        return false;
+    }
+
+    /**
      * Registers buffer regions for {@code ReadFixed}/{@code WriteFixed}; region {@code i} is
      * {@code slabs[i]}. Only with {@link Capability#REGISTERED_BUFFERS}.
      */

@@ -31,6 +31,8 @@ final class IoUringAbi {
     static final int OP_SOCKET = 45;
     /** Since 5.18: post a CQE into another ring (cross-loop submission without an eventfd). */
     static final int OP_MSG_RING = 40;
+    /** MSG_RING command in {@code addr}: post a CQE with the given user data and result. */
+    static final int MSG_DATA = 0;
     /** Since 6.0: zero-copy send; result CQE with F_MORE, then an F_NOTIF CQE. */
     static final int OP_SEND_ZC = 47;
     /** Names for diagnostics, indexed by opcode. */

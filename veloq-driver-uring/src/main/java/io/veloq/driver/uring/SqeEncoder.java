@@ -295,7 +295,16 @@ final class SqeEncoder {
         write(sqIndex, OP_ASYNC_CANCEL, SQE_IO_HARDLINK, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, userData, 0, 0);
     }
 
-    /** An ASYNC_CANCEL of the request with {@code target} user data (or of everything with ANY). */
+    /**
+     * A MSG_RING that posts a CQE with user data {@code targetUserData} (result 0) into the ring {@code ringFd};
+     * this ring gets its own CQE ({@code userData}) with the outcome. (CQE_SKIP would spare that one, but
+     * kernels refuse it for data messages with EINVAL.)
+     */
+    void encodeMsgRing(int sqIndex, int ringFd, long targetUserData, long userData) {
+        write(sqIndex, OP_MSG_RING, 0, 0, ringFd, targetUserData, MSG_DATA, 0, 0, userData, 0, 0);
+    }
+
+        /** An ASYNC_CANCEL of the request with {@code target} user data (or of everything with ANY). */
     void encodeCancel(int sqIndex, long target, int cancelFlags, long userData) {
         write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
     }

@@ -45,6 +45,10 @@ final class UringDriver implements Driver {
     static final long CANCEL = -2;
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
+    /** A MSG_RING this ring sent: its CQE says whether the message was posted. */
+    static final long MSG_SENT = -5;
+    /** The CQE another loop's MSG_RING posts into this ring: a wake-up, nothing else. */
+    static final long MSG_WAKE = -6;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
@@ -100,6 +104,13 @@ final class UringDriver implements Driver {
     private boolean closing;
 
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final java.util.concurrent.atomic.LongAdder eventfdWrites = new java.util.concurrent.atomic.LongAdder();
+    // MSG_RING wake-ups of other loops' rings (loop thread): on, sent, failed; the rings messaged, to wake them
+    // by eventfd should a message fail.
+    private boolean msgRing;
+    private long msgRingsSent;
+    private long msgRingFailures;
+    private final java.util.List<UringDriver> messaged = new java.util.ArrayList<>(2);
     private final Object wakeLock = new Object();
     private volatile boolean closed;
 
@@ -124,6 +135,8 @@ final class UringDriver implements Driver {
                 && !"off".equals(p.multishotOption);
         boolean zeroCopy = p.supported[OP_SEND_ZC] && !"off".equals(p.zeroCopyOption);
         this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles, provided, zeroCopy);
+        // MSG_RING (5.18): a wake-up costs the other ring one CQE and this one an SQE and a CQE, no syscall.
+        this.msgRing = p.supported[OP_MSG_RING] && !"off".equals(p.msgRingOption);
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
@@ -171,6 +184,7 @@ final class UringDriver implements Driver {
         String timedWait;
         String bufferTableOption;
         String multishotOption;
+        String msgRingOption;
         String zeroCopyOption;
 
         void free() {
@@ -198,7 +212,8 @@ final class UringDriver implements Driver {
      * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
      * sparse table), {@code uring.multishot=off} (no multishot ops or buffer rings: capability MULTISHOT
-     * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent).
+     * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent),
+     * {@code uring.msg-ring=off} (another loop wakes this one through its eventfd, not MSG_RING).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -215,6 +230,7 @@ final class UringDriver implements Driver {
             p.timedWait = config.option("uring.timed-wait", "ext-arg");
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
             p.multishotOption = config.option("uring.multishot", "on");
+            p.msgRingOption = config.option("uring.msg-ring", "on");
             p.zeroCopyOption = config.option("uring.zero-copy", "on");
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
@@ -469,6 +485,15 @@ final class UringDriver implements Driver {
                 int res = cq.getInt(off + CQE_RES);
                 ring.publishCqHead(++cqHead);
                 if (ud < 0) {
+                    if (ud == MSG_WAKE) {
+                        continue; // another loop woke us: its work is in our inbox
+                    }
+                    if (ud == MSG_SENT) {
+                        if (res < 0) {
+                            msgRingFailed(res);
+                        }
+                        continue;
+                    }
                     internal(ud, res);
                     continue;
                 }
@@ -581,10 +606,55 @@ final class UringDriver implements Driver {
         if (!wakePending.get() && wakePending.compareAndSet(false, true)) {
             synchronized (wakeLock) {
                 if (!closed) {
+                    eventfdWrites.increment();
                     sys.write(eventFd, one, 8);
                 }
             }
         }
+    }
+
+    /**
+     * Wakes another loop's ring with a MSG_RING from this one (queued now, submitted with this loop's next
+     * enter): a CQE with user data {@link #MSG_WAKE} lands in the other ring, which returns from its wait.
+     */
+    @Override
+    public boolean wake(Driver other) {
+        if (!msgRing || !(other instanceof UringDriver u) || u == this || u.closed || closing
+                || !hasRoom(1 + reserved())) {
+            return false;
+        }
+        encoder.encodeMsgRing(sqTail & sqMask, u.ring.fd, MSG_WAKE, MSG_SENT);
+        sqTail++;
+        msgRingsSent++;
+        if (!messaged.contains(u)) {
+            messaged.add(u);
+        }
+        return true;
+    }
+
+    /** A MSG_RING failed: stop using them, and wake every ring messaged by eventfd (the one that failed among them). */
+    private void msgRingFailed(int res) {
+        msgRingFailures++;
+        msgRing = false;
+        System.err.println("veloq: IORING_OP_MSG_RING from ring fd " + ring.fd + " failed ("
+                + LinuxErrno.TABLE.name(-res) + "); cross-loop wake-ups use the eventfd from now on");
+        for (UringDriver u : messaged) {
+            u.wakeup();
+        }
+    }
+
+    /** Eventfd writes of {@link #wakeup()} so far (tests: none on the MSG_RING path). */
+    long eventfdWrites() {
+        return eventfdWrites.sum();
+    }
+
+    /** MSG_RING wake-ups sent to other rings, and how many failed. */
+    long msgRingsSent() {
+        return msgRingsSent;
+    }
+
+    long msgRingFailures() {
+        return msgRingFailures;
     }
 
     // ---- registration ----

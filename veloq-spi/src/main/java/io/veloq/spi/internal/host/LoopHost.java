@@ -97,7 +97,7 @@ public final class LoopHost implements EventLoop {
             return;
         }
         CompletableFuture<Void> opened = new CompletableFuture<>();
-        Thread t = new Thread(() -> run(opened), "veloq-loop-" + index + "-" + provider.id());
+        Thread t = new LoopThread(this, () -> run(opened), "veloq-loop-" + index + "-" + provider.id());
         t.setDaemon(true);
         owner = t;
         t.start();
@@ -530,8 +530,30 @@ public final class LoopHost implements EventLoop {
 
     private void wake() {
         if (inbox.requestWakeup() && driver != null) {
+            // From another loop's thread: that loop's driver may carry the wake-up (io_uring: MSG_RING into our
+            // ring with its next submit) instead of a syscall on our eventfd. Foreign threads use the eventfd.
+            if (Thread.currentThread() instanceof LoopThread lt && lt.host != this && lt.host.driver != null
+                    && lt.host.driver.wake(driver)) {
+                inbox.wokenByLoop();
+                return;
+            }
             driver.wakeup();
         }
+    }
+
+    /** A loop's own thread: lets a submit from it find its loop (and driver) without a lookup. */
+    static final class LoopThread extends Thread {
+        final LoopHost host;
+
+        LoopThread(LoopHost host, Runnable body, String name) {
+            super(body, name);
+            this.host = host;
+        }
+    }
+
+    /** Wake-ups of this loop that another loop's driver carried instead of this driver's {@link Driver#wakeup()}. */
+    public long wakesByOtherLoops() {
+        return inbox.wokenByLoops();
     }
 
     @Override
