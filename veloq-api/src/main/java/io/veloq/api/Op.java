@@ -3,6 +3,7 @@ package io.veloq.api;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 
 import java.lang.invoke.MethodHandles;
@@ -53,8 +54,14 @@ public final class Op<P extends OpPayload> {
 
     private long id;
     private final P payload;
+    private final OpKind kind; // cached: the host asks for it several times per op
     private final Completer<P> completer;
     private final StreamCompleter<P> stream;
+    /*
+     * Written with release stores by the thread that moves it (the loop thread on the completer path), read with
+     * volatile/acquire loads anywhere: a future's or a blocking caller's thread sees result and error published
+     * by the COMPLETED store. Only a submit from another thread needs a CAS (two threads racing to submit).
+     */
     private volatile OpState state = OpState.DEFINED;
     private long deadlineNanos;
     private Object attachment;
@@ -71,6 +78,7 @@ public final class Op<P extends OpPayload> {
 
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
+        this.kind = payload.kind();
         this.completer = completer;
         this.stream = completer instanceof StreamCompleter<P> s ? s : null;
     }
@@ -181,12 +189,15 @@ public final class Op<P extends OpPayload> {
      * @throws IllegalStateException unless completed
      */
     public Op<P> reset() {
-        if (!STATE.compareAndSet(this, OpState.COMPLETED, OpState.DEFINED)) {
-            throw new IllegalStateException("cannot reset " + this + ": it is " + state + ", not COMPLETED");
+        OpState s = (OpState) STATE.getAcquire(this);
+        if (s != OpState.COMPLETED) {
+            throw new IllegalStateException("cannot reset " + this + ": it is " + s + ", not COMPLETED");
         }
         result = 0;
         error = null;
         aux = null;
+        // Only its completer's thread (or whoever holds the completed op) resets it: no CAS needed.
+        STATE.setRelease(this, OpState.DEFINED);
         return this;
     }
 
@@ -207,18 +218,28 @@ public final class Op<P extends OpPayload> {
         }
     }
 
-    private boolean markSubmitted(Object host) {
-        if (!STATE.compareAndSet(this, OpState.DEFINED, OpState.SUBMITTED)) {
+    /**
+     * DEFINED -> SUBMITTED, taking the buffer. {@code onLoop}: the submitting thread is the loop thread, whose
+     * own completers resubmit: a plain check and a release store; from another thread a CAS, since two threads
+     * may race to submit one op.
+     */
+    private boolean markSubmitted(Object host, boolean onLoop) {
+        if (onLoop) {
+            if (STATE.getAcquire(this) != OpState.DEFINED) {
+                return false;
+            }
+            STATE.setRelease(this, OpState.SUBMITTED);
+        } else if (!STATE.compareAndSet(this, OpState.DEFINED, OpState.SUBMITTED)) {
             return false;
         }
         this.host = host;
         FixedBuf buf = payload.buffer();
         if (buf != null) {
             try {
-                ApiAccess.bufs().acquire(buf, this);
+                ApiAccess.bufs().acquire(buf, this, onLoop);
             } catch (RuntimeException e) {
                 this.host = null;
-                state = OpState.DEFINED;
+                STATE.setRelease(this, OpState.DEFINED);
                 throw e;
             }
         }
@@ -235,7 +256,7 @@ public final class Op<P extends OpPayload> {
         this.token = -1;
         this.preAllocated = -1;
         this.host = null;
-        state = OpState.COMPLETED; // volatile write publishes result and error
+        STATE.setRelease(this, OpState.COMPLETED); // publishes result and error to acquiring readers
         if (completer != null) {
             completer.onComplete(this);
         }
@@ -248,7 +269,17 @@ public final class Op<P extends OpPayload> {
     private static final class OpBridge implements ApiAccess.Ops {
         @Override
         public boolean markSubmitted(Op<?> op, Object host) {
-            return op.markSubmitted(host);
+            return op.markSubmitted(host, false);
+        }
+
+        @Override
+        public boolean markSubmittedOnLoop(Op<?> op, Object host) {
+            return op.markSubmitted(host, true);
+        }
+
+        @Override
+        public OpKind kind(Op<?> op) {
+            return op.kind;
         }
 
         @Override

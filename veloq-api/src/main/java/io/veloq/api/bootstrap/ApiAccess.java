@@ -25,8 +25,14 @@ public final class ApiAccess {
 
     /** Op internals the host needs. */
     public interface Ops {
-        /** DEFINED -> SUBMITTED and take its buffer; false if the op was not DEFINED. */
+        /** DEFINED -> SUBMITTED and take its buffer, from any thread (CAS); false if the op was not DEFINED. */
         boolean markSubmitted(Op<?> op, Object host);
+
+        /** The same, on the loop thread that owns the op's loop: no CAS (release stores). */
+        boolean markSubmittedOnLoop(Op<?> op, Object host);
+
+        /** The payload's kind, cached in the op. */
+        io.veloq.api.op.OpKind kind(Op<?> op);
 
         /** SUBMITTED -> COMPLETED, give the buffer back (advancing its indices by {@code value}), run the completer. */
         void complete(Op<?> op, long value, VeloqIoException error);
@@ -58,8 +64,11 @@ public final class ApiAccess {
 
     /** Buffer internals the host and drivers need. */
     public interface Bufs {
-        /** Marks {@code buf} owned by {@code op}; throws if released or owned by another op. */
-        void acquire(FixedBuf buf, Op<?> op);
+        /**
+         * Marks {@code buf} owned by {@code op}; throws if released or owned by another op. {@code onLoop}: the
+         * caller is the loop thread (a release store), else a CAS (two threads may submit ops naming it).
+         */
+        void acquire(FixedBuf buf, Op<?> op, boolean onLoop);
 
         /** Ends {@code op}'s ownership and advances the buffer's indices by {@code transferred}. */
         void release(FixedBuf buf, Op<?> op, long transferred);

@@ -334,7 +334,7 @@ public final class FixedBuf {
 
     private static final class BufBridge implements ApiAccess.Bufs {
         @Override
-        public void acquire(FixedBuf buf, Op<?> op) {
+        public void acquire(FixedBuf buf, Op<?> op, boolean onLoop) {
             if (!buf.leased) {
                 throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
                         + " was released to its pool (use after release)");
@@ -352,8 +352,10 @@ public final class FixedBuf {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
             }
-            // Two threads may submit ops naming the same buffer at once: exactly one may take it.
-            if (!OWNER.compareAndSet(buf, null, op)) {
+            if (onLoop) {
+                OWNER.setRelease(buf, op); // the loop thread's own submit (a completer resubmitting)
+            } else if (!OWNER.compareAndSet(buf, null, op)) {
+                // Two threads may submit ops naming the same buffer at once: exactly one may take it.
                 throw ownedBy(op, buf, buf.owner);
             }
         }
@@ -374,7 +376,7 @@ public final class FixedBuf {
                 case DRAIN -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
                 default -> { }
             }
-            buf.owner = null;
+            OWNER.setRelease(buf, null); // the buffer's indices above are published with it
         }
 
         @Override

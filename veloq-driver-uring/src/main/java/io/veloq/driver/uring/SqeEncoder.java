@@ -89,6 +89,10 @@ final class SqeEncoder {
 
     SqeEncoder(ByteBuffer sqes, boolean[] supported, NativeMemory mem, SlotTable slots, BufferAddresses buffers,
                FixedFiles fixedFiles, ProvidedBuffers provided, boolean zeroCopy) {
+        if (sqes.order() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            // write() packs fields for a little-endian kernel ABI (x86_64, aarch64, riscv64: all we run on).
+            throw new IllegalStateException("the io_uring driver supports little-endian machines only");
+        }
         this.provided = provided;
         this.zeroCopy = zeroCopy;
         this.sqes = sqes;
@@ -321,20 +325,16 @@ final class SqeEncoder {
 
     private void write(int sqIndex, int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len,
                        int opFlags, long userData, int bufIndex, int fileIndex) {
+        // Eight 8-byte stores instead of fourteen field stores: the SQE's fields packed the way the kernel
+        // reads them (little-endian: the first field in the low bytes of each word).
         int b = sqIndex * SQE_SIZE;
         ByteBuffer s = sqes;
-        s.put(b + SQE_OPCODE, (byte) opcode);
-        s.put(b + SQE_FLAGS, (byte) sqeFlags);
-        s.putShort(b + SQE_IOPRIO, (short) ioprio);
-        s.putInt(b + SQE_FD, fd);
+        s.putLong(b, (opcode & 0xffL) | (sqeFlags & 0xffL) << 8 | (ioprio & 0xffffL) << 16 | (long) fd << 32);
         s.putLong(b + SQE_OFF, off);
         s.putLong(b + SQE_ADDR, addr);
-        s.putInt(b + SQE_LEN, len);
-        s.putInt(b + SQE_OP_FLAGS, opFlags);
+        s.putLong(b + SQE_LEN, (len & 0xffffffffL) | (long) opFlags << 32);
         s.putLong(b + SQE_USER_DATA, userData);
-        s.putShort(b + SQE_BUF_INDEX, (short) bufIndex);
-        s.putShort(b + SQE_PERSONALITY, (short) 0);
-        s.putInt(b + SQE_FILE_INDEX, fileIndex);
+        s.putLong(b + SQE_BUF_INDEX, (bufIndex & 0xffffL) | (long) fileIndex << 32); // personality 0
         s.putLong(b + SQE_ADDR3, 0L);
         s.putLong(b + SQE_PAD, 0L);
     }

@@ -90,6 +90,9 @@ final class UringDriver implements Driver {
     private final long waitArg;
     private final ByteBuffer waitArgView;
     private final Thread owner;
+    /** What io_uring_enter names: the ring's index in this thread's registered-ring table, or the ring fd. */
+    private final int enterFd;
+    private final int enterFlags;
 
     private int sqTail;
     private int sqHead;
@@ -147,6 +150,8 @@ final class UringDriver implements Driver {
         this.sqMask = ring.sqMask;
         this.sqEntries = ring.sqEntries;
         this.owner = Thread.currentThread();
+        this.enterFd = registerRingFd(p.ringFdOption);
+        this.enterFlags = enterFd == ring.fd ? 0 : ENTER_REGISTERED_RING;
         EnumSet<Capability> caps = baseCapabilities();
         if (p.supported[OP_READ_FIXED] && p.supported[OP_WRITE_FIXED]) {
             caps.add(Capability.REGISTERED_BUFFERS);
@@ -185,6 +190,7 @@ final class UringDriver implements Driver {
         String bufferTableOption;
         String multishotOption;
         String msgRingOption;
+        String ringFdOption;
         String zeroCopyOption;
 
         void free() {
@@ -231,6 +237,7 @@ final class UringDriver implements Driver {
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
             p.multishotOption = config.option("uring.multishot", "on");
             p.msgRingOption = config.option("uring.msg-ring", "on");
+            p.ringFdOption = config.option("uring.registered-ring", "on");
             p.zeroCopyOption = config.option("uring.zero-copy", "on");
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
@@ -264,6 +271,50 @@ final class UringDriver implements Driver {
             p.free();
             throw e;
         }
+    }
+
+    /**
+     * IORING_REGISTER_RING_FDS (5.18): the ring in this thread's table of registered rings, so each enter
+     * skips the kernel's file-descriptor lookup. The table is per thread, which SINGLE_ISSUER makes the
+     * only one that enters; without SINGLE_ISSUER (or refused, or switched off) the ring fd is used.
+     */
+    private int registerRingFd(String option) {
+        if ((ring.flags & SETUP_SINGLE_ISSUER) == 0 || "off".equals(option)) {
+            return ring.fd;
+        }
+        long arg = mem.allocate(16, "io_uring_rsrc_update for the registered ring");
+        try {
+            ByteBuffer u = mem.view(arg, 16);
+            u.putInt(0, -1); // any free index; the kernel writes it back
+            u.putInt(4, 0);
+            u.putLong(8, ring.fd);
+            long rc = sys.ioUringRegister(ring.fd, REGISTER_RING_FDS, arg, 1);
+            return rc == 1 ? u.getInt(0) : ring.fd;
+        } finally {
+            mem.free(arg);
+        }
+    }
+
+    /** Drops the ring from the thread's table (only that thread can); else it goes when the thread ends. */
+    private void unregisterRingFd() {
+        if (enterFd == ring.fd || Thread.currentThread() != owner) {
+            return;
+        }
+        long arg = mem.allocate(16, "io_uring_rsrc_update for the registered ring");
+        try {
+            ByteBuffer u = mem.view(arg, 16);
+            u.putInt(0, enterFd);
+            u.putInt(4, 0);
+            u.putLong(8, 0L);
+            sys.ioUringRegister(ring.fd, UNREGISTER_RING_FDS, arg, 1);
+        } finally {
+            mem.free(arg);
+        }
+    }
+
+    /** True when enters name the ring by its registered index (IORING_REGISTER_RING_FDS). */
+    boolean registeredRing() {
+        return enterFd != ring.fd;
     }
 
     // ---- identity ----
@@ -448,8 +499,8 @@ final class UringDriver implements Driver {
             ring.publishSqTail(sqTail);
         }
         long rc = timed && extArg
-                ? sys.ioUringEnter(ring.fd, toSubmit, 1, flags | ENTER_EXT_ARG, waitArg, GETEVENTS_ARG_SIZE)
-                : sys.ioUringEnter(ring.fd, toSubmit, wait ? 1 : 0, flags);
+                ? sys.ioUringEnter(enterFd, toSubmit, 1, flags | enterFlags | ENTER_EXT_ARG, waitArg, GETEVENTS_ARG_SIZE)
+                : sys.ioUringEnter(enterFd, toSubmit, wait ? 1 : 0, flags | enterFlags);
         enters++;
         sqHead = ring.sqHead();
         if (rc < 0) {
@@ -777,6 +828,7 @@ final class UringDriver implements Driver {
         if (fixedFiles != null) {
             fixedFiles.close();
         }
+        unregisterRingFd();
         ring.close();
         provided.close();
         sys.close(eventFd);

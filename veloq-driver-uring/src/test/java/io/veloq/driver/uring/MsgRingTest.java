@@ -76,6 +76,25 @@ class MsgRingTest {
     }
 
     @Test
+    void theRingIsEnteredByItsRegisteredIndexAndStillWorks() throws Exception {
+        try (UringDriver d = UringDriverTest.open(64, 64, Map.of());
+             UringDriver plain = UringDriverTest.open(64, 64, Map.of("uring.registered-ring", "off"))) {
+            assertTrue(d.registeredRing(), "SINGLE_ISSUER on 6.x: IORING_REGISTER_RING_FDS, enters by index");
+            assertFalse(plain.registeredRing());
+            for (UringDriver x : new UringDriver[] {d, plain}) {
+                UringDriverTest.Sink sink = new UringDriverTest.Sink();
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(1, x.prepare(i, new io.veloq.api.op.Nop(), -1, 0));
+                }
+                while (sink.counts.size() < 10) {
+                    x.submitAndWait(-1, sink);
+                }
+                assertEquals(10, sink.counts.size());
+            }
+        }
+    }
+
+    @Test
     void withMsgRingOffTheHostFallsBackToTheEventfd() throws Exception {
         try (UringDriver a = UringDriverTest.open(64, 64, Map.of("uring.msg-ring", "off"));
              UringDriver b = UringDriverTest.open(64, 64, Map.of())) {

@@ -469,7 +469,7 @@ public final class LoopHost implements EventLoop {
     private void enqueue(Op<?> op) {
         boolean here = inLoop();
         OpPayload p = op.payload();
-        if (p.kind().multishot() && !OPS.hasStreamCompleter(op)) {
+        if (OPS.kind(op).multishot() && !OPS.hasStreamCompleter(op)) {
             throw new IllegalArgumentException("cannot submit " + op + " for a future or a blocking call: it is "
                     + "multishot; create it with Op.of(payload, StreamCompleter) and submit(op)");
         }
@@ -484,7 +484,7 @@ public final class LoopHost implements EventLoop {
             }
             // A completer resubmitting during (or after) close: the op completes as cancelled through its
             // completer, buffer back, instead of throwing into the middle of the resubmit pattern.
-            if (!OPS.markSubmitted(op, this)) {
+            if (!OPS.markSubmittedOnLoop(op, this)) {
                 throw notDefined(op);
             }
             inbox.submittedOnLoop();
@@ -505,7 +505,7 @@ public final class LoopHost implements EventLoop {
                 inbox.checkQueueBound(op, this);
             }
         }
-        if (!OPS.markSubmitted(op, this)) {
+        if (!(here ? OPS.markSubmittedOnLoop(op, this) : OPS.markSubmitted(op, this))) {
             throw notDefined(op);
         }
         if (here) {

@@ -244,7 +244,7 @@ final class OpDispatch {
                 return true;
             }
         }
-        OpKind kind = p.kind();
+        OpKind kind = OPS.kind(op);
         BufRing ring = p instanceof RecvMultishot r ? r.ring() : null;
         if (ring != null && !rings.owns(ring)) {
             complete(op, 0, new VeloqIoException(IoErrorKind.INVALID_ARGUMENT, errors.cancelledCode(),
@@ -375,7 +375,7 @@ final class OpDispatch {
             BUFS.ringUsers(r.ring(), -1);
         }
         boolean timedOut = table.hasFlag(token, OpTable.DEADLINE_EXPIRED)
-                || (linkedTimeouts && op.deadlineNanos() > 0 && !p.kind().multishot()
+                || (linkedTimeouts && op.deadlineNanos() > 0 && !OPS.kind(op).multishot()
                 && !table.hasFlag(token, OpTable.USER_CANCELLED));
         TimerQueue.Timer t = table.deadlineTimer(token);
         if (t != null) {
@@ -400,7 +400,7 @@ final class OpDispatch {
      */
     private void intermediate(Op<?> op, long token, long result, int flags, int bufferId) {
         OpPayload p = op.payload();
-        if (!p.kind().multishot()) {
+        if (!OPS.kind(op).multishot()) {
             table.pendingResult(token, result);
             return;
         }
@@ -431,7 +431,7 @@ final class OpDispatch {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finish(Op<?> op, long result, boolean timedOut) {
         OpPayload p = op.payload();
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
+        OpLifecycle lc = lifecycles[OPS.kind(op).ordinal()];
         long pre = OPS.preAllocated(op);
         if (result >= 0) {
             long value;
@@ -468,7 +468,7 @@ final class OpDispatch {
     }
 
     private String misuseHint(Op<?> op) {
-        OpKind k = op.payload().kind();
+        OpKind k = OPS.kind(op);
         if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
             FixedBuf b = op.payload().buffer();
             String unregistered = regions == null ? null : regions.unregistered(b);
@@ -496,7 +496,7 @@ final class OpDispatch {
     void abandon(Op<?> op) {
         long pre = OPS.preAllocated(op);
         if (pre != OpLifecycle.NONE) {
-            OpLifecycle lc = lifecycles[op.payload().kind().ordinal()];
+            OpLifecycle lc = lifecycles[OPS.kind(op).ordinal()];
             lc.discard(op.payload(), pre);
         }
         completeCancelled(op);
