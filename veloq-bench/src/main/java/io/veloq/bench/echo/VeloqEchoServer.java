@@ -26,9 +26,42 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VeloqEchoServer implements EchoServer {
 
+    /** The row of the same server with one-shot receives ({@code --ring 0}), beside {@code veloq} (multishot). */
+    public static final String ONE_SHOT = "veloq-oneshot";
+
+    private final String name;
+    private final int ringBuffers;
     private IoRuntime runtime;
     private io.veloq.examples.echo.EchoServer server;
     private final List<Thread> threads = new ArrayList<>();
+
+    /** The {@code veloq} row: multishot accept and receive on buffer rings where the driver has them. */
+    public VeloqEchoServer() {
+        this(EchoServers.VELOQ, EchoServerOptions.DEFAULT_RING);
+    }
+
+    VeloqEchoServer(String name, int ringBuffers) {
+        this.name = name;
+        this.ringBuffers = ringBuffers;
+    }
+
+    /** Plugs in the {@code veloq-oneshot} row (META-INF/services): one-shot receives, one buffer per connection. */
+    public static final class OneShotProvider implements EchoServers.Provider {
+        @Override
+        public String name() {
+            return ONE_SHOT;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return VeloqEchoServer.unavailableReason();
+        }
+
+        @Override
+        public EchoServer create() {
+            return new VeloqEchoServer(ONE_SHOT, 0);
+        }
+    }
 
     /** {@code null} when the driver can run here, else why not. */
     public static String unavailableReason() {
@@ -37,7 +70,7 @@ public final class VeloqEchoServer implements EchoServer {
 
     @Override
     public String name() {
-        return EchoServers.VELOQ;
+        return name;
     }
 
     @Override
@@ -49,7 +82,7 @@ public final class VeloqEchoServer implements EchoServer {
         runtime = IoRuntime.builder()
                 .driver(VeloqLeanEchoServer.DRIVER)
                 .threads(VeloqLeanEchoServer.THREADS)
-                .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns)
+                .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns + ringBuffers)
                 .maxInFlight(Math.max(4096, 2 * maxConns + 64))
                 .open();
         try {
@@ -69,7 +102,7 @@ public final class VeloqEchoServer implements EchoServer {
             threads.addAll(found);
             server = io.veloq.examples.echo.EchoServer.start(runtime, new EchoServerOptions(
                     VeloqLeanEchoServer.THREADS, port, "127.0.0.1", VeloqLeanEchoServer.DRIVER,
-                    VeloqLeanEchoServer.BUFFER_SIZE, maxConns));
+                    VeloqLeanEchoServer.BUFFER_SIZE, maxConns, ringBuffers));
             return server.port();
         } catch (Exception | Error e) {
             runtime.close();
@@ -114,8 +147,13 @@ public final class VeloqEchoServer implements EchoServer {
         for (Thread t : threads) {
             sb.append(", ").append(t.getName());
         }
-        sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
-                .append(" KiB registered-pool buffer + reused Recv/send-all ops per connection");
+        if (ringBuffers > 0 && server != null && server.multishot()) {
+            sb.append("), multishot accept + multishot receive on a ").append(ringBuffers).append("-buffer ring per loop, one ")
+                    .append(VeloqLeanEchoServer.BUFFER_SIZE / 1024).append(" KiB send buffer + reused send-all op per connection");
+        } else {
+            sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
+                    .append(" KiB registered-pool buffer + reused Recv/send-all ops per connection (one-shot receives)");
+        }
         return sb.toString();
     }
 }
