@@ -209,6 +209,76 @@ class MultishotTest {
     }
 
     @Test
+    void aFullCompletionQueueEndsTheReceiveWithOverflowAndARearmLosesNothing() throws Exception {
+        // A tiny CQ and tiny ring buffers: one burst of data makes the kernel post more items than the CQ holds,
+        // so it ends the multishot (its last item comes without MORE): item, then a final OVERFLOW.
+        try (IoRuntime small = IoRuntime.builder().driver("uring").queueDepth(4).maxInFlight(8)
+                .option("uring.cq-entries", "8").buffers(64, 64).open()) {
+            IoFd l = IoFd.raw(small.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            small.bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            small.listen(l, 4);
+            CompletableFuture<Long> acceptedFd = new CompletableFuture<>();
+            Op<AcceptMultishot> acc = Op.of(new AcceptMultishot(l), StreamCompleter.of(
+                    (o, fd, b) -> acceptedFd.complete(fd), o -> { }));
+            small.submit(acc);
+            IoFd client = IoFd.raw(small.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            small.call(new Connect(client, SockAddrStorage.of(small.localAddress(l)))).valueOrThrow();
+            IoFd server = IoFd.raw(acceptedFd.get(5, TimeUnit.SECONDS));
+            small.cancel(acc);
+            BufRing ring = small.openBufRing(32);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            List<IoErrorKind> ends = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> allIn = new CompletableFuture<>();
+            byte[] data = new byte[32 * 64 * 4];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i * 7 + i / 64);
+            }
+            class Rearming implements StreamCompleter<RecvMultishot> {
+                Op<RecvMultishot> op;
+
+                @Override
+                public void onItem(Op<RecvMultishot> o, long n, FixedBuf buf) {
+                    byte[] b = buf.getBytes();
+                    got.write(b, 0, b.length);
+                    buf.release();
+                    if (got.size() == data.length) {
+                        allIn.complete(null);
+                    }
+                }
+
+                @Override
+                public void onComplete(Op<RecvMultishot> o) {
+                    IoErrorKind k = o.error() == null ? null : o.error().kind();
+                    ends.add(k);
+                    if (k == IoErrorKind.OVERFLOW || k == IoErrorKind.NO_BUFFER_SPACE) {
+                        small.submit(o.reset()); // what recvEach does by itself
+                    }
+                }
+            }
+            Rearming r = new Rearming();
+            r.op = Op.of(new RecvMultishot(server, ring), r);
+            small.submit(r.op);
+            // One burst of 8 KiB: 128 items of 64 B for a CQ of 8 entries.
+            try (io.veloq.api.buffer.BufPool big = io.veloq.api.buffer.BufPool.allocate(data.length, 1)) {
+                FixedBuf b = big.lease().put(data);
+                while (b.readableBytes() > 0) {
+                    small.call(new Send(client, b)).valueOrThrow();
+                }
+                b.release();
+            }
+            allIn.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(data, got.toByteArray(), "every byte, in order, across the overflow ends and re-arms");
+            assertTrue(ends.contains(IoErrorKind.OVERFLOW),
+                    "128 items for an 8-entry CQ: the kernel ended the receive for lack of CQ room, which the final "
+                    + "completion says (OVERFLOW), and it was re-armed: " + ends);
+            small.cancel(r.op);
+            small.call(new Close(server));
+            small.call(new Close(client));
+            small.call(new Close(l));
+        }
+    }
+
+    @Test
     void zeroCopySendCompletesOnceAfterTheNotificationWithTheBytesSent() throws Exception {
         IoFd l = listener();
         IoFd client = connect(rt.localAddress(l));
