@@ -2,6 +2,7 @@ package io.veloq.api;
 
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
@@ -54,7 +55,11 @@ public final class Op<P extends OpPayload> {
 
     private long id;
     private final P payload;
-    private final OpKind kind; // cached: the host asks for it several times per op
+    // Cached from the immutable payload: the host needs them several times per op, and the payload's methods
+    // are calls through a sealed interface of twenty records (megamorphic in a real server).
+    private final OpKind kind;
+    private final FixedBuf buf;
+    private final SocketLifetime lifetime;
     private final Completer<P> completer;
     private final StreamCompleter<P> stream;
     /*
@@ -79,6 +84,9 @@ public final class Op<P extends OpPayload> {
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
         this.kind = payload.kind();
+        this.buf = payload.buffer();
+        IoFd fd = payload.fd();
+        this.lifetime = fd instanceof IoFd.Raw r ? ApiAccess.fds().owner(r) : null;
         this.completer = completer;
         this.stream = completer instanceof StreamCompleter<P> s ? s : null;
     }
@@ -233,7 +241,7 @@ public final class Op<P extends OpPayload> {
             return false;
         }
         this.host = host;
-        FixedBuf buf = payload.buffer();
+        FixedBuf buf = this.buf;
         if (buf != null) {
             try {
                 ApiAccess.bufs().acquire(buf, this, onLoop);
@@ -247,7 +255,7 @@ public final class Op<P extends OpPayload> {
     }
 
     private void complete(long value, VeloqIoException failure) {
-        FixedBuf buf = payload.buffer();
+        FixedBuf buf = this.buf;
         if (buf != null) {
             ApiAccess.bufs().release(buf, this, failure == null ? value : 0);
         }
@@ -280,6 +288,16 @@ public final class Op<P extends OpPayload> {
         @Override
         public OpKind kind(Op<?> op) {
             return op.kind;
+        }
+
+        @Override
+        public FixedBuf buffer(Op<?> op) {
+            return op.buf;
+        }
+
+        @Override
+        public SocketLifetime lifetime(Op<?> op) {
+            return op.lifetime;
         }
 
         @Override

@@ -34,6 +34,12 @@ public final class ApiAccess {
         /** The payload's kind, cached in the op. */
         io.veloq.api.op.OpKind kind(Op<?> op);
 
+        /** The payload's buffer, cached in the op, or null. */
+        FixedBuf buffer(Op<?> op);
+
+        /** The lifetime of the socket the payload's raw handle belongs to, cached in the op, or null. */
+        SocketLifetime lifetime(Op<?> op);
+
         /** SUBMITTED -> COMPLETED, give the buffer back (advancing its indices by {@code value}), run the completer. */
         void complete(Op<?> op, long value, VeloqIoException error);
 

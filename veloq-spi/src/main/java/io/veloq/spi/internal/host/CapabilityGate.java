@@ -51,7 +51,11 @@ final class CapabilityGate {
 
     /** The capability {@code p} needs and the driver lacks, or null when the driver can run it. */
     Capability missing(OpPayload p) {
-        OpKind k = p.kind();
+        return missing(p, p.kind());
+    }
+
+    /** {@link #missing(OpPayload)} with the payload's kind known (cached in its op). */
+    Capability missing(OpPayload p, OpKind k) {
         if (!check[k.ordinal()]) {
             return null;
         }

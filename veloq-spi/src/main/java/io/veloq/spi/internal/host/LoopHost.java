@@ -473,7 +473,7 @@ public final class LoopHost implements EventLoop {
             throw new IllegalArgumentException("cannot submit " + op + " for a future or a blocking call: it is "
                     + "multishot; create it with Op.of(payload, StreamCompleter) and submit(op)");
         }
-        SocketLifetime lt = OpDispatch.lifetimeOf(p);
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null && !lt.bindTo(this)) {
             throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
                     + lt.boundLoop() + "; submit them to the socket's loop(), the one it was opened on");

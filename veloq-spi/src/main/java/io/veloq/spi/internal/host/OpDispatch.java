@@ -42,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class OpDispatch {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
-    private static final ApiAccess.Fds FDS = ApiAccess.fds();
     private static final ApiAccess.Bufs BUFS = ApiAccess.bufs();
     /** Ops submitted after close whose completers keep resubmitting are given up on after this many rounds. */
     private static final int MAX_REFUSALS_PER_DRAIN = 100_000;
@@ -128,12 +127,6 @@ final class OpDispatch {
         return sink;
     }
 
-    /** The socket lifetime an op's handle carries, or null for an op without one (a user's raw handle). */
-    static SocketLifetime lifetimeOf(OpPayload p) {
-        IoFd fd = p.fd();
-        return fd instanceof IoFd.Raw r ? FDS.owner(r) : null;
-    }
-
     // ---- handing ops to the driver ----
 
     /** A newly submitted op, on the loop thread. {@code running} false: close has begun. */
@@ -149,7 +142,7 @@ final class OpDispatch {
             dispatch(op); // takes no driver slot: never held back by the budget or the backlog
             return;
         }
-        SocketLifetime lt = lifetimeOf(p);
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null) {
             if (p instanceof Close) {
                 if (!admitSocketClose(op, lt)) {
@@ -213,7 +206,7 @@ final class OpDispatch {
 
     /** Completes {@code op} at once if it needs a capability the driver does not report. */
     private boolean refusedByCapability(Op<?> op) {
-        Capability missing = gate.missing(op.payload());
+        Capability missing = gate.missing(op.payload(), OPS.kind(op));
         if (missing == null) {
             return false;
         }
@@ -235,7 +228,7 @@ final class OpDispatch {
         if (refusedByCapability(op)) {
             return true;
         }
-        SocketLifetime lt = lifetimeOf(p);
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null) {
             if (lt.closeOp() == op) {
                 lt = null; // the socket's own Close: it ends the lifetime, it is not one of its ops
@@ -264,8 +257,9 @@ final class OpDispatch {
             }
             OPS.preAllocated(op, pre);
         }
-        if (regions != null && p.buffer() != null) {
-            regions.cover(p.buffer()); // a region the pool added since: register it first (fixed and zero-copy ops)
+        FixedBuf buf = OPS.buffer(op);
+        if (regions != null && buf != null) {
+            regions.cover(buf); // a region the pool added since: register it first (fixed and zero-copy ops)
         }
         long token = table.add(op);
         long deadline = op.deadlineNanos();
@@ -441,10 +435,10 @@ final class OpDispatch {
                 if (pre != OpLifecycle.NONE) {
                     lc.discard(p, pre);
                 }
-                complete(op, 0, e);
+                complete(op, 0, e, true);
                 return;
             }
-            complete(op, value, null);
+            complete(op, value, null, true);
             return;
         }
         if (pre != OpLifecycle.NONE) {
@@ -454,7 +448,7 @@ final class OpDispatch {
         if (timedOut && code == errors.cancelledCode()) {
             code = errors.timedOutCode();
         }
-        complete(op, 0, failure(code, op));
+        complete(op, 0, failure(code, op), true);
     }
 
     /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
@@ -508,8 +502,13 @@ final class OpDispatch {
 
     /** Completes {@code op}: counts it out, hands its payload back and runs its completer. */
     void complete(Op<?> op, long value, VeloqIoException error) {
+        complete(op, value, error, loop.inLoop());
+    }
+
+    /** {@link #complete}, knowing whether this is the loop thread (a driver's completion always is). */
+    private void complete(Op<?> op, long value, VeloqIoException error, boolean onLoop) {
         Object aux = OPS.aux(op);
-        inbox.completed(loop.inLoop());
+        inbox.completed(onLoop);
         try {
             OPS.complete(op, value, error);
         } catch (Throwable t) {
