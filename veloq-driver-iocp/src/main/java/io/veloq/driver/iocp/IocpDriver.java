@@ -4,6 +4,7 @@ import io.veloq.api.Capability;
 import io.veloq.api.IoFd;
 import io.veloq.api.OpLifecycle;
 import io.veloq.api.VeloqIoException;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.AddressLayout;
@@ -18,6 +19,8 @@ import io.veloq.api.op.Open;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.RecvMsg;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Shutdown;
@@ -507,6 +510,8 @@ final class IocpDriver implements Driver {
             case SEND -> startSend(slot, (Send) p);
             case RECV_FROM -> startRecvFrom(slot, (RecvFrom) p);
             case SEND_TO -> startSendTo(slot, (SendTo) p);
+            case RECV_MSG -> startVectored(slot, p.fd(), p.buffers(), ((RecvMsg) p).flags(), true);
+            case SEND_MSG -> startVectored(slot, p.fd(), p.buffers(), ((SendMsg) p).flags(), false);
             case READ -> startFile(slot, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false);
             case WRITE -> startFile(slot, p.fd(), ((Write) p).buf(), ((Write) p).offset(), true);
             case OPEN -> ready(slot, open((Open) p));
@@ -663,6 +668,34 @@ final class IocpDriver implements Driver {
         int off = arm(slot, h);
         putDrainBuffer(off, s.buf());
         int rc = w.wsaSend(h, slotBase + off + WSABUF, 1, 0, flags, slotBase + off + OV, 0);
+        started(slot, rc == 0, hf, true);
+    }
+
+    /** One WSARecv/WSASend over every buffer of {@code vec}: its WSABUF array is the vector's own table. */
+    private void startVectored(int slot, IoFd fd, BufVec vec, int userFlags, boolean recv) {
+        long h = ((IoFd.Raw) fd).handle();
+        int flags = recv ? recvFlags(userFlags) : sendFlags(userFlags);
+        if (flags < 0) {
+            ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
+            return;
+        }
+        if (vec.size() == 0) {
+            ready(slot, 0); // nothing to send (an empty receive is refused by the api before it gets here)
+            return;
+        }
+        int hf = associate(slot, h);
+        if (hf < 0) {
+            return;
+        }
+        int off = arm(slot, h);
+        long table = WsaBufTable.fill(vec, recv);
+        int rc;
+        if (recv) {
+            slotMem.putInt(off + FLAGS, flags);
+            rc = w.wsaRecv(h, table, vec.size(), 0, slotBase + off + FLAGS, slotBase + off + OV, 0);
+        } else {
+            rc = w.wsaSend(h, table, vec.size(), 0, flags, slotBase + off + OV, 0);
+        }
         started(slot, rc == 0, hf, true);
     }
 
