@@ -105,12 +105,26 @@ final class Net {
         if (!supported.contains(name)) {
             throw new UnsupportedOperationException("'" + name + "' not supported");
         }
-        if (!name.type().isInstance(value)) {
-            throw new IllegalArgumentException("Invalid value '" + value + "'");
+        if (value == null) {
+            throw new IllegalArgumentException("Invalid value 'null'");
         }
+        name.type().cast(value); // a value of the wrong type: ClassCastException, as from the JDK's channels
         if ((name == StandardSocketOptions.SO_RCVBUF || name == StandardSocketOptions.SO_SNDBUF) && (Integer) value < 0) {
             throw new IllegalArgumentException("Invalid send/receive buffer size");
         }
+    }
+
+    /**
+     * An option value as the JDK reports it. Linux doubles {@code SO_RCVBUF}/{@code SO_SNDBUF} on set and
+     * reports the doubled value; the JDK halves it on Linux so that a value reads back as it was set.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> T asJdkReports(EventLoop loop, SocketOption<T> name, T value) {
+        if ((name == StandardSocketOptions.SO_RCVBUF || name == StandardSocketOptions.SO_SNDBUF)
+                && loop.addressLayout() == io.veloq.api.net.AddressLayout.LINUX) {
+            return (T) Integer.valueOf((Integer) value / 2);
+        }
+        return value;
     }
 
     static void checkGetOption(Set<SocketOption<?>> supported, SocketOption<?> name) {

@@ -102,7 +102,7 @@ final class VeloqServerChannel extends AsynchronousServerSocketChannel {
         synchronized (lock) {
             requireOpen();
         }
-        return loop.getOption(fd, name);
+        return Net.asJdkReports(loop, name, loop.getOption(fd, name));
     }
 
     @Override

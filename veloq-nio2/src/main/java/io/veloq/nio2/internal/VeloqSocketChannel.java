@@ -193,7 +193,7 @@ final class VeloqSocketChannel extends AsynchronousSocketChannel {
         synchronized (lock) {
             requireOpen();
         }
-        return loop.getOption(fd, name);
+        return Net.asJdkReports(loop, name, loop.getOption(fd, name));
     }
 
     @Override
