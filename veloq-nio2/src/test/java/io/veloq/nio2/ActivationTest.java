@@ -5,6 +5,7 @@ import probe.ActivationProbe;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +58,41 @@ class ActivationTest {
         String out = run(List.of("--enable-native-access=org.jnrproject.jffi", PROPERTY, "-p", modulePath(), "-cp", testClasses()));
         assertTrue(out.contains("provider: " + VeloqChannelProvider.class.getName()), out);
         assertTrue(out.contains("round trip: hi"), out);
+    }
+
+    @Test
+    void theModuleDescriptorIsTheOneModulesMdDocuments() throws IOException {
+        java.lang.module.ModuleDescriptor d;
+        try (InputStream in = Files.newInputStream(Paths.get("target", "classes", "module-info.class"))) {
+            d = java.lang.module.ModuleDescriptor.read(in);
+        }
+        assertEquals("veloq.nio2", d.name());
+        assertEquals(java.util.Set.of("java.base", "veloq.api"),
+                d.requires().stream().map(java.lang.module.ModuleDescriptor.Requires::name).collect(Collectors.toSet()));
+        assertEquals(java.util.Set.of("io.veloq.nio2"),
+                d.exports().stream().map(e -> e.source() + (e.isQualified() ? " to " + e.targets() : "")).collect(Collectors.toSet()));
+        assertEquals(java.util.Set.of(), d.uses());
+        assertEquals(1, d.provides().size());
+        java.lang.module.ModuleDescriptor.Provides p = d.provides().iterator().next();
+        assertEquals("java.nio.channels.spi.AsynchronousChannelProvider", p.service());
+        assertEquals(List.of(VeloqChannelProvider.class.getName()), p.providers());
+        String md = modulesMd();
+        for (String line : List.of("requires veloq.api", "exports io.veloq.nio2",
+                "provides java.nio.channels.spi.AsynchronousChannelProvider with io.veloq.nio2.VeloqChannelProvider")) {
+            assertTrue(md.contains(line), "MODULES.md does not document '" + line + "' of veloq.nio2");
+        }
+        assertFalse(Files.exists(Paths.get("target", "classes", "META-INF", "services",
+                "java.nio.channels.spi.AsynchronousChannelProvider")), "no class-path service entry: the property activates it there");
+    }
+
+    private static String modulesMd() throws IOException {
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path md = p.resolve("MODULES.md");
+            if (Files.exists(md)) {
+                return Files.readString(md).replaceAll("\\s+", " ");
+            }
+        }
+        throw new AssertionError("MODULES.md not found");
     }
 
     /** This module's classes (a module: it has its module-info) plus the copied jars. */
