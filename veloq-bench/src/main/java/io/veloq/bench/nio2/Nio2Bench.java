@@ -70,8 +70,8 @@ public final class Nio2Bench {
             for (Server s : HTTP) {
                 double[] m = wrkRound(s, warmup, seconds, conns);
                 http.computeIfAbsent(s, k -> new ArrayList<>()).add(m);
-                System.out.printf(Locale.ROOT, "round %d %-30s %10.0f req/s %8.2f us CPU/req  client CPU %.0f%%%n",
-                        r + 1, s.name(), m[0], m[1], m[2]);
+                System.out.printf(Locale.ROOT, "round %d %-30s %10.0f req/s %8.2f us CPU/req  client CPU %.0f%%  others %.2f cores%n",
+                        r + 1, s.name(), m[0], m[1], m[2], m[3]);
             }
         }
         Path keys = Files.createTempDirectory("veloq-nio2-bench-keys");
@@ -98,12 +98,12 @@ public final class Nio2Bench {
         md.append("## NIO.2: Tomcat (wrk, ").append(conns).append(" connections, ").append(seconds)
                 .append(" s windows) and SSHD (scp -O of ").append(mib).append(" MiB), median of ").append(rounds)
                 .append(" interleaved rounds\n\n");
-        md.append("| server | requests/s | server CPU per request | client CPU | vs JDK provider: req/s | CPU/req |\n|---|---|---|---|---|---|\n");
+        md.append("| server | requests/s | server CPU per request | client CPU | other processes | vs JDK provider: req/s | CPU/req |\n|---|---|---|---|---|---|---|\n");
         double[] jdk = median(http.get(HTTP.get(0)));
         for (Server s : HTTP) {
             double[] m = median(http.get(s));
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f µs | %.0f%% | %.2fx | %.2fx |%n", s.name(), m[0], m[1], m[2],
-                    m[0] / jdk[0], m[1] / jdk[1]));
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f µs | %.0f%% | %.2f cores | %.2fx | %.2fx |%n", s.name(), m[0], m[1],
+                    m[2], m[3], m[0] / jdk[0], m[1] / jdk[1]));
         }
         md.append("\n| server | scp upload | server CPU per MiB | vs JDK provider: MiB/s | CPU/MiB |\n|---|---|---|---|---|\n");
         double[] sj = median(ssh.get(SSH.get(0)));
@@ -123,13 +123,17 @@ public final class Nio2Bench {
         try (Child c = Child.start(s, List.of())) {
             wrk(c.port, warmup, conns);
             long cpu0 = ProcCpu.processCpuNanos(c.pid());
+            long[] sys0 = ProcCpu.systemCpuNanos();
             WrkResult w = wrk(c.port, seconds, conns);
+            long[] sys1 = ProcCpu.systemCpuNanos();
             long cpu1 = ProcCpu.processCpuNanos(c.pid());
             if (w.errors) {
                 throw new IOException(s.name() + ": wrk reported errors:\n" + w.text);
             }
+            double window = seconds * 1e9;
+            double others = (sys1[0] - sys0[0] - (cpu1 - cpu0) - w.clientCpuNanos) / window;
             return new double[] {w.requests / (double) seconds, (cpu1 - cpu0) / 1000.0 / w.requests,
-                    100.0 * w.clientCpuNanos / (seconds * 1e9)};
+                    100.0 * w.clientCpuNanos / window, others};
         }
     }
 
@@ -159,9 +163,21 @@ public final class Nio2Bench {
         List<String> cmd = List.of("taskset", "-c", "1", "wrk", "-t2", "-c" + conns, "-d" + seconds + "s",
                 "http://127.0.0.1:" + port + "/");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(seconds + 60L, TimeUnit.SECONDS);
-        long clientCpu = p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        // wrk's own CPU, sampled while it runs (its /proc entry goes with it); taskset execs wrk in place.
+        long clientCpu = 0;
+        while (p.isAlive()) {
+            long n = ProcCpu.processCpuNanos(p.pid());
+            clientCpu = Math.max(clientCpu, n);
+            Thread.sleep(50);
+        }
+        String text = output.get(60, TimeUnit.SECONDS);
         Matcher m = Pattern.compile("(\\d+) requests in").matcher(text);
         if (!m.find()) {
             throw new IOException("wrk output without a request count:\n" + text);
