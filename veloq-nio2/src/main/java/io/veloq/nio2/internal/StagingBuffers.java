@@ -4,7 +4,7 @@ import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
 
 import java.io.IOException;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Arrays;
 
 /**
  * The off-heap buffers a loop stages NIO.2's {@code ByteBuffer}s through: a read lands in them and is copied
@@ -24,31 +24,41 @@ final class StagingBuffers implements AutoCloseable {
     static final int PER_POOL = 256;
     static final int MAX_POOLS = 64;
 
-    private final CopyOnWriteArrayList<BufPool> pools = new CopyOnWriteArrayList<>();
+    // Copied on growth (rare) and read by index: iterating a collection would allocate per lease.
+    private volatile BufPool[] pools = new BufPool[0];
 
     /** Leases a buffer, growing by one pool when every buffer is out. */
     FixedBuf lease() throws IOException {
-        for (BufPool p : pools) {
-            FixedBuf b = p.tryLease();
+        FixedBuf b = tryEach(pools);
+        if (b != null) {
+            return b;
+        }
+        synchronized (this) {
+            b = tryEach(pools); // another thread may have grown it meanwhile
             if (b != null) {
                 return b;
             }
-        }
-        synchronized (this) {
-            for (BufPool p : pools) { // another thread may have grown it meanwhile
-                FixedBuf b = p.tryLease();
-                if (b != null) {
-                    return b;
-                }
-            }
-            if (pools.size() >= MAX_POOLS) {
+            BufPool[] now = pools;
+            if (now.length >= MAX_POOLS) {
                 throw new IOException("veloq-nio2: all " + MAX_POOLS * PER_POOL + " staging buffers of " + BUF_SIZE
                         + " bytes are in use by pending reads and writes");
             }
             BufPool p = BufPool.allocate(BUF_SIZE, PER_POOL);
-            pools.add(p);
+            BufPool[] grown = Arrays.copyOf(now, now.length + 1);
+            grown[now.length] = p;
+            pools = grown;
             return p.lease();
         }
+    }
+
+    private static FixedBuf tryEach(BufPool[] ps) {
+        for (int i = 0; i < ps.length; i++) {
+            FixedBuf b = ps[i].tryLease();
+            if (b != null) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /** Buffers leased now (for tests: every operation gives its buffers back). */
@@ -67,6 +77,6 @@ final class StagingBuffers implements AutoCloseable {
                 p.close();
             }
         }
-        pools.clear();
+        pools = new BufPool[0];
     }
 }
