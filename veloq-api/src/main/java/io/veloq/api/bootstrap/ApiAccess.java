@@ -1,5 +1,6 @@
 package io.veloq.api.bootstrap;
 
+import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 public final class ApiAccess {
     private static volatile Ops ops;
     private static volatile Bufs bufs;
+    private static volatile Fds fds;
 
     private ApiAccess() {
     }
@@ -75,14 +77,46 @@ public final class ApiAccess {
         /** Offset of the buffer's first byte within its slab (region). */
         long offsetInRegion(FixedBuf buf);
 
-        /** A pool whose slabs come from {@code memory} (registered with a driver by the caller). */
-        BufPool newPool(int bufSize, int count, SlabMemory memory);
+        /**
+         * A pool whose slabs come from {@code memory} (registered with a driver by the caller): {@code initial}
+         * buffers now, growing on demand to {@code max}. {@code name} names it in messages ("loop 0's buffer
+         * pool"); {@code capSetting} is the setting a user raises for a larger cap. Throws
+         * {@link IllegalStateException} with the cause and the fixes if the first chunk cannot be allocated.
+         */
+        BufPool newPool(String name, String capSetting, int bufSize, int initial, int max, SlabMemory memory);
 
-        /** The pool's slabs, in region-index order, for registration with a driver. */
+        /** The pool's slabs so far, in region-index order, for registration with a driver. Any thread. */
         ByteBuffer[] slabs(BufPool pool);
+
+        /** The most regions the pool can ever have: the size of the driver table to reserve. */
+        int maxRegions(BufPool pool);
 
         /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
         void registered(BufPool pool, boolean registered);
+    }
+
+    /** Descriptor internals: the socket lifetime a raw handle of the networking API carries. */
+    public interface Fds {
+        /** A raw handle bound to {@code owner}: ops naming it are refused once the owner is closed. */
+        IoFd.Raw owned(long handle, SocketLifetime owner);
+
+        /** The lifetime {@code fd} is bound to, or null for a user's own raw handle. */
+        SocketLifetime owner(IoFd.Raw fd);
+    }
+
+    public static void installFds(Fds f) {
+        if (fds == null) {
+            fds = f;
+        }
+    }
+
+    public static Fds fds() {
+        Fds f = fds;
+        if (f == null) {
+            init(IoFd.Raw.class);
+            f = fds;
+        }
+        return f;
     }
 
     public static void installOps(Ops o) {
