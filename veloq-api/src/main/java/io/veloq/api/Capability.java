@@ -23,5 +23,7 @@ public enum Capability {
     /** File ops: Open, Read, Write, Fsync. */
     FILE_IO,
     /** Socket options through {@link EventLoop#setOption}. */
-    SOCKET_OPTIONS
+    SOCKET_OPTIONS,
+    /** AF_XDP sockets ({@link io.veloq.api.xdp.XdpSocket}); since 0.2. */
+    XDP
 }
