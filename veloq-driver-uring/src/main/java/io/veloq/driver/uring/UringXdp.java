@@ -74,6 +74,13 @@ final class UringXdp implements XdpDriver {
         return mem.live();
     }
 
+    /** The open sockets (tests). */
+    List<XskEndpoint> openEndpoints() {
+        synchronized (lock) {
+            return List.copyOf(open);
+        }
+    }
+
     int openSockets() {
         synchronized (lock) {
             return open.size();
