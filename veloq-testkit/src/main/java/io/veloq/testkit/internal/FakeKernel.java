@@ -100,6 +100,8 @@ public final class FakeKernel {
     final long seed;
     final Set<Defect> defects;
     final FileStore files = new FileStore();
+    /** The AF_XDP side: interfaces, programs, transmitted frames. */
+    public final FakeXdpNetwork xdp = new FakeXdpNetwork(this);
     private final TreeMap<Integer, SimFile> fds = new TreeMap<>();
     private final List<SimSocket> bound = new ArrayList<>();
     private final List<FakeDriver> drivers = new ArrayList<>();
