@@ -38,7 +38,7 @@ public final class XdpBench {
     /** A child JVM whose last {@code PREFIX a b} line is kept. */
     private static final class Child {
         final Process p;
-        volatile long[] last = {0, 0};
+        volatile long[] last = {0, 0, 0};
         volatile boolean ready;
         final StringBuilder log = new StringBuilder();
 
@@ -51,7 +51,7 @@ public final class XdpBench {
                             ready = true;
                         } else if (l.startsWith(prefix + " ")) {
                             String[] f = l.split(" ");
-                            last = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])};
+                            last = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), f.length > 3 ? Long.parseLong(f[3]) : 0};
                         } else {
                             synchronized (log) {
                                 log.append(l).append('\n');
@@ -141,7 +141,9 @@ public final class XdpBench {
         try {
             srv.awaitReady(server);
             List<String> g = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-            g.addAll(Env.childJvm(1, jvm, XdpGenerator.class.getName(), List.of(b, macA, macB, PEER_IP, HOST_IP,
+            List<String> genJvm = new ArrayList<>(jvm);
+            genJvm.add("-Dxdp.gen.busyPoll=" + Boolean.getBoolean("xdp.gen.busyPoll"));
+            g.addAll(Env.childJvm(1, genJvm, XdpGenerator.class.getName(), List.of(b, macA, macB, PEER_IP, HOST_IP,
                     String.valueOf(GEN_PORT), String.valueOf(PORT), String.valueOf(window), "64")));
             gen = new Child(g, "GEN", "GEN-READY");
             gen.awaitReady("generator");
@@ -159,6 +161,8 @@ public final class XdpBench {
             double dt = (System.nanoTime() - t0) / 1e9;
             long replies = g1[1] - g0[1];
             long served = Math.max(1, s1[0] - s0[0]);
+            System.err.println("  " + server + ": generator sent " + (g1[0] - g0[0]) + ", got back " + replies
+                    + ", window reopened after a loss " + (g1[2] - g0[2]) + " times");
             double alloc = s1[1] < 0 ? Double.NaN : (double) (s1[1] - s0[1]) / served;
             return new Sample(replies / dt, (double) (sc1 - sc0) / Math.max(1, replies), (sc1 - sc0) / 1e9 / dt,
                     (gc1 - gc0) / 1e9 / dt, alloc);

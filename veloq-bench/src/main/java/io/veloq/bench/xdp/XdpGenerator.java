@@ -22,6 +22,7 @@ public final class XdpGenerator implements XdpSocket.ReadyHandler {
     private final FixedBuf[] batch = new FixedBuf[64];
     private volatile long sent;
     private volatile long received;
+    private volatile long resets;
     private long lastProgress = System.nanoTime();
 
     private XdpGenerator(byte[] template, int window) {
@@ -47,7 +48,8 @@ public final class XdpGenerator implements XdpSocket.ReadyHandler {
             f.release();
         }
         try (IoRuntime rt = IoRuntime.builder().driver("uring").open();
-             XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder(iface).udpPort(srcPort).frames(2048, 8192).build())) {
+             XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder(iface).udpPort(srcPort).frames(2048, 8192)
+                     .busyPoll(Boolean.getBoolean("xdp.gen.busyPoll")).build())) {
             XdpGenerator g = new XdpGenerator(template, window);
             rt.execute(() -> {
                 xsk.fill(2048);
@@ -58,7 +60,7 @@ public final class XdpGenerator implements XdpSocket.ReadyHandler {
             CountDownLatch never = new CountDownLatch(1);
             Thread printer = new Thread(() -> {
                 while (true) {
-                    System.out.println("GEN " + g.sent + " " + g.received);
+                    System.out.println("GEN " + g.sent + " " + g.received + " " + g.resets);
                     System.out.flush();
                     try {
                         Thread.sleep(100);
@@ -90,6 +92,7 @@ public final class XdpGenerator implements XdpSocket.ReadyHandler {
         } else if (sent - got > 0 && now - lastProgress > 50_000_000L) {
             sent = got; // the rest were lost: open the window again
             lastProgress = now;
+            resets++;
         }
         received = got;
         if (s.filled() < 1024) {

@@ -33,6 +33,8 @@ final class HostXdpSocket implements XdpSocket {
     private final RingCursor rx;
     private final RingCursor tx;
     private final boolean needWakeup;
+    /** Copy mode transmits only inside sendto (or poll), whatever the TX ring's flag says: always kick. */
+    private final boolean txFlagReliable;
     private final XdpEndpoint.Readiness readiness = this::onReady;
     private ReadyHandler handler;
     private boolean closed;
@@ -57,6 +59,7 @@ final class HostXdpSocket implements XdpSocket {
         this.rx = new RingCursor(endpoint.rxRing(), XdpRing.DESC_BYTES);
         this.tx = new RingCursor(endpoint.txRing(), XdpRing.DESC_BYTES);
         this.needWakeup = endpoint.needWakeup();
+        this.txFlagReliable = needWakeup && endpoint.mode() == XdpMode.ZERO_COPY;
     }
 
     XdpEndpoint endpoint() {
@@ -234,18 +237,19 @@ final class HostXdpSocket implements XdpSocket {
         }
         if (n > 0) {
             umem.inTx += n;
-            tx.submit(n, needWakeup);
+            tx.submit(n, txFlagReliable);
             kickTx();
         }
         return n;
     }
 
     /**
-     * Kicks the kernel for the TX ring when it asks (always without need-wakeup). In copy mode one sendto
+     * Kicks the kernel for the TX ring: in zero-copy mode with need-wakeup only when it asks; otherwise always
+     * (copy mode sends only inside sendto, and Linux does not keep the TX ring's flag set for it). One sendto
      * sends a bounded batch and answers EAGAIN while more wait, so kick again as long as that made progress.
      */
     private void kickTx() {
-        if (needWakeup && !tx.needsWakeup()) {
+        if (txFlagReliable && !tx.needsWakeup()) {
             return;
         }
         for (int i = 0; i < MAX_KICKS; i++) {
