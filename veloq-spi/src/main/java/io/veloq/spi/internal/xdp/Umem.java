@@ -36,7 +36,8 @@ final class Umem {
         this.shift = Integer.numberOfTrailingZeros(frameSize);
         this.count = count;
         ByteBuffer whole = memory;
-        this.pool = ApiAccess.bufs().newPool(frameSize, count, new SlabMemory() {
+        this.pool = ApiAccess.bufs().newPool("the UMEM of an XdpSocket", "XdpConfig.builder(iface).frames(size, count)",
+                frameSize, count, count, new SlabMemory() {
             @Override
             public ByteBuffer allocate(int bytes) {
                 if (bytes != whole.capacity()) {
