@@ -191,6 +191,19 @@ public interface Driver extends AutoCloseable {
         throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
     }
 
+    /**
+     * An optional facet of this driver, asked for by its interface: {@code driver.facet(XdpDriver.class)}
+     * gives the AF_XDP facet of a driver reporting {@link Capability#XDP}. Facets keep optional, platform-bound
+     * features out of this interface; each facet's Javadoc states its own threading rules.
+     *
+     * @implSpec returns null: the driver has no facets.
+     * @return the facet, or null when this driver has none of that type
+     * @since 0.2
+     */
+    default <F> F facet(Class<F> type) {
+        return null;
+    }
+
     /** {@code bind(2)}. Thread-safe. */
     void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException;
 

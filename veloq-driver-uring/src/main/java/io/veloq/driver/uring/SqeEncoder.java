@@ -268,6 +268,11 @@ final class SqeEncoder {
         write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
     }
 
+    /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
+    void encodePollAdd(int sqIndex, int fd, int pollMask, long userData) {
+        write(sqIndex, OP_POLL_ADD, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);
+    }
+
     /** A READ of {@code len} bytes from {@code fd} into {@code addr}. */
     void encodeRead(int sqIndex, int fd, long addr, int len, long userData) {
         write(sqIndex, OP_READ, 0, fd, 0, addr, len, 0, userData, 0, 0);

@@ -37,7 +37,8 @@ public final class FakeDriver implements Driver {
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
             Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
             Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
-            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS));
+            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS,
+            Capability.XDP));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;
@@ -52,6 +53,7 @@ public final class FakeDriver implements Driver {
     private volatile boolean wakeRequested;
     private boolean closed;
     private long delivered;
+    private final FakeXdp xdp;
 
     private record CancelRequest(long userData) {
     }
@@ -60,6 +62,12 @@ public final class FakeDriver implements Driver {
         this.kernel = kernel;
         this.config = config;
         this.fixedFiles = new SimFile[Math.max(0, config.registeredFiles())];
+        this.xdp = new FakeXdp(this, kernel.xdp);
+    }
+
+    @Override
+    public <F> F facet(Class<F> type) {
+        return type == io.veloq.spi.xdp.XdpDriver.class ? type.cast(xdp) : null;
     }
 
     public FakeKernel kernel() {
@@ -165,7 +173,7 @@ public final class FakeDriver implements Driver {
             }
             flush();
             kernel.runDue();
-            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested) {
+            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested && !xdp.anyReady()) {
                 if (kernel.clock.isVirtual()) {
                     idleInVirtualTime(timeoutNanos);
                 } else {
@@ -174,14 +182,19 @@ public final class FakeDriver implements Driver {
             }
             wakeRequested = false;
             if (ready.isEmpty()) {
-                return 0;
+                batch = null;
+            } else {
+                batch = ready.toArray(new KernelOp[0]);
+                ready.clear();
+                for (KernelOp op : batch) {
+                    live.remove(op.userData);
+                }
+                delivered += batch.length;
             }
-            batch = ready.toArray(new KernelOp[0]);
-            ready.clear();
-            for (KernelOp op : batch) {
-                live.remove(op.userData);
-            }
-            delivered += batch.length;
+        }
+        int fired = xdp.fireReady(); // AF_XDP readiness, like a poll completing
+        if (batch == null) {
+            return fired;
         }
         boolean duplicate = kernel.defects.contains(Defect.DUPLICATE_COMPLETIONS);
         for (KernelOp op : batch) {
@@ -190,7 +203,7 @@ public final class FakeDriver implements Driver {
                 sink.complete(op.userData, op.result);
             }
         }
-        return batch.length;
+        return batch.length + fired;
     }
 
     private void waitInRealTime(long timeoutNanos) {
@@ -385,6 +398,9 @@ public final class FakeDriver implements Driver {
 
     @Override
     public void close() {
+        if (!closed) {
+            xdp.closeAll(); // AF_XDP sockets the user left open
+        }
         synchronized (kernel) {
             if (closed) {
                 return;

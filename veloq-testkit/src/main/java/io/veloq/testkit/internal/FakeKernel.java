@@ -102,6 +102,8 @@ public final class FakeKernel {
     /** What its drivers report (all it models, unless a test removed some). */
     volatile Set<io.veloq.api.Capability> capabilities = FakeDriver.CAPABILITIES;
     final FileStore files = new FileStore();
+    /** The AF_XDP side: interfaces, programs, transmitted frames. */
+    public final FakeXdpNetwork xdp = new FakeXdpNetwork(this);
     private final TreeMap<Integer, SimFile> fds = new TreeMap<>();
     private final List<SimSocket> bound = new ArrayList<>();
     private final List<FakeDriver> drivers = new ArrayList<>();
