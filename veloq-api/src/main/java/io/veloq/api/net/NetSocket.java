@@ -154,7 +154,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
 
     /** Submits a one-shot op with a completer, tracked for cancellation on close. */
     final <P extends OpPayload> Op<P> submitTracked(P payload, Completer<P> completer) {
-        Op<P> op = Op.of(payload, completer);
+        Op<P> op = timed(Op.of(payload, completer));
         roster.track(op);
         loop.submit(op);
         return op;
@@ -162,7 +162,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
 
     /** Submits a one-shot op for a future, tracked for cancellation on close. */
     final <P extends OpPayload> CompletableFuture<Completion<P>> submitTrackedAsync(P payload) {
-        Op<P> op = Op.of(payload);
+        Op<P> op = timed(Op.of(payload));
         roster.track(op);
         return loop.submitAsync(op);
     }
@@ -170,7 +170,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     /** Runs a one-shot op and waits (cancelled if the waiting thread is interrupted or the socket closes). */
     final <P extends OpPayload> Completion<P> callTracked(P payload) throws ClosedChannelException {
         requireOpen();
-        Op<P> op = Op.of(payload);
+        Op<P> op = timed(Op.of(payload));
         roster.track(op);
         return loop.call(op);
     }
@@ -178,9 +178,19 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     /** A reusable op, tracked until close. */
     final <P extends OpPayload> Op<P> reusable(P payload, Completer<P> completer) {
         requireOpenUnchecked("create an op");
-        Op<P> op = Op.of(payload, completer);
+        Op<P> op = timed(Op.of(payload, completer));
         roster.keep(op);
         return op;
+    }
+
+    /** The deadline this socket gives an op it builds for {@code payload}, or null: see {@link DataSocket#readTimeout(java.time.Duration)}. */
+    java.time.Duration deadlineFor(OpPayload payload) {
+        return null;
+    }
+
+    private <P extends OpPayload> Op<P> timed(Op<P> op) {
+        java.time.Duration d = deadlineFor(op.payload());
+        return d == null ? op : op.deadline(d);
     }
 
     @Override

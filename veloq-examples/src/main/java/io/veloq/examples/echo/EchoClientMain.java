@@ -32,6 +32,12 @@ public final class EchoClientMain {
             (help ? out : err).println(e.getMessage());
             return help ? 0 : Flags.EXIT_USAGE;
         }
+        if ("fake".equals(o.driver())) {
+            err.println("echo-client: --driver fake simulates a network inside this JVM, where no echo server runs:"
+                    + " it cannot reach a server in another process. Use a real driver (leave out --driver, or"
+                    + " --driver uring)");
+            return Flags.EXIT_USAGE;
+        }
         try {
             LoadReport r = EchoLoad.run(o);
             out.println(r.format());

@@ -1,0 +1,126 @@
+package io.veloq.api.net;
+
+import io.veloq.api.IoErrorKind;
+import io.veloq.api.VeloqIoException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a listener from spinning when accepts fail for want of resources. An accept that fails with
+ * {@code EMFILE}/{@code ENFILE} (no descriptor for the new connection) or {@code ENOBUFS}/{@code ENOMEM}
+ * leaves the connection in the listen backlog, so an accept re-armed at once fails again at once: a busy
+ * loop that burns a core and starves the completers that would free descriptors. After such a failure the
+ * listener's next accept waits: 5 ms, doubling per failure up to 1 s, back to none after the first success
+ * (the delay Go's {@code net/http} server uses for the same errors).
+ *
+ * <p>Each episode (the first such failure after a success) logs one warning through {@link System.Logger}
+ * (logger {@code io.veloq.api.net}) naming the error, the limit ({@code RLIMIT_NOFILE} from
+ * {@code /proc/self/limits} where there is one) and the fix; the end of an episode is logged at DEBUG.
+ *
+ * <p>Outcomes are recorded on the loop thread (completers) or by blocking callers; the delay is read by
+ * whoever calls {@code accept}. The success path costs one volatile read.
+ */
+final class AcceptBackoff {
+    static final long FIRST_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final String LOGGER = "io.veloq.api.net";
+    private static final System.Logger LOG = System.getLogger(LOGGER);
+
+    private volatile long delayNanos;
+    private long failures;
+
+    /** The wait before the next accept is submitted: 0 unless the last accept failed for want of resources. */
+    long delayNanos() {
+        return delayNanos;
+    }
+
+    /** Records the outcome of one accept of {@code listener}: {@code error} null for a connection. */
+    void record(VeloqIoException error, NetSocket listener) {
+        if (error == null) {
+            if (delayNanos != 0) {
+                recovered(listener);
+            }
+            return;
+        }
+        if (isExhaustion(error)) {
+            failed(error, listener);
+        }
+    }
+
+    /** True for the errors that leave the connection queued until resources free up. */
+    static boolean isExhaustion(VeloqIoException e) {
+        return e.kind() == IoErrorKind.TOO_MANY_OPEN_FILES || e.kind() == IoErrorKind.NO_BUFFER_SPACE;
+    }
+
+    private synchronized void failed(VeloqIoException error, NetSocket listener) {
+        failures++;
+        long d = delayNanos;
+        if (d == 0) {
+            delayNanos = FIRST_DELAY_NANOS;
+            if (LOG.isLoggable(System.Logger.Level.WARNING)) {
+                LOG.log(System.Logger.Level.WARNING, episodeMessage(error, listener));
+            }
+        } else {
+            delayNanos = Math.min(MAX_DELAY_NANOS, d * 2);
+        }
+    }
+
+    private synchronized void recovered(NetSocket listener) {
+        if (delayNanos == 0) {
+            return;
+        }
+        long n = failures;
+        delayNanos = 0;
+        failures = 0;
+        LOG.log(System.Logger.Level.DEBUG, () -> "accepts on " + listener + " work again after " + n + " failed");
+    }
+
+    /** The one line an episode logs: what failed, why, the limit, the fix. */
+    static String episodeMessage(VeloqIoException error, NetSocket listener) {
+        StringBuilder sb = new StringBuilder("accept on ").append(listener).append(" failed: ").append(error.getMessage())
+                .append(". ");
+        if (error.codeName().equals("ENFILE")) {
+            sb.append("The system-wide table of open files is full").append(fileMax())
+                    .append("; close descriptors elsewhere or raise it (sysctl fs.file-max)");
+        } else if (error.kind() == IoErrorKind.TOO_MANY_OPEN_FILES) {
+            sb.append("The process has as many descriptors open as it may").append(openFileLimit())
+                    .append("; raise the limit before starting (ulimit -n 65536, or LimitNOFILE= for a systemd"
+                            + " service) or keep fewer connections open");
+        } else {
+            sb.append("The kernel is short of memory for sockets; check free memory and the socket memory limits"
+                    + " (sysctl net.ipv4.tcp_mem, net.core.rmem_max)");
+        }
+        return sb.append(". New connections wait in the listen backlog meanwhile; accepts back off (")
+                .append(TimeUnit.NANOSECONDS.toMillis(FIRST_DELAY_NANOS)).append(" ms doubling to ")
+                .append(TimeUnit.NANOSECONDS.toMillis(MAX_DELAY_NANOS))
+                .append(" ms) until one succeeds. Logged once per episode.").toString();
+    }
+
+    /** " (RLIMIT_NOFILE soft 1024, hard 1048576)", or "" where {@code /proc/self/limits} cannot say. */
+    static String openFileLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                    if (f.length >= 2) {
+                        return " (RLIMIT_NOFILE soft " + f[0] + ", hard " + f[1] + ")";
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or /proc is not mounted: say nothing about the number.
+        }
+        return "";
+    }
+
+    private static String fileMax() {
+        try {
+            return " (fs.file-max " + Files.readString(Path.of("/proc/sys/fs/file-max")).trim() + ")";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}
