@@ -28,6 +28,19 @@ final class AcceptBackoff {
     static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final String LOGGER = "io.veloq.api.net";
     private static final System.Logger LOG = System.getLogger(LOGGER);
+    /** The limit when the first listener was made: at EMFILE, reading /proc itself may fail for want of a descriptor. */
+    private static final String LIMIT_AT_START = openFileLimit();
+
+    static {
+        // The warning is logged when the process is out of descriptors, when a log backend cannot open a file.
+        // The default java.util.logging format prints the date, whose first use loads the time-zone database
+        // (lib/tzdb.dat): load it now, or that failure would poison java.time for the rest of the JVM's life.
+        try {
+            java.time.ZoneId.systemDefault().getRules();
+        } catch (RuntimeException e) {
+            // An unusual time-zone setup: nothing to prepare.
+        }
+    }
 
     private volatile long delayNanos;
     private long failures;
@@ -60,11 +73,24 @@ final class AcceptBackoff {
         long d = delayNanos;
         if (d == 0) {
             delayNanos = FIRST_DELAY_NANOS;
-            if (LOG.isLoggable(System.Logger.Level.WARNING)) {
-                LOG.log(System.Logger.Level.WARNING, episodeMessage(error, listener));
-            }
+            warn(episodeMessage(error, listener));
         } else {
             delayNanos = Math.min(MAX_DELAY_NANOS, d * 2);
+        }
+    }
+
+    /**
+     * Logs the warning; if the log backend fails (it may need a descriptor too), prints it on stderr instead,
+     * so that the completer waiting behind this call still runs and re-arms the accept.
+     */
+    private static void warn(String message) {
+        try {
+            LOG.log(System.Logger.Level.WARNING, message);
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError v) {
+                throw v;
+            }
+            System.err.println("WARNING " + LOGGER + ": " + message + " (the logger failed: " + e + ")");
         }
     }
 
@@ -86,7 +112,8 @@ final class AcceptBackoff {
             sb.append("The system-wide table of open files is full").append(fileMax())
                     .append("; close descriptors elsewhere or raise it (sysctl fs.file-max)");
         } else if (error.kind() == IoErrorKind.TOO_MANY_OPEN_FILES) {
-            sb.append("The process has as many descriptors open as it may").append(openFileLimit())
+            String limit = openFileLimit();
+            sb.append("The process has as many descriptors open as it may").append(limit.isEmpty() ? LIMIT_AT_START : limit)
                     .append("; raise the limit before starting (ulimit -n 65536, or LimitNOFILE= for a systemd"
                             + " service) or keep fewer connections open");
         } else {
