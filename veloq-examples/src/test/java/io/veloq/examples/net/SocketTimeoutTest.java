@@ -41,14 +41,47 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SocketTimeoutTest {
     private static final InetSocketAddress ADDR = new InetSocketAddress("127.0.0.1", 7000);
 
+    /** A loopback connection: {@code client} made with {@code connector}, {@code server} accepted by {@code listener}. */
+    private record Pair(TcpListener listener, TcpStream client, TcpStream server) implements AutoCloseable {
+        static Pair open(IoRuntime rt, io.veloq.api.net.ConnectBuilder<TcpStream> connector) throws Exception {
+            TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            TcpStream c = connector.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+            return new Pair(l, c, accepted.get(10, TimeUnit.SECONDS));
+        }
+
+        @Override
+        public void close() throws IOException {
+            client.close();
+            server.close();
+            listener.close();
+        }
+    }
+
+    /** A simulated connection: {@code peer} scripted by the test, {@code server} accepted by {@code listener}. */
+    private record SimPair(TcpListener listener, Peer peer, TcpStream server) {
+        static SimPair open(Simulation sim) throws IOException {
+            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            Peer peer = sim.connect(ADDR);
+            return new SimPair(l, peer, sim.await(accepted));
+        }
+
+        void close(Simulation sim) throws IOException {
+            server.close();
+            listener.close();
+            peer.close();
+            sim.runCurrent();
+        }
+    }
+
     @Test
     void aReusableReceiveTimesOutInVirtualTimeAndTheSocketStaysUsable() throws Exception {
         try (Simulation sim = Simulation.open()) {
             IoRuntime rt = sim.runtime();
-            TcpListener l = TcpListener.bind(rt, ADDR);
-            CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            Peer peer = sim.connect(ADDR);
-            TcpStream s = sim.await(accepted);
+            SimPair pair = SimPair.open(sim);
+            Peer peer = pair.peer();
+            TcpStream s = pair.server();
             s.readTimeout(Duration.ofSeconds(30));
             assertEquals(Duration.ofSeconds(30), s.readTimeout());
             FixedBuf buf = rt.bufPool().lease();
@@ -90,10 +123,7 @@ class SocketTimeoutTest {
             assertThrows(SocketTimeoutException.class, () -> s.recv(buf));
             assertEquals(Duration.ofSeconds(30), sim.currentTime().minus(before));
             buf.release();
-            s.close();
-            l.close();
-            peer.close();
-            sim.runCurrent();
+            pair.close(sim);
         }
     }
 
@@ -101,11 +131,9 @@ class SocketTimeoutTest {
     void aSendThatMovesNothingTimesOutInVirtualTime() throws Exception {
         try (Simulation sim = Simulation.open()) {
             IoRuntime rt = sim.runtime();
-            TcpListener l = TcpListener.bind(rt, ADDR);
-            CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            Peer peer = sim.connect(ADDR);
-            TcpStream s = sim.await(accepted);
-            peer.receiveWindow(0); // reads nothing: every send blocks
+            SimPair pair = SimPair.open(sim);
+            TcpStream s = pair.server();
+            pair.peer().receiveWindow(0); // reads nothing: every send blocks
             s.writeTimeout(Duration.ofSeconds(5));
             FixedBuf buf = rt.bufPool().lease().put(new byte[100]);
             AtomicReference<Op<Send>> done = new AtomicReference<>();
@@ -116,20 +144,15 @@ class SocketTimeoutTest {
             assertEquals(IoErrorKind.TIMED_OUT, done.get().error().kind());
             assertTrue(buf.readableBytes() > 0, "the peer took at most a byte, and the reader index says so");
             buf.release();
-            s.close();
-            l.close();
-            peer.close();
-            sim.runCurrent();
+            pair.close(sim);
         }
     }
 
     @Test
     void timeoutsAreValidated() throws Exception {
         try (Simulation sim = Simulation.open()) {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
-            CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            sim.connect(ADDR);
-            TcpStream s = sim.await(accepted);
+            SimPair pair = SimPair.open(sim);
+            TcpStream s = pair.server();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> s.readTimeout(Duration.ofSeconds(-1)));
             assertTrue(e.getMessage().contains("read timeout must not be negative"), e.getMessage());
@@ -140,8 +163,7 @@ class SocketTimeoutTest {
             assertEquals(Duration.ZERO, s.readTimeout());
             s.writeTimeout(Duration.ZERO);
             assertEquals(Duration.ZERO, s.writeTimeout());
-            s.close();
-            l.close();
+            pair.close(sim);
         }
     }
 
@@ -149,10 +171,9 @@ class SocketTimeoutTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void readTimeoutInRealTimeInEveryShape(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
-            TcpStream s = accepted.get(10, TimeUnit.SECONDS);
+             Pair pair = Pair.open(rt, TcpStream.connector(rt))) {
+            TcpStream c = pair.client();
+            TcpStream s = pair.server();
             s.readTimeout(Duration.ofMillis(300));
             FixedBuf buf = rt.bufPool().lease();
 
@@ -171,8 +192,6 @@ class SocketTimeoutTest {
             out.release();
             assertEquals(2, s.recv(buf), "data arriving in time is received");
             buf.release();
-            c.close();
-            s.close();
         }
     }
 
@@ -180,11 +199,8 @@ class SocketTimeoutTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void writeTimeoutWhenThePeerStopsReading(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connector(rt).option(StandardSocketOptions.SO_RCVBUF, 4096)
-                    .connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
-            TcpStream s = accepted.get(10, TimeUnit.SECONDS);
+             Pair pair = Pair.open(rt, TcpStream.connector(rt).option(StandardSocketOptions.SO_RCVBUF, 4096))) {
+            TcpStream s = pair.server();
             s.setOption(StandardSocketOptions.SO_SNDBUF, 4096);
             s.writeTimeout(Duration.ofMillis(300));
             FixedBuf buf = rt.bufPool().lease();
@@ -202,8 +218,6 @@ class SocketTimeoutTest {
             assertInstanceOf(SocketTimeoutException.class, failure, "after " + sent + " bytes: " + failure);
             assertTrue(sent > 0 && sent < 64L << 20, "sent " + sent + " before the peer's window closed");
             buf.release();
-            c.close();
-            s.close();
         }
     }
 }
