@@ -19,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -137,6 +138,24 @@ class AcceptBackoffTest {
             assertEquals(11, loop.outcomes.size(), "capped at 1 s");
             l.close();
             sim.advanceBy(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void aFailedBlockingAcceptStartsTheBackOffToo() throws Exception {
+        try (Simulation sim = Simulation.open()) {
+            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            sim.failNext(OpKind.ACCEPT, LinuxErrno.EMFILE);
+            VeloqIoException e = assertThrows(VeloqIoException.class, l::accept);
+            assertEquals(IoErrorKind.TOO_MANY_OPEN_FILES, e.kind());
+            AcceptLoop loop = new AcceptLoop(l);
+            l.accept(loop);
+            sim.runCurrent();
+            assertTrue(!acceptInFlight(sim), "the next accept waits 5 ms after the failed blocking one");
+            sim.advanceBy(Duration.ofMillis(5));
+            assertTrue(acceptInFlight(sim));
+            l.close();
+            sim.runCurrent();
         }
     }
 
