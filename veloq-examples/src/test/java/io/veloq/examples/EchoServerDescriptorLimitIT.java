@@ -111,7 +111,8 @@ class EchoServerDescriptorLimitIT {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double share = (after[0] - before[0] + after[1] - before[1]) / (double) clockTicks() / seconds;
             System.out.printf("echo-server at EMFILE: %.1f%% of a core over %.1f s (utime+stime)%n", share * 100, seconds);
-            assertTrue(share < 0.25, String.format("the server burns %.0f%% of a core while out of descriptors", share * 100));
+            // Before the back-off: 24% of a core here (69,000 failed accepts in 5 s), up to 196% in the issue.
+            assertTrue(share < 0.10, String.format("the server burns %.0f%% of a core while out of descriptors", share * 100));
             assertEquals(1, out.episodes(), "one warning for the episode:\n" + out.text());
             String warning = out.text().lines().filter(l -> l.contains("EMFILE")).findFirst().orElseThrow();
             assertTrue(warning.contains("RLIMIT_NOFILE soft " + LIMIT) && warning.contains("ulimit -n"), warning);
@@ -148,6 +149,8 @@ class EchoServerDescriptorLimitIT {
             assertEquals(2, out.episodes(), text);
             Matcher m = Pattern.compile("(\\d+) accept errors").matcher(text);
             assertTrue(m.find() && Integer.parseInt(m.group(1)) >= 2, "the summary counts the failed accepts:\n" + text);
+            // Backing off, a few dozen accepts fail over the whole run (5 ms doubling to 1 s, then one a second).
+            assertTrue(Integer.parseInt(m.group(1)) < 200, "the accepts spun:\n" + text);
         } finally {
             for (Socket c : clients) {
                 c.close();
