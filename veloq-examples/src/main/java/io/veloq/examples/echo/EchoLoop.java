@@ -92,7 +92,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
             refuse(stream, "--max-conns " + admission.max() + " reached (that many open over all loops)");
         } else if ((buf = pool.tryLease()) == null) {
             admission.release();
-            refuse(stream, "loop " + loop.index() + " has no buffer left (its pool holds " + pool.capacity() + ")");
+            refuse(stream, "loop " + loop.index() + " has no buffer left (its pool holds at most " + pool.maxCapacity() + ")");
         } else {
             EchoConnection c = new EchoConnection(this, stream, buf);
             link(c);

@@ -64,7 +64,7 @@ public final class EchoServer implements AutoCloseable {
                 .driver(o.driver())
                 .threads(o.threads())
                 // --max-conns is a total, and SO_REUSEPORT may send most connections to one loop: each
-                // loop's pool may hold them all.
+                // loop's pool may grow to hold them all (pools grow on demand: a cap costs nothing unused).
                 .buffers(o.bufferSize(), o.maxConnections())
                 .maxInFlight(Math.max(4096, 2 * o.maxConnections() + 64))
                 .open();

@@ -114,7 +114,7 @@ public final class EchoSoak {
             EventLoop loop = rt.loops().get(i);
             BufPool pool = loop.bufPool();
             int conns = o.conns() / n + (i < o.conns() % n ? 1 : 0);
-            if (pool == null || pool.bufferSize() < o.size() * o.depth() || pool.capacity() < 2 * conns) {
+            if (pool == null || pool.bufferSize() < o.size() * o.depth() || pool.maxCapacity() < 2 * conns) {
                 throw new IllegalArgumentException("loop " + i + " needs a pool of " + 2 * conns + " buffers of at least "
                         + o.size() * o.depth() + " bytes (IoRuntime.builder().buffers(size, count))");
             }
