@@ -129,7 +129,8 @@ class EchoServerDescriptorLimitIT {
                 assertEquals(42, c.getInputStream().read(), "a queued client is served once descriptors are free");
             }
 
-            // A second episode logs a second line.
+            // A second episode, once accepts have gone 2 s without failing (checked every 2 s), logs a second line.
+            Thread.sleep(4500);
             for (int i = 0; i < held; i++) {
                 Socket c = new Socket();
                 c.connect(to, 5000);

@@ -6,6 +6,7 @@ import io.veloq.api.VeloqIoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,9 +17,12 @@ import java.util.concurrent.TimeUnit;
  * listener's next accept waits: 5 ms, doubling per failure up to 1 s, back to none after the first success
  * (the delay Go's {@code net/http} server uses for the same errors).
  *
- * <p>Each episode (the first such failure after a success) logs one warning through {@link System.Logger}
- * (logger {@code io.veloq.api.net}) naming the error, the limit ({@code RLIMIT_NOFILE} from
- * {@code /proc/self/limits} where there is one) and the fix; the end of an episode is logged at DEBUG.
+ * <p>Each episode logs one warning through {@link System.Logger} (logger {@code io.veloq.api.net}) naming the
+ * error, the limit ({@code RLIMIT_NOFILE} from {@code /proc/self/limits} where there is one) and the fix. An
+ * episode starts with such a failure and ends once accepts have gone {@link #QUIET} to twice that (checked
+ * on the loop's clock) without one after a success: a server that hovers at its limit, each freed descriptor taken by the next
+ * queued connection, stays in one episode instead of logging a line per connection. The end is logged at
+ * DEBUG.
  *
  * <p>Outcomes are recorded on the loop thread (completers) or by blocking callers; the delay is read by
  * whoever calls {@code accept}. The success path costs one volatile read.
@@ -27,6 +31,7 @@ final class AcceptBackoff {
     static final long FIRST_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final String LOGGER = "io.veloq.api.net";
+    static final Duration QUIET = Duration.ofSeconds(2);
     private static final System.Logger LOG = System.getLogger(LOGGER);
     /** The limit when the first listener was made: at EMFILE, reading /proc itself may fail for want of a descriptor. */
     private static final String LIMIT_AT_START = openFileLimit();
@@ -44,6 +49,8 @@ final class AcceptBackoff {
 
     private volatile long delayNanos;
     private long failures;
+    private boolean inEpisode;
+    private boolean endCheckPending;
 
     /** The wait before the next accept is submitted: 0 unless the last accept failed for want of resources. */
     long delayNanos() {
@@ -54,7 +61,7 @@ final class AcceptBackoff {
     void record(VeloqIoException error, NetSocket listener) {
         if (error == null) {
             if (delayNanos != 0) {
-                recovered(listener);
+                succeeded(listener);
             }
             return;
         }
@@ -71,11 +78,40 @@ final class AcceptBackoff {
     private synchronized void failed(VeloqIoException error, NetSocket listener) {
         failures++;
         long d = delayNanos;
-        if (d == 0) {
-            delayNanos = FIRST_DELAY_NANOS;
+        delayNanos = d == 0 ? FIRST_DELAY_NANOS : Math.min(MAX_DELAY_NANOS, d * 2);
+        if (!inEpisode) {
+            inEpisode = true;
             warn(episodeMessage(error, listener));
-        } else {
-            delayNanos = Math.min(MAX_DELAY_NANOS, d * 2);
+        }
+    }
+
+    /** A connection after failures: accept at once again, and end the episode if it stays quiet. */
+    private synchronized void succeeded(NetSocket listener) {
+        delayNanos = 0;
+        scheduleEndCheck(listener);
+    }
+
+    private void scheduleEndCheck(NetSocket listener) {
+        if (inEpisode && !endCheckPending) {
+            endCheckPending = true;
+            long mark = failures;
+            try {
+                listener.loop().schedule(() -> endIfQuiet(listener, mark), QUIET);
+            } catch (IllegalStateException closed) {
+                endCheckPending = false; // the loop is closing: no more accepts, no episode to end
+            }
+        }
+    }
+
+    private synchronized void endIfQuiet(NetSocket listener, long mark) {
+        endCheckPending = false;
+        if (failures == mark) {
+            inEpisode = false;
+            long n = failures;
+            failures = 0;
+            LOG.log(System.Logger.Level.DEBUG, () -> "accepts on " + listener + " work again after " + n + " failed");
+        } else if (delayNanos == 0) {
+            scheduleEndCheck(listener); // failed meanwhile, but the last accept succeeded: check again later
         }
     }
 
@@ -92,16 +128,6 @@ final class AcceptBackoff {
             }
             System.err.println("WARNING " + LOGGER + ": " + message + " (the logger failed: " + e + ")");
         }
-    }
-
-    private synchronized void recovered(NetSocket listener) {
-        if (delayNanos == 0) {
-            return;
-        }
-        long n = failures;
-        delayNanos = 0;
-        failures = 0;
-        LOG.log(System.Logger.Level.DEBUG, () -> "accepts on " + listener + " work again after " + n + " failed");
     }
 
     /** The one line an episode logs: what failed, why, the limit, the fix. */
@@ -123,7 +149,8 @@ final class AcceptBackoff {
         return sb.append(". New connections wait in the listen backlog meanwhile; accepts back off (")
                 .append(TimeUnit.NANOSECONDS.toMillis(FIRST_DELAY_NANOS)).append(" ms doubling to ")
                 .append(TimeUnit.NANOSECONDS.toMillis(MAX_DELAY_NANOS))
-                .append(" ms) until one succeeds. Logged once per episode.").toString();
+                .append(" ms) until one succeeds. Logged once per episode (it ends when accepts go ")
+                .append(QUIET.toSeconds()).append(" s without failing).").toString();
     }
 
     /** " (RLIMIT_NOFILE soft 1024, hard 1048576)", or "" where {@code /proc/self/limits} cannot say. */

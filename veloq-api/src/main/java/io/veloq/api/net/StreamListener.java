@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * out of descriptors; {@code ENOBUFS}/{@code ENOMEM}), the connection stays in the listen backlog and an
  * accept re-armed at once would fail again at once. So after such a failure the listener's next accept, in
  * any shape, waits first: 5 ms, doubling per failure up to 1 s, none again after the first success. The
- * completer still gets every error; re-arming from it, as above, is safe. Each episode logs one warning
+ * completer still gets every error; re-arming from it, as above, is safe. Each episode (until accepts go
+ * 2 s without failing) logs one warning
  * through {@link System.Logger} (logger {@code io.veloq.api.net}) with the error, the open-file limit and
  * the fix ({@code ulimit -n}).
  *
