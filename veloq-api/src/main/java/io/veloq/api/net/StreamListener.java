@@ -36,9 +36,8 @@ import java.util.concurrent.TimeUnit;
  * accept re-armed at once would fail again at once. So after such a failure the listener's next accept, in
  * any shape, waits first: 5 ms, doubling per failure up to 1 s, none again after the first success. The
  * completer still gets every error; re-arming from it, as above, is safe. Each episode (until accepts go
- * 2 s without failing) logs one warning
- * through {@link System.Logger} (logger {@code io.veloq.api.net}) with the error, the open-file limit and
- * the fix ({@code ulimit -n}).
+ * 2 s without failing) logs one warning through {@link System.Logger} (logger {@code io.veloq.api.net})
+ * with the error, the open-file limit and the fix ({@code ulimit -n}).
  *
  * <p>On Linux the accepted stream wraps the fd the kernel returned; on Windows the IOCP driver's
  * {@code Accept} lifecycle pre-creates the socket. This class never knows which.
@@ -53,8 +52,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
-        this.cached = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
-        roster.keep(cached);
+        this.cached = Op.of(new Accept(this.fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
     }
 
     /** Wraps an accepted connection. */
@@ -78,7 +76,6 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             } else {
                 // Several accepts at once: the extra ones get their own op.
                 op = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
-                roster.track(op);
             }
         }
         op.attach(completer);
