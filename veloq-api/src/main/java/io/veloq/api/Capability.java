@@ -87,5 +87,11 @@ public enum Capability {
      *
      * @since 0.1
      */
-    MESSAGE_FLAGS
+    MESSAGE_FLAGS,
+    /**
+     * AF_XDP sockets ({@link io.veloq.api.xdp.XdpSocket}).
+     *
+     * @since 0.2
+     */
+    XDP
 }

@@ -3,6 +3,7 @@ package io.veloq.api;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.bootstrap.SocketLifetime;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
@@ -242,9 +243,14 @@ public final class Op<P extends OpPayload> {
         }
         this.host = host;
         FixedBuf buf = this.buf;
-        if (buf != null) {
+        BufVec vec = buf == null && kind.bufferUse() == OpKind.BufferUse.VECTOR ? payload.buffers() : null;
+        if (buf != null || vec != null) {
             try {
-                ApiAccess.bufs().acquire(buf, this, onLoop);
+                if (buf != null) {
+                    ApiAccess.bufs().acquire(buf, this, onLoop);
+                } else {
+                    ApiAccess.bufs().acquire(vec, this);
+                }
             } catch (RuntimeException e) {
                 this.host = null;
                 STATE.setRelease(this, OpState.DEFINED);
@@ -258,6 +264,11 @@ public final class Op<P extends OpPayload> {
         FixedBuf buf = this.buf;
         if (buf != null) {
             ApiAccess.bufs().release(buf, this, failure == null ? value : 0);
+        } else if (kind.bufferUse() == OpKind.BufferUse.VECTOR) {
+            BufVec vec = payload.buffers();
+            if (vec != null) {
+                ApiAccess.bufs().release(vec, this, failure == null ? value : 0);
+            }
         }
         this.result = failure == null ? value : 0;
         this.error = failure;

@@ -52,6 +52,19 @@ import java.util.Set;
  *       {@link #prepare} to its final completion, however many completions it has.</li>
  * </ul>
  *
+ * <h2>Vectored ops</h2>
+ * Every driver supports {@link OpKind#RECV_MSG} and {@link OpKind#SEND_MSG} (no capability gates them):
+ * one kernel operation over all the buffers of the payload's {@link io.veloq.api.buffer.BufVec}, in order,
+ * never a loop of single receives or sends (a receive split over two calls could return the first part
+ * and lose nothing, but a gathering send split in two lets another send interleave). Each buffer
+ * contributes its free space (receive: {@link IoBuffers#fillOffset}, {@link IoBuffers#fillLength}) or its
+ * readable bytes (send: {@link IoBuffers#drainOffset}, {@link IoBuffers#drainLength}); entries of length 0
+ * may be passed or skipped. The completion's result is the total byte count; the api spreads it over the
+ * buffers. {@link IoBuffers#vectorTable} is native memory owned by the vector, 16 bytes per entry, that the
+ * driver may fill with its platform's {@code iovec}/{@code WSABUF} layout: it stays valid and reachable
+ * until the op completes. A send applies {@code MSG_NOSIGNAL} where it exists. A deadline works as for any
+ * op: a vectored receive that times out has received nothing.
+ *
  * <h2>User data</h2>
  * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
  * driver may use negative values for its own internal operations (wake-up reads, cancels, linked timeouts)
@@ -260,6 +273,19 @@ public interface Driver extends AutoCloseable {
     /** Clears a slot of the registered-file table. */
     default void unregisterFile(int index) throws VeloqIoException {
         throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
+    }
+
+    /**
+     * An optional facet of this driver, asked for by its interface: {@code driver.facet(XdpDriver.class)}
+     * gives the AF_XDP facet of a driver reporting {@link Capability#XDP}. Facets keep optional, platform-bound
+     * features out of this interface; each facet's Javadoc states its own threading rules.
+     *
+     * @implSpec returns null: the driver has no facets.
+     * @return the facet, or null when this driver has none of that type
+     * @since 0.2
+     */
+    default <F> F facet(Class<F> type) {
+        return null;
     }
 
     /** {@code bind(2)}. Thread-safe. */

@@ -33,6 +33,7 @@ import java.util.Objects;
  */
 public final class FixedBuf {
     private static final java.lang.invoke.VarHandle OWNER;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     static {
         try {
@@ -213,6 +214,44 @@ public final class FixedBuf {
         return memory.get(i);
     }
 
+    /** Sets the byte at absolute index {@code i} (no index moves), e.g. to rewrite a packet header in place. */
+    public FixedBuf setByte(int i, int value) {
+        checkAccess();
+        Objects.checkIndex(i, memory.capacity());
+        memory.put(i, (byte) value);
+        return this;
+    }
+
+    /** The 16-bit value at absolute index {@code i}, in network byte order (big-endian), unsigned. */
+    public int getUnsignedShort(int i) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 2, memory.capacity());
+        return Short.toUnsignedInt(net(memory.getShort(i)));
+    }
+
+    /** Sets the 16-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public FixedBuf setShort(int i, int value) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 2, memory.capacity());
+        memory.putShort(i, net((short) value));
+        return this;
+    }
+
+    /** The 32-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public int getInt(int i) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 4, memory.capacity());
+        return net(memory.getInt(i));
+    }
+
+    /** Sets the 32-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public FixedBuf setInt(int i, int value) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 4, memory.capacity());
+        memory.putInt(i, net(value));
+        return this;
+    }
+
     /** Copies the readable bytes of {@code src} (another buffer) to this one, advancing both. */
     public FixedBuf transferFrom(FixedBuf src) {
         checkAccess();
@@ -305,6 +344,73 @@ public final class FixedBuf {
         return true;
     }
 
+    /** Free space, checking only that the buffer is leased (for a submission about to take it). */
+    int leasedWritable(Op<?> op) {
+        if (!leased) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this
+                    + " was released to its pool (use after release)");
+        }
+        return memory.capacity() - writerIndex;
+    }
+
+    /** Marks this buffer owned by {@code op}; throws if released or owned by another op (or by {@code op} twice). */
+    void take(Op<?> op) {
+        take(op, false);
+    }
+
+    /**
+     * {@link #take(Op)}; {@code onLoop}: the caller is the loop thread submitting its own op (a completer
+     * resubmitting), so a check and a release store do; from another thread a CAS, since two threads may
+     * submit ops naming this buffer at once and exactly one may take it.
+     */
+    void take(Op<?> op, boolean onLoop) {
+        if (!leased) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this
+                    + " was released to its pool (use after release)");
+        }
+        if (inRing) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this + " was released to "
+                    + ring + " (use after release)");
+        }
+        if (onLoop ? owner != null : !OWNER.compareAndSet(this, null, op)) {
+            Op<?> cur = owner;
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this + " is owned by "
+                    + (cur == op ? "this same op (it appears twice)" : cur + " until that op completes"));
+        }
+        if (onLoop) {
+            OWNER.setRelease(this, op);
+        }
+    }
+
+    /**
+     * Ends {@code op}'s ownership and advances the writer index ({@code fill}) or the reader index by at most
+     * {@code max} bytes, as many as this buffer had room or data for. Returns the bytes it took.
+     */
+    int giveBack(Op<?> op, long max, boolean fill) {
+        if (owner != op) {
+            return 0;
+        }
+        int n;
+        if (fill) {
+            n = (int) Math.min(Math.max(0, max), memory.capacity() - writerIndex);
+            writerIndex += n;
+        } else {
+            n = (int) Math.min(Math.max(0, max), writerIndex - readerIndex);
+            readerIndex += n;
+        }
+        OWNER.setRelease(this, null); // publishes the indices above with it
+        return n;
+    }
+
+    // The memory is in native order; these convert to and from network order (a no-op on big-endian CPUs).
+    private static short net(short v) {
+        return LITTLE_ENDIAN ? Short.reverseBytes(v) : v;
+    }
+
+    private static int net(int v) {
+        return LITTLE_ENDIAN ? Integer.reverseBytes(v) : v;
+    }
+
     private void ensureWritable(int len) {
         if (len > memory.capacity() - writerIndex) {
             throw new IndexOutOfBoundsException("cannot write " + len + " bytes: " + (memory.capacity() - writerIndex)
@@ -335,48 +441,34 @@ public final class FixedBuf {
     private static final class BufBridge implements ApiAccess.Bufs {
         @Override
         public void acquire(FixedBuf buf, Op<?> op, boolean onLoop) {
-            if (!buf.leased) {
-                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
-                        + " was released to its pool (use after release)");
-            }
-            Op<?> cur = buf.owner;
-            if (cur != null) {
-                throw ownedBy(op, buf, cur);
-            }
-            if (buf.inRing) {
-                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf + " was released to "
-                        + buf.ring + " (use after release)");
-            }
             boolean fills = op.payload().kind().bufferUse() == OpKind.BufferUse.FILL;
-            if (fills && buf.writerIndex == buf.memory.capacity()) {
+            if (fills && buf.leasedWritable(op) == 0) {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
             }
-            if (onLoop) {
-                OWNER.setRelease(buf, op); // the loop thread's own submit (a completer resubmitting)
-            } else if (!OWNER.compareAndSet(buf, null, op)) {
-                // Two threads may submit ops naming the same buffer at once: exactly one may take it.
-                throw ownedBy(op, buf, buf.owner);
-            }
-        }
-
-        private static IllegalStateException ownedBy(Op<?> op, FixedBuf buf, Op<?> cur) {
-            return new IllegalStateException("cannot submit " + op + ": its buffer " + buf
-                    + " is owned by " + cur + " until that op completes");
+            buf.take(op, onLoop);
         }
 
         @Override
         public void release(FixedBuf buf, Op<?> op, long transferred) {
-            if (buf.owner != op) {
-                return;
-            }
-            int n = (int) transferred;
-            switch (op.payload().kind().bufferUse()) {
-                case FILL -> buf.writerIndex = Math.min(buf.memory.capacity(), buf.writerIndex + n);
-                case DRAIN -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
-                default -> { }
-            }
-            OWNER.setRelease(buf, null); // the buffer's indices above are published with it
+            OpKind.BufferUse use = op.payload().kind().bufferUse();
+            boolean fill = use == OpKind.BufferUse.FILL;
+            buf.giveBack(op, fill || use == OpKind.BufferUse.DRAIN ? transferred : 0, fill);
+        }
+
+        @Override
+        public void acquire(BufVec vec, Op<?> op) {
+            vec.acquire(op);
+        }
+
+        @Override
+        public void release(BufVec vec, Op<?> op, long transferred) {
+            vec.release(op, transferred);
+        }
+
+        @Override
+        public ByteBuffer table(BufVec vec) {
+            return vec.table();
         }
 
         @Override

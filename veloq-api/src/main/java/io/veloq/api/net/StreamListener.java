@@ -13,10 +13,13 @@ import io.veloq.api.op.Accept;
 import io.veloq.api.op.AcceptMultishot;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketAddress;
+import java.nio.channels.AsynchronousCloseException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
@@ -33,12 +36,21 @@ import java.util.concurrent.CompletableFuture;
  * listener.accept(onAccept);
  * }</pre>
  *
+ * <p>When an accept fails for want of resources ({@code EMFILE}/{@code ENFILE}: the process or the system is
+ * out of descriptors; {@code ENOBUFS}/{@code ENOMEM}), the connection stays in the listen backlog and an
+ * accept re-armed at once would fail again at once. So after such a failure the listener's next accept, in
+ * any shape, waits first: 5 ms, doubling per failure up to 1 s, none again after the first success. The
+ * completer still gets every error; re-arming from it, as above, is safe. Each episode (until accepts go
+ * 2 s without failing) logs one warning through {@link System.Logger} (logger {@code io.veloq.api.net})
+ * with the error, the open-file limit and the fix ({@code ulimit -n}).
+ *
  * <h2>Every connection from one call</h2>
  * {@link #acceptEach} accepts until the listener closes: where the driver has
  * {@link io.veloq.api.Capability#MULTISHOT} it is one multishot accept for all connections (one submission,
  * no op per connection); elsewhere it re-arms a one-shot accept after each. Either way the completer runs once
- * per connection, and once per failed accept; the listener re-arms by itself, after a pause when the failure
- * is for want of resources ({@code EMFILE}, {@code ENFILE}, {@code ENOBUFS}: 5 ms doubling to 1 s).
+ * per connection, and once per failed accept; the listener re-arms by itself, after the same back-off when
+ * the failure is for want of resources (a multishot accept that ends with {@code EMFILE} is re-armed only
+ * after the pause).
  * <pre>{@code
  * listener.acceptEach((stream, error) -> {
  *     if (error == null) serve(stream);        // every connection, on the loop thread
@@ -52,15 +64,12 @@ import java.util.concurrent.CompletableFuture;
  * @since 0.1
  */
 public abstract sealed class StreamListener<S extends StreamSocket> extends NetSocket permits TcpListener, UnixListener {
-    private static final long FIRST_PAUSE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
-    private static final long MAX_PAUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-
     private final Op<Accept> cached;
     private boolean cachedBusy;
-    // acceptEach: its completer, its multishot op (null on a driver without MULTISHOT), the re-arm pause.
+    private final AcceptBackoff backoff = new AcceptBackoff();
+    // acceptEach: its completer and its multishot op (null on a driver without MULTISHOT).
     private NetCompleter<S> each;
     private Op<AcceptMultishot> stream;
-    private long pauseNanos;
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
@@ -92,7 +101,27 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         }
         op.attach(completer);
         op.payload().peer().prepareForReceive();
-        loop.submit(op);
+        long delay = backoff.delayNanos();
+        if (delay == 0) {
+            loop.submit(op);
+        } else {
+            loop.schedule(() -> submitLate(op), Duration.ofNanos(delay));
+        }
+    }
+
+    /** Submits an accept held back by {@link AcceptBackoff}, unless the listener closed meanwhile. */
+    @SuppressWarnings("unchecked")
+    private void submitLate(Op<Accept> op) {
+        if (isOpen()) {
+            loop.submit(op);
+            return;
+        }
+        if (op == cached) {
+            synchronized (this) {
+                cachedBusy = false;
+            }
+        }
+        ((NetCompleter<S>) op.attachment()).onComplete(null, new AsynchronousCloseException());
     }
 
     @SuppressWarnings("unchecked")
@@ -100,6 +129,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         NetCompleter<S> completer = (NetCompleter<S>) op.attachment();
         S stream = null;
         Throwable error = op.error();
+        backoff.record(op.error(), this);
         if (error == null) {
             IoFd conn = IoFd.raw(op.result());
             try {
@@ -145,7 +175,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
 
     /** An item of the multishot accept: a connection. Its peer address comes from getpeername. */
     private void acceptedOne(Op<AcceptMultishot> op, long handle, io.veloq.api.buffer.FixedBuf unused) {
-        pauseNanos = 0;
+        backoff.record(null, this);
         IoFd conn = IoFd.raw(handle);
         if (!isOpen()) {
             SocketSetup.closeQuietly(loop, conn); // accepted while the listener closed: nobody will serve it
@@ -164,7 +194,8 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
 
     /**
      * The multishot accept ended: closed listener (cancelled), a failed accept (the completer hears it, then
-     * the stream is re-armed, after a pause for want of resources), or the kernel's CQ overflowed (re-armed).
+     * the stream is re-armed, after the back-off for want of resources), or the kernel's CQ overflowed
+     * (re-armed at once).
      */
     private void streamEnded(Op<AcceptMultishot> op) {
         VeloqIoException e = op.error();
@@ -173,12 +204,13 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             return;
         }
         if (e != null && e.kind() != IoErrorKind.OVERFLOW) {
+            backoff.record(e, this);
             each.onComplete(null, e);
         }
         if (!isOpen()) {
             return; // the completer closed it
         }
-        long pause = pauseAfter(e);
+        long pause = e == null || e.kind() == IoErrorKind.OVERFLOW ? 0 : backoff.delayNanos();
         if (pause == 0) {
             loop.submit(op.reset());
         } else {
@@ -192,39 +224,19 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         }
     }
 
-    /** acceptEach on a driver without multishot: one-shot accepts, re-armed after each. */
+    /**
+     * acceptEach on a driver without multishot: one-shot accepts, re-armed after each ({@link #accept(NetCompleter)}
+     * applies the back-off itself).
+     */
     private void acceptedOneShot(S s, Throwable error) {
         if (error == null) {
-            pauseNanos = 0;
             each.onComplete(s, null);
         } else {
             each.onComplete(null, error);
         }
-        if (!isOpen()) {
-            return;
-        }
-        long pause = error instanceof VeloqIoException v ? pauseAfter(v) : 0;
-        if (pause == 0) {
+        if (isOpen()) {
             accept(this::acceptedOneShot);
-        } else {
-            loop.schedule(() -> {
-                if (isOpen()) {
-                    accept(this::acceptedOneShot);
-                }
-            }, Duration.ofNanos(pause));
         }
-    }
-
-    /**
-     * How long to wait before accepting again after {@code e}: 0, except after a failure for want of resources
-     * (the connection stays in the backlog, so an accept at once would fail at once): 5 ms doubling to 1 s.
-     */
-    private long pauseAfter(VeloqIoException e) {
-        if (e == null || (e.kind() != IoErrorKind.TOO_MANY_OPEN_FILES && e.kind() != IoErrorKind.NO_BUFFER_SPACE)) {
-            return 0;
-        }
-        pauseNanos = pauseNanos == 0 ? FIRST_PAUSE_NANOS : Math.min(MAX_PAUSE_NANOS, pauseNanos * 2);
-        return pauseNanos;
     }
 
     /** Accepts one connection; the future completes on the loop thread, exceptionally with the {@code java.net} exception. */
@@ -245,8 +257,18 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * ({@link java.nio.channels.AsynchronousCloseException}).
      */
     public S accept() throws IOException {
+        long delay = backoff.delayNanos();
+        if (delay > 0 && !loop.inLoop()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while accept on " + this + " backed off");
+            }
+        }
         SockAddrStorage peer = SockAddrStorage.allocate(loop.addressLayout()).prepareForReceive();
         Completion<Accept> c = callTracked(new Accept(fd, peer));
+        backoff.record(c.error(), this);
         IoFd conn = IoFd.raw(c.valueOrThrow());
         return wrap(conn, Addresses.toJdk(peer));
     }

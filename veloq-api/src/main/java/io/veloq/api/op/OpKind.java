@@ -39,7 +39,11 @@ public enum OpKind {
     /** {@link AcceptMultishot}: every accepted connection is an item. @since 0.3 */
     ACCEPT_MULTISHOT(BufferUse.NONE, true, Capability.MULTISHOT),
     /** {@link RecvMultishot}: every received chunk is an item, in a buffer of a {@code BufRing}. @since 0.3 */
-    RECV_MULTISHOT(BufferUse.PROVIDED, true, Capability.MULTISHOT);
+    RECV_MULTISHOT(BufferUse.PROVIDED, true, Capability.MULTISHOT),
+    /** Vectored receive ({@link RecvMsg}); appended so earlier ordinals stay stable. */
+    RECV_MSG(BufferUse.VECTOR),
+    /** Vectored send ({@link SendMsg}). */
+    SEND_MSG(BufferUse.VECTOR);
 
     /**
      * Which part of the payload's buffer an op uses.
@@ -54,7 +58,9 @@ public enum OpKind {
         /** Reads the readable bytes, from the reader index to the writer index; completion advances the reader index. */
         DRAIN,
         /** Takes buffers from a provided-buffer ring ({@code BufRing}), one per item. */
-        PROVIDED
+        PROVIDED,
+        /** A vector of buffers ({@code BufVec}, the payload's {@code buffers()}), filled or drained in order. */
+        VECTOR
     }
 
     private static final OpKind[] VALUES = values();

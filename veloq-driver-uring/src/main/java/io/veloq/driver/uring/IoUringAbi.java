@@ -14,6 +14,7 @@ final class IoUringAbi {
     static final int OP_FSYNC = 3;
     static final int OP_READ_FIXED = 4;
     static final int OP_WRITE_FIXED = 5;
+    static final int OP_POLL_ADD = 6;
     static final int OP_SENDMSG = 9;
     static final int OP_RECVMSG = 10;
     static final int OP_TIMEOUT = 11;

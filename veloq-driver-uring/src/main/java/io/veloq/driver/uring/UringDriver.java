@@ -106,6 +106,9 @@ final class UringDriver implements Driver {
     private long overflowTurns;
     private boolean closing;
 
+    /** The AF_XDP facet, when the kernel has AF_XDP; null otherwise. */
+    private final UringXdp xdp;
+
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final java.util.concurrent.atomic.LongAdder eventfdWrites = new java.util.concurrent.atomic.LongAdder();
     // MSG_RING wake-ups of other loops' rings (loop thread): on, sent, failed; the rings messaged, to wake them
@@ -168,6 +171,10 @@ final class UringDriver implements Driver {
         if (zeroCopy) {
             caps.add(Capability.ZERO_COPY_SEND);
         }
+        this.xdp = p.xdp ? new UringXdp(this, sys) : null;
+        if (xdp != null) {
+            caps.add(Capability.XDP);
+        }
         this.capabilities = Set.copyOf(caps);
         // The io_uring_getevents_arg for timed waits points at the timespec right after it.
         waitArgView.putLong(GETEVENTS_ARG_TS, waitArg + GETEVENTS_ARG_SIZE);
@@ -187,6 +194,7 @@ final class UringDriver implements Driver {
         long one;
         long waitArg;
         String timedWait;
+        boolean xdp;
         String bufferTableOption;
         String multishotOption;
         String msgRingOption;
@@ -248,6 +256,7 @@ final class UringDriver implements Driver {
             } catch (Ring.SetupException e) {
                 throw new java.io.IOException(KernelProbe.explain(e.errno, e.getMessage()), e);
             }
+            p.xdp = p.ring != null && xdpSupported(sys);
             p.supported = KernelProbe.supportedOps(p.mem, p.ring.fd);
             if (p.supported == null) {
                 throw new java.io.IOException("IORING_REGISTER_PROBE failed on ring fd " + p.ring.fd
@@ -317,6 +326,17 @@ final class UringDriver implements Driver {
         return enterFd != ring.fd;
     }
 
+    private static volatile Boolean xdpSupported;
+
+    private static boolean xdpSupported(Syscalls sys) {
+        Boolean b = xdpSupported;
+        if (b == null) {
+            b = UringXdp.kernelSupports(sys);
+            xdpSupported = b;
+        }
+        return b;
+    }
+
     // ---- identity ----
 
     @Override
@@ -369,6 +389,42 @@ final class UringDriver implements Driver {
 
     long staleCompletions() {
         return staleCompletions;
+    }
+
+    @Override
+    public <F> F facet(Class<F> type) {
+        return type == io.veloq.spi.xdp.XdpDriver.class && xdp != null ? type.cast(xdp) : null;
+    }
+
+    /** The AF_XDP facet, or null (tests). */
+    UringXdp xdp() {
+        return xdp;
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    /** Queues an internal one-shot POLL_ADD (AF_XDP readiness); false when the SQ has no room now. */
+    boolean pollAdd(int fd, int pollMask, long userData) {
+        if (closing || !hasRoom(1 + reserved())) {
+            return false;
+        }
+        encoder.encodePollAdd(sqTail & sqMask, fd, pollMask, userData);
+        sqTail++;
+        internalInFlight++;
+        return true;
+    }
+
+    /** Queues a cancel of an internal request; false when the SQ has no room now. */
+    boolean cancelInternal(long target) {
+        if (!hasRoom(1 + (closing ? 0 : reserved()))) {
+            return false;
+        }
+        encoder.encodeCancel(sqTail & sqMask, target, 0, CANCEL);
+        sqTail++;
+        internalInFlight++;
+        return true;
     }
 
     // ---- submission ----
@@ -459,9 +515,13 @@ final class UringDriver implements Driver {
         if (wakeError != 0) {
             throw LinuxErrno.TABLE.exception(wakeError, "the wake-up read on eventfd " + eventFd + " of ring fd " + ring.fd);
         }
+        if (xdp != null && xdp.hasPending()) {
+            xdp.flushPending();
+        }
         int delivered = drain(sink);
         armWake();
-        boolean wait = delivered == 0 && timeoutNanos != 0;
+        boolean busy = xdp != null && xdp.busyPolling();
+        boolean wait = delivered == 0 && timeoutNanos != 0 && !busy;
         sqHead = ring.sqHead();
         int sqFlags = ring.sqFlags();
         if ((sqFlags & SQ_CQ_OVERFLOW) != 0) {
@@ -473,6 +533,9 @@ final class UringDriver implements Driver {
         if (sqTail != sqHead || wait || flush || blind) {
             enter(wait, timeoutNanos);
             delivered += drain(sink);
+        }
+        if (busy) {
+            delivered += xdp.runBusy();
         }
         return delivered;
     }
@@ -545,7 +608,9 @@ final class UringDriver implements Driver {
                         }
                         continue;
                     }
-                    internal(ud, res);
+                    if (internal(ud, res)) {
+                        n++; // an AF_XDP readiness callback ran: user code, so do not sleep this turn
+                    }
                     continue;
                 }
                 if (!slots.matches(ud)) {
@@ -636,8 +701,11 @@ final class UringDriver implements Driver {
         return res;
     }
 
-    private void internal(long ud, int res) {
+    private boolean internal(long ud, int res) {
         internalInFlight--;
+        if (ud <= UringXdp.POLL_BASE) {
+            return xdp != null && xdp.completed(ud, res);
+        }
         if (ud == WAKE) {
             wakeArmed = false;
             wakePending.set(false);
@@ -650,6 +718,7 @@ final class UringDriver implements Driver {
             waitTimerArmed = false;
         }
         // CANCEL and LINK_TIMEOUT results need nothing: the target op reports what happened to it.
+        return false;
     }
 
     @Override
@@ -820,6 +889,9 @@ final class UringDriver implements Driver {
         }
         closing = true;
         boolean drained = cancelAndDrain();
+        if (xdp != null) {
+            xdp.closeAll(); // sockets the user left open: their descriptors, rings, UMEM and program
+        }
         synchronized (wakeLock) {
             closed = true;
         }
@@ -861,6 +933,9 @@ final class UringDriver implements Driver {
                     encoder.encodeCancel(sqTail & sqMask, WAIT_TIMER, 0, CANCEL);
                     sqTail++;
                     internalInFlight++;
+                }
+                if (xdp != null && xdp.pollsInKernel() > 0) {
+                    xdp.cancelAll();
                 }
                 for (int slot : slots.inUseSlots()) {
                     if (!hasRoom(1)) {

@@ -9,17 +9,23 @@ import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+
 /**
  * One loop's share of the echo server: its own listener (the kernel spreads connections over the loops'
  * listeners with SO_REUSEPORT), its own buffers, its own connections. Nothing is shared with other loops.
  *
  * <p>Loop thread only, except the counters, which other threads read for statistics (single writer,
- * volatile).
+ * volatile), and the {@link Admission} all loops share for {@code --max-conns}.
  */
 final class EchoLoop implements NetCompleter<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
+    private final Admission admission;
+    private final Duration idleTimeout;
     private final int ringBuffers;
     private BufRing ring; // the loop's receive buffers in multishot mode, null in one-shot mode
     private Connection head;
@@ -38,21 +44,28 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     volatile long bytesEchoed;
     volatile long connectionErrors;
     volatile long acceptErrors;
+    volatile long idleClosed;
 
     /**
      * @param ringBuffers size of the loop's buffer ring for multishot receives where the driver has them
      *                    (0: one-shot receives, one buffer per connection)
      */
-    EchoLoop(EventLoop loop, TcpListener listener, int ringBuffers) {
+    EchoLoop(EventLoop loop, TcpListener listener, Admission admission, Duration idleTimeout, int ringBuffers) {
         this.loop = loop;
         this.listener = listener;
         this.pool = loop.bufPool();
+        this.admission = admission;
+        this.idleTimeout = idleTimeout;
         this.ringBuffers = ringBuffers;
     }
 
     /** True when connections receive with a multishot receive on the loop's ring. */
     boolean multishot() {
         return ring != null;
+    }
+
+    Duration idleTimeout() {
+        return idleTimeout;
     }
 
     EventLoop loop() {
@@ -77,7 +90,27 @@ final class EchoLoop implements NetCompleter<TcpStream> {
                 System.err.println("echo-server: loop " + loop.index() + " serves with one-shot receives: " + e.getMessage());
             }
         }
-        listener.acceptEach(this); // one multishot accept where the driver has it
+        if (ring != null && !idleTimeout.isZero()) {
+            // A multishot receive runs for the connection's whole life, so no per-op deadline can say "idle":
+            // a sweep every quarter of the timeout closes the connections that moved no byte since four sweeps.
+            loop.schedule(this::sweepIdle, idleTimeout.dividedBy(RingEchoConnection.IDLE_SWEEPS));
+        }
+        listener.acceptEach(this); // one multishot accept where the driver has it; re-armed (with back-off) by itself
+    }
+
+    private void sweepIdle() {
+        if (stopping) {
+            return;
+        }
+        for (Connection c = head; c != null; ) {
+            Connection next = c.next;
+            if (c instanceof RingEchoConnection r && r.sweptIdle()) {
+                idleClosed++;
+                r.timeOut();
+            }
+            c = next;
+        }
+        loop.schedule(this::sweepIdle, idleTimeout.dividedBy(RingEchoConnection.IDLE_SWEEPS));
     }
 
     /** Accept completer: runs for every connection (and every failed accept; the listener goes on by itself). */
@@ -85,7 +118,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     public void onComplete(TcpStream stream, Throwable error) {
         if (error != null) {
             if (!stopping && listener.isOpen()) {
-                acceptErrors++; // EMFILE, ECONNABORTED...: the listener itself is fine and re-arms
+                acceptErrors++; // EMFILE, ECONNABORTED...: the listener is fine and re-arms, after a back-off for EMFILE
             }
             return;
         }
@@ -94,10 +127,12 @@ final class EchoLoop implements NetCompleter<TcpStream> {
             return;
         }
         accepted++;
-        FixedBuf buf = pool.tryLease();
-        if (buf == null) {
-            refused++; // at --max-conns: one buffer per connection, none left
-            closeSocket(stream);
+        FixedBuf buf = null;
+        if (!admission.tryAdmit()) {
+            refuse(stream, "--max-conns " + admission.max() + " reached (that many open over all loops)");
+        } else if ((buf = pool.tryLease()) == null) {
+            admission.release();
+            refuse(stream, "loop " + loop.index() + " has no buffer left (its pool holds at most " + pool.maxCapacity() + ")");
         } else {
             Connection c = ring != null ? new RingEchoConnection(this, stream, buf, ring)
                     : new EchoConnection(this, stream, buf);
@@ -105,6 +140,18 @@ final class EchoLoop implements NetCompleter<TcpStream> {
             open++;
             c.start();
         }
+    }
+
+    private void refuse(TcpStream stream, String why) {
+        refused++;
+        SocketAddress peer;
+        try {
+            peer = stream.remoteAddress();
+        } catch (IOException e) {
+            peer = null;
+        }
+        admission.refused(peer, why);
+        closeSocket(stream);
     }
 
     /** Closes a socket and counts the Close until it completes. */
@@ -116,6 +163,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     void closed(Connection c) {
         unlink(c);
         open--;
+        admission.release();
         checkIdle();
     }
 

@@ -41,6 +41,10 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
     private boolean paused;
     private boolean receiving;
     static final int MAX_WAITING = 8;
+    /** Sweeps of the loop's idle check (one every idle timeout / this) a silent connection survives. */
+    static final int IDLE_SWEEPS = 4;
+    private boolean active;
+    private int idleSweeps;
 
     RingEchoConnection(EchoLoop owner, StreamSocket stream, FixedBuf out, BufRing ring) {
         this.owner = owner;
@@ -59,6 +63,7 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
 
     @Override
     public void onChunk(FixedBuf buf) {
+        active = true;
         owner.bytesEchoed += buf.readableBytes();
         if (ended || owner.stopping()) {
             buf.release();
@@ -90,6 +95,7 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
     }
 
     private void sent(Op<Send> op) {
+        active = true;
         if (!op.isSuccess()) {
             fail(op.error());
             return;
@@ -180,6 +186,21 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
         out.release();
         owner.closeSocket(stream); // ends the receive too (cancelled) if it is still running
         owner.closed(this);
+    }
+
+    /** The loop's idle sweep: true once no byte moved over {@link #IDLE_SWEEPS} sweeps in a row. */
+    boolean sweptIdle() {
+        if (active) {
+            active = false;
+            idleSweeps = 0;
+            return false;
+        }
+        return ++idleSweeps >= IDLE_SWEEPS && !finished;
+    }
+
+    /** Idle too long: end it as a timed-out receive would (the receive is cancelled, then the socket closed). */
+    void timeOut() {
+        stop();
     }
 
     /** Shutdown: cancel the receive (its end finishes the connection, after any send in flight). */

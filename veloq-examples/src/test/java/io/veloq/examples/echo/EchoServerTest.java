@@ -49,8 +49,13 @@ class EchoServerTest {
         Assumptions.assumeTrue(kernel(), "needs the io_uring driver (kernel sockets for the JDK clients)");
     }
 
+    /**
+     * With the command line's default idle timeout and ring: multishot receives on the loop's ring, the idle
+     * timeout checked by the loop's sweep.
+     */
     private static EchoServer startKernelServer(int threads) throws IOException {
-        EchoServer s = EchoServer.start(new EchoServerOptions(threads, 0, "::", "uring", 16 * 1024, 256));
+        EchoServer s = EchoServer.start(new EchoServerOptions(threads, 0, "::", "uring", 16 * 1024, 256,
+                EchoServerOptions.DEFAULT_IDLE_TIMEOUT));
         assertTrue(s.multishot(), "on io_uring 6.x the echo server receives with multishot receives on buffer rings");
         return s;
     }

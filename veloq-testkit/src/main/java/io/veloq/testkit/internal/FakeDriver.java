@@ -37,7 +37,8 @@ public final class FakeDriver implements Driver {
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
             Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
             Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
-            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS, Capability.MULTISHOT, Capability.ZERO_COPY_SEND));
+            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS, Capability.MULTISHOT, Capability.ZERO_COPY_SEND,
+            Capability.XDP));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;
@@ -56,6 +57,7 @@ public final class FakeDriver implements Driver {
     private volatile boolean wakeRequested;
     private boolean closed;
     private long delivered;
+    private final FakeXdp xdp;
 
     private record CancelRequest(long userData) {
     }
@@ -68,6 +70,12 @@ public final class FakeDriver implements Driver {
         this.kernel = kernel;
         this.config = config;
         this.fixedFiles = new SimFile[Math.max(0, config.registeredFiles())];
+        this.xdp = new FakeXdp(this, kernel.xdp);
+    }
+
+    @Override
+    public <F> F facet(Class<F> type) {
+        return type == io.veloq.spi.xdp.XdpDriver.class ? type.cast(xdp) : null;
     }
 
     public FakeKernel kernel() {
@@ -173,7 +181,7 @@ public final class FakeDriver implements Driver {
             }
             flush();
             kernel.runDue();
-            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested) {
+            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested && !xdp.anyReady()) {
                 if (kernel.clock.isVirtual()) {
                     idleInVirtualTime(timeoutNanos);
                 } else {
@@ -182,16 +190,21 @@ public final class FakeDriver implements Driver {
             }
             wakeRequested = false;
             if (ready.isEmpty()) {
-                return 0;
-            }
-            batch = ready.toArray();
-            ready.clear();
-            for (Object o : batch) {
-                if (o instanceof KernelOp op) {
-                    live.remove(op.userData);
+                batch = null;
+            } else {
+                batch = ready.toArray();
+                ready.clear();
+                for (Object o : batch) {
+                    if (o instanceof KernelOp op) {
+                        live.remove(op.userData);
+                    }
                 }
+                delivered += batch.length;
             }
-            delivered += batch.length;
+        }
+        int fired = xdp.fireReady(); // AF_XDP readiness, like a poll completing
+        if (batch == null) {
+            return fired;
         }
         boolean duplicate = kernel.defects.contains(Defect.DUPLICATE_COMPLETIONS);
         for (Object o : batch) {
@@ -206,7 +219,7 @@ public final class FakeDriver implements Driver {
                 sink.complete(op.userData, op.result, flags, 0);
             }
         }
-        return batch.length;
+        return batch.length + fired;
     }
 
     private void waitInRealTime(long timeoutNanos) {
@@ -463,6 +476,9 @@ public final class FakeDriver implements Driver {
 
     @Override
     public void close() {
+        if (!closed) {
+            xdp.closeAll(); // AF_XDP sockets the user left open
+        }
         synchronized (kernel) {
             if (closed) {
                 return;
