@@ -142,6 +142,18 @@ public interface EventLoop extends Executor {
     }
 
     /**
+     * The loop's clock, in nanoseconds (the one {@link #schedule} and op deadlines use: virtual time on the
+     * fake driver's simulation). Only differences between two readings mean something.
+     *
+     * @implSpec The default returns {@link System#nanoTime()}.
+     * @since 0.3
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
+
+    /**
      * Registers a file with the driver; ops may then name it by the returned {@link IoFd.Fixed}.
      *
      * @throws UnsupportedOperationException if the driver lacks {@link Capability#FIXED_FILES}

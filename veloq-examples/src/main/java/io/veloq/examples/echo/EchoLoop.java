@@ -90,27 +90,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
                 System.err.println("echo-server: loop " + loop.index() + " serves with one-shot receives: " + e.getMessage());
             }
         }
-        if (ring != null && !idleTimeout.isZero()) {
-            // A multishot receive runs for the connection's whole life, so no per-op deadline can say "idle":
-            // a sweep every quarter of the timeout closes the connections that moved no byte since four sweeps.
-            loop.schedule(this::sweepIdle, idleTimeout.dividedBy(RingEchoConnection.IDLE_SWEEPS));
-        }
         listener.acceptEach(this); // one multishot accept where the driver has it; re-armed (with back-off) by itself
-    }
-
-    private void sweepIdle() {
-        if (stopping) {
-            return;
-        }
-        for (Connection c = head; c != null; ) {
-            Connection next = c.next;
-            if (c instanceof RingEchoConnection r && r.sweptIdle()) {
-                idleClosed++;
-                r.timeOut();
-            }
-            c = next;
-        }
-        loop.schedule(this::sweepIdle, idleTimeout.dividedBy(RingEchoConnection.IDLE_SWEEPS));
     }
 
     /** Accept completer: runs for every connection (and every failed accept; the listener goes on by itself). */

@@ -41,10 +41,13 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
     private boolean paused;
     private boolean receiving;
     static final int MAX_WAITING = 8;
-    /** Sweeps of the loop's idle check (one every idle timeout / this) a silent connection survives. */
-    static final int IDLE_SWEEPS = 4;
-    private boolean active;
-    private int idleSweeps;
+    // The idle timeout: a multishot receive runs for the connection's whole life, so no per-op deadline can
+    // say "idle". One timer per connection instead, armed for the moment the timeout would expire if nothing
+    // moved; when it fires early (bytes moved meanwhile) it is armed again for the rest: at most one timer per
+    // timeout period, never one per message. 0: none.
+    private final long idleNanos;
+    private long lastActivity;
+    private final Runnable idleCheck = this::checkIdle;
 
     RingEchoConnection(EchoLoop owner, StreamSocket stream, FixedBuf out, BufRing ring) {
         this.owner = owner;
@@ -53,17 +56,42 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
         this.ring = ring;
         this.out = out;
         this.send = stream.sendAllOp(out, this::sent);
+        this.idleNanos = owner.idleTimeout().toNanos();
     }
 
     @Override
     void start() {
+        if (recv == null && idleNanos > 0) {
+            lastActivity = loop.nanoTime();
+            loop.schedule(idleCheck, java.time.Duration.ofNanos(idleNanos));
+        }
         receiving = true;
         recv = stream.recvEach(ring, this);
     }
 
+    private void touch() {
+        if (idleNanos > 0) {
+            lastActivity = loop.nanoTime();
+        }
+    }
+
+    /** The idle timer: closes the connection if nothing moved for the whole timeout, else waits for the rest. */
+    private void checkIdle() {
+        if (finished || ended) {
+            return;
+        }
+        long idle = loop.nanoTime() - lastActivity;
+        if (idle >= idleNanos) {
+            owner.idleClosed++;
+            stop(); // cancels the receive; its end closes the connection
+        } else {
+            loop.schedule(idleCheck, java.time.Duration.ofNanos(idleNanos - idle));
+        }
+    }
+
     @Override
     public void onChunk(FixedBuf buf) {
-        active = true;
+        touch();
         owner.bytesEchoed += buf.readableBytes();
         if (ended || owner.stopping()) {
             buf.release();
@@ -95,7 +123,7 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
     }
 
     private void sent(Op<Send> op) {
-        active = true;
+        touch();
         if (!op.isSuccess()) {
             fail(op.error());
             return;
@@ -186,21 +214,6 @@ final class RingEchoConnection extends Connection implements ChunkReceiver {
         out.release();
         owner.closeSocket(stream); // ends the receive too (cancelled) if it is still running
         owner.closed(this);
-    }
-
-    /** The loop's idle sweep: true once no byte moved over {@link #IDLE_SWEEPS} sweeps in a row. */
-    boolean sweptIdle() {
-        if (active) {
-            active = false;
-            idleSweeps = 0;
-            return false;
-        }
-        return ++idleSweeps >= IDLE_SWEEPS && !finished;
-    }
-
-    /** Idle too long: end it as a timed-out receive would (the receive is cancelled, then the socket closed). */
-    void timeOut() {
-        stop();
     }
 
     /** Shutdown: cancel the receive (its end finishes the connection, after any send in flight). */

@@ -640,6 +640,12 @@ public final class LoopHost implements EventLoop {
     }
 
     @Override
+    public long nanoTime() {
+        Driver d = driver;
+        return d == null ? System.nanoTime() : d.nanoTime();
+    }
+
+    @Override
     public BufRing openBufRing(int buffers) {
         if (state != RUNNING) {
             throw new IllegalStateException("cannot open a buffer ring: " + this + " is closed");

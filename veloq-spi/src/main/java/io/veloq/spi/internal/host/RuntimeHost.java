@@ -184,6 +184,11 @@ public final class RuntimeHost implements IoRuntime {
     }
 
     @Override
+    public long nanoTime() {
+        return first.nanoTime();
+    }
+
+    @Override
     public BufRing openBufRing(int buffers) {
         return first.openBufRing(buffers);
     }
