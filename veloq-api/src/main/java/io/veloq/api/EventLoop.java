@@ -152,7 +152,6 @@ public interface EventLoop extends Executor {
         return System.nanoTime();
     }
 
-
     /**
      * Registers a file with the driver; ops may then name it by the returned {@link IoFd.Fixed}.
      *

@@ -18,6 +18,11 @@ final class IoUringAbi {
     static final int OP_SENDMSG = 9;
     static final int OP_RECVMSG = 10;
     static final int OP_TIMEOUT = 11;
+    static final int OP_TIMEOUT_REMOVE = 12;
+    /** timeout_flags: the timespec is an absolute CLOCK_MONOTONIC time. */
+    static final int TIMEOUT_ABS = 1;
+    /** timeout_flags of a TIMEOUT_REMOVE: move the target timeout instead of removing it (5.11). */
+    static final int TIMEOUT_UPDATE = 1 << 1;
     static final int OP_ACCEPT = 13;
     static final int OP_ASYNC_CANCEL = 14;
     static final int OP_LINK_TIMEOUT = 15;
@@ -65,6 +70,8 @@ final class IoUringAbi {
     static final int FEAT_NODROP = 1 << 1;
     static final int FEAT_RW_CUR_POS = 1 << 3;
     static final int FEAT_EXT_ARG = 1 << 8;
+    /** IOSQE_CQE_SKIP_SUCCESS works (5.17). */
+    static final int FEAT_CQE_SKIP = 1 << 11;
 
     /** {@code struct io_uring_params}: 120 bytes. */
     static final int PARAMS_SIZE = 120;
@@ -136,6 +143,8 @@ final class IoUringAbi {
     static final int SQE_IO_HARDLINK = 1 << 3;
     /** Take the buffer from the provided-buffer group named in {@code buf_group}. */
     static final int SQE_BUFFER_SELECT = 1 << 5;
+    /** No CQE when the op succeeds (5.17, FEAT_CQE_SKIP). */
+    static final int SQE_CQE_SKIP_SUCCESS = 1 << 6;
     /** In {@code ioprio}: multishot accept; multishot recv; send/send_zc from a registered buffer. */
     static final int ACCEPT_MULTISHOT = 1;
     static final int RECV_MULTISHOT = 1 << 1;

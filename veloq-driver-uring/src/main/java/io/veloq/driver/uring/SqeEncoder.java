@@ -339,9 +339,18 @@ final class SqeEncoder {
         write(sqIndex, OP_READ, 0, 0, fd, 0, addr, len, 0, userData, 0, 0);
     }
 
-    /** A TIMEOUT on the timespec at {@code ts} that also completes after {@code count} other completions. */
-    void encodeTimeout(int sqIndex, long ts, int count, long userData) {
-        write(sqIndex, OP_TIMEOUT, 0, 0, 0, count, ts, 1, 0, userData, 0, 0);
+    /** A pure TIMEOUT (no completion count) due at the absolute CLOCK_MONOTONIC time in the timespec at {@code ts}. */
+    void encodeDeadline(int sqIndex, long ts, long userData) {
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, 0, ts, 1, TIMEOUT_ABS, userData, 0, 0);
+    }
+
+    /**
+     * Moves the TIMEOUT whose user data is {@code target} to the absolute time in the timespec at {@code ts};
+     * {@code sqeFlags} {@link IoUringAbi#SQE_CQE_SKIP_SUCCESS} posts a CQE only if the move fails.
+     */
+    void encodeTimeoutUpdate(int sqIndex, long target, long ts, int sqeFlags, long userData) {
+        // TIMEOUT_REMOVE: addr is the target, addr2 (the off field) the new timespec, len 0.
+        write(sqIndex, OP_TIMEOUT_REMOVE, sqeFlags, 0, 0, ts, target, 0, TIMEOUT_UPDATE | TIMEOUT_ABS, userData, 0, 0);
     }
 
     private void write(int sqIndex, int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len,

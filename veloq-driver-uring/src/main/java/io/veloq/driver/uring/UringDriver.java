@@ -49,7 +49,11 @@ final class UringDriver implements Driver {
     static final long MSG_SENT = -5;
     /** The CQE another loop's MSG_RING posts into this ring: a wake-up, nothing else. */
     static final long MSG_WAKE = -6;
+    /** A move of the wait timer; with CQE_SKIP_SUCCESS its CQE comes only when the move failed. */
+    static final long TIMER_MOVE = -7;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** An armed wait timer due at most this much after a wait's deadline is moved earlier. */
+    private static final long WAIT_TIMER_SLACK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     /**
      * What every ring supports on the kernels the driver accepts (5.6+): files, TCP/UDP/Unix stream and
@@ -101,6 +105,9 @@ final class UringDriver implements Driver {
     private boolean wakeArmed;
     private int wakeError;
     private boolean waitTimerArmed;
+    private final boolean cqeSkip;
+    /** The absolute deadline (CLOCK_MONOTONIC, as System.nanoTime) of the armed wait timer. */
+    private long waitTimerDeadline;
     private long enters;
     private long staleCompletions;
     private long overflowTurns;
@@ -146,7 +153,10 @@ final class UringDriver implements Driver {
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
-        this.extArg = (ring.features & FEAT_EXT_ARG) != 0 && !"timeout-sqe".equals(p.timedWait);
+        // EXT_ARG only when asked: its six-argument io_uring_enter goes through jnr-ffi's heap invocation
+        // buffer, one allocation per timed wait; the default deadline timer costs one SQE per new deadline.
+        this.extArg = (ring.features & FEAT_EXT_ARG) != 0 && "ext-arg".equals(p.timedWait);
+        this.cqeSkip = (ring.features & FEAT_CQE_SKIP) != 0;
         this.cq = ring.cq;
         this.cqesOffset = ring.cqesOffset;
         this.cqMask = ring.cqMask;
@@ -222,8 +232,9 @@ final class UringDriver implements Driver {
 
     /**
      * Opens a ring for {@code config}. Options: {@code uring.setup-flags=none} (ask for no optional setup
-     * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=timeout-sqe} (timed
-     * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
+     * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=ext-arg} (timed waits
+     * through {@code IORING_ENTER_EXT_ARG}, which allocates per wait in jnr-ffi, instead of the default
+     * {@code timer}: one absolute-deadline TIMEOUT SQE kept armed, moved earlier when a wait needs it), {@code uring.buffer-table=reregister}
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
      * sparse table), {@code uring.multishot=off} (no multishot ops or buffer rings: capability MULTISHOT
      * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent),
@@ -241,7 +252,10 @@ final class UringDriver implements Driver {
             int cqWanted = Integer.parseInt(config.option("uring.cq-entries", String.valueOf(Math.min(1 << 16, roomy))));
             List<Integer> chain = "none".equals(config.option("uring.setup-flags", ""))
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
-            p.timedWait = config.option("uring.timed-wait", "ext-arg");
+            p.timedWait = config.option("uring.timed-wait", "timer");
+            if (!"timer".equals(p.timedWait) && !"ext-arg".equals(p.timedWait) && !"timeout-sqe".equals(p.timedWait)) {
+                throw new IllegalArgumentException("uring.timed-wait=" + p.timedWait + ": expected timer or ext-arg");
+            }
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
             p.multishotOption = config.option("uring.multishot", "on");
             p.msgRingOption = config.option("uring.msg-ring", "on");
@@ -429,9 +443,12 @@ final class UringDriver implements Driver {
 
     // ---- submission ----
 
-    /** SQ entries ops may not take: room to re-arm the wake-up read and, without EXT_ARG, a wait timer. */
+    /**
+     * SQ entries ops may not take: room to re-arm the wake-up read. The wait timer takes none: a turn that
+     * finds the SQ full does not wait (its enter empties the SQ; the next turn arms the timer).
+     */
     private int reserved() {
-        return (wakeArmed ? 0 : 1) + (extArg || waitTimerArmed ? 0 : 1);
+        return wakeArmed ? 0 : 1;
     }
 
     private boolean hasRoom(int n) {
@@ -540,20 +557,53 @@ final class UringDriver implements Driver {
         return delivered;
     }
 
+    /**
+     * Makes sure a wait ends by {@code deadline}: a pure TIMEOUT (no completion count) on an absolute
+     * CLOCK_MONOTONIC deadline stays armed across turns; a later deadline keeps it (the loop wakes early once
+     * and waits again), an earlier one moves it with IORING_TIMEOUT_UPDATE. So a loop whose timers lie in the
+     * future pays one SQE per new earliest deadline, not one per wait. The kernel reads the timespec when it
+     * takes the SQE, within this turn's enter, so the one timespec is reused.
+     */
+    private boolean armWaitTimer(long deadline) {
+        if (waitTimerArmed && deadline - waitTimerDeadline >= -WAIT_TIMER_SLACK_NANOS) {
+            return true;
+        }
+        if (!hasRoom(1)) {
+            return false; // no wait this turn: its enter submits the full SQ, the next turn has room
+
+        }
+        long ts = waitArg + GETEVENTS_ARG_SIZE;
+        waitArgView.putLong(GETEVENTS_ARG_SIZE, deadline / 1_000_000_000L);
+        waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, deadline % 1_000_000_000L);
+        if (waitTimerArmed) {
+            // Without a CQE when it works (else the move's own CQE would end this wait at once); a failed move
+            // (the timer fired meanwhile: its CQE disarms it) posts one, counted then.
+            encoder.encodeTimeoutUpdate(sqTail & sqMask, WAIT_TIMER, ts, cqeSkip ? SQE_CQE_SKIP_SUCCESS : 0, TIMER_MOVE);
+            if (!cqeSkip) {
+                internalInFlight++;
+            }
+        } else {
+            encoder.encodeDeadline(sqTail & sqMask, ts, WAIT_TIMER);
+            waitTimerArmed = true;
+            internalInFlight++;
+        }
+        sqTail++;
+        waitTimerDeadline = deadline;
+        return true;
+    }
+
     /** The one io_uring_enter of a turn: submits what is queued and, if asked, waits for a completion. */
     private void enter(boolean wait, long timeoutNanos) throws VeloqIoException {
         // GETEVENTS always: with DEFER_TASKRUN completions are posted only while the issuer is in GETEVENTS.
         int flags = ENTER_GETEVENTS;
         boolean timed = wait && timeoutNanos > 0;
         if (timed) {
-            waitArgView.putLong(GETEVENTS_ARG_SIZE, timeoutNanos / 1_000_000_000L);
-            waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, timeoutNanos % 1_000_000_000L);
-            if (!extArg && !waitTimerArmed && hasRoom(1)) {
-                // Expires after the timeout, or completes as soon as any other completion is posted.
-                encoder.encodeTimeout(sqTail & sqMask, waitArg + GETEVENTS_ARG_SIZE, 1, WAIT_TIMER);
-                sqTail++;
-                waitTimerArmed = true;
-                internalInFlight++;
+            if (extArg) {
+                waitArgView.putLong(GETEVENTS_ARG_SIZE, timeoutNanos / 1_000_000_000L);
+                waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, timeoutNanos % 1_000_000_000L);
+            } else if (!armWaitTimer(System.nanoTime() + timeoutNanos)) {
+                wait = false;
+                timed = false;
             }
         }
         sqHead = ring.sqHead();
@@ -702,6 +752,9 @@ final class UringDriver implements Driver {
     }
 
     private boolean internal(long ud, int res) {
+        if (ud == TIMER_MOVE && cqeSkip) {
+            return false; // a failed move, not counted in flight: the timer's own CQE follows or came first
+        }
         internalInFlight--;
         if (ud <= UringXdp.POLL_BASE) {
             return xdp != null && xdp.completed(ud, res);

@@ -100,6 +100,10 @@ public final class EchoServer implements AutoCloseable {
             for (int i = 0; i < listeners.size(); i++) {
                 EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i), admission, o.idleTimeout(), o.ringBuffers());
                 loops.add(el);
+                if (el.loop().inLoop()) {
+                    el.start(); // a manual runtime (a simulation), driven by this thread: nothing to wait for
+                    continue;
+                }
                 java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
                 started.add(f);
                 el.loop().execute(() -> {
