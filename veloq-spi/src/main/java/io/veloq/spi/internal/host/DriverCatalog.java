@@ -43,9 +43,17 @@ final class DriverCatalog {
                 out.add(new Entry(typeName, null, Availability.unavailable("provider failed to load: " + e), String.valueOf(e)));
             }
         });
-        out.sort(Comparator.comparing(Entry::id));
+        out.sort(ORDER);
         return new DriverCatalog(out);
     }
+
+    /**
+     * The order of the chain: the best first (highest priority: uring/iocp, then nio, then the fake), by id
+     * among equals; providers that failed to load last. Messages and {@code doctor} list drivers in it.
+     */
+    static final Comparator<Entry> ORDER = Comparator
+            .comparingInt((Entry e) -> e.provider == null ? Integer.MIN_VALUE : e.provider.priority()).reversed()
+            .thenComparing(Entry::id);
 
     /** A catalog of the given providers, as if found by the service loader (tests). */
     static DriverCatalog of(List<? extends DriverProvider> providers) {
@@ -53,7 +61,7 @@ final class DriverCatalog {
         for (DriverProvider p : providers) {
             out.add(probe(p));
         }
-        out.sort(Comparator.comparing(Entry::id));
+        out.sort(ORDER);
         return new DriverCatalog(out);
     }
 
@@ -128,8 +136,8 @@ final class DriverCatalog {
 
     String summary() {
         if (entries.isEmpty()) {
-            return "Available drivers: none found; put veloq-driver-uring (Linux), veloq-driver-iocp (Windows) "
-                    + "or veloq-testkit (fake) on the module path";
+            return "Available drivers: none found; put veloq-driver-uring (Linux), veloq-driver-iocp (Windows), "
+                    + "veloq-driver-nio (pure Java, anywhere) or veloq-testkit (fake) on the module path";
         }
         StringBuilder sb = new StringBuilder("Available drivers: [");
         for (int i = 0; i < entries.size(); i++) {

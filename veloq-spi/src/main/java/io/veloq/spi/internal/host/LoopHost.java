@@ -364,7 +364,7 @@ public final class LoopHost implements EventLoop {
         if (pre != OpLifecycle.NONE) {
             lc.discard(p, pre);
         }
-        complete(op, 0, failure(-rc, op));
+        complete(op, 0, refused(-rc, op));
         return true;
     }
 
@@ -457,6 +457,16 @@ public final class LoopHost implements EventLoop {
             code = errors.timedOutCode();
         }
         complete(op, 0, failure(code, op));
+    }
+
+    /** The exception for an op the driver refused in prepare, with the driver's reason when it gives one. */
+    private VeloqIoException refused(int code, Op<?> op) {
+        String why = driver.explainRefusal(op.payload(), code);
+        if (why == null) {
+            return failure(code, op);
+        }
+        return new VeloqIoException(errors.kind(code), code, errors.name(code), op.toString(),
+                errors.describe(code) + " (" + why + ")");
     }
 
     /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
