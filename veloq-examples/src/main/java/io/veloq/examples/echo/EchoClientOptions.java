@@ -24,7 +24,7 @@ public record EchoClientOptions(String host, int port, int conns, int size, int 
 
     static final String USAGE = """
             usage: veloq echo-client [--host 127.0.0.1] [--port 7000] [--conns 64] [--size 64] [--depth 1]
-                                     [--seconds 5] [--threads 1] [--driver uring|iocp|fake]
+                                     [--seconds 5] [--threads 1] [--driver uring|iocp|nio|fake]
               --conns    connections (default 64)
               --size     message size in bytes (default 64)
               --depth    messages in flight per connection (default 1)
