@@ -117,7 +117,8 @@ final class SocketControl {
                         s.applyTo(server);
                     }
                 }
-                server.bind(a, backlog);
+                // java.nio reads a backlog of 0 as "the default" (50); Linux's 0 is the smallest queue there is.
+                server.bind(a, Math.max(1, backlog));
             } catch (IOException | RuntimeException e) {
                 if (server != null) {
                     try {
