@@ -43,17 +43,9 @@ final class DriverCatalog {
                 out.add(new Entry(typeName, null, Availability.unavailable("provider failed to load: " + e), String.valueOf(e)));
             }
         });
-        out.sort(ORDER);
+        out.sort(Comparator.comparing(Entry::id));
         return new DriverCatalog(out);
     }
-
-    /**
-     * The order of the chain: the best first (highest priority: uring/iocp, then nio, then the fake), by id
-     * among equals; providers that failed to load last. Messages and {@code doctor} list drivers in it.
-     */
-    static final Comparator<Entry> ORDER = Comparator
-            .comparingInt((Entry e) -> e.provider == null ? Integer.MIN_VALUE : e.provider.priority()).reversed()
-            .thenComparing(Entry::id);
 
     /** A catalog of the given providers, as if found by the service loader (tests). */
     static DriverCatalog of(List<? extends DriverProvider> providers) {
@@ -61,7 +53,7 @@ final class DriverCatalog {
         for (DriverProvider p : providers) {
             out.add(probe(p));
         }
-        out.sort(ORDER);
+        out.sort(Comparator.comparing(Entry::id));
         return new DriverCatalog(out);
     }
 
