@@ -23,6 +23,11 @@ class VeloqEchoServerTest {
     }
 
     @Test
+    void onTheNioDriverTooTheLoopThreadAllocatesNothing() throws Exception {
+        echoesWithoutAllocating(EchoServers.VELOQ_NIO);
+    }
+
+    @Test
     void leanServerEchoesWithoutAllocating() throws Exception {
         echoesWithoutAllocating(VeloqLeanEchoServer.NAME);
     }
