@@ -348,6 +348,7 @@ final class NioDriver implements Driver {
         if (port.readHead == null && port.readable) {
             long r = socketOps.read(s);
             if (r != AGAIN) {
+                port.readable = !shortRead(s, r);
                 ready(s, r);
                 return;
             }
@@ -464,7 +465,18 @@ final class NioDriver implements Driver {
             p.popRead();
             parked--;
             ready(s, r);
+            if (shortRead(s, r)) {
+                // The socket had less than asked for: it is most likely empty now. The next receive waits
+                // for the selector instead of trying first (a read that would only say EAGAIN).
+                p.readable = false;
+                return;
+            }
         }
+    }
+
+    /** A receive that got bytes but did not fill its buffer. */
+    private static boolean shortRead(OpSlot s, long r) {
+        return r > 0 && s.view != null && s.view.hasRemaining();
     }
 
     private void serviceWrites(Port p) {
