@@ -103,7 +103,8 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
         private int maxInFlight = 4096;
         private BackpressurePolicy backpressure = BackpressurePolicy.QUEUE;
         private int bufferSize = 16 * 1024;
-        private int bufferCount = 64;
+        private int bufferCount = RuntimeConfig.DEFAULT_MAX_BUFFERS;
+        private int initialBuffers = -1; // -1: min(cap, DEFAULT_INITIAL_BUFFERS)
         private int registeredFiles = 64;
         private boolean manual;
         private final Map<String, String> options = new HashMap<>();
@@ -137,10 +138,30 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
             return this;
         }
 
-        /** The loop's registered buffer pool: {@code count} buffers of {@code size} bytes (count 0: none). */
-        public Builder buffers(int size, int count) {
+        /**
+         * Each loop's registered buffer pool: buffers of {@code size} bytes, at most {@code max} of them (its
+         * cap; 0: no pool). The pool starts with {@code min(max, 32)} and grows on demand, so size the cap for
+         * the most buffers a loop may hold at once (say two per connection), not for memory: unused capacity
+         * costs nothing. Beyond the cap {@code lease()} throws and {@code tryLease()} returns null. Default:
+         * 16 KiB, up to 2048 per loop.
+         *
+         * <pre>{@code IoRuntime.builder().threads(4).buffers(16 * 1024, 2 * maxConnectionsPerLoop).open();}</pre>
+         */
+        public Builder buffers(int size, int max) {
             this.bufferSize = size;
-            this.bufferCount = count;
+            this.bufferCount = max;
+            return this;
+        }
+
+        /**
+         * Each loop's buffer pool with an explicit first chunk: {@code initial} buffers allocated when the
+         * loop opens, growing on demand to {@code max}. {@code initial == max} pre-allocates the whole pool.
+         *
+         * @since 0.2
+         */
+        public Builder buffers(int size, int initial, int max) {
+            buffers(size, max);
+            this.initialBuffers = initial;
             return this;
         }
 
@@ -162,8 +183,10 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
         }
 
         public RuntimeConfig config() {
+            int initial = initialBuffers >= 0 ? initialBuffers
+                    : Math.min(Math.max(0, bufferCount), RuntimeConfig.DEFAULT_INITIAL_BUFFERS);
             return new RuntimeConfig(driver, threads, queueDepth, maxInFlight, backpressure, bufferSize, bufferCount,
-                    registeredFiles, manual, options);
+                    initial, registeredFiles, manual, options);
         }
 
         public IoRuntime open() {

@@ -12,15 +12,22 @@ import java.util.Objects;
  * @param maxInFlight    in-flight budget per loop; beyond it {@link #backpressure} applies
  * @param backpressure   what a submit over budget does
  * @param bufferSize     size of each buffer in the loop's registered pool
- * @param bufferCount    buffers in the loop's registered pool (0: no pool)
+ * @param bufferCount    the most buffers the loop's pool may hold: its cap (0: no pool). The pool starts with
+ *                       {@code initialBuffers} and grows on demand, so a large cap costs nothing until used
+ * @param initialBuffers buffers the loop's pool allocates when the loop opens (its first chunk), {@code 0..bufferCount}
  * @param registeredFiles size of the registered-file table (0: none)
  * @param manual         true: no loop thread; the caller drives with {@link EventLoop#runOnce}
  * @param options        driver-specific options
  * @since 0.1
  */
 public record RuntimeConfig(String driver, int threads, int queueDepth, int maxInFlight,
-                            BackpressurePolicy backpressure, int bufferSize, int bufferCount,
+                            BackpressurePolicy backpressure, int bufferSize, int bufferCount, int initialBuffers,
                             int registeredFiles, boolean manual, Map<String, String> options) {
+    /** The default cap of a loop's pool: two buffers each for 1024 connections (32 MiB of 16 KiB buffers, when used). */
+    public static final int DEFAULT_MAX_BUFFERS = 2048;
+    /** The default first chunk of a loop's pool: 32 buffers (512 KiB of 16 KiB buffers). */
+    public static final int DEFAULT_INITIAL_BUFFERS = 32;
+
     public RuntimeConfig {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -36,6 +43,10 @@ public record RuntimeConfig(String driver, int threads, int queueDepth, int maxI
             throw new IllegalArgumentException("bufferCount must be >= 0 and bufferSize > 0, got "
                     + bufferCount + " x " + bufferSize);
         }
+        if (initialBuffers < 0 || initialBuffers > bufferCount) {
+            throw new IllegalArgumentException("initialBuffers must be in 0.." + bufferCount + " (bufferCount, the cap), got "
+                    + initialBuffers);
+        }
         if (registeredFiles < 0) {
             throw new IllegalArgumentException("registeredFiles must be >= 0, got " + registeredFiles);
         }
@@ -45,8 +56,22 @@ public record RuntimeConfig(String driver, int threads, int queueDepth, int maxI
         options = Map.copyOf(options);
     }
 
-    /** Defaults: best driver, 1 loop, 256 SQ entries, 4096 in flight, QUEUE, 64 x 16 KiB buffers, 64 fixed files. */
+    /**
+     * The same without {@code initialBuffers}: the pool starts with {@code min(bufferCount, }{@value
+     * #DEFAULT_INITIAL_BUFFERS}{@code )} buffers.
+     */
+    public RuntimeConfig(String driver, int threads, int queueDepth, int maxInFlight, BackpressurePolicy backpressure,
+                         int bufferSize, int bufferCount, int registeredFiles, boolean manual, Map<String, String> options) {
+        this(driver, threads, queueDepth, maxInFlight, backpressure, bufferSize, bufferCount,
+                Math.min(Math.max(0, bufferCount), DEFAULT_INITIAL_BUFFERS), registeredFiles, manual, options);
+    }
+
+    /**
+     * Defaults: best driver, 1 loop, 256 SQ entries, 4096 in flight, QUEUE, a pool of 16 KiB buffers starting
+     * with 32 and growing to 2048 per loop, 64 fixed files.
+     */
     public static RuntimeConfig defaults() {
-        return new RuntimeConfig(null, 1, 256, 4096, BackpressurePolicy.QUEUE, 16 * 1024, 64, 64, false, Map.of());
+        return new RuntimeConfig(null, 1, 256, 4096, BackpressurePolicy.QUEUE, 16 * 1024, DEFAULT_MAX_BUFFERS,
+                DEFAULT_INITIAL_BUFFERS, 64, false, Map.of());
     }
 }

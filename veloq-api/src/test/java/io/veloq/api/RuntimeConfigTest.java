@@ -21,7 +21,8 @@ class RuntimeConfigTest {
         assertEquals(4096, d.maxInFlight());
         assertEquals(BackpressurePolicy.QUEUE, d.backpressure());
         assertEquals(16 * 1024, d.bufferSize());
-        assertEquals(64, d.bufferCount());
+        assertEquals(2048, d.bufferCount());
+        assertEquals(32, d.initialBuffers());
         assertFalse(d.manual());
         assertEquals(d, IoRuntime.builder().config());
 
@@ -34,6 +35,7 @@ class RuntimeConfigTest {
         assertEquals(BackpressurePolicy.WAIT, c.backpressure());
         assertEquals(512, c.bufferSize());
         assertEquals(2, c.bufferCount());
+        assertEquals(2, c.initialBuffers(), "the first chunk is min(cap, 32)");
         assertTrue(c.manual());
         assertEquals(Map.of("seed", "42"), c.options());
     }

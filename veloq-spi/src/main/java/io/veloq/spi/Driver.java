@@ -152,6 +152,38 @@ public interface Driver extends AutoCloseable {
     }
 
     /**
+     * Registers a growing pool's first regions ({@code slabs[i]} is region {@code i}) and reserves room for
+     * up to {@code maxRegions}, added later one at a time with {@link #addBufferRegion}. Called once, at
+     * open, before any op. Only with {@link Capability#REGISTERED_BUFFERS}.
+     *
+     * <p>A driver that can register only part of the table (a kernel limit) registers what fits and
+     * says so in its provider's {@code details()}; an op naming an unregistered region is refused as
+     * {@link #prepare} refuses any buffer outside the registered regions.
+     *
+     * @implSpec The default ignores {@code maxRegions} and calls {@link #registerBuffers(ByteBuffer[])}.
+     * @since 0.2
+     */
+    default void registerBuffers(ByteBuffer[] slabs, int maxRegions) throws VeloqIoException {
+        registerBuffers(slabs);
+    }
+
+    /**
+     * Registers a region the pool just added: {@code slabs} holds every region so far, in index order, the
+     * new one last (region {@code slabs.length - 1}). Regions already registered keep their index and
+     * stay valid for ops in flight. Called on the loop thread, before the first op naming the new region.
+     *
+     * @implSpec The default re-registers the whole table with {@link #registerBuffers(ByteBuffer[])
+     *     registerBuffers(slabs)}, which a driver written before growing pools supports (it must replace
+     *     an earlier registration).
+     * @throws VeloqIoException if the region cannot be registered (the kernel's table is full, the locked-
+     *     memory limit is reached); the regions registered before stay registered and usable
+     * @since 0.2
+     */
+    default void addBufferRegion(ByteBuffer[] slabs) throws VeloqIoException {
+        registerBuffers(slabs);
+    }
+
+    /**
      * Puts {@code handle} into the registered-file table; returns the slot. Only with
      * {@link Capability#FIXED_FILES}.
      */

@@ -468,7 +468,7 @@ public final class Simulation implements AutoCloseable {
             return this;
         }
 
-        /** The runtime's buffer pool ({@code runtime().bufPool()}). */
+        /** The runtime's buffer pool ({@code runtime().bufPool()}): buffers of {@code size}, growing on demand to {@code count}. */
         public Builder buffers(int size, int count) {
             runtime.buffers(size, count);
             return this;

@@ -65,11 +65,19 @@ public final class ApiAccess {
         /** Offset of the buffer's first byte within its slab (region). */
         long offsetInRegion(FixedBuf buf);
 
-        /** A pool whose slabs come from {@code memory} (registered with a driver by the caller). */
-        BufPool newPool(int bufSize, int count, SlabMemory memory);
+        /**
+         * A pool whose slabs come from {@code memory} (registered with a driver by the caller): {@code initial}
+         * buffers now, growing on demand to {@code max}. {@code name} names it in messages ("loop 0's buffer
+         * pool"); {@code capSetting} is the setting a user raises for a larger cap. Throws
+         * {@link IllegalStateException} with the cause and the fixes if the first chunk cannot be allocated.
+         */
+        BufPool newPool(String name, String capSetting, int bufSize, int initial, int max, SlabMemory memory);
 
-        /** The pool's slabs, in region-index order, for registration with a driver. */
+        /** The pool's slabs so far, in region-index order, for registration with a driver. Any thread. */
         ByteBuffer[] slabs(BufPool pool);
+
+        /** The most regions the pool can ever have: the size of the driver table to reserve. */
+        int maxRegions(BufPool pool);
 
         /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
         void registered(BufPool pool, boolean registered);

@@ -342,8 +342,13 @@ public final class FixedBuf {
         }
 
         @Override
-        public BufPool newPool(int bufSize, int count, SlabMemory memory) {
-            return new BufPool(bufSize, count, memory);
+        public BufPool newPool(String name, String capSetting, int bufSize, int initial, int max, SlabMemory memory) {
+            return new BufPool(name, capSetting, bufSize, initial, max, memory);
+        }
+
+        @Override
+        public int maxRegions(BufPool pool) {
+            return pool.maxRegions();
         }
 
         @Override

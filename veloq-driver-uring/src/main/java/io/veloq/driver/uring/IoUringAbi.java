@@ -129,6 +129,17 @@ final class IoUringAbi {
     static final int UNREGISTER_FILES = 3;
     static final int REGISTER_FILES_UPDATE = 6;
     static final int REGISTER_PROBE = 8;
+    /** Since 5.13: a table with tags; with {@link #RSRC_REGISTER_SPARSE} (5.19) one of empty slots. */
+    static final int REGISTER_BUFFERS2 = 15;
+    /** Since 5.13: replace slots of the registered-buffer table. */
+    static final int REGISTER_BUFFERS_UPDATE = 16;
+    static final int RSRC_REGISTER_SPARSE = 1;
+    /** {@code struct io_uring_rsrc_register {u32 nr; u32 flags; u64 resv2; u64 data; u64 tags;}}. */
+    static final int RSRC_REGISTER_SIZE = 32;
+    /** {@code struct io_uring_rsrc_update2 {u32 offset; u32 resv; u64 data; u64 tags; u32 nr; u32 resv2;}}. */
+    static final int RSRC_UPDATE2_SIZE = 32;
+    /** IORING_MAX_REG_BUFFERS: the largest registered-buffer table. */
+    static final int MAX_REG_BUFFERS = 1 << 14;
     /** {@code struct io_uring_probe} header, then 8-byte {@code io_uring_probe_op}s. */
     static final int PROBE_HEADER = 16;
     static final int PROBE_OP_SIZE = 8;

@@ -130,6 +130,7 @@ final class KernelProbe {
             details.put("ops", count + " supported" + (optionalMissing.isEmpty() ? ", all the driver uses"
                     : "; missing " + optionalMissing + " (those ops are refused with EOPNOTSUPP)"));
             details.put("timed-wait", (ring.features & FEAT_EXT_ARG) != 0 ? "IORING_ENTER_EXT_ARG" : "TIMEOUT SQE");
+            details.put("registered-buffers", BufferTable.probe(mem, ring.fd));
             if (!missing.isEmpty()) {
                 return new KernelProbe(Availability.unavailable("io_uring on Linux " + kernel + " lacks " + missing
                         + ": the driver needs Linux 5.6 or later"), null, Set.of(), details);

@@ -52,6 +52,7 @@ final class UringDriver implements Driver {
     private final Ring ring;
     private final SlotTable slots;
     private final BufferAddresses buffers;
+    private final BufferTable bufferTable;
     private final FixedFiles fixedFiles;
     private final SqeEncoder encoder;
     private final SocketControl control;
@@ -94,6 +95,8 @@ final class UringDriver implements Driver {
         this.slots = p.slots;
         this.buffers = p.buffers;
         this.fixedFiles = p.fixedFiles;
+        this.bufferTable = new BufferTable(mem, ring.fd, buffers,
+                !"reregister".equals(p.bufferTableOption));
         this.eventFd = p.eventFd;
         this.wakeBuf = p.wakeBuf;
         this.one = p.one;
@@ -139,6 +142,7 @@ final class UringDriver implements Driver {
         long one;
         long waitArg;
         String timedWait;
+        String bufferTableOption;
 
         void free() {
             if (fixedFiles != null) {
@@ -162,7 +166,9 @@ final class UringDriver implements Driver {
     /**
      * Opens a ring for {@code config}. Options: {@code uring.setup-flags=none} (ask for no optional setup
      * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=timeout-sqe} (timed
-     * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}).
+     * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
+     * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
+     * sparse table).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -177,6 +183,11 @@ final class UringDriver implements Driver {
             List<Integer> chain = "none".equals(config.option("uring.setup-flags", ""))
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
             p.timedWait = config.option("uring.timed-wait", "ext-arg");
+            p.bufferTableOption = config.option("uring.buffer-table", "sparse");
+            if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
+                throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
+                        + " is not one of sparse, reregister");
+            }
             try {
                 p.ring = Ring.open(p.mem, entries, cqWanted, chain);
             } catch (Ring.SetupException e) {
@@ -480,36 +491,30 @@ final class UringDriver implements Driver {
 
     @Override
     public void registerBuffers(ByteBuffer[] slabs) throws VeloqIoException {
+        registerBuffers(slabs, slabs.length);
+    }
+
+    @Override
+    public void registerBuffers(ByteBuffer[] slabs, int maxRegions) throws VeloqIoException {
+        requireRegisteredBuffers();
+        bufferTable.register(slabs, maxRegions);
+    }
+
+    @Override
+    public void addBufferRegion(ByteBuffer[] slabs) throws VeloqIoException {
+        requireRegisteredBuffers();
+        bufferTable.add(slabs);
+    }
+
+    private void requireRegisteredBuffers() {
         if (!capabilities.contains(Capability.REGISTERED_BUFFERS)) {
             throw new UnsupportedOperationException("this kernel's io_uring lacks READ_FIXED/WRITE_FIXED");
         }
-        if (buffers.registeredCount() > 0) {
-            sys.ioUringRegister(ring.fd, UNREGISTER_BUFFERS, 0, 0);
-            buffers.registered(new ByteBuffer[0], new long[0]);
-        }
-        long iov = mem.allocate((long) IOVEC_SIZE * Math.max(1, slabs.length), "iovecs of registered buffers");
-        try {
-            ByteBuffer v = mem.view(iov, (long) IOVEC_SIZE * Math.max(1, slabs.length));
-            long[] addrs = new long[slabs.length];
-            long total = 0;
-            for (int i = 0; i < slabs.length; i++) {
-                addrs[i] = sys.addressOf(slabs[i]);
-                v.putLong(i * IOVEC_SIZE, addrs[i]);
-                v.putLong(i * IOVEC_SIZE + 8, slabs[i].capacity());
-                total += slabs[i].capacity();
-            }
-            long rc = sys.ioUringRegister(ring.fd, REGISTER_BUFFERS, iov, slabs.length);
-            if (rc < 0) {
-                int errno = (int) -rc;
-                throw LinuxErrno.TABLE.exception(errno, "IORING_REGISTER_BUFFERS of " + slabs.length + " regions ("
-                        + total + " bytes) on ring fd " + ring.fd
-                        + (errno == LinuxErrno.ENOMEM.code() ? ": the locked-memory limit (ulimit -l) is too small "
-                        + "for pinning them; raise it or use fewer/smaller buffers" : ""));
-            }
-            buffers.registered(slabs, addrs);
-        } finally {
-            mem.free(iov);
-        }
+    }
+
+    /** How the registered-buffer table grows and what it holds (tests, diagnostics). */
+    BufferTable bufferTable() {
+        return bufferTable;
     }
 
     @Override
@@ -578,9 +583,7 @@ final class UringDriver implements Driver {
         synchronized (wakeLock) {
             closed = true;
         }
-        if (buffers.registeredCount() > 0) {
-            sys.ioUringRegister(ring.fd, UNREGISTER_BUFFERS, 0, 0);
-        }
+        bufferTable.close();
         buffers.clear();
         if (fixedFiles != null) {
             fixedFiles.close();

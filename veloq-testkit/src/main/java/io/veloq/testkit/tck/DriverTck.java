@@ -761,7 +761,7 @@ public abstract class DriverTck {
 
     private static RuntimeConfig withBudget(RuntimeConfig c, int queueDepth, int maxInFlight) {
         return new RuntimeConfig(c.driver(), c.threads(), queueDepth, maxInFlight, c.backpressure(), c.bufferSize(),
-                c.bufferCount(), c.registeredFiles(), c.manual(), c.options());
+                c.bufferCount(), c.initialBuffers(), c.registeredFiles(), c.manual(), c.options());
     }
 
     /** Wraps a completer so that its failures are collected and reported with the rule. */

@@ -11,7 +11,6 @@ import io.veloq.api.OpState;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
-import io.veloq.api.bootstrap.SlabMemory;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.net.SockAddrStorage;
@@ -113,6 +112,7 @@ public final class LoopHost implements EventLoop {
     private boolean queueFull;
     private long staleCompletions;
     private BufPool pool;
+    private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
     LoopHost(int index, RuntimeConfig config, DriverProvider provider) {
         this.index = index;
@@ -168,17 +168,13 @@ public final class LoopHost implements EventLoop {
             lifecycles[k.ordinal()] = Objects.requireNonNull(driver.lifecycle(k), "lifecycle of " + k);
         }
         if (config.bufferCount() > 0) {
-            pool = ApiAccess.bufs().newPool(config.bufferSize(), config.bufferCount(), SlabMemory.DIRECT);
-            if (capabilities.contains(Capability.REGISTERED_BUFFERS)) {
-                try {
-                    driver.registerBuffers(ApiAccess.bufs().slabs(pool));
-                    ApiAccess.bufs().registered(pool, true);
-                } catch (VeloqIoException e) {
-                    driver.close();
-                    throw new IllegalStateException("cannot register the buffer pool with the " + provider.id()
-                            + " driver: " + e.getMessage(), e);
-                }
+            try {
+                regions = PoolRegions.open(index, config, driver, provider.id());
+            } catch (RuntimeException e) {
+                driver.close();
+                throw e;
             }
+            pool = regions.pool();
         }
     }
 
@@ -345,6 +341,9 @@ public final class LoopHost implements EventLoop {
             }
             OPS.preAllocated(op, pre);
         }
+        if (regions != null && (p.kind() == OpKind.READ_FIXED || p.kind() == OpKind.WRITE_FIXED)) {
+            regions.cover(p.buffer()); // a region the pool added since: register it first
+        }
         long token = table.add(op);
         long deadline = op.deadlineNanos();
         int rc = driver.prepare(token, p, pre, linkedTimeouts ? deadline : 0);
@@ -483,6 +482,10 @@ public final class LoopHost implements EventLoop {
         OpKind k = op.payload().kind();
         if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
             io.veloq.api.buffer.FixedBuf b = op.payload().buffer();
+            String unregistered = regions == null ? null : regions.unregistered(b);
+            if (unregistered != null) {
+                return unregistered;
+            }
             if (pool == null || b.pool() != pool || !pool.isRegistered()) {
                 return b + " is not from this loop's registered pool; ReadFixed/WriteFixed need a buffer leased from "
                         + "loop.bufPool() of the loop they are submitted to";
@@ -601,8 +604,8 @@ public final class LoopHost implements EventLoop {
                 completeCancelled(op);
             }
         }
-        if (pool != null && pool.outstanding() == 0) {
-            pool.close();
+        if (regions != null) {
+            regions.close();
         }
         driver.close();
     }

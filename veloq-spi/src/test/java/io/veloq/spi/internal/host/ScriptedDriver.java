@@ -57,6 +57,8 @@ final class ScriptedDriver implements Driver {
     final Map<OpKind, Integer> refusals = Collections.synchronizedMap(new EnumMap<>(OpKind.class));
     volatile Set<Capability> capabilities = Set.of();
     volatile OpLifecycle<? extends OpPayload> acceptLifecycle;
+    /** With REGISTERED_BUFFERS: registering more regions than this fails with ENOMEM (a locked-memory limit). */
+    volatile int registrableRegions = Integer.MAX_VALUE;
 
     // ---- what happened (readable from the test thread) ----
     final DriverConfig config;
@@ -69,6 +71,8 @@ final class ScriptedDriver implements Driver {
     final AtomicInteger cancelRefusals = new AtomicInteger();
     final AtomicInteger maxInFlightSeen = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
+    /** Regions in each registerBuffers call, in order (only the old one-argument method is implemented). */
+    final List<Integer> bufferRegistrations = new CopyOnWriteArrayList<>();
     volatile int inFlightAtClose = -1;
     volatile int deliveredAtClose = -1;
 
@@ -145,6 +149,14 @@ final class ScriptedDriver implements Driver {
     @Override
     public AddressLayout addressLayout() {
         return AddressLayout.LINUX;
+    }
+
+    @Override
+    public void registerBuffers(java.nio.ByteBuffer[] slabs) throws io.veloq.api.VeloqIoException {
+        if (slabs.length > registrableRegions) {
+            throw LinuxErrno.TABLE.exception(LinuxErrno.ENOMEM.code(), "registering " + slabs.length + " regions");
+        }
+        bufferRegistrations.add(slabs.length);
     }
 
     @Override
