@@ -49,7 +49,10 @@ import java.util.Set;
  *       {@code Accept}, {@code Open}); it need not be a kernel descriptor. It must stay valid on every driver
  *       instance of the runtime (the loops share one handle table, as a process shares its fds) until a
  *       {@code Close} of it completes, and should not be reused soon after (a stale handle must not reach
- *       another socket).</li>
+ *       another socket). Closing a runtime leaves the application's sockets open while another runtime of
+ *       the same provider instance can still reach them; when the last driver sharing the table closes,
+ *       handles that are not process resources (java.nio channels) are closed, since nothing could reach
+ *       or close them any more.</li>
  *   <li><b>Bind, then listen.</b> Where the platform binds and listens in one call (java.nio's
  *       {@code ServerSocketChannel.bind(address, backlog)}), {@link #bind} of a stream socket records the
  *       address and {@link #listen} (or a {@code Connect}) performs the real bind, so no other process can

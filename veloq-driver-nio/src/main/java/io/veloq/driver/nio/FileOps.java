@@ -70,6 +70,10 @@ final class FileOps {
         HandleTable handles = s.driver.handles();
         FileChannel ch = FileChannel.open(o.path(), options, attrs);
         long id = handles.reserve();
+        if (id == HandleTable.FULL) {
+            ch.close();
+            return -io.veloq.spi.LinuxErrno.EMFILE.code();
+        }
         handles.publish(new Handle(id, ch, Handle.Kind.FILE, null));
         return id;
     }

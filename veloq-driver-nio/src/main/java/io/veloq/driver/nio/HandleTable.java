@@ -26,6 +26,7 @@ final class HandleTable {
     private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
     private static final int MAX_SLOTS = 1 << SLOT_BITS;
 
+    private final int maxSlots;
     private final Object lock = new Object();
     private volatile Handle[] slots = new Handle[256];
     // Guarded by lock.
@@ -36,7 +37,22 @@ final class HandleTable {
     private int nextFresh = 1; // slot 0 is never used: no handle is 0
     private int live;
 
-    /** Takes a slot and returns the handle number for it; {@link #publish} or {@link #release} it next. */
+    HandleTable() {
+        this(MAX_SLOTS);
+    }
+
+    /** A table of at most {@code maxSlots - 1} handles (tests fill a small one). */
+    HandleTable(int maxSlots) {
+        this.maxSlots = Math.min(MAX_SLOTS, maxSlots);
+    }
+
+    /** Nothing reserved: the table is full (as a process's fd table can be: EMFILE). */
+    static final long FULL = -1;
+
+    /**
+     * Takes a slot and returns the handle number for it ({@link #publish} or {@link #release} it next), or
+     * {@link #FULL} when all {@code 2^24 - 1} slots are in use.
+     */
     long reserve() {
         synchronized (lock) {
             int slot;
@@ -45,9 +61,8 @@ final class HandleTable {
                 freeHead = (freeHead + 1) % free.length;
                 freeCount--;
             } else {
-                if (nextFresh == MAX_SLOTS) {
-                    throw new IllegalStateException("the nio driver's handle table is full (" + (MAX_SLOTS - 1)
-                            + " open handles)");
+                if (nextFresh == maxSlots) {
+                    return FULL;
                 }
                 slot = nextFresh++;
                 if (slot >= slots.length) {
@@ -60,7 +75,7 @@ final class HandleTable {
     }
 
     private void grow(int slot) {
-        int n = Math.min(MAX_SLOTS, Math.max(slot + 1, slots.length * 2));
+        int n = Math.min(maxSlots, Math.max(slot + 1, slots.length * 2));
         slots = Arrays.copyOf(slots, n);
         generations = Arrays.copyOf(generations, n);
         int[] f = new int[n];

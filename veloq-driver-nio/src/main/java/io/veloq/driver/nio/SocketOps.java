@@ -33,6 +33,7 @@ final class SocketOps {
     private static final long EPIPE = -LinuxErrno.EPIPE.code();
     private static final long ENOTCONN = -LinuxErrno.ENOTCONN.code();
     private static final long EINVAL = -LinuxErrno.EINVAL.code();
+    private static final long EMFILE = -LinuxErrno.EMFILE.code();
 
     private final NioDriver driver;
     private final HandleTable handles;
@@ -50,6 +51,9 @@ final class SocketOps {
             case UNIX -> StandardProtocolFamily.UNIX;
         };
         long id = handles.reserve();
+        if (id == HandleTable.FULL) {
+            return EMFILE;
+        }
         try {
             Handle h;
             if (s.type() == SocketType.STREAM) {
@@ -113,6 +117,10 @@ final class SocketOps {
             return NioDriver.AGAIN;
         }
         long id = handles.reserve();
+        if (id == HandleTable.FULL) {
+            ch.close();
+            return EMFILE;
+        }
         try {
             ch.configureBlocking(false);
             for (Handle.Setting setting : listener.settings()) {
