@@ -111,7 +111,7 @@ class SocketLifetimeTest {
 
     /** The exact repro of the issue: close A (fd N), connect B (fd N), submit A's reusable recv op again. */
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void aReusableRecvOpOfAClosedStreamNeverReadsTheStreamThatReusedItsNumber(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
@@ -145,7 +145,7 @@ class SocketLifetimeTest {
 
     /** Every way to build an op for the socket is bound to it: send ops, one-shots, ops built with fd(), accept. */
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void everyOpBuiltForAClosedSocketFailsClosedEvenWhenItsNumberIsReused(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {

@@ -46,6 +46,16 @@ public final class TestDrivers {
         return ids.stream();
     }
 
+    /**
+     * The drivers that hand a closed descriptor's number to the next socket (the kernel's lowest-free rule):
+     * the fake and io_uring. The nio driver never does (its handles carry a generation: a closed handle's
+     * number is never issued again, see its {@code NioDriverTest}), so tests that need a reused number to
+     * exist cannot set their scene up on it.
+     */
+    public static Stream<String> reusingNumbers() {
+        return linuxOptions();
+    }
+
     /** True when the io_uring driver can run here (it reads options back from the real kernel). */
     public static boolean kernelAvailable() {
         for (DriverDescription d : IoRuntime.drivers()) {
