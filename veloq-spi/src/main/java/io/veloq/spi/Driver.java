@@ -41,18 +41,46 @@ import java.util.Set;
  * refused by {@link #prepare} returning the negative code, so the host completes it at once. Exceptions
  * are for driver bugs and dead rings only.
  *
+ * <h2>Handles</h2>
+ * <ul>
+ *   <li>A handle ({@link IoFd.Raw#handle()}) is an opaque long: a descriptor on Linux, a {@code SOCKET} or
+ *       {@code HANDLE} on Windows, a small number in the fake. The host never interprets it; it passes back what
+ *       a {@code Socket}, {@code Accept} or {@code Open} completed with.</li>
+ *   <li>A handle is valid on every driver instance of the runtime (every loop), as a descriptor is on every
+ *       thread of a process: any loop may submit ops on it and call the socket-control methods, and ops from
+ *       several loops may be pending on it at once. A driver whose platform ties a handle to one instance (an
+ *       I/O completion port) must route around that itself.</li>
+ *   <li>Closing a handle ({@code Close}) completes every op still pending on it, on any instance, with the
+ *       cancelled code ({@link ErrorTable#cancelledCode()}: {@code ECANCELED}, {@code ERROR_OPERATION_ABORTED};
+ *       kind {@code CANCELLED}), unless its own result won the race; none stays in flight. (io_uring needs a
+ *       cancel by descriptor before the close for this: a pending request holds its own reference to the file.)</li>
+ *   <li>{@link #close()} frees the driver's own resources, never the application's handles: a socket or file
+ *       the application did not close stays open (other loops may be using it); the application closes it with
+ *       {@code Close} on any runtime. A driver keeping per-handle state forgets its own part of it.</li>
+ * </ul>
+ *
+ * <h2>Capabilities</h2>
+ * {@link #capabilities()} must be true: each reported capability is checked by the TCK rule of that capability,
+ * and the host refuses, before {@link #prepare}, every op that needs a capability the driver does not report
+ * (see {@link Capability}), so a driver never receives one.
+ *
+ * <h2>Socket options</h2>
+ * {@link #getOption} returns the value as the platform reports it, which may differ from what was set: Linux
+ * doubles {@code SO_RCVBUF}/{@code SO_SNDBUF} (within its floor and {@code rmem_max}/{@code wmem_max}), and TCP's
+ * {@code IP_TOS} keeps its ECN bits. A driver without a kernel (the testkit's fake, a simulator) reports what
+ * the platform it models would report (the fake models Linux, doubling included) and says so in its
+ * documentation. A buffer size reads back at least what was set; a flag or a time reads back exactly.
+ *
  * <h2>Drivers without a POSIX kernel interface</h2>
  * Some shapes of this contract come from POSIX; a driver over another API ({@code java.nio}, a user-space
- * stack) keeps them as follows (the {@code nio} driver does all three):
+ * stack) keeps them as follows (the {@code nio} driver does all four):
  * <ul>
- *   <li><b>Handles.</b> A handle is an opaque non-negative long the driver issues ({@code Socket},
- *       {@code Accept}, {@code Open}); it need not be a kernel descriptor. It must stay valid on every driver
- *       instance of the runtime (the loops share one handle table, as a process shares its fds) until a
- *       {@code Close} of it completes, and should not be reused soon after (a stale handle must not reach
- *       another socket). Closing a runtime leaves the application's sockets open while another runtime of
- *       the same provider instance can still reach them; when the last driver sharing the table closes,
- *       handles that are not process resources (java.nio channels) are closed, since nothing could reach
- *       or close them any more.</li>
+ *   <li><b>Handles</b> are numbers the driver issues ({@code Socket}, {@code Accept}, {@code Open}), in one
+ *       table that all its instances of a runtime share, as a process shares its fds. Such a driver should not
+ *       issue a closed handle's number again soon (a stale handle must not reach another socket). Its table
+ *       is not a process resource: when the last driver instance using it closes, nothing could reach or
+ *       {@code Close} the handles the application left open, so it closes them then (until then
+ *       {@link #close()} leaves them open, as above).</li>
  *   <li><b>Bind, then listen.</b> Where the platform binds and listens in one call (java.nio's
  *       {@code ServerSocketChannel.bind(address, backlog)}), {@link #bind} of a stream socket records the
  *       address and {@link #listen} (or a {@code Connect}) performs the real bind, so no other process can
@@ -60,11 +88,13 @@ import java.util.Set;
  *       {@code listen}/{@code Connect}, and {@link #localAddress} reports the address as requested until
  *       then. Datagram sockets bind at {@code bind}.</li>
  *   <li><b>Error codes.</b> Codes are whatever {@link #errors()} names. A driver without native codes
- *       reports Linux errno values ({@link LinuxErrno#TABLE}), mapping the JDK's exceptions by type with
- *       {@link JavaErrors}, so its errors have the same kinds, names and {@code java.net} forms as io_uring's.</li>
- *   <li><b>Recv/Send flags</b> are Linux's {@code MSG_*} values. A driver honours the ones it can
- *       ({@code MSG_NOSIGNAL} is implied everywhere) and refuses an op carrying any other with
- *       {@code EOPNOTSUPP} from {@link #prepare}, saying which flags in {@link #explainRefusal}.</li>
+ *       reports Linux errno values ({@link LinuxErrno#TABLE}), mapping the JDK's exceptions by type (never by
+ *       message) with {@link JavaErrors}, so its errors have the same kinds, names and {@code java.net} forms
+ *       as io_uring's.</li>
+ *   <li><b>Recv/Send flags</b> are Linux's {@code MSG_*} values. A driver that cannot honour them does not
+ *       report {@link Capability#MESSAGE_FLAGS}, and the host refuses ops carrying any before {@link #prepare}
+ *       ({@code MSG_NOSIGNAL} passes: it is implied everywhere). Whatever else {@link #prepare} refuses, it
+ *       explains through {@link #explainRefusal}.</li>
  * </ul>
  *
  * <h2>Close</h2>
@@ -197,6 +227,19 @@ public interface Driver extends AutoCloseable {
     /** Clears a slot of the registered-file table. */
     default void unregisterFile(int index) throws VeloqIoException {
         throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
+    }
+
+    /**
+     * An optional facet of this driver, asked for by its interface: {@code driver.facet(XdpDriver.class)}
+     * gives the AF_XDP facet of a driver reporting {@link Capability#XDP}. Facets keep optional, platform-bound
+     * features out of this interface; each facet's Javadoc states its own threading rules.
+     *
+     * @implSpec returns null: the driver has no facets.
+     * @return the facet, or null when this driver has none of that type
+     * @since 0.2
+     */
+    default <F> F facet(Class<F> type) {
+        return null;
     }
 
     /** {@code bind(2)}. Thread-safe. */

@@ -32,6 +32,7 @@ import java.util.Objects;
  */
 public final class FixedBuf {
     private static final java.lang.invoke.VarHandle OWNER;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     static {
         try {
@@ -206,6 +207,44 @@ public final class FixedBuf {
         return memory.get(i);
     }
 
+    /** Sets the byte at absolute index {@code i} (no index moves), e.g. to rewrite a packet header in place. */
+    public FixedBuf setByte(int i, int value) {
+        checkAccess();
+        Objects.checkIndex(i, memory.capacity());
+        memory.put(i, (byte) value);
+        return this;
+    }
+
+    /** The 16-bit value at absolute index {@code i}, in network byte order (big-endian), unsigned. */
+    public int getUnsignedShort(int i) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 2, memory.capacity());
+        return Short.toUnsignedInt(net(memory.getShort(i)));
+    }
+
+    /** Sets the 16-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public FixedBuf setShort(int i, int value) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 2, memory.capacity());
+        memory.putShort(i, net((short) value));
+        return this;
+    }
+
+    /** The 32-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public int getInt(int i) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 4, memory.capacity());
+        return net(memory.getInt(i));
+    }
+
+    /** Sets the 32-bit value at absolute index {@code i}, in network byte order (big-endian). */
+    public FixedBuf setInt(int i, int value) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 4, memory.capacity());
+        memory.putInt(i, net(value));
+        return this;
+    }
+
     /** Copies the readable bytes of {@code src} (another buffer) to this one, advancing both. */
     public FixedBuf transferFrom(FixedBuf src) {
         checkAccess();
@@ -253,6 +292,15 @@ public final class FixedBuf {
             writerIndex = 0;
         }
         return true;
+    }
+
+    // The memory is in native order; these convert to and from network order (a no-op on big-endian CPUs).
+    private static short net(short v) {
+        return LITTLE_ENDIAN ? Short.reverseBytes(v) : v;
+    }
+
+    private static int net(int v) {
+        return LITTLE_ENDIAN ? Integer.reverseBytes(v) : v;
     }
 
     private void ensureWritable(int len) {

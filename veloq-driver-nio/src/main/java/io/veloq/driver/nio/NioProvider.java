@@ -62,9 +62,12 @@ public final class NioProvider implements DriverProvider {
         return CAPABILITIES;
     }
 
-    /** What every nio driver supports: no registered buffers or files, no linked timeouts, no multishot. */
+    /**
+     * What every nio driver supports. Not: registered buffers or files, linked timeouts, multishot, zero-copy
+     * send, Unix datagram sockets and abstract names, recv/send flags, IPV6_V6ONLY (java.nio has none of them).
+     */
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS,
-            Capability.SOCKET_OPTIONS));
+            Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS));
 
     @Override
     public Map<String, String> details() {

@@ -255,9 +255,22 @@ final class SqeEncoder {
         write(sqIndex, OP_LINK_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
     }
 
+    /**
+     * An ASYNC_CANCEL of every request on descriptor {@code fd}, hard-linked to the next SQE (the Close of
+     * {@code fd}), which runs whatever the cancel found.
+     */
+    void encodeCancelFd(int sqIndex, int fd, long userData) {
+        write(sqIndex, OP_ASYNC_CANCEL, SQE_IO_HARDLINK, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, userData, 0, 0);
+    }
+
     /** An ASYNC_CANCEL of the request with {@code target} user data (or of everything with ANY). */
     void encodeCancel(int sqIndex, long target, int cancelFlags, long userData) {
         write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
+    }
+
+    /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
+    void encodePollAdd(int sqIndex, int fd, int pollMask, long userData) {
+        write(sqIndex, OP_POLL_ADD, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);
     }
 
     /** A READ of {@code len} bytes from {@code fd} into {@code addr}. */

@@ -99,7 +99,11 @@ public final class FakeKernel {
     final Faults faults;
     final long seed;
     final Set<Defect> defects;
+    /** What its drivers report (all it models, unless a test removed some). */
+    volatile Set<io.veloq.api.Capability> capabilities = FakeDriver.CAPABILITIES;
     final FileStore files = new FileStore();
+    /** The AF_XDP side: interfaces, programs, transmitted frames. */
+    public final FakeXdpNetwork xdp = new FakeXdpNetwork(this);
     private final TreeMap<Integer, SimFile> fds = new TreeMap<>();
     private final List<SimSocket> bound = new ArrayList<>();
     private final List<FakeDriver> drivers = new ArrayList<>();
@@ -515,7 +519,12 @@ public final class FakeKernel {
 
     SimFile resolve(FakeDriver d, IoFd fd) {
         if (fd instanceof IoFd.Raw r) {
-            return r.handle() > Integer.MAX_VALUE ? null : fds.get((int) r.handle());
+            SimFile f = r.handle() > Integer.MAX_VALUE ? null : fds.get((int) r.handle());
+            if (f != null && defects.contains(Defect.HANDLES_PER_LOOP) && f.createdByLoop >= 0
+                    && f.createdByLoop != d.loopIndex()) {
+                return null;
+            }
+            return f;
         }
         return d.fixedFile(((IoFd.Fixed) fd).index());
     }
@@ -545,14 +554,17 @@ public final class FakeKernel {
         SimSocket.State prev = s.state;
         s.state = SimSocket.State.CLOSED;
         bound.remove(s);
-        failAll(s.recvWaiters, EBADF);
-        failAll(s.sendWaiters, EBADF);
-        failAll(s.acceptWaiters, EBADF);
+        if (!defects.contains(Defect.CLOSE_STRANDS_OPS)) {
+            // As the io_uring driver (cancel by fd, then close) and IOCP (closesocket aborts) do: see Close.
+            failAll(s.recvWaiters, ECANCELED);
+            failAll(s.sendWaiters, ECANCELED);
+            failAll(s.acceptWaiters, ECANCELED);
+        }
         if (s.connectingTo != null) {
             for (SimSocket.PendingConnect pc : s.connectingTo.pendingConnects) {
                 if (pc.client() == s) {
                     s.connectingTo.pendingConnects.remove(pc);
-                    finish(pc.op(), -EBADF.code());
+                    finish(pc.op(), -ECANCELED.code());
                     break;
                 }
             }
@@ -762,6 +774,9 @@ public final class FakeKernel {
         if (option == VeloqSocketOptions.IPV6_V6ONLY && s.local != null) {
             throw LinuxErrno.TABLE.exception(EINVAL.code(), what + " (the socket is already bound to " + s.local + ")");
         }
+        if (defects.contains(Defect.IGNORE_SOCKET_OPTIONS)) {
+            return;
+        }
         Object kept = KernelOptionValues.stored(s, option, value);
         s.options.put(option, kept);
         if (option == StandardSocketOptions.SO_RCVBUF) {
@@ -788,6 +803,7 @@ public final class FakeKernel {
 
     private void socket(KernelOp op, Socket p) {
         SimSocket s = new SimSocket(nextSocketId++, p.family(), p.type());
+        s.createdByLoop = op.driver.loopIndex();
         int fd = allocFd(s);
         if (fd < 0) {
             s.released = true;
@@ -837,6 +853,7 @@ public final class FakeKernel {
             while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
                 KernelOp w = l.acceptWaiters.pollFirst();
                 SimSocket srv = l.acceptQueue.peekFirst();
+                srv.createdByLoop = w.driver.loopIndex();
                 int fd = allocFd(srv);
                 if (fd < 0) {
                     finish(w, fd);
@@ -1054,6 +1071,9 @@ public final class FakeKernel {
     }
 
     private boolean tryRecv(SimSocket s, KernelOp op, FixedBuf buf, int flags, SockAddrStorage from) {
+        if (defects.contains(Defect.IGNORE_MESSAGE_FLAGS)) {
+            flags = 0;
+        }
         int len = IoBuffers.fillLength(buf);
         boolean peek = (flags & MSG_PEEK) != 0;
         ByteBuffer mem = IoBuffers.memory(buf);
@@ -1162,6 +1182,9 @@ public final class FakeKernel {
     }
 
     private boolean trySend(SimSocket s, KernelOp op, FixedBuf buf) {
+        if (defects.contains(Defect.STALL_SENDS)) {
+            return false;
+        }
         if (s.pendingError != 0) {
             int e = s.pendingError;
             s.pendingError = 0;
@@ -1208,7 +1231,7 @@ public final class FakeKernel {
             n = shortened;
         }
         p.in.append(IoBuffers.memory(buf), IoBuffers.drainOffset(buf), n);
-        finish(op, n);
+        finish(op, defects.contains(Defect.OVERSTATE_SEND) && n < len ? n + 1 : n);
         pumpRecv(p);
         return true;
     }
