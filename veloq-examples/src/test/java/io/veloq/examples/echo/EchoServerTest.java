@@ -38,8 +38,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EchoServerTest {
 
+    /** Whether the io_uring driver runs here (for the tests that need it specifically). */
+    static boolean kernel() {
+        return TestDrivers.kernelAvailable();
+    }
+
+    static void assumeKernel() {
+        TestDrivers.assumeKernel("kernel sockets for the JDK clients");
+    }
+
+    /** With the command line's default idle timeout: each receive and send carries a deadline. */
     private static EchoServer startServer(String driver, int threads) throws IOException {
-        return EchoServer.start(new EchoServerOptions(threads, 0, "::", driver, 16 * 1024, 256));
+        return EchoServer.start(new EchoServerOptions(threads, 0, "::", driver, 16 * 1024, 256,
+                EchoServerOptions.DEFAULT_IDLE_TIMEOUT));
     }
 
     private static InetSocketAddress loopback(EchoServer s) {
