@@ -146,6 +146,12 @@ final class NioDriver implements Driver {
         s.kind = payload.kind();
         s.state = OpSlot.QUEUED;
         index.put(userData, s.index);
+        if (deadlineNanos > 0) {
+            // LINKED_TIMEOUTS: the deadline runs from submission, like io_uring's linked timeout. On expiry the
+            // op is cancelled (the host reports it as timed out); its own result wins a race.
+            s.deadline = System.nanoTime() + deadlineNanos;
+            timers.add(s);
+        }
         s.next = null;
         if (queueTail == null) {
             queueHead = s;
@@ -168,7 +174,12 @@ final class NioDriver implements Driver {
         if (i < 0) {
             return true; // completed already, or never here
         }
-        OpSlot s = slots[i];
+        cancel(slots[i]);
+        return true;
+    }
+
+    /** Cancels what {@code s} waits for; a result that is already in wins the race. */
+    private void cancel(OpSlot s) {
         switch (s.state) {
             case OpSlot.QUEUED -> {
                 unqueue(s);
@@ -180,16 +191,12 @@ final class NioDriver implements Driver {
                     ready(s, CANCELLED);
                 }
             }
-            case OpSlot.TIMER -> {
-                timers.remove(s);
-                ready(s, CANCELLED);
-            }
+            case OpSlot.TIMER -> ready(s, CANCELLED);
             case OpSlot.FILE -> s.cancelRequested = true; // a worker has it: it finishes or skips it, then hands it back
             default -> {
                 // READY: its result wins the race
             }
         }
-        return true;
     }
 
     private void unqueue(OpSlot s) {
@@ -293,9 +300,15 @@ final class NioDriver implements Driver {
                 long nanos = ((Timeout) p).nanos();
                 if (nanos == 0) {
                     ready(s, 0);
-                } else {
-                    s.state = OpSlot.TIMER;
-                    s.deadline = System.nanoTime() + nanos;
+                    return;
+                }
+                s.state = OpSlot.TIMER;
+                long end = System.nanoTime() + nanos;
+                // One timer per slot: the earlier of the Timeout's end and its deadline (if it has one).
+                if (s.heapIndex < 0 || end - s.deadline < 0) {
+                    timers.remove(s);
+                    s.deadline = end;
+                    s.timeoutWins = true;
                     timers.add(s);
                 }
             }
@@ -602,13 +615,20 @@ final class NioDriver implements Driver {
         long now = System.nanoTime();
         OpSlot s;
         while ((s = timers.due(now)) != null) {
-            ready(s, 0);
+            if (s.timeoutWins) {
+                ready(s, 0); // a Timeout's time is up
+            } else {
+                cancel(s); // a deadline: the op is cancelled, and the host reports it as timed out
+            }
         }
     }
 
     // ---- completion ----
 
     private void ready(OpSlot s, long result) {
+        if (s.heapIndex >= 0) {
+            timers.remove(s); // finished before its deadline
+        }
         s.state = OpSlot.READY;
         s.result = result;
         s.next = null;

@@ -63,11 +63,12 @@ public final class NioProvider implements DriverProvider {
     }
 
     /**
-     * What every nio driver supports. Not: registered buffers or files, linked timeouts, multishot, zero-copy
-     * send, Unix datagram sockets and abstract names, recv/send flags, IPV6_V6ONLY (java.nio has none of them).
+     * What every nio driver supports; {@code LINKED_TIMEOUTS}: per-op deadlines run in the driver's own timer
+     * heap, so a deadline costs no allocation. Not: registered buffers or files, multishot, zero-copy send, Unix
+     * datagram sockets and abstract names, recv/send flags, IPV6_V6ONLY (java.nio has none of them).
      */
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS,
-            Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS));
+            Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.LINKED_TIMEOUTS));
 
     @Override
     public Map<String, String> details() {

@@ -38,9 +38,11 @@ final class OpSlot implements Runnable {
     ByteBuffer view;
     /** Connect: the connection was initiated, finishConnect is what remains. */
     boolean connecting;
-    /** Timer heap. */
+    /** Timer heap: when this slot's timer fires (a Timeout's end, or another op's deadline). */
     long deadline;
     int heapIndex = -1;
+    /** A Timeout whose own time comes before its deadline: it completes with 0 when the timer fires. */
+    boolean timeoutWins;
     /** Set by the loop when a cancel arrives while a worker has the op; the worker reads it. */
     volatile boolean cancelRequested;
     /** The workers' hand-back stack. */
@@ -63,6 +65,7 @@ final class OpSlot implements Runnable {
         view = null;
         connecting = false;
         heapIndex = -1;
+        timeoutWins = false;
         cancelRequested = false;
         nextDone = null;
     }

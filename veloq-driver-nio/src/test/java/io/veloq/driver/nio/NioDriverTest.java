@@ -249,6 +249,35 @@ class NioDriverTest {
     }
 
     @Test
+    void deadlinesRunInTheDriverAndTimeOutWhatWaitsOnly() throws Exception {
+        try (IoRuntime rt = open(1)) {
+            assertTrue(rt.capabilities().contains(io.veloq.api.Capability.LINKED_TIMEOUTS));
+            IoFd[] p = pair(rt.loops().get(0));
+            FixedBuf b = rt.bufPool().lease();
+            long t0 = System.nanoTime();
+            Completion<Recv> waited = rt.call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofMillis(50)));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            expect(IoErrorKind.TIMED_OUT, waited, "a Recv with nothing to receive and a 50 ms deadline");
+            assertTrue(ms >= 50, "timed out after " + ms + " ms");
+            assertEquals(null, b.owner(), "the buffer is back");
+            // One that completes first is not touched by its deadline, and leaves no timer behind.
+            b.put(new byte[] {7});
+            assertEquals(1, rt.call(io.veloq.api.Op.of(new Send(p[1], b)).deadline(Duration.ofMillis(50))).valueOrThrow());
+            b.clear();
+            assertEquals(1, rt.call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofSeconds(5))).valueOrThrow());
+            // A Timeout whose own time ends first completes with 0; one whose deadline ends first times out.
+            assertEquals(0, rt.call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofMillis(10)))
+                    .deadline(Duration.ofSeconds(5))).valueOrThrow());
+            expect(IoErrorKind.TIMED_OUT, rt.call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofSeconds(5)))
+                    .deadline(Duration.ofMillis(10))), "a 5 s Timeout with a 10 ms deadline");
+            b.release();
+            for (IoFd fd : p) {
+                rt.call(new Close(fd));
+            }
+        }
+    }
+
+    @Test
     void timeoutsFireNeverEarly() throws IOException {
         try (IoRuntime rt = open(1)) {
             long t0 = System.nanoTime();
