@@ -38,6 +38,8 @@ import java.util.Arrays;
  * <p>Loop thread only.
  */
 final class HttpConnection {
+    /** Free space in {@code in} below which the unparsed rest moves to the front before the next receive. */
+    private static final int COMPACT_BELOW = 2048;
     private final HttpLoop owner;
     private final TcpStream stream;
     private final EventLoop loop;
@@ -270,7 +272,10 @@ final class HttpConnection {
                 : keepAliveHeader ? Responses.CONNECTION_KEEP_ALIVE : null;
         int need = head.length + date.length + (connection == null ? 0 : connection.length) + Responses.CRLF.length
                 + (body == null ? 0 : body.length);
-        if (out.writableBytes() < need) {
+        // A body that fits in an empty buffer is not split over two sends: that would cost a second read op
+        // (at another offset) and a send of a few bytes.
+        int whole = need + (int) Math.min(fileRemaining, out.capacity());
+        if (out.writableBytes() < need || (whole <= out.capacity() && out.writableBytes() < whole)) {
             if (out.readableBytes() == 0) {
                 throw new IllegalStateException("response head of " + need + " bytes does not fit in an empty "
                         + out.capacity() + "-byte buffer");
@@ -322,8 +327,8 @@ final class HttpConnection {
         }
         if (in.readableBytes() == 0) {
             in.clear();
-        } else if (in.writableBytes() == 0 || in.readerIndex() > in.capacity() / 2) {
-            in.compact();
+        } else if (in.writableBytes() < COMPACT_BELOW) {
+            in.compact(); // rare: a partial request near the end of the buffer
         }
         submit(recv);
     }

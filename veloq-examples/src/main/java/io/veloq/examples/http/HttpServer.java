@@ -183,6 +183,11 @@ public final class HttpServer implements AutoCloseable {
         return runtime;
     }
 
+    /** Connections each loop accepted, by loop index: SO_REUSEPORT spreads them. */
+    public long[] acceptedByLoop() {
+        return loops.stream().mapToLong(l -> l.accepted).toArray();
+    }
+
     /** Counters summed over the loops (racy but monotonic reads of single-writer counters). */
     public HttpStats stats() {
         HttpStats f = finalStats;

@@ -58,7 +58,7 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
 
     /** Defaults for a test: any free port on loopback, short timeouts. */
     public static HttpServerOptions loopback(Path dir, String driver, int threads) {
-        return new HttpServerOptions(dir, 0, "::1", threads, driver, 16 * 1024, 256, 8192, 64 * 1024,
+        return new HttpServerOptions(dir, 0, "127.0.0.1", threads, driver, 16 * 1024, 256, 8192, 64 * 1024,
                 Duration.ofSeconds(30), Duration.ofMillis(200));
     }
 
