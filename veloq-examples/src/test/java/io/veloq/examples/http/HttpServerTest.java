@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -229,6 +230,7 @@ class HttpServerTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aServed64MiBFileArrivesByteForByte() throws Exception {
         start(2);
         Path big = site.resolve("big.bin");
@@ -287,6 +289,7 @@ class HttpServerTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // 30,000 requests; slow when the machine is loaded
     void theLoopThreadsAllocateNothingPerRequestForA1KiBFile() throws Exception {
         start(1);
         HttpClient.run(List.of("wrk", "-t1", "-c16", "-d2s", url("/1k.bin")), 60); // warm-up: JIT, file cache
