@@ -77,8 +77,11 @@ final class HttpConnection {
         this.loop = stream.loop();
         this.in = in;
         this.out = out;
-        this.recv = stream.recvOp(in, this::received).deadline(idleTimeout);
-        this.send = stream.sendAllOp(out, this::sent).deadline(idleTimeout);
+        // A peer silent for idleTimeout, or one that stops reading a response for that long, is dropped.
+        stream.readTimeout(idleTimeout);
+        stream.writeTimeout(idleTimeout);
+        this.recv = stream.recvOp(in, this::received);
+        this.send = stream.sendAllOp(out, this::sent);
     }
 
     void start() {
