@@ -40,6 +40,8 @@ import java.util.Arrays;
 final class HttpConnection {
     /** Free space in {@code in} below which the unparsed rest moves to the front before the next receive. */
     private static final int COMPACT_BELOW = 2048;
+    /** Read ops kept per connection: a body of up to this many buffers is sent again without allocating. */
+    private static final int MAX_CACHED_READS = 64;
     private final HttpLoop owner;
     private final TcpStream stream;
     private final EventLoop loop;
@@ -48,7 +50,13 @@ final class HttpConnection {
     private final Op<Recv> recv;
     private final Op<Send> send;
     private final Completer<ReadFixed> readDone = this::read;
-    private Op<ReadFixed> read;
+    /**
+     * The read ops of the last responses, by chunk number: a payload's offset is final, so each chunk of a body
+     * needs its own op, and a client fetching the same file again reuses them instead of allocating.
+     */
+    @SuppressWarnings("unchecked")
+    private final Op<ReadFixed>[] reads = new Op[MAX_CACHED_READS];
+    private int chunk;
     private Op<?> inFlight;
 
     // The response being written: its status (0 = none), the file it serves, and how far the body got.
@@ -255,6 +263,7 @@ final class HttpConnection {
         headPending = true;
         fileOffset = 0;
         fileRemaining = headOnly ? 0 : e.size;
+        chunk = 0;
     }
 
     private void error(int code, boolean close, boolean head) {
@@ -308,12 +317,15 @@ final class HttpConnection {
 
     private void readFile() {
         IoFd fd = file.entry.fd;
-        Op<ReadFixed> op = read;
+        int k = chunk++;
+        Op<ReadFixed> op = k < reads.length ? reads[k] : null;
         if (op != null && op.payload().fd() == fd && op.payload().offset() == fileOffset) {
-            op.reset(); // the common case, a small file from offset 0: the same op again
+            op.reset(); // the same chunk of the same file as before: the same op again
         } else {
             op = Op.of(new ReadFixed(fd, out, fileOffset), readDone);
-            read = op;
+            if (k < reads.length) {
+                reads[k] = op;
+            }
         }
         submit(op);
     }
