@@ -41,7 +41,7 @@ final class HttpConnection {
     /** Free space in {@code in} below which the unparsed rest moves to the front before the next receive. */
     private static final int COMPACT_BELOW = 2048;
     /** Read ops kept per connection: a body of up to this many buffers is sent again without allocating. */
-    private static final int MAX_CACHED_READS = 64;
+    private static final int MAX_CACHED_READS = 96;
     private final HttpLoop owner;
     private final TcpStream stream;
     private final EventLoop loop;
