@@ -17,7 +17,7 @@ package io.veloq.driver.iocp;
  *
  * <pre>{@code
  * table.register(socket, HandleTable.SOCKET | HandleTable.TYPED);
- * int f = table.flagsFor(socket, port);   // 0: unknown, -1: associated with another port, else the flags
+ * int f = table.flagsFor(socket, port);   // 0: unknown, else the flags (FOREIGN: another port has it)
  * }</pre>
  */
 final class HandleTable {
@@ -36,6 +36,14 @@ final class HandleTable {
     static final int INET6 = 256;
     /** Adopted by the application rather than created by a driver. */
     static final int ADOPTED = 512;
+    /** Reported, never stored: the handle is associated with another port than the caller's (see PortRelay). */
+    static final int FOREIGN = 1024;
+
+    /** Associates a handle with the caller's port (CreateIoCompletionPort and its notification modes). */
+    interface Association {
+        /** Returns SKIP_ON_SUCCESS or 0, or minus the Win32 error; must not use the table. */
+        int attach(long handle, int flags);
+    }
 
     private long[] keys = new long[64];
     private long[] ports = new long[64];
@@ -55,15 +63,21 @@ final class HandleTable {
     }
 
     /**
-     * The flags of {@code handle} (ASSOCIATED set if it is associated with {@code port}); 0 if the handle is
-     * unknown; -1 if it is associated with another port.
+     * The flags of {@code handle}, with FOREIGN if it is associated with another port than {@code port}; 0 if
+     * the handle is unknown.
      */
     synchronized int flagsFor(long handle, long port) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
             return 0;
         }
-        return (flags[i] & ASSOCIATED) != 0 && ports[i] != port ? -1 : flags[i];
+        return (flags[i] & ASSOCIATED) != 0 && ports[i] != port ? flags[i] | FOREIGN : flags[i];
+    }
+
+    /** The port a known handle is associated with; 0 if none or unknown. */
+    synchronized long portOf(long handle) {
+        int i = slotOf(handle);
+        return keys[i] == handle ? ports[i] : 0;
     }
 
     /** Kind flags of a handle (SOCKET, FILE, APPEND), 0 when unknown. */
@@ -73,16 +87,25 @@ final class HandleTable {
     }
 
     /**
-     * Records the association of a known {@code handle} with {@code port}; returns the flags now held, or 0 if
-     * the handle was forgotten meanwhile (closed by another loop).
+     * Associates a known, not yet associated {@code handle} with {@code port} through {@code a}, under the
+     * table's lock so that two loops cannot both try (the second CreateIoCompletionPort would fail). Returns
+     * the flags now held (FOREIGN if another port had it already), 0 if the handle is unknown, or minus the
+     * Win32 error of the association.
      */
-    synchronized int associate(long handle, long port, boolean skipOnSuccess) {
+    synchronized int associateOnce(long handle, long port, Association a) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
             return 0;
         }
+        if ((flags[i] & ASSOCIATED) != 0) {
+            return ports[i] != port ? flags[i] | FOREIGN : flags[i];
+        }
+        int skip = a.attach(handle, flags[i]);
+        if (skip < 0) {
+            return skip;
+        }
         ports[i] = port;
-        flags[i] |= ASSOCIATED | (skipOnSuccess ? SKIP_ON_SUCCESS : 0);
+        flags[i] |= ASSOCIATED | skip;
         return flags[i];
     }
 

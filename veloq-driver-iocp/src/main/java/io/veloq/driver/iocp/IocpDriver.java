@@ -72,7 +72,8 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * unknown value may be some other code's handle, which the driver must neither close nor associate with its
  * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. A handle
  * is associated with the completion port of the first loop that starts an overlapped op on it, for good (a
- * Windows rule): using it from another loop fails with ERROR_INVALID_PARAMETER.
+ * Windows rule); another loop starts its ops on it all the same, and the owner forwards their packets
+ * ({@link PortRelay}).
  *
  * <h2>Timeouts and wake-up</h2>
  * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. GetQueuedCompletionStatusEx
@@ -160,6 +161,8 @@ final class IocpDriver implements Driver {
     private final Object postLock = new Object();
     private final AcceptLifecycle acceptLifecycle;
     private final ConnectLifecycle connectLifecycle;
+    private final HandleTable.Association association = this::attach;
+    private final PortRelay relay;
     private volatile boolean closed;
     private int inKernel;
     private long staleCompletions;
@@ -167,7 +170,8 @@ final class IocpDriver implements Driver {
     private long queuedCompletions;
     private long warningsAtOnce;
 
-    private IocpDriver(String id, Win32 w, HandleTable handles, DriverConfig config, long port) {
+    private IocpDriver(String id, Win32 w, HandleTable handles, PortRelay.Directory loops, DriverConfig config,
+                       long port) {
         this.id = id;
         this.w = w;
         this.handles = handles;
@@ -202,10 +206,12 @@ final class IocpDriver implements Driver {
                 ov -> post(BLOCKING_KEY, ov));
         this.acceptLifecycle = new AcceptLifecycle(this);
         this.connectLifecycle = new ConnectLifecycle(this);
+        this.relay = new PortRelay(loops, w, port, slots, capacity, this::wakeup); // last: others may now forward
     }
 
     /** Creates the completion port and the slot memory. */
-    static IocpDriver open(String id, Win32 w, HandleTable handles, DriverConfig config) throws IOException {
+    static IocpDriver open(String id, Win32 w, HandleTable handles, PortRelay.Directory loops, DriverConfig config)
+            throws IOException {
         long port = w.createIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 1);
         if (port == 0) {
             int err = w.lastError();
@@ -213,7 +219,7 @@ final class IocpDriver implements Driver {
                     + ": CreateIoCompletionPort failed with " + Win32Error.TABLE.name(err) + " (" + err + ")");
         }
         try {
-            return new IocpDriver(id, w, handles, config, port);
+            return new IocpDriver(id, w, handles, loops, config, port);
         } catch (RuntimeException | Error e) {
             w.closeHandle(port);
             throw e;
@@ -331,6 +337,9 @@ final class IocpDriver implements Driver {
         if (closed) {
             throw new IllegalStateException("the iocp driver is closed");
         }
+        if (relay.ownerClosing()) {
+            cancelRoutesThroughClosingOwners();
+        }
         issueQueued();
         issueCancels();
         fireTimers();
@@ -343,7 +352,7 @@ final class IocpDriver implements Driver {
                 wait = Math.min(wait, Math.max(0, timers.nextDeadline() - System.nanoTime()));
             }
         }
-        if (wait != 0 || inKernel > 0 || wakePending.get()) {
+        if (wait != 0 || inKernel > 0 || wakePending.get() || relay.routedHere() > 0) {
             poll(wait);
             fireTimers();
         }
@@ -374,6 +383,16 @@ final class IocpDriver implements Driver {
             int slot = (int) token;
             if (tokens[slot] == token && states[slot] == KERNEL) {
                 // ERROR_NOT_FOUND: it already completed and its packet is on the way; nothing to do.
+                w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
+            }
+        }
+    }
+
+    /** Another loop that owns handles this one has ops on is closing: cancel those ops (see {@link PortRelay}). */
+    private void cancelRoutesThroughClosingOwners() {
+        for (int slot = 0; slot < capacity; slot++) {
+            if (states[slot] == KERNEL && !cancelAsked[slot] && relay.viaClosingOwner(slot)) {
+                cancelAsked[slot] = true;
                 w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
@@ -411,12 +430,13 @@ final class IocpDriver implements Driver {
         for (int i = 0; i < n; i++) {
             int e = i * Structs.OverlappedEntry.SIZE;
             onPacket(entryMem.getLong(e + Structs.OverlappedEntry.COMPLETION_KEY),
-                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED));
+                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED),
+                    entryMem.getInt(e + Structs.OverlappedEntry.BYTES_TRANSFERRED));
         }
     }
 
     /** One dequeued packet: completes the op it belongs to, or counts it as stale (see {@link OverlappedSlots}). */
-    private void onPacket(long key, long overlapped) {
+    private void onPacket(long key, long overlapped, int bytes) {
         if (overlapped == 0) {
             if (key == WAKEUP_KEY) {
                 wakePending.set(false);
@@ -427,7 +447,10 @@ final class IocpDriver implements Driver {
         }
         int slot = slots.slotOf(overlapped);
         if (slot < 0) {
-            staleCompletions++; // not one of our OVERLAPPEDs, or one of a previous arm of its slot
+            // Another loop's op on a handle associated with this port: its packet goes on to that loop.
+            if (key != IO_KEY || slots.contains(overlapped) || !relay.forward(key, overlapped, bytes)) {
+                staleCompletions++; // a previous arm of one of our slots, or nobody's OVERLAPPED
+            }
             return;
         }
         if (key == BLOCKING_KEY) {
@@ -473,6 +496,7 @@ final class IocpDriver implements Driver {
 
     /** Completes the op in {@code slot} with {@code result}, delivered at the end of this turn. */
     void ready(int slot, long result) {
+        relay.settled(slot);
         states[slot] = READY;
         int at = (readyHead + readyCount++) % capacity;
         readyTokens[at] = tokens[slot];
@@ -512,40 +536,41 @@ final class IocpDriver implements Driver {
     }
 
     /**
-     * Makes sure the known {@code handle} is associated with this port before an overlapped op on it; returns
-     * its flags, or -1 after completing the op in {@code slot} with the error: WSAENOTSOCK /
-     * ERROR_INVALID_HANDLE for a handle no driver of this provider created or adopted, ERROR_INVALID_PARAMETER
-     * for one associated with another loop's port.
+     * Makes sure the known {@code handle} is associated with a port before an overlapped op on it: this one if
+     * no loop has done I/O on it yet; if another loop's port has it, the op is routed through that loop
+     * ({@link PortRelay}). Returns the handle's flags, or -1 after completing the op in {@code slot} with the
+     * error: WSAENOTSOCK / ERROR_INVALID_HANDLE for a handle no driver of this provider created or adopted,
+     * ERROR_INVALID_PARAMETER if the loop whose port has it closed.
      */
     int associate(int slot, long handle, boolean socketOp) {
-        int flags = handles.flagsFor(handle, port);
+        int flags = handles.associateOnce(handle, port, association);
         if (flags == 0) {
-            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // unknown: never touch it
+            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // unknown (or closed): never touch it
             return -1;
         }
         if (flags < 0) {
-            ready(slot, -ERROR_INVALID_PARAMETER); // associated with another loop's port
+            ready(slot, flags);
+            return -1;
+        }
+        if ((flags & HandleTable.FOREIGN) != 0 && !relay.route(slot, handles.portOf(handle))) {
+            ready(slot, -ERROR_INVALID_PARAMETER); // its packets would go to a port nobody reads any more
             return -1;
         }
         opHandles[slot] = handle;
-        if ((flags & HandleTable.ASSOCIATED) != 0) {
-            return flags;
-        }
+        return flags;
+    }
+
+    /** CreateIoCompletionPort for a handle no loop has done I/O on; SKIP_ON_SUCCESS or 0, or minus the error. */
+    private int attach(long handle, int flags) {
         if (w.createIoCompletionPort(handle, port, IO_KEY, 0) == 0) {
-            ready(slot, -w.lastError());
-            return -1;
+            return -w.lastError();
         }
         boolean socket = (flags & HandleTable.SOCKET) != 0;
         // Skip the port on success for TCP (IFS handles only) and files; never for UDP: see the class comment.
         boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && sockets.hasIfsHandles(handle)))
                 && w.setFileCompletionNotificationModes(handle,
                 FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
-        int now = handles.associate(handle, port, skip);
-        if (now == 0) {
-            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // closed by another loop meanwhile
-            return -1;
-        }
-        return now;
+        return skip ? HandleTable.SKIP_ON_SUCCESS : 0;
     }
 
     /**
@@ -700,6 +725,11 @@ final class IocpDriver implements Driver {
         return inlineCompletions;
     }
 
+    /** Packets of other loops' ops that arrived here and were forwarded to them. */
+    long forwardedPackets() {
+        return relay.forwarded();
+    }
+
     /** Ops completed by a dequeued packet. */
     long queuedCompletions() {
         return queuedCompletions;
@@ -741,19 +771,21 @@ final class IocpDriver implements Driver {
         synchronized (postLock) {
             closed = true;
         }
+        relay.closing(); // other loops stop routing ops through this port and cancel those they did
         for (int slot = 0; slot < capacity; slot++) {
             if (states[slot] == KERNEL) {
                 w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while (kernelOwned() > 0 && System.nanoTime() - deadline < 0) {
+        while ((kernelOwned() > 0 || relay.routedHere() > 0) && System.nanoTime() - deadline < 0) {
             try {
                 poll(TimeUnit.MILLISECONDS.toNanos(50));
             } catch (VeloqIoException e) {
                 break;
             }
         }
+        relay.leave(); // nothing is forwarded to this port from now on
         blocking.close();
         for (int slot = 0; slot < capacity; slot++) {
             OpPayload p = payloads[slot];

@@ -1,0 +1,253 @@
+package io.veloq.driver.iocp;
+
+import io.veloq.driver.iocp.win32.Win32;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Lets a loop do I/O on a handle that is associated with another loop's completion port.
+ *
+ * <h2>The Windows rule</h2>
+ * A handle is associated with one completion port, for as long as it is open (CreateIoCompletionPort cannot
+ * move it), and every completion packet of an overlapped request on it is queued to that port, whichever
+ * thread started the request. Issuing the request is not tied to the port: any thread of the process may
+ * call WSARecv on the handle, and CancelIoEx cancels a request whichever thread started it.
+ *
+ * <h2>What the driver does</h2>
+ * The first loop that starts an overlapped op on a handle associates it with its port and becomes the
+ * handle's <em>owner</em>. Another loop (the <em>issuer</em>) starts its own ops on the handle itself, with its
+ * own slot's OVERLAPPED, so the op never leaves the issuer: its buffer, slot, cancellation and result stay
+ * there. Only the packet takes a detour: it arrives at the owner's port, the owner sees an OVERLAPPED that
+ * lies in another live driver's slot memory ({@link Directory#owning}) and posts the same key and OVERLAPPED to
+ * that driver's port with PostQueuedCompletionStatus. The issuer then takes the packet as it takes its own:
+ * the identity checks of {@link OverlappedSlots} hold unchanged (the kernel wrote the status into the
+ * OVERLAPPED before it queued the packet, so {@code Internal} is no longer STATUS_PENDING). Cost: a second
+ * packet and a wake-up of the owner's thread per such op; nothing per op on a loop's own handles.
+ *
+ * <h2>Nothing is lost when a loop closes</h2>
+ * <ul>
+ *   <li>An issuer counts each op it routes through an owner in the owner's {@link #routedHere} (before the
+ *       Win32 call) and takes it back when the op ends on the issuer (its packet came, or it never queued
+ *       one), or when the issuer leaves. The count is only ever changed on the issuer's thread, so a packet is
+ *       never counted twice.</li>
+ *   <li>An owner that closes first refuses new routes ({@link #CLOSING}), wakes every other loop, which then
+ *       cancels its ops routed through it (CancelIoEx on the issuer's thread, where the issuer knows which
+ *       OVERLAPPED is current), and keeps its port open and forwarding until the count is 0 (at most the
+ *       driver's close deadline). A later op of another loop on that handle fails with ERROR_INVALID_PARAMETER:
+ *       its packets would go to a port nobody reads.</li>
+ *   <li>An issuer that closes cancels its ops as usual; their packets come through the owner, which is still
+ *       open (it waits for the count). Forwarded packets are admitted under the issuer's gate until its port
+ *       closes ({@link #leave}); after that the issuer is gone from the directory and a late packet is stale.
+ *       The issuer frees its slot memory only once every op came back, so no forwarded packet can name memory
+ *       that was freed and reused.</li>
+ * </ul>
+ *
+ * <p>Threading: {@link #route}, {@link #settled}, {@link #leave} and the scans run on the driver's loop thread;
+ * {@link #admit} and {@link #routedHere} on any thread.
+ */
+final class PortRelay {
+    /** Set in {@link #routedHere} once the owner closes: no new op is routed through it. */
+    private static final int CLOSING = 1 << 30;
+
+    /**
+     * The live drivers of one handle table (one process, or one simulated machine): which port, which slot
+     * memory. Copy-on-write; lookups scan a handful of loops and allocate nothing.
+     */
+    static final class Directory {
+        private volatile PortRelay[] members = new PortRelay[0];
+        /** Bumped whenever an owner starts closing: issuers then look for ops to cancel. */
+        private final AtomicInteger closings = new AtomicInteger();
+
+        synchronized void join(PortRelay r) {
+            PortRelay[] m = Arrays.copyOf(members, members.length + 1);
+            m[m.length - 1] = r;
+            members = m;
+        }
+
+        synchronized void leave(PortRelay r) {
+            PortRelay[] m = members;
+            for (int i = 0; i < m.length; i++) {
+                if (m[i] == r) {
+                    PortRelay[] n = new PortRelay[m.length - 1];
+                    System.arraycopy(m, 0, n, 0, i);
+                    System.arraycopy(m, i + 1, n, i, m.length - i - 1);
+                    members = n;
+                    return;
+                }
+            }
+        }
+
+        /** The live driver whose port is {@code port}; null if none. */
+        PortRelay withPort(long port) {
+            for (PortRelay r : members) {
+                if (r.port == port) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        /** The live driver whose slot memory holds {@code overlapped}; null if none. */
+        PortRelay owning(long overlapped) {
+            for (PortRelay r : members) {
+                if (overlapped - r.base >= 0 && overlapped - r.base < r.length) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        int size() {
+            return members.length;
+        }
+    }
+
+    private final Directory directory;
+    private final Win32 w;
+    private final long port;
+    private final long base;
+    private final long length;
+    private final Runnable wakeup;
+    /** Ops of other loops whose packets will come to this port; {@link #CLOSING} once it closes. */
+    private final AtomicInteger routedHere = new AtomicInteger();
+    private final Object gate = new Object();
+    private boolean portOpen = true;
+
+    // Loop thread of this driver.
+    /** Per slot: the owner the op in the slot is routed through; null when its packets come here. */
+    private final PortRelay[] via;
+    private int routedAway;
+    private int closingsSeen;
+    private long forwarded;
+
+    PortRelay(Directory directory, Win32 w, long port, OverlappedSlots slots, int capacity, Runnable wakeup) {
+        this.directory = directory;
+        this.w = w;
+        this.port = port;
+        this.base = slots.base;
+        this.length = slots.size();
+        this.wakeup = wakeup;
+        this.via = new PortRelay[capacity];
+        this.closingsSeen = directory.closings.get();
+        directory.join(this);
+    }
+
+    // ---- the issuer's side ----
+
+    /**
+     * Routes the op in {@code slot} through the loop whose port is {@code ownerPort}, before its Win32 call;
+     * false if no open loop has that port (it closed, or is closing): the op must then fail.
+     */
+    boolean route(int slot, long ownerPort) {
+        PortRelay owner = directory.withPort(ownerPort);
+        if (owner == null || owner == this || !owner.take()) {
+            return false;
+        }
+        via[slot] = owner;
+        routedAway++;
+        return true;
+    }
+
+    /** The op in {@code slot} ended here (or never queued a packet): its owner stops counting it. */
+    void settled(int slot) {
+        PortRelay owner = via[slot];
+        if (owner != null) {
+            via[slot] = null;
+            routedAway--;
+            owner.routedHere.decrementAndGet();
+        }
+    }
+
+    /** Whether some owner started closing since the last call while ops of this loop are routed elsewhere. */
+    boolean ownerClosing() {
+        if (routedAway == 0) {
+            return false;
+        }
+        int c = directory.closings.get();
+        if (c == closingsSeen) {
+            return false;
+        }
+        closingsSeen = c;
+        return true;
+    }
+
+    /** Whether the op in {@code slot} is routed through an owner that is closing. */
+    boolean viaClosingOwner(int slot) {
+        PortRelay owner = via[slot];
+        return owner != null && (owner.routedHere.get() & CLOSING) != 0;
+    }
+
+    private boolean take() {
+        for (;;) {
+            int v = routedHere.get();
+            if ((v & CLOSING) != 0) {
+                return false;
+            }
+            if (routedHere.compareAndSet(v, v + 1)) {
+                return true;
+            }
+        }
+    }
+
+    // ---- the owner's side ----
+
+    /**
+     * A packet with {@code key} naming {@code overlapped}, which is not in this driver's slot memory: posts it
+     * to the port of the live driver whose memory it is. False if none (a stray packet).
+     */
+    boolean forward(long key, long overlapped, int bytes) {
+        PortRelay issuer = directory.owning(overlapped);
+        if (issuer == null || issuer == this || !issuer.admit(key, overlapped, bytes)) {
+            return false;
+        }
+        forwarded++;
+        return true;
+    }
+
+    /** Queues a forwarded packet to this driver's port, unless the port is closing. Any thread. */
+    private boolean admit(long key, long overlapped, int bytes) {
+        synchronized (gate) {
+            return portOpen && w.postQueuedCompletionStatus(port, bytes, key, overlapped);
+        }
+    }
+
+    /** Ops of other loops in the kernel whose packets will come to this port. Any thread. */
+    int routedHere() {
+        return routedHere.get() & ~CLOSING;
+    }
+
+    /** Packets this driver forwarded to other loops. */
+    long forwarded() {
+        return forwarded;
+    }
+
+    /**
+     * The owner starts closing: no new op is routed through it, and every other loop is woken to cancel the
+     * ops it routed here (their packets still come here and are forwarded until {@link #routedHere} is 0).
+     */
+    void closing() {
+        routedHere.getAndUpdate(v -> v | CLOSING);
+        directory.closings.incrementAndGet();
+        for (PortRelay r : directory.members) {
+            if (r != this) {
+                r.wakeup.run();
+            }
+        }
+    }
+
+    /**
+     * Leaves the directory just before the port closes: forwarded packets are refused from now on, and the
+     * ops this driver still routes through others (they did not come back in time; their memory is leaked)
+     * stop counting there, so no owner waits for them.
+     */
+    void leave() {
+        synchronized (gate) {
+            portOpen = false;
+        }
+        directory.leave(this);
+        for (int slot = 0; slot < via.length && routedAway > 0; slot++) {
+            settled(slot);
+        }
+    }
+}
