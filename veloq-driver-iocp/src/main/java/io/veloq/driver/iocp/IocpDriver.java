@@ -725,9 +725,9 @@ final class IocpDriver implements Driver {
         return inlineCompletions;
     }
 
-    /** Packets of other loops' ops that arrived here and were forwarded to them. */
-    long forwardedPackets() {
-        return relay.forwarded();
+    /** How this driver shares handles with the other loops' (forwarded packets, routed ops). */
+    PortRelay relay() {
+        return relay;
     }
 
     /** Ops completed by a dequeued packet. */
