@@ -59,12 +59,11 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * are read from the OVERLAPPED. Anything else is counted in {@link #staleCompletions()} and dropped.
  *
  * <h2>Skipping the port on success</h2>
- * TCP sockets (whose provider has IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}
- * when they are associated with the port: an op that succeeds at once then queues no packet, and the driver
- * completes it from its OVERLAPPED. UDP sockets do not (as in Go): a datagram longer than the buffer
- * completes with the warning STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), which is not a success, so its packet is
- * queued even in skip mode while WSARecvFrom reports a failure. The driver always waits for that packet.
- * Option {@code iocp.skip-completion-port-on-success=false} turns skip mode off altogether.
+ * TCP sockets (with IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} when first
+ * associated ({@link PortRelay#associate}): an immediate success queues no packet and is completed from its
+ * OVERLAPPED. Never UDP sockets (as in Go): a datagram longer than the buffer completes with the warning
+ * STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), not a success, so its packet is queued even in skip mode, and the
+ * driver waits for it. Option {@code iocp.skip-completion-port-on-success=false} turns skip mode off.
  *
  * <h2>Handles</h2>
  * The driver touches only handles a driver of its provider created (Socket, Open, Accept) or the application
@@ -121,7 +120,6 @@ final class IocpDriver implements Driver {
     private final String id;
     private final Win32 w;
     private final HandleTable handles;
-    private final boolean skipWanted;
     private final int capacity;
     private final long port;
     private final OverlappedSlots slots;
@@ -161,7 +159,6 @@ final class IocpDriver implements Driver {
     private final Object postLock = new Object();
     private final AcceptLifecycle acceptLifecycle;
     private final ConnectLifecycle connectLifecycle;
-    private final HandleTable.Association association = this::attach;
     private final PortRelay relay;
     private volatile boolean closed;
     private int inKernel;
@@ -177,7 +174,6 @@ final class IocpDriver implements Driver {
         this.handles = handles;
         this.port = port;
         this.capacity = config.maxInFlight();
-        this.skipWanted = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
         this.entryCount = Math.max(16, Math.min(config.queueDepth(), 512));
         this.slots = new OverlappedSlots(capacity);
         this.entries = NativeMemory.allocate(entryCount * Structs.OverlappedEntry.SIZE);
@@ -206,7 +202,9 @@ final class IocpDriver implements Driver {
                 ov -> post(BLOCKING_KEY, ov));
         this.acceptLifecycle = new AcceptLifecycle(this);
         this.connectLifecycle = new ConnectLifecycle(this);
-        this.relay = new PortRelay(loops, w, port, slots, capacity, this::wakeup); // last: others may now forward
+        boolean skip = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
+        // Last: once it joins the directory, other loops may forward packets to this port.
+        this.relay = new PortRelay(loops, handles, w, port, slots, this::wakeup, skip ? sockets::hasIfsHandles : null);
     }
 
     /** Creates the completion port and the slot memory. */
@@ -536,41 +534,17 @@ final class IocpDriver implements Driver {
     }
 
     /**
-     * Makes sure the known {@code handle} is associated with a port before an overlapped op on it: this one if
-     * no loop has done I/O on it yet; if another loop's port has it, the op is routed through that loop
-     * ({@link PortRelay}). Returns the handle's flags, or -1 after completing the op in {@code slot} with the
-     * error: WSAENOTSOCK / ERROR_INVALID_HANDLE for a handle no driver of this provider created or adopted,
-     * ERROR_INVALID_PARAMETER if the loop whose port has it closed.
+     * Associates {@code handle} with a port, or routes the op in {@code slot} through the loop whose port has
+     * it ({@link PortRelay#associate}); returns the handle's flags, or -1 after completing the op with the error.
      */
     int associate(int slot, long handle, boolean socketOp) {
-        int flags = handles.associateOnce(handle, port, association);
-        if (flags == 0) {
-            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // unknown (or closed): never touch it
-            return -1;
-        }
+        int flags = relay.associate(slot, handle, socketOp);
         if (flags < 0) {
             ready(slot, flags);
             return -1;
         }
-        if ((flags & HandleTable.FOREIGN) != 0 && !relay.route(slot, handles.portOf(handle))) {
-            ready(slot, -ERROR_INVALID_PARAMETER); // its packets would go to a port nobody reads any more
-            return -1;
-        }
         opHandles[slot] = handle;
         return flags;
-    }
-
-    /** CreateIoCompletionPort for a handle no loop has done I/O on; SKIP_ON_SUCCESS or 0, or minus the error. */
-    private int attach(long handle, int flags) {
-        if (w.createIoCompletionPort(handle, port, IO_KEY, 0) == 0) {
-            return -w.lastError();
-        }
-        boolean socket = (flags & HandleTable.SOCKET) != 0;
-        // Skip the port on success for TCP (IFS handles only) and files; never for UDP: see the class comment.
-        boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && sockets.hasIfsHandles(handle)))
-                && w.setFileCompletionNotificationModes(handle,
-                FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
-        return skip ? HandleTable.SKIP_ON_SUCCESS : 0;
     }
 
     /**
@@ -785,7 +759,7 @@ final class IocpDriver implements Driver {
                 break;
             }
         }
-        relay.leave(); // nothing is forwarded to this port from now on
+        relay.leave(id); // nothing is forwarded to this port from now on
         blocking.close();
         for (int slot = 0; slot < capacity; slot++) {
             OpPayload p = payloads[slot];

@@ -129,6 +129,10 @@ final class OverlappedSlots implements AutoCloseable {
         return status(slot) == NtStatus.STATUS_PENDING;
     }
 
+    int capacity() {
+        return capacity;
+    }
+
     long size() {
         return block.size();
     }

@@ -4,9 +4,17 @@ import io.veloq.driver.iocp.win32.Win32;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongPredicate;
+
+import static io.veloq.driver.iocp.win32.Win32Constants.ERROR_INVALID_HANDLE;
+import static io.veloq.driver.iocp.win32.Win32Constants.ERROR_INVALID_PARAMETER;
+import static io.veloq.driver.iocp.win32.Win32Constants.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS;
+import static io.veloq.driver.iocp.win32.Win32Constants.FILE_SKIP_SET_EVENT_ON_HANDLE;
+import static io.veloq.driver.iocp.win32.Win32Constants.WSAENOTSOCK;
 
 /**
- * Lets a loop do I/O on a handle that is associated with another loop's completion port.
+ * Which completion port gets a handle's packets, and how they reach the loop that started the op when that
+ * is another loop than the port's.
  *
  * <h2>The Windows rule</h2>
  * A handle is associated with one completion port, for as long as it is open (CreateIoCompletionPort cannot
@@ -15,9 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call WSARecv on the handle, and CancelIoEx cancels a request whichever thread started it.
  *
  * <h2>What the driver does</h2>
- * The first loop that starts an overlapped op on a handle associates it with its port and becomes the
- * handle's <em>owner</em>. Another loop (the <em>issuer</em>) starts its own ops on the handle itself, with its
- * own slot's OVERLAPPED, so the op never leaves the issuer: its buffer, slot, cancellation and result stay
+ * The first loop that starts an overlapped op on a handle associates it with its port ({@link #associate})
+ * and becomes the handle's <em>owner</em>; it sets the handle's notification mode then too (skip the port on
+ * success for TCP sockets with IFS handles and files, never for UDP: see {@link IocpDriver}). Another loop
+ * (the <em>issuer</em>) starts its own ops on the handle itself, with its own slot's OVERLAPPED, so the op
+ * never leaves the issuer: its buffer, slot, cancellation and result stay
  * there. Only the packet takes a detour: it arrives at the owner's port, the owner sees an OVERLAPPED that
  * lies in another live driver's slot memory ({@link Directory#owning}) and posts the same key and OVERLAPPED to
  * that driver's port with PostQueuedCompletionStatus. The issuer then takes the packet as it takes its own:
@@ -29,8 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>An issuer counts each op it routes through an owner in the owner's {@link #routedHere} (before the
  *       Win32 call) and takes it back when the op ends on the issuer (its packet came, or it never queued
- *       one), or when the issuer leaves. The count is only ever changed on the issuer's thread, so a packet is
- *       never counted twice.</li>
+ *       one), or when the issuer leaves; only the issuer changes the count for its ops, so none is counted
+ *       twice. The owner polls its port while the count is not 0, even when it has nothing of its own.</li>
  *   <li>An owner that closes first refuses new routes ({@link #CLOSING}), wakes every other loop, which then
  *       cancels its ops routed through it (CancelIoEx on the issuer's thread, where the issuer knows which
  *       OVERLAPPED is current), and keeps its port open and forwarding until the count is 0 (at most the
@@ -43,8 +53,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       that was freed and reused.</li>
  * </ul>
  *
- * <p>Threading: {@link #route}, {@link #settled}, {@link #leave} and the scans run on the driver's loop thread;
- * {@link #admit} and {@link #routedHere} on any thread.
+ * <h2>Why the handle is not moved instead</h2>
+ * NtSetInformationFile with FileReplaceCompletionInformation (ntdll, Windows 8.1+) can give a handle another
+ * port. It moves the handle, not a request: the port is looked up when a request completes, so requests still
+ * pending for the old loop (a Recv on one loop while another loop sends) would complete on the new port, and
+ * two loops using one socket at once would move it back and forth and still need forwarding. Others do not
+ * share handles between ports at all: Go binds every handle to one process-wide port, .NET to its thread
+ * pool's (ThreadPool.BindHandle), libuv and the JDK's channel groups tie a handle to one loop or group. It could later let a loop adopt a handle whose
+ * owner closed (nothing is pending on it then); not done: such an op fails with ERROR_INVALID_PARAMETER.
+ *
+ * <p>Threading: {@link #associate}, {@link #settled}, {@link #leave} and the scans run on the driver's loop
+ * thread; {@link #admit} and {@link #routedHere} on any thread.
  */
 final class PortRelay {
     /** Set in {@link #routedHere} once the owner closes: no new op is routed through it. */
@@ -104,6 +123,10 @@ final class PortRelay {
     }
 
     private final Directory directory;
+    private final HandleTable handles;
+    private final HandleTable.Association association = this::attach;
+    /** Whether a socket has IFS handles (skip mode is safe on it); null: never skip the port. */
+    private final LongPredicate skipOnSuccess;
     private final Win32 w;
     private final long port;
     private final long base;
@@ -121,14 +144,17 @@ final class PortRelay {
     private int closingsSeen;
     private long forwarded;
 
-    PortRelay(Directory directory, Win32 w, long port, OverlappedSlots slots, int capacity, Runnable wakeup) {
+    PortRelay(Directory directory, HandleTable handles, Win32 w, long port, OverlappedSlots slots, Runnable wakeup,
+              LongPredicate skipOnSuccess) {
         this.directory = directory;
+        this.handles = handles;
+        this.skipOnSuccess = skipOnSuccess;
         this.w = w;
         this.port = port;
         this.base = slots.base;
         this.length = slots.size();
         this.wakeup = wakeup;
-        this.via = new PortRelay[capacity];
+        this.via = new PortRelay[slots.capacity()];
         this.closingsSeen = directory.closings.get();
         directory.join(this);
     }
@@ -136,10 +162,41 @@ final class PortRelay {
     // ---- the issuer's side ----
 
     /**
-     * Routes the op in {@code slot} through the loop whose port is {@code ownerPort}, before its Win32 call;
-     * false if no open loop has that port (it closed, or is closing): the op must then fail.
+     * Before an overlapped op on {@code handle}: associates the handle with this port if no loop has done I/O
+     * on it yet, or routes the op in {@code slot} through the loop whose port has it. Returns the handle's
+     * flags, or minus the error the op fails with: WSAENOTSOCK / ERROR_INVALID_HANDLE for a handle no driver of
+     * this provider created or adopted (never touch it), ERROR_INVALID_PARAMETER if the loop whose port has it
+     * closed (its packets would go to a port nobody reads any more), or CreateIoCompletionPort's error.
      */
-    boolean route(int slot, long ownerPort) {
+    int associate(int slot, long handle, boolean socketOp) {
+        int flags = handles.associateOnce(handle, port, association);
+        if (flags == 0) {
+            return -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE);
+        }
+        if (flags > 0 && (flags & HandleTable.FOREIGN) != 0 && !route(slot, handles.portOf(handle))) {
+            return -ERROR_INVALID_PARAMETER;
+        }
+        return flags;
+    }
+
+    /** CreateIoCompletionPort for a handle no loop has done I/O on; SKIP_ON_SUCCESS or 0, or minus the error. */
+    private int attach(long handle, int flags) {
+        if (w.createIoCompletionPort(handle, port, IocpDriver.IO_KEY, 0) == 0) {
+            return -w.lastError();
+        }
+        boolean socket = (flags & HandleTable.SOCKET) != 0;
+        boolean skip = skipOnSuccess != null
+                && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && skipOnSuccess.test(handle)))
+                && w.setFileCompletionNotificationModes(handle,
+                FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
+        return skip ? HandleTable.SKIP_ON_SUCCESS : 0;
+    }
+
+    /**
+     * Routes the op in {@code slot} through the loop whose port is {@code ownerPort}, before its Win32 call;
+     * false if no open loop has that port (it closed, or is closing).
+     */
+    private boolean route(int slot, long ownerPort) {
         PortRelay owner = directory.withPort(ownerPort);
         if (owner == null || owner == this || !owner.take()) {
             return false;
@@ -237,13 +294,21 @@ final class PortRelay {
     }
 
     /**
-     * Leaves the directory just before the port closes: forwarded packets are refused from now on, and the
-     * ops this driver still routes through others (they did not come back in time; their memory is leaked)
+     * Leaves the directory just before the port closes (after the close deadline, saying so if ops of other
+     * loops are still due here): forwarded packets are refused from now on, and the ops this driver still
+     * routes through others (they did not come back in time; their memory is leaked)
      * stop counting there, so no owner waits for them.
      */
-    void leave() {
+    void leave(String driver) {
         synchronized (gate) {
             portOpen = false;
+        }
+        int stranded = routedHere();
+        if (stranded > 0) {
+            // Their loops did not cancel them in time (a completer that never returns?): they will never complete.
+            System.err.println("veloq: iocp driver " + driver + " closed its completion port while " + stranded
+                    + " operations other loops started on handles associated with it were still in the kernel; "
+                    + "their completions are lost");
         }
         directory.leave(this);
         for (int slot = 0; slot < via.length && routedAway > 0; slot++) {
