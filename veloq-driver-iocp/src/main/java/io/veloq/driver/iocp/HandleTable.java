@@ -109,6 +109,19 @@ final class HandleTable {
         return flags[i];
     }
 
+    /**
+     * The completion port {@code port} is about to close: its handles stay associated with it (Windows cannot
+     * undo that) but no longer name its value, which Windows gives to the next handle opened, perhaps another
+     * loop's port. They then count as associated with a port no loop has (FOREIGN, port 0) everywhere.
+     */
+    synchronized void portClosed(long port) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != 0 && ports[i] == port && (flags[i] & ASSOCIATED) != 0) {
+                ports[i] = 0;
+            }
+        }
+    }
+
     /** Sets or clears {@code flag} (REUSE_ADDR) of a known handle; false if the handle is unknown. */
     synchronized boolean mark(long handle, int flag, boolean on) {
         int i = slotOf(handle);

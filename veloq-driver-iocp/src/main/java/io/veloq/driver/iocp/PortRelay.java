@@ -295,8 +295,8 @@ final class PortRelay {
 
     /**
      * Leaves the directory just before the port closes (after the close deadline, saying so if ops of other
-     * loops are still due here): forwarded packets are refused from now on, and the ops this driver still
-     * routes through others (they did not come back in time; their memory is leaked)
+     * loops are still due here): forwarded packets are refused from now on, the handle table forgets the port's
+     * value (Windows reuses it at once), and the ops this driver still routes through others (they did not come back in time; their memory is leaked)
      * stop counting there, so no owner waits for them.
      */
     void leave(String driver) {
@@ -311,6 +311,7 @@ final class PortRelay {
                     + "their completions are lost");
         }
         directory.leave(this);
+        handles.portClosed(port);
         for (int slot = 0; slot < via.length && routedAway > 0; slot++) {
             settled(slot);
         }

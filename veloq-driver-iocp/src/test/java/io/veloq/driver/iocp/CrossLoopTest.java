@@ -155,6 +155,27 @@ public class CrossLoopTest {
         assertEquals(1, owner.value(new Recv(server, pool.lease())));
     }
 
+    /**
+     * Windows gives a closed port's handle value to the next handle opened (the simulator too): a loop opened
+     * after the owner closed may get the owner's port value, and must not take the dead port's handles for its
+     * own (their packets still go to the dead port).
+     */
+    @Test
+    void aNewLoopThatGetsAClosedOwnersPortValueDoesNotTakeItsHandles() throws Exception {
+        long deadPort = owner.iocp().port();
+        owner.close();
+        owner = null;
+        DriverHarness next = DriverHarness.open(provider, 16);
+        try {
+            assertEquals(deadPort, next.iocp().port(), "the simulator reuses the closed port's value at once");
+            DriverHarness.Result r = next.run(new Recv(server, pool.lease()));
+            assertEquals(Win32Error.ERROR_INVALID_PARAMETER.code(), r.error().code(), r.error().getMessage());
+            assertEquals(0, next.iocp().inKernel(), "nothing was started whose packet would go to the dead port");
+        } finally {
+            next.close();
+        }
+    }
+
     /** Turns both loops (one thread, in turn) until {@code token} of the other loop completed. */
     private DriverHarness.Result awaitBoth(long token) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -70,6 +70,10 @@ public class TablesTest {
         assertEquals(249, h.size());
         assertEquals(f, h.flagsFor(8, 0x100), "survivors keep their entries after backward-shift deletes");
         assertEquals(120, h.position(16));
+        h.portClosed(0x100);
+        assertEquals(f | HandleTable.FOREIGN, h.flagsFor(8, 0x100),
+                "once its port closed, a new port with the same value does not own the handle");
+        assertEquals(0, h.portOf(8));
         assertEquals(0, h.remove(4), "already gone");
         h.register(8, HandleTable.FILE);
         assertEquals(HandleTable.FILE, h.flagsFor(8, 0x100), "a reused handle value starts fresh");
