@@ -185,7 +185,8 @@ public final class IocpDriverProvider implements DriverProvider {
      * a file opened with {@code FILE_FLAG_OVERLAPPED} elsewhere. A socket is asked its family and type
      * (SO_PROTOCOL_INFOW); a UDP socket gets SIO_UDP_CONNRESET and SIO_UDP_NETRESET turned off like the
      * driver's own. Anything that is not a socket is taken for an overlapped file handle. The first loop
-     * that starts an op on the handle associates it with its completion port, for good. A Close op closes it;
+     * that starts an op on the handle associates it with its completion port, for good; other loops' ops on it
+     * work too, their packets forwarded by that loop. A Close op closes it;
      * {@link #release} forgets it without closing it.
      *
      * <pre>{@code
