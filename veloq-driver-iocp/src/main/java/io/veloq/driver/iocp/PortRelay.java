@@ -4,6 +4,7 @@ import io.veloq.driver.iocp.win32.Win32;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
 
 import static io.veloq.driver.iocp.win32.Win32Constants.ERROR_INVALID_HANDLE;
@@ -77,6 +78,7 @@ final class PortRelay {
         private volatile PortRelay[] members = new PortRelay[0];
         /** Bumped whenever an owner starts closing: issuers then look for ops to cancel. */
         private final AtomicInteger closings = new AtomicInteger();
+        private final AtomicLong ids = new AtomicLong();
 
         synchronized void join(PortRelay r) {
             PortRelay[] m = Arrays.copyOf(members, members.length + 1);
@@ -97,10 +99,10 @@ final class PortRelay {
             }
         }
 
-        /** The live driver whose port is {@code port}; null if none. */
-        PortRelay withPort(long port) {
+        /** The open driver with owner id {@code id}; null if none (it closed). */
+        PortRelay withId(long id) {
             for (PortRelay r : members) {
-                if (r.port == port) {
+                if (r.id == id) {
                     return r;
                 }
             }
@@ -116,13 +118,11 @@ final class PortRelay {
             }
             return null;
         }
-
-        int size() {
-            return members.length;
-        }
     }
 
     private final Directory directory;
+    /** Names this driver in the handle table; never reused (a port's handle value is, at once). */
+    private final long id;
     private final HandleTable handles;
     private final HandleTable.Association association = this::attach;
     /** Whether a socket has IFS handles (skip mode is safe on it); null: never skip the port. */
@@ -147,6 +147,7 @@ final class PortRelay {
     PortRelay(Directory directory, HandleTable handles, Win32 w, long port, OverlappedSlots slots, Runnable wakeup,
               LongPredicate skipOnSuccess) {
         this.directory = directory;
+        this.id = directory.ids.incrementAndGet();
         this.handles = handles;
         this.skipOnSuccess = skipOnSuccess;
         this.w = w;
@@ -169,11 +170,11 @@ final class PortRelay {
      * closed (its packets would go to a port nobody reads any more), or CreateIoCompletionPort's error.
      */
     int associate(int slot, long handle, boolean socketOp) {
-        int flags = handles.associateOnce(handle, port, association);
+        int flags = handles.associateOnce(handle, id, association);
         if (flags == 0) {
             return -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE);
         }
-        if (flags > 0 && (flags & HandleTable.FOREIGN) != 0 && !route(slot, handles.portOf(handle))) {
+        if (flags > 0 && (flags & HandleTable.FOREIGN) != 0 && !route(slot, handles.ownerOf(handle))) {
             return -ERROR_INVALID_PARAMETER;
         }
         return flags;
@@ -193,11 +194,11 @@ final class PortRelay {
     }
 
     /**
-     * Routes the op in {@code slot} through the loop whose port is {@code ownerPort}, before its Win32 call;
-     * false if no open loop has that port (it closed, or is closing).
+     * Routes the op in {@code slot} through the driver {@code ownerId}, whose port has the handle, before its
+     * Win32 call; false if that driver closed or is closing.
      */
-    private boolean route(int slot, long ownerPort) {
-        PortRelay owner = directory.withPort(ownerPort);
+    private boolean route(int slot, long ownerId) {
+        PortRelay owner = directory.withId(ownerId);
         if (owner == null || owner == this || !owner.take()) {
             return false;
         }
@@ -274,6 +275,11 @@ final class PortRelay {
         return routedHere.get() & ~CLOSING;
     }
 
+    /** The id that names this driver as the owner of handles in the handle table. */
+    long id() {
+        return id;
+    }
+
     /** Packets this driver forwarded to other loops. */
     long forwarded() {
         return forwarded;
@@ -295,9 +301,9 @@ final class PortRelay {
 
     /**
      * Leaves the directory just before the port closes (after the close deadline, saying so if ops of other
-     * loops are still due here): forwarded packets are refused from now on, the handle table forgets the port's
-     * value (Windows reuses it at once), and the ops this driver still routes through others (they did not come back in time; their memory is leaked)
-     * stop counting there, so no owner waits for them.
+     * loops are still due here): forwarded packets are refused from now on, and the ops this driver still
+     * routes through others (they did not come back in time; their memory is leaked) stop counting there, so
+     * no owner waits for them. The handles of its port stay associated with it: other loops' ops on them fail.
      */
     void leave(String driver) {
         synchronized (gate) {
@@ -311,7 +317,6 @@ final class PortRelay {
                     + "their completions are lost");
         }
         directory.leave(this);
-        handles.portClosed(port);
         for (int slot = 0; slot < via.length && routedAway > 0; slot++) {
             settled(slot);
         }

@@ -56,8 +56,8 @@ public class TablesTest {
         int f = h.associateOnce(8, 0x100, (x, fl) -> HandleTable.SKIP_ON_SUCCESS);
         assertEquals(HandleTable.SOCKET | HandleTable.ASSOCIATED | HandleTable.SKIP_ON_SUCCESS, f);
         assertEquals(f, h.flagsFor(8, 0x100));
-        assertEquals(0x100, h.portOf(8));
-        assertEquals(f | HandleTable.FOREIGN, h.flagsFor(8, 0x200), "associated with another port");
+        assertEquals(0x100, h.ownerOf(8));
+        assertEquals(f | HandleTable.FOREIGN, h.flagsFor(8, 0x200), "associated with another driver's port");
         assertEquals(f | HandleTable.FOREIGN, h.associateOnce(8, 0x200, (x, fl) -> {
             throw new AssertionError("a handle was associated twice");
         }), "a second port never tries to associate it");
@@ -70,10 +70,6 @@ public class TablesTest {
         assertEquals(249, h.size());
         assertEquals(f, h.flagsFor(8, 0x100), "survivors keep their entries after backward-shift deletes");
         assertEquals(120, h.position(16));
-        h.portClosed(0x100);
-        assertEquals(f | HandleTable.FOREIGN, h.flagsFor(8, 0x100),
-                "once its port closed, a new port with the same value does not own the handle");
-        assertEquals(0, h.portOf(8));
         assertEquals(0, h.remove(4), "already gone");
         h.register(8, HandleTable.FILE);
         assertEquals(HandleTable.FILE, h.flagsFor(8, 0x100), "a reused handle value starts fresh");
