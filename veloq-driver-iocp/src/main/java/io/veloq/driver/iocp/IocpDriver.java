@@ -53,12 +53,9 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * each with its slot's OVERLAPPED, and dequeues completion packets with one GetQueuedCompletionStatusEx.
  * Calls that block the calling thread (CreateFileW, FlushFileBuffers, a lingering closesocket) run on a small
  * pool ({@link BlockingCalls}) whose results come back as packets. Socket, Shutdown, Close and Nop complete at
- * once. Ops that complete at once and dequeued packets are delivered to the sink in that order.
- *
- * <h2>Which packet belongs to which op</h2>
- * See {@link OverlappedSlots}: each slot alternates between two OVERLAPPEDs, a packet counts only for the
- * current one, and only once its {@code Internal} no longer says STATUS_PENDING; the status and byte count
- * are read from the OVERLAPPED. Anything else is counted in {@link #staleCompletions()} and dropped.
+ * once. Ops that complete at once and dequeued packets are delivered to the sink in that order. A packet
+ * counts only for the current OVERLAPPED of its slot once the request is over ({@link OverlappedSlots});
+ * anything else is counted in {@link #staleCompletions()} and dropped.
  *
  * <h2>Skipping the port on success</h2>
  * TCP sockets (with IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} when first
@@ -71,17 +68,14 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * The driver touches only handles a driver of its provider created (Socket, Open, Accept) or the application
  * adopted ({@link IocpDriverProvider#adopt}): Windows reuses a handle value as soon as it is closed, so an
  * unknown value may be some other code's handle, which the driver must neither close nor associate with its
- * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. A handle
- * is associated with the completion port of the first loop that starts an overlapped op on it, for good (a
- * Windows rule); another loop starts its ops on it all the same, and the owner forwards their packets
- * ({@link PortRelay}).
+ * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. Any loop
+ * may use a handle; its packets go to one port, and that loop forwards them ({@link PortRelay}).
  *
  * <h2>Timeouts and wake-up</h2>
- * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. GetQueuedCompletionStatusEx
- * times out on the system clock tick (15.625 ms unless some process raised the timer resolution), so a wait
- * can end up to a tick early or late: the driver never fires a Timeout before its deadline (it checks
- * {@code System.nanoTime()} and waits again), so a Timeout fires up to about one tick late. {@link #wakeup()}
- * posts a packet with a reserved completion key and no OVERLAPPED.
+ * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait, which ends on the system
+ * clock tick (15.625 ms unless a process raised the timer resolution), up to a tick early or late: a Timeout
+ * never fires before its deadline (the driver checks {@code System.nanoTime()} and waits again), up to about a
+ * tick late. {@link #wakeup()} posts a packet with a reserved completion key and no OVERLAPPED.
  *
  * <h2>Refused</h2>
  * {@link IoFd.Fixed}, {@code ReadFixed}/{@code WriteFixed} and Unix-domain sockets: see {@link IocpDriverProvider}.
