@@ -110,7 +110,7 @@ class XdpSharedUmemTest {
             // The peer's transmit queue (and so the host's receive queue) is picked by a hash of the flow:
             // send from several source ports until both queues have seen traffic.
             for (int port = 5001; port <= 5032 && (r0.received.get() == 0 || r1.received.get() == 0); port++) {
-                VethPair.Exchange ex = veth.udpExchange(port, PORT, 20, 100, port, Duration.ofSeconds(15), 0);
+                VethPair.Exchange ex = veth.udpExchange(port, PORT, 20, 100, port, Duration.ofSeconds(15), 32);
                 assertEquals(20, ex.received(), () -> String.join("\n", ex.lines()));
                 assertEquals(0, ex.bad(), "every byte comes back");
                 total += 20;
@@ -138,8 +138,8 @@ class XdpSharedUmemTest {
             Reflector rb = new Reflector(problems);
             start(rt, owner, ra);
             start(rt, second, rb);
-            VethPair.Exchange exA = a.udpExchange(5001, PORT, 100, 300, 1, Duration.ofSeconds(15), 0);
-            VethPair.Exchange exB = b.udpExchange(5002, PORT, 100, 300, 2, Duration.ofSeconds(15), 0);
+            VethPair.Exchange exA = a.udpExchange(5001, PORT, 100, 300, 1, Duration.ofSeconds(15), 32);
+            VethPair.Exchange exB = b.udpExchange(5002, PORT, 100, 300, 2, Duration.ofSeconds(15), 32);
             assertEquals(100, exA.received(), () -> String.join("\n", exA.lines()));
             assertEquals(100, exB.received(), () -> String.join("\n", exB.lines()));
             assertEquals(0, exA.bad() + exB.bad());
@@ -148,7 +148,7 @@ class XdpSharedUmemTest {
             assertEquals(100, rb.received.get());
             second.close();
             // The owner keeps working after its sharer left.
-            VethPair.Exchange again = a.udpExchange(5003, PORT, 50, 64, 3, Duration.ofSeconds(15), 0);
+            VethPair.Exchange again = a.udpExchange(5003, PORT, 50, 64, 3, Duration.ofSeconds(15), 32);
             assertEquals(50, again.received(), () -> String.join("\n", again.lines()));
         }
         assertEquals(0, provider.driver.xdp().liveNativeAllocations());
@@ -173,7 +173,7 @@ class XdpSharedUmemTest {
             // The owner still receives.
             Reflector r = new Reflector(new ArrayList<>());
             start(rt, owner, r);
-            VethPair.Exchange ex = veth.udpExchange(5001, PORT, 20, 64, 1, Duration.ofSeconds(15), 0);
+            VethPair.Exchange ex = veth.udpExchange(5001, PORT, 20, 64, 1, Duration.ofSeconds(15), 32);
             assertEquals(20, ex.received(), () -> String.join("\n", ex.lines()));
 
             // Below the host's check, the kernel itself accepts the bind: it is Veloq's steering that cannot serve it.
