@@ -144,6 +144,20 @@ class XdpReflectTest {
     }
 
     @Test
+    void zeroCopyOnVethExitsWith2AndNamesTheFlagsThatWork() {
+        assumeTrue(VethPair.missingPrivileges() == null, VethPair.missingPrivileges());
+        try (VethPair veth = VethPair.create()) {
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int code = XdpReflectMain.run(new String[] {"--iface", veth.hostIface(), "--mode", "zero-copy", "--seconds", "1"},
+                    System.out, new java.io.PrintStream(err, true, StandardCharsets.UTF_8), new CompletableFuture<>());
+            String text = err.toString(StandardCharsets.UTF_8);
+            assertEquals(XdpReflectMain.EXIT_OPEN, code, text);
+            assertTrue(text.contains("EOPNOTSUPP") && text.contains("--mode copy"), text);
+            assertFalse(veth.hostLinkDetails().contains("prog/xdp"), "nothing left attached");
+        }
+    }
+
+    @Test
     void aMissingInterfaceExitsWith2AndSaysWhy() throws Exception {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
