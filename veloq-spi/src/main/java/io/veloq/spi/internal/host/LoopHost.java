@@ -11,6 +11,7 @@ import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
@@ -23,9 +24,12 @@ import io.veloq.spi.DriverConfig;
 import io.veloq.spi.DriverProvider;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -37,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One event loop: owns one driver instance on one thread (or, in a manual runtime, on the thread that
@@ -48,9 +53,13 @@ import java.util.concurrent.TimeoutException;
  * <p>A turn: drain the cross-thread inbox, run tasks, resend held-back cancels, hand backlog ops to the
  * driver within the in-flight budget, then one {@link Driver#submitAndWait} that submits everything and
  * delivers completions, then due timers.
+ *
+ * <p>It keeps the register of the net layer's sockets made on this loop ({@link OpenSockets}): closing the
+ * loop closes those still open, through their {@code Close} ops, before the driver goes.
  */
-public final class LoopHost implements EventLoop {
+public final class LoopHost implements EventLoop, OpenSockets {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
+    private static final ApiAccess.Fds FDS = ApiAccess.fds();
     private static final System.Logger LOG = System.getLogger("io.veloq");
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -66,6 +75,9 @@ public final class LoopHost implements EventLoop {
     private volatile int state = RUNNING;
     private volatile Thread owner;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /* The net layer's sockets made on this loop and not yet closed: any thread adds, the loop removes. */
+    private final ConcurrentHashMap<SocketLifetime, IoFd.Raw> openSockets = new ConcurrentHashMap<>();
+    private boolean socketsClosed; // guarded by openSockets: the final sweep has begun
 
     // Loop thread only.
     private Driver driver;
@@ -206,8 +218,11 @@ public final class LoopHost implements EventLoop {
             } else if (o instanceof CancelRequest c) {
                 ops.cancelHere(c.op);
             } else if (o instanceof ScheduledTask s) {
-                arm(s);
+                arm(s); // handed over, or cancelled by another thread: then its timer goes
+            } else if (o instanceof SocketLifetime lt) {
+                ops.releaseHeldClose(lt); // the socket's last synchronous call returned on another thread
             } else {
+                inbox.foreignTaskDone(); // it runs in this turn
                 tasks.add((Runnable) o);
             }
         }
@@ -249,7 +264,12 @@ public final class LoopHost implements EventLoop {
     }
 
     private void arm(ScheduledTask s) {
-        if (!s.cancelled) {
+        if (s.isCancelled()) {
+            if (s.timer != null) {
+                timers.remove(s.timer);
+                s.timer = null;
+            }
+        } else if (s.timer == null) {
             s.timer = timers.add(driver.nanoTime() + s.delayNanos, s);
         }
     }
@@ -288,30 +308,27 @@ public final class LoopHost implements EventLoop {
     }
 
     /**
-     * Close, on the loop thread: cancel everything in the driver and wait (up to {@link #CLOSE_DRAIN_NANOS})
-     * for the completions, so that every payload comes back. Completers run meanwhile and may submit: their
-     * ops complete as cancelled (a socket's Close still runs, it gives the descriptor back).
+     * Close, on the loop thread: cancel everything in the driver, close the net sockets still open, and wait
+     * (up to {@link #CLOSE_DRAIN_NANOS}) for the completions, so that every payload comes back. Completers run
+     * meanwhile and may submit: their ops complete as cancelled (a socket's Close still runs, it gives the
+     * descriptor back).
      */
     private void drainAndClose() {
         drainInbox();
         ops.abandonBacklogExceptCloses();
         ops.cancelAll();
+        closeOpenSockets();
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while ((ops.hasUnfinishedOps() || !tasks.isEmpty()) && System.nanoTime() - deadline < 0) {
-            ops.resendHeldCancels();
-            ops.dispatchBacklog();
-            try {
-                long wait = ops.inDriverCount() > 0 ? TimeUnit.MILLISECONDS.toNanos(50) : 0;
-                driver.submitAndWait(wait, ops.sink());
-            } catch (VeloqIoException e) {
-                report("driver failed while draining " + this + " on close", e);
+        while ((ops.hasUnfinishedOps() || !tasks.isEmpty() || !openSockets.isEmpty())
+                && System.nanoTime() - deadline < 0) {
+            if (!drainTurn()) {
                 break;
             }
-            ops.queueDrained();
             runTasks();
             drainInbox();
             ops.abandonBacklogExceptCloses();
             ops.completeRefused();
+            closeOpenSockets(); // sockets made meanwhile (an accept that won the race with its cancel)
         }
         if (ops.inDriverCount() > 0) {
             report("closing " + this + ": " + ops.inDriverCount() + " ops did not complete within "
@@ -320,17 +337,95 @@ public final class LoopHost implements EventLoop {
         ops.abandonQueued();
         runTasks();
         state = CLOSED;
-        Object o;
-        while ((o = inbox.poll()) != null) {
-            if (o instanceof Op<?> op) {
-                ops.completeCancelled(op);
-            }
-        }
+        drainInboxClosed();
         ops.completeRefused();
+        synchronized (openSockets) {
+            socketsClosed = true; // no socket is registered after this
+        }
+        if (!openSockets.isEmpty()) {
+            // Made, or closed from another thread, as the drain ended: their descriptors still go.
+            closeOpenSockets();
+            long until = System.nanoTime() + CLOSE_DRAIN_NANOS;
+            while (ops.hasUnfinishedOps() && System.nanoTime() - until < 0 && drainTurn()) {
+                drainInboxClosed();
+                ops.completeRefused();
+            }
+            ops.abandonQueued();
+        }
         if (regions != null) {
             regions.close();
         }
         driver.close();
+    }
+
+    /** One turn of the drain: held cancels, backlog, submit and reap. False if the driver failed. */
+    private boolean drainTurn() {
+        ops.resendHeldCancels();
+        ops.dispatchBacklog();
+        try {
+            long wait = ops.inDriverCount() > 0 ? TimeUnit.MILLISECONDS.toNanos(50) : 0;
+            driver.submitAndWait(wait, ops.sink());
+        } catch (VeloqIoException e) {
+            report("driver failed while draining " + this + " on close", e);
+            return false;
+        }
+        ops.queueDrained();
+        return true;
+    }
+
+    /** The inbox once closed: ops complete as cancelled, a socket's returned call may release its Close. */
+    private void drainInboxClosed() {
+        Object o;
+        while ((o = inbox.poll()) != null) {
+            if (o instanceof Op<?> op) {
+                ops.completeCancelled(op);
+            } else if (o instanceof SocketLifetime lt) {
+                ops.releaseHeldClose(lt);
+            }
+        }
+    }
+
+    /**
+     * Closes the net sockets still open, each through a {@code Close} op bound to its lifetime: it cancels the
+     * socket's ops and waits for them (and for its synchronous calls) before the descriptor goes.
+     */
+    private void closeOpenSockets() {
+        if (openSockets.isEmpty()) {
+            return;
+        }
+        for (IoFd.Raw fd : openSockets.values()) {
+            Op<Close> op = Op.of(new Close(fd), LoopHost::closedOnShutdown);
+            OPS.markSubmitted(op, this);
+            inbox.submittedOnLoop();
+            ops.admit(op, false); // forgets the socket
+        }
+    }
+
+    private static void closedOnShutdown(Op<Close> op) {
+        if (!op.isSuccess()) {
+            report("closing " + op.payload().fd() + ", a socket left open when its runtime closed", op.error());
+        }
+    }
+
+    /** The socket's {@code Close} has been admitted: closing the loop need not close it any more. */
+    void forget(SocketLifetime lifetime) {
+        openSockets.remove(lifetime);
+    }
+
+    @Override
+    public void opened(SocketLifetime lifetime, IoFd.Raw fd) {
+        Objects.requireNonNull(fd, "fd");
+        if (!lifetime.bindTo(this)) {
+            throw new IllegalStateException(fd + " is bound to " + lifetime.boundLoop() + ", not " + this);
+        }
+        synchronized (openSockets) {
+            if (!socketsClosed) {
+                openSockets.put(lifetime, fd);
+                return;
+            }
+        }
+        // Made from a descriptor an op returned before close, after close ended: no driver is left to close it.
+        report("a socket on " + fd + " was made after " + this + " closed; its descriptor is left open", null);
     }
 
     private void failEverything(Throwable cause) {
@@ -469,7 +564,8 @@ public final class LoopHost implements EventLoop {
             throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
                     + lt.boundLoop() + "; submit them to the socket's loop(), the one it was opened on");
         }
-        if (state != RUNNING) {
+        int st = state;
+        if (st != RUNNING && (here || st == CLOSED || !(p instanceof Close))) {
             if (!here) {
                 throw new IllegalStateException("cannot submit " + op + ": the runtime is closed");
             }
@@ -489,7 +585,8 @@ public final class LoopHost implements EventLoop {
             }
             return;
         }
-        if (!here && !(p instanceof Cancel)) {
+        // From here on: running, or another thread's Close while closing (it still runs: it gives a descriptor back).
+        if (!here && st == RUNNING && !(p instanceof Cancel)) {
             if (config.backpressure() == BackpressurePolicy.WAIT) {
                 inbox.awaitBudget(op, () -> state == RUNNING);
             } else {
@@ -548,7 +645,8 @@ public final class LoopHost implements EventLoop {
         if (inLoop()) {
             tasks.add(task);
         } else {
-            inbox.add(task);
+            inbox.admitForeignTask(task, "run", this, () -> state == RUNNING);
+            inbox.add(task); // counted until the loop takes it to run
             wake();
         }
     }
@@ -562,13 +660,15 @@ public final class LoopHost implements EventLoop {
         if (state == CLOSED) {
             throw new IllegalStateException("cannot schedule a task: the runtime is closed");
         }
-        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay));
         if (inLoop()) {
+            ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, false);
             arm(s);
-        } else {
-            inbox.add(s);
-            wake();
+            return s;
         }
+        inbox.admitForeignTask(task, "schedule", this, () -> state == RUNNING);
+        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, true); // counted until it runs or is cancelled
+        inbox.add(s);
+        wake();
         return s;
     }
 
@@ -667,9 +767,21 @@ public final class LoopHost implements EventLoop {
         }
     }
 
+    /*
+     * The synchronous calls run on the caller's thread. On a net socket's handle each is counted in the
+     * socket's lifetime while it runs: after close it fails, and the socket's Close waits for the calls in
+     * progress, so that a call never reaches a socket that reused the descriptor number.
+     */
+
     @Override
     public void bind(IoFd fd, SocketAddress local) throws IOException {
-        driver.bind(fd, SockAddrStorage.of(local, layout));
+        SockAddrStorage addr = SockAddrStorage.of(local, layout);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            driver.bind(fd, addr);
+        } finally {
+            exitCall(lt);
+        }
     }
 
     @Override
@@ -677,33 +789,85 @@ public final class LoopHost implements EventLoop {
         if (backlog < 0) {
             throw new IllegalArgumentException("listen backlog must be >= 0, got " + backlog + " for " + fd);
         }
-        driver.listen(fd, backlog);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            driver.listen(fd, backlog);
+        } finally {
+            exitCall(lt);
+        }
     }
 
     @Override
     public SocketAddress localAddress(IoFd fd) throws IOException {
         SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        driver.localAddress(fd, s);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            driver.localAddress(fd, s);
+        } finally {
+            exitCall(lt);
+        }
         return s.toSocketAddress();
     }
 
     @Override
     public SocketAddress remoteAddress(IoFd fd) throws IOException {
         SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        driver.remoteAddress(fd, s);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            driver.remoteAddress(fd, s);
+        } finally {
+            exitCall(lt);
+        }
         return s.toSocketAddress();
     }
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws IOException {
         SocketOptionRules.validate(option, value, fd);
-        driver.setOption(fd, option, value);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            driver.setOption(fd, option, value);
+        } finally {
+            exitCall(lt);
+        }
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws IOException {
         Objects.requireNonNull(option, "option must not be null");
-        return driver.getOption(fd, option);
+        SocketLifetime lt = enterCall(fd);
+        try {
+            return driver.getOption(fd, option);
+        } finally {
+            exitCall(lt);
+        }
+    }
+
+    /** Enters the lifetime of the socket {@code fd} belongs to (null for a user's raw handle); closed: throws. */
+    private static SocketLifetime enterCall(IoFd fd) throws ClosedChannelException {
+        SocketLifetime lt = fd instanceof IoFd.Raw r ? FDS.owner(r) : null;
+        if (lt != null && !lt.enterCall()) {
+            throw new ClosedChannelException(); // the socket is closed: the number may be another socket's
+        }
+        return lt;
+    }
+
+    private static void exitCall(SocketLifetime lt) {
+        if (lt != null && lt.exitCall() && lt.boundLoop() instanceof LoopHost owner) {
+            owner.callsEnded(lt);
+        }
+    }
+
+    /** The last synchronous call of a closed socket returned: its held Close may go now. */
+    private void callsEnded(SocketLifetime lt) {
+        if (inLoop()) {
+            ops.releaseHeldClose(lt);
+        } else {
+            inbox.add(lt);
+            if (state != CLOSED) {
+                wake(); // once closed, the last drain polls the inbox without waiting for a wake-up
+            }
+        }
     }
 
     @Override
@@ -738,35 +902,66 @@ public final class LoopHost implements EventLoop {
         }
     }
 
+    /**
+     * A task scheduled on the loop. Run and cancel race (cancel is from any thread), so exactly one of them
+     * wins the state; the winner uncounts a task another thread handed over.
+     */
     private static final class ScheduledTask implements Scheduled, Runnable {
+        private static final VarHandle STATE;
+        private static final int PENDING = 0;
+        private static final int RAN = 1;
+        private static final int CANCELLED = 2;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(ScheduledTask.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Runnable task;
         final long delayNanos;
-        volatile boolean cancelled;
-        volatile boolean done;
-        TimerQueue.Timer timer;
+        private final LoopHost loop;
+        private final boolean counted; // in the loop's count of other threads' tasks
+        @SuppressWarnings("unused") // through STATE
+        private volatile int state;
+        TimerQueue.Timer timer; // loop thread only
 
-        ScheduledTask(Runnable task, long delayNanos) {
+        ScheduledTask(Runnable task, long delayNanos, LoopHost loop, boolean counted) {
             this.task = task;
             this.delayNanos = delayNanos;
+            this.loop = loop;
+            this.counted = counted;
+        }
+
+        boolean isCancelled() {
+            return state == CANCELLED;
         }
 
         @Override
         public void run() {
-            if (!cancelled) {
-                done = true;
+            if (STATE.compareAndSet(this, PENDING, RAN)) {
+                timer = null;
+                if (counted) {
+                    loop.inbox.foreignTaskDone();
+                }
                 task.run();
             }
         }
 
         @Override
         public boolean cancel() {
-            if (cancelled || done) {
+            if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
                 return false;
             }
-            cancelled = true;
-            TimerQueue.Timer t = timer;
-            if (t != null) {
-                t.cancelled = true;
+            if (counted) {
+                loop.inbox.foreignTaskDone();
+            }
+            if (loop.inLoop()) {
+                loop.arm(this); // takes its timer out
+            } else if (loop.state != CLOSED) {
+                loop.inbox.add(this); // the loop takes its timer out on its next turn
             }
             return true;
         }
