@@ -15,7 +15,6 @@ import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
-import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Cancel;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpPayload;
@@ -24,12 +23,9 @@ import io.veloq.spi.DriverConfig;
 import io.veloq.spi.DriverProvider;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.net.SocketOption;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -41,7 +37,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One event loop: owns one driver instance on one thread (or, in a manual runtime, on the thread that
@@ -59,7 +54,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LoopHost implements EventLoop, OpenSockets {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
-    private static final ApiAccess.Fds FDS = ApiAccess.fds();
     private static final System.Logger LOG = System.getLogger("io.veloq");
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -75,9 +69,6 @@ public final class LoopHost implements EventLoop, OpenSockets {
     private volatile int state = RUNNING;
     private volatile Thread owner;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    /* The net layer's sockets made on this loop and not yet closed: any thread adds, the loop removes. */
-    private final ConcurrentHashMap<SocketLifetime, IoFd.Raw> openSockets = new ConcurrentHashMap<>();
-    private boolean socketsClosed; // guarded by openSockets: the final sweep has begun
 
     // Loop thread only.
     private Driver driver;
@@ -86,6 +77,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final TimerQueue timers = new TimerQueue();
     private final OpDispatch ops;
+    private final LoopSockets sockets;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
@@ -96,6 +88,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
         this.manual = config.manual();
         this.inbox = new Inbox(config);
         this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight());
+        this.sockets = new LoopSockets(this, inbox, ops);
     }
 
     /** Opens the driver: on a new loop thread, or on the calling thread for a manual runtime. */
@@ -147,6 +140,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             pool = regions.pool();
         }
         ops.attach(driver, regions);
+        sockets.attach(driver);
     }
 
     private void run(CompletableFuture<Void> opened) {
@@ -263,6 +257,15 @@ public final class LoopHost implements EventLoop, OpenSockets {
         return n;
     }
 
+    /** A scheduled task was cancelled (any thread): its timer leaves the queue, now or on the next turn. */
+    void cancelled(ScheduledTask s) {
+        if (inLoop()) {
+            arm(s);
+        } else if (state != CLOSED) {
+            inbox.add(s);
+        }
+    }
+
     private void arm(ScheduledTask s) {
         if (s.isCancelled()) {
             if (s.timer != null) {
@@ -317,9 +320,9 @@ public final class LoopHost implements EventLoop, OpenSockets {
         drainInbox();
         ops.abandonBacklogExceptCloses();
         ops.cancelAll();
-        closeOpenSockets();
+        sockets.closeAll();
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while ((ops.hasUnfinishedOps() || !tasks.isEmpty() || !openSockets.isEmpty())
+        while ((ops.hasUnfinishedOps() || !tasks.isEmpty() || sockets.anyOpen())
                 && System.nanoTime() - deadline < 0) {
             if (!drainTurn()) {
                 break;
@@ -328,7 +331,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             drainInbox();
             ops.abandonBacklogExceptCloses();
             ops.completeRefused();
-            closeOpenSockets(); // sockets made meanwhile (an accept that won the race with its cancel)
+            sockets.closeAll(); // sockets made meanwhile (an accept that won the race with its cancel)
         }
         if (ops.inDriverCount() > 0) {
             report("closing " + this + ": " + ops.inDriverCount() + " ops did not complete within "
@@ -339,12 +342,10 @@ public final class LoopHost implements EventLoop, OpenSockets {
         state = CLOSED;
         drainInboxClosed();
         ops.completeRefused();
-        synchronized (openSockets) {
-            socketsClosed = true; // no socket is registered after this
-        }
-        if (!openSockets.isEmpty()) {
+        sockets.seal(); // no socket is registered after this
+        if (sockets.anyOpen()) {
             // Made, or closed from another thread, as the drain ended: their descriptors still go.
-            closeOpenSockets();
+            sockets.closeAll();
             long until = System.nanoTime() + CLOSE_DRAIN_NANOS;
             while (ops.hasUnfinishedOps() && System.nanoTime() - until < 0 && drainTurn()) {
                 drainInboxClosed();
@@ -385,47 +386,14 @@ public final class LoopHost implements EventLoop, OpenSockets {
         }
     }
 
-    /**
-     * Closes the net sockets still open, each through a {@code Close} op bound to its lifetime: it cancels the
-     * socket's ops and waits for them (and for its synchronous calls) before the descriptor goes.
-     */
-    private void closeOpenSockets() {
-        if (openSockets.isEmpty()) {
-            return;
-        }
-        for (IoFd.Raw fd : openSockets.values()) {
-            Op<Close> op = Op.of(new Close(fd), LoopHost::closedOnShutdown);
-            OPS.markSubmitted(op, this);
-            inbox.submittedOnLoop();
-            ops.admit(op, false); // forgets the socket
-        }
-    }
-
-    private static void closedOnShutdown(Op<Close> op) {
-        if (!op.isSuccess()) {
-            report("closing " + op.payload().fd() + ", a socket left open when its runtime closed", op.error());
-        }
-    }
-
     /** The socket's {@code Close} has been admitted: closing the loop need not close it any more. */
     void forget(SocketLifetime lifetime) {
-        openSockets.remove(lifetime);
+        sockets.forget(lifetime);
     }
 
     @Override
     public void opened(SocketLifetime lifetime, IoFd.Raw fd) {
-        Objects.requireNonNull(fd, "fd");
-        if (!lifetime.bindTo(this)) {
-            throw new IllegalStateException(fd + " is bound to " + lifetime.boundLoop() + ", not " + this);
-        }
-        synchronized (openSockets) {
-            if (!socketsClosed) {
-                openSockets.put(lifetime, fd);
-                return;
-            }
-        }
-        // Made from a descriptor an op returned before close, after close ended: no driver is left to close it.
-        report("a socket on " + fd + " was made after " + this + " closed; its descriptor is left open", null);
+        sockets.opened(lifetime, fd);
     }
 
     private void failEverything(Throwable cause) {
@@ -661,12 +629,12 @@ public final class LoopHost implements EventLoop, OpenSockets {
             throw new IllegalStateException("cannot schedule a task: the runtime is closed");
         }
         if (inLoop()) {
-            ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, false);
+            ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, null);
             arm(s);
             return s;
         }
         inbox.admitForeignTask(task, "schedule", this, () -> state == RUNNING);
-        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, true); // counted until it runs or is cancelled
+        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, inbox); // counted until it runs or is cancelled
         inbox.add(s);
         wake();
         return s;
@@ -767,99 +735,38 @@ public final class LoopHost implements EventLoop, OpenSockets {
         }
     }
 
-    /*
-     * The synchronous calls run on the caller's thread. On a net socket's handle each is counted in the
-     * socket's lifetime while it runs: after close it fails, and the socket's Close waits for the calls in
-     * progress, so that a call never reaches a socket that reused the descriptor number.
-     */
-
     @Override
     public void bind(IoFd fd, SocketAddress local) throws IOException {
-        SockAddrStorage addr = SockAddrStorage.of(local, layout);
-        SocketLifetime lt = enterCall(fd);
-        try {
-            driver.bind(fd, addr);
-        } finally {
-            exitCall(lt);
-        }
+        sockets.bind(fd, local);
     }
 
     @Override
     public void listen(IoFd fd, int backlog) throws IOException {
-        if (backlog < 0) {
-            throw new IllegalArgumentException("listen backlog must be >= 0, got " + backlog + " for " + fd);
-        }
-        SocketLifetime lt = enterCall(fd);
-        try {
-            driver.listen(fd, backlog);
-        } finally {
-            exitCall(lt);
-        }
+        sockets.listen(fd, backlog);
     }
 
     @Override
     public SocketAddress localAddress(IoFd fd) throws IOException {
-        SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        SocketLifetime lt = enterCall(fd);
-        try {
-            driver.localAddress(fd, s);
-        } finally {
-            exitCall(lt);
-        }
-        return s.toSocketAddress();
+        return sockets.localAddress(fd);
     }
 
     @Override
     public SocketAddress remoteAddress(IoFd fd) throws IOException {
-        SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        SocketLifetime lt = enterCall(fd);
-        try {
-            driver.remoteAddress(fd, s);
-        } finally {
-            exitCall(lt);
-        }
-        return s.toSocketAddress();
+        return sockets.remoteAddress(fd);
     }
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws IOException {
-        SocketOptionRules.validate(option, value, fd);
-        SocketLifetime lt = enterCall(fd);
-        try {
-            driver.setOption(fd, option, value);
-        } finally {
-            exitCall(lt);
-        }
+        sockets.setOption(fd, option, value);
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws IOException {
-        Objects.requireNonNull(option, "option must not be null");
-        SocketLifetime lt = enterCall(fd);
-        try {
-            return driver.getOption(fd, option);
-        } finally {
-            exitCall(lt);
-        }
+        return sockets.getOption(fd, option);
     }
 
-    /** Enters the lifetime of the socket {@code fd} belongs to (null for a user's raw handle); closed: throws. */
-    private static SocketLifetime enterCall(IoFd fd) throws ClosedChannelException {
-        SocketLifetime lt = fd instanceof IoFd.Raw r ? FDS.owner(r) : null;
-        if (lt != null && !lt.enterCall()) {
-            throw new ClosedChannelException(); // the socket is closed: the number may be another socket's
-        }
-        return lt;
-    }
-
-    private static void exitCall(SocketLifetime lt) {
-        if (lt != null && lt.exitCall() && lt.boundLoop() instanceof LoopHost owner) {
-            owner.callsEnded(lt);
-        }
-    }
-
-    /** The last synchronous call of a closed socket returned: its held Close may go now. */
-    private void callsEnded(SocketLifetime lt) {
+    /** The last synchronous call of a closed socket returned (any thread): its held Close may go now. */
+    void callsEnded(SocketLifetime lt) {
         if (inLoop()) {
             ops.releaseHeldClose(lt);
         } else {
@@ -899,71 +806,6 @@ public final class LoopHost implements EventLoop, OpenSockets {
 
         CancelRequest(Op<?> op) {
             this.op = op;
-        }
-    }
-
-    /**
-     * A task scheduled on the loop. Run and cancel race (cancel is from any thread), so exactly one of them
-     * wins the state; the winner uncounts a task another thread handed over.
-     */
-    private static final class ScheduledTask implements Scheduled, Runnable {
-        private static final VarHandle STATE;
-        private static final int PENDING = 0;
-        private static final int RAN = 1;
-        private static final int CANCELLED = 2;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(ScheduledTask.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final Runnable task;
-        final long delayNanos;
-        private final LoopHost loop;
-        private final boolean counted; // in the loop's count of other threads' tasks
-        @SuppressWarnings("unused") // through STATE
-        private volatile int state;
-        TimerQueue.Timer timer; // loop thread only
-
-        ScheduledTask(Runnable task, long delayNanos, LoopHost loop, boolean counted) {
-            this.task = task;
-            this.delayNanos = delayNanos;
-            this.loop = loop;
-            this.counted = counted;
-        }
-
-        boolean isCancelled() {
-            return state == CANCELLED;
-        }
-
-        @Override
-        public void run() {
-            if (STATE.compareAndSet(this, PENDING, RAN)) {
-                timer = null;
-                if (counted) {
-                    loop.inbox.foreignTaskDone();
-                }
-                task.run();
-            }
-        }
-
-        @Override
-        public boolean cancel() {
-            if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
-                return false;
-            }
-            if (counted) {
-                loop.inbox.foreignTaskDone();
-            }
-            if (loop.inLoop()) {
-                loop.arm(this); // takes its timer out
-            } else if (loop.state != CLOSED) {
-                loop.inbox.add(this); // the loop takes its timer out on its next turn
-            }
-            return true;
         }
     }
 }
