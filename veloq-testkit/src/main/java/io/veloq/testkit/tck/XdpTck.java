@@ -161,7 +161,12 @@ public abstract class XdpTck {
                     xsk.awaitReady(XdpSocket.RX, new Reflect());
                     return null;
                 });
-                assertEquals(100, peer.exchange(5000, PORT, 100, 64, 11, timeout()), "datagrams back intact");
+                // 100 datagrams in batches of 25: a burst beyond the 64-entry RX ring is dropped by the kernel
+                // (rx ring full) whenever the loop has not reflected the start of it yet, as on a loaded machine.
+                for (int batch = 0; batch < 4; batch++) {
+                    assertEquals(25, peer.exchange(5000, PORT, 25, 64, 11 + batch, timeout()),
+                            "datagrams of batch " + batch + " back intact");
+                }
             }
         });
     }
