@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The {@code veloq} row: the project's own echo server ({@code io.veloq.examples.echo.EchoServer}, what
  * {@code ./veloq echo-server} runs) on the io_uring driver, completer API, one event loop by default. Each
  * connection has one buffer from the loop's registered pool and a {@code Recv} and a send-all op made once
- * and reused, so an echoed message allocates nothing.
+ * and reused, so an echoed message allocates nothing. The {@code veloq-nio} row ({@link #nio()}) is the same
+ * server on the pure-Java nio driver (java.nio's Selector), the fallback where io_uring cannot run.
  *
  * <p>The bench opens the runtime itself, so it knows the loop threads ({@code veloq-loop-<i>-<driver>}) it
  * measures. System properties as for {@link VeloqLeanEchoServer}: {@code veloq.bench.driver},
@@ -30,19 +31,29 @@ public final class VeloqEchoServer implements EchoServer {
     public static final String ONE_SHOT = "veloq-oneshot";
 
     private final String name;
+    private final String driver;
     private final int ringBuffers;
     private IoRuntime runtime;
     private io.veloq.examples.echo.EchoServer server;
     private final List<Thread> threads = new ArrayList<>();
 
-    /** The {@code veloq} row: multishot accept and receive on buffer rings where the driver has them. */
+    /**
+     * The {@code veloq} row: {@code veloq.bench.driver}, io_uring by default; multishot accept and receive on
+     * buffer rings where the driver has them.
+     */
     public VeloqEchoServer() {
-        this(EchoServers.VELOQ, EchoServerOptions.DEFAULT_RING);
+        this(EchoServers.VELOQ, VeloqLeanEchoServer.DRIVER, EchoServerOptions.DEFAULT_RING);
     }
 
-    VeloqEchoServer(String name, int ringBuffers) {
+    private VeloqEchoServer(String name, String driver, int ringBuffers) {
         this.name = name;
+        this.driver = driver;
         this.ringBuffers = ringBuffers;
+    }
+
+    /** The {@code veloq-nio} row: the same server on the nio driver (no multishot there: one-shot receives). */
+    static VeloqEchoServer nio() {
+        return new VeloqEchoServer(EchoServers.VELOQ_NIO, "nio", EchoServerOptions.DEFAULT_RING);
     }
 
     /** Plugs in the {@code veloq-oneshot} row (META-INF/services): one-shot receives, one buffer per connection. */
@@ -59,7 +70,7 @@ public final class VeloqEchoServer implements EchoServer {
 
         @Override
         public EchoServer create() {
-            return new VeloqEchoServer(ONE_SHOT, 0);
+            return new VeloqEchoServer(ONE_SHOT, VeloqLeanEchoServer.DRIVER, 0);
         }
     }
 
@@ -80,7 +91,7 @@ public final class VeloqEchoServer implements EchoServer {
         }
         int maxConns = VeloqLeanEchoServer.MAX_CONNECTIONS;
         runtime = IoRuntime.builder()
-                .driver(VeloqLeanEchoServer.DRIVER)
+                .driver(driver)
                 .threads(VeloqLeanEchoServer.THREADS)
                 .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns + ringBuffers)
                 .maxInFlight(Math.max(4096, 2 * maxConns + 64))
@@ -101,7 +112,7 @@ public final class VeloqEchoServer implements EchoServer {
             }
             threads.addAll(found);
             server = io.veloq.examples.echo.EchoServer.start(runtime, new EchoServerOptions(
-                    VeloqLeanEchoServer.THREADS, port, "127.0.0.1", VeloqLeanEchoServer.DRIVER,
+                    VeloqLeanEchoServer.THREADS, port, "127.0.0.1", driver,
                     VeloqLeanEchoServer.BUFFER_SIZE, maxConns, ringBuffers));
             return server.port();
         } catch (Exception | Error e) {
@@ -143,7 +154,7 @@ public final class VeloqEchoServer implements EchoServer {
     public String describe() {
         StringBuilder sb = new StringBuilder("io.veloq.examples.echo.EchoServer, ");
         sb.append(threads.size()).append(" Veloq loop").append(threads.size() == 1 ? "" : "s").append(" (driver ")
-                .append(VeloqLeanEchoServer.DRIVER).append(", completer API");
+                .append(driver).append(", completer API");
         for (Thread t : threads) {
             sb.append(", ").append(t.getName());
         }
@@ -152,7 +163,8 @@ public final class VeloqEchoServer implements EchoServer {
                     .append(VeloqLeanEchoServer.BUFFER_SIZE / 1024).append(" KiB send buffer + reused send-all op per connection");
         } else {
             sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
-                    .append(" KiB registered-pool buffer + reused Recv/send-all ops per connection (one-shot receives)");
+                    .append(runtime != null && runtime.bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
+                    .append(" buffer + reused Recv/send-all ops per connection (one-shot receives)");
         }
         return sb.toString();
     }
