@@ -325,7 +325,7 @@ public final class FakeKernel {
             }
             case CANCEL -> finish(op, -EINVAL.code()); // the host handles Cancel; it never reaches a driver
             case SOCKET -> socket(op, (Socket) p);
-            case ACCEPT -> accept(op, (Accept) p);
+            case ACCEPT -> accept(op, p.fd());
             case CONNECT -> connect(op, (Connect) p);
             case SHUTDOWN -> shutdown(op, (Shutdown) p);
             case RECV -> recv(op, p.fd(), ((Recv) p).flags(), null);
@@ -341,7 +341,7 @@ public final class FakeKernel {
             case OPEN -> open(op, (Open) p);
             case CLOSE -> close(op, (Close) p);
             case FSYNC -> fsync(op, (Fsync) p);
-            case ACCEPT_MULTISHOT -> acceptMultishot(op, (AcceptMultishot) p);
+            case ACCEPT_MULTISHOT -> accept(op, p.fd());
             case RECV_MULTISHOT -> recvMultishot(op, (RecvMultishot) p);
             default -> finish(op, -EINVAL.code());
         }
@@ -846,21 +846,9 @@ public final class FakeKernel {
         queue.addLast(op);
     }
 
-    private void acceptMultishot(KernelOp op, AcceptMultishot p) {
-        SimSocket s = socketFor(op, p.fd());
-        if (s == null) {
-            return;
-        }
-        if (s.state != SimSocket.State.LISTENING) {
-            finish(op, -(s.isStream() ? EINVAL : EOPNOTSUPP).code());
-            return;
-        }
-        park(op, s, s.acceptWaiters);
-        pumpAccept(s);
-    }
-
-    private void accept(KernelOp op, Accept p) {
-        SimSocket s = socketFor(op, p.fd());
+    /** An Accept, or an AcceptMultishot (the parked op is served again after each connection). */
+    private void accept(KernelOp op, IoFd listener) {
+        SimSocket s = socketFor(op, listener);
         if (s == null) {
             return;
         }
