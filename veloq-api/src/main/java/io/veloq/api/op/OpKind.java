@@ -15,7 +15,9 @@ public enum OpKind {
     /** Vectored receive ({@link RecvMsg}); appended so earlier ordinals stay stable. */
     RECV_MSG,
     /** Vectored send ({@link SendMsg}). */
-    SEND_MSG;
+    SEND_MSG,
+    /** File to socket without a user-space copy ({@link SendFile}); needs {@code Capability.SEND_FILE}. */
+    SEND_FILE;
 
     private static final OpKind[] VALUES = values();
 

@@ -9,6 +9,7 @@ import io.veloq.api.op.Close;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.SendFile;
 import io.veloq.driver.uring.ffi.Syscalls;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
@@ -66,6 +67,8 @@ final class UringDriver implements Driver {
     private final BufferTable bufferTable;
     private final FixedFiles fixedFiles;
     private final SqeEncoder encoder;
+    private final SpliceChains chains;
+    private final SpliceChains.Submissions internalSqes = this::claimInternalSqe;
     private final SocketControl control;
     private final Set<Capability> capabilities;
     private final boolean deferTaskrun;
@@ -117,6 +120,7 @@ final class UringDriver implements Driver {
         this.waitArg = p.waitArg;
         this.waitArgView = mem.view(waitArg, GETEVENTS_ARG_SIZE + 16);
         this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles);
+        this.chains = new SpliceChains(mem, encoder, slots, fixedFiles, p.supported[OP_SPLICE], p.pipeBytes);
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
@@ -136,6 +140,9 @@ final class UringDriver implements Driver {
         }
         if (fixedFiles != null) {
             caps.add(Capability.FIXED_FILES);
+        }
+        if (chains.supported()) {
+            caps.add(Capability.SEND_FILE);
         }
         this.xdp = p.xdp ? new UringXdp(this, sys) : null;
         if (xdp != null) {
@@ -162,6 +169,7 @@ final class UringDriver implements Driver {
         String timedWait;
         boolean xdp;
         String bufferTableOption;
+        int pipeBytes;
 
         void free() {
             if (fixedFiles != null) {
@@ -187,7 +195,8 @@ final class UringDriver implements Driver {
      * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=timeout-sqe} (timed
      * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
-     * sparse table).
+     * sparse table), {@code uring.sendfile-pipe-bytes=N} (the capacity asked for each SendFile pipe, which
+     * bounds the bytes one SendFile moves; default 256 KiB; 0 keeps the kernel's default of 64 KiB).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -203,6 +212,8 @@ final class UringDriver implements Driver {
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
             p.timedWait = config.option("uring.timed-wait", "ext-arg");
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
+            p.pipeBytes = Integer.parseInt(config.option("uring.sendfile-pipe-bytes",
+                    String.valueOf(SpliceChains.DEFAULT_PIPE_BYTES)));
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
                         + " is not one of sparse, reregister");
@@ -359,6 +370,9 @@ final class UringDriver implements Driver {
         if (closing) {
             throw new IllegalStateException("io_uring driver is closed: cannot prepare " + payload.describe());
         }
+        if (payload instanceof SendFile sf) {
+            return prepareSendFile(userData, sf, deadlineNanos);
+        }
         int rc = encoder.check(payload);
         if (rc < 0) {
             return rc;
@@ -382,9 +396,11 @@ final class UringDriver implements Driver {
             return rc;
         }
         if (cancelFd) {
-            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            int fd = (int) ((IoFd.Raw) payload.fd()).handle();
+            encoder.encodeCancelFd(sqTail & sqMask, fd, CANCEL);
             sqTail++;
             internalInFlight++;
+            chains.cancelOnSocket(fd); // a SendFile's tail waits behind its head, out of the fd cancel's reach
         }
         sqTail++;
         if (link) {
@@ -395,11 +411,51 @@ final class UringDriver implements Driver {
         return 1;
     }
 
+    /** A SendFile: the two linked SPLICEs of {@link SpliceChains}, then a LINK_TIMEOUT for a deadline. */
+    private int prepareSendFile(long userData, SendFile p, long deadlineNanos) {
+        int rc = chains.check(p);
+        if (rc < 0) {
+            return rc;
+        }
+        boolean link = deadlineNanos > 0;
+        if (!hasRoom((link ? 3 : 2) + reserved())) {
+            return 0;
+        }
+        int slot = slots.acquire(userData, p);
+        if (slot < 0) {
+            return 0;
+        }
+        rc = chains.start(slot, p, sqTail & sqMask, (sqTail + 1) & sqMask, link);
+        if (rc < 0) {
+            slots.release(slot);
+            return rc;
+        }
+        sqTail += 2;
+        if (link) {
+            encoder.encodeLinkTimeout(sqTail & sqMask, slot, deadlineNanos, LINK_TIMEOUT);
+            sqTail++;
+            internalInFlight++;
+        }
+        return 1;
+    }
+
+    /** One SQ entry for an internal request (a cancel), or -1 when the SQ has no room now. */
+    private int claimInternalSqe() {
+        if (!hasRoom(1 + (closing ? 0 : reserved()))) {
+            return -1;
+        }
+        internalInFlight++;
+        return sqTail++ & sqMask;
+    }
+
     @Override
     public boolean prepareCancel(long userData) {
         int slot = slots.find(userData);
         if (slot < 0) {
             return true; // already completed (or never here): nothing to cancel
+        }
+        if (chains.active(slot)) {
+            return chains.cancel(slot, internalSqes);
         }
         if (!hasRoom(1 + reserved())) {
             return false;
@@ -431,6 +487,9 @@ final class UringDriver implements Driver {
             xdp.flushPending();
         }
         int delivered = drain(sink);
+        if (chains.hasQueuedCancels()) {
+            chains.flushCancels(internalSqes);
+        }
         armWake();
         boolean busy = xdp != null && xdp.busyPolling();
         boolean wait = delivered == 0 && timeoutNanos != 0 && !busy;
@@ -516,12 +575,24 @@ final class UringDriver implements Driver {
                     }
                     continue;
                 }
+                boolean head = ud >= SpliceChains.HEAD;
+                if (head) {
+                    ud -= SpliceChains.HEAD;
+                }
                 if (!slots.matches(ud)) {
                     staleCompletions++;
                     continue;
                 }
                 int slot = (int) ud;
-                long result = result(slot, res);
+                long result;
+                if (chains.active(slot)) {
+                    result = chains.completed(slot, head, res);
+                    if (result == SpliceChains.PENDING) {
+                        continue;
+                    }
+                } else {
+                    result = result(slot, res);
+                }
                 long hostUserData = slots.release(slot);
                 if (sink != null) {
                     sink.complete(hostUserData, result);
@@ -682,6 +753,7 @@ final class UringDriver implements Driver {
             fixedFiles.close();
         }
         ring.close();
+        chains.close(); // after the ring: no request can reach a pipe any more
         sys.close(eventFd);
         if (drained) {
             slots.free();

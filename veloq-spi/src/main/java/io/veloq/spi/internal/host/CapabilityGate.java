@@ -12,6 +12,7 @@ import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Socket;
 
@@ -45,6 +46,7 @@ final class CapabilityGate {
                         Capability.UNIX_DATAGRAM_SOCKETS));
                 case RECV, SEND -> !caps.contains(Capability.MESSAGE_FLAGS);
                 case CONNECT -> !caps.contains(Capability.UNIX_ABSTRACT_NAMES);
+                case SEND_FILE -> !caps.contains(Capability.SEND_FILE);
                 default -> false;
             };
         }
@@ -69,6 +71,8 @@ final class CapabilityGate {
             case RECV -> flagged(((Recv) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case SEND -> flagged(((Send) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case CONNECT -> abstractName(((Connect) p).address()) ? Capability.UNIX_ABSTRACT_NAMES : null;
+            case SEND_FILE -> ((SendFile) p).file() instanceof IoFd.Fixed && !caps.contains(Capability.FIXED_FILES)
+                    ? Capability.FIXED_FILES : Capability.SEND_FILE;
             default -> null;
         };
         return needed == null || caps.contains(needed) ? null : needed;
@@ -111,6 +115,7 @@ final class CapabilityGate {
             case UNIX_DATAGRAM_SOCKETS -> "Unix-domain datagram sockets";
             case UNIX_ABSTRACT_NAMES -> "abstract Unix-domain names";
             case MESSAGE_FLAGS -> "recv/send flags other than 0";
+            case SEND_FILE -> "SendFile (file to socket without a copy); read the file into a buffer and Send it";
             default -> c.toString();
         };
     }
