@@ -25,6 +25,15 @@ import static io.veloq.driver.uring.IoUringAbi.*;
  * when both have been seen, in either order, with what the tail sent, or the first error that explains a
  * shortfall.
  *
+ * <h2>Deadlines</h2>
+ * A {@code LINK_TIMEOUT} behind the tail never fired here (Linux 6.18: the op stayed in flight until the ring
+ * closed; nor after a tail submitted alone once the head was done), so a chain with a deadline gets a plain
+ * {@code TIMEOUT} beside it, user data {@code kernelUserData | }{@link #TIMER}. When it expires before the
+ * chain ends, the chain is cancelled like a user cancel, and the op ends with {@code ECANCELED}, which the
+ * host reports as {@code TIMED_OUT}, or with the bytes already sent. When the chain ends first, the timer is
+ * cancelled. Both cancels need an SQE while the CQ is drained: they are queued and written right after the
+ * drain, before the loop turn's one {@code io_uring_enter}.
+ *
  * <h2>Pipes</h2>
  * Each op in flight holds a pipe of its own (two ops on one pipe would interleave their bytes). Pipes are
  * made on first need, sized once with {@code F_SETPIPE_SZ} (falling back to the kernel's default when the
@@ -38,6 +47,8 @@ import static io.veloq.driver.uring.IoUringAbi.*;
 final class SpliceChains {
     /** Set in the user data of a chain's head; the slot table's generations stay below it. */
     static final long HEAD = 1L << 62;
+    /** Set in the user data of a chain's deadline timer. */
+    static final long TIMER = 1L << 61;
     /** {@link #completed}: the op waits for its other CQE. */
     static final long PENDING = Long.MIN_VALUE;
     /** The pipe capacity asked for by default: 256 KiB, 64 pages (the per-user soft limit is 16384 pages). */
@@ -48,6 +59,7 @@ final class SpliceChains {
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
     private static final int EBADF = LinuxErrno.EBADF.code();
     private static final int EOPNOTSUPP = LinuxErrno.EOPNOTSUPP.code();
+    private static final int ETIME = LinuxErrno.ETIME.code();
     /** The kernel's internal "restart the system call", seen when a signal interrupts a worker's splice. */
     private static final int ERESTARTSYS = 512;
     private static final int NO_RESULT = Integer.MIN_VALUE;
@@ -74,6 +86,8 @@ final class SpliceChains {
     private final int[] tailRes;
     private final int[] len;
     private final boolean[] cancelRequested;
+    /** The chain's deadline timer is in the kernel. */
+    private final boolean[] timerArmed;
 
     // The pipes: index -> ends and capacity; a free list of indexes.
     private int[] readEnd = new int[4];
@@ -87,6 +101,11 @@ final class SpliceChains {
     /** Slots whose tail needs a cancel sent (found while draining, where no SQE is taken). */
     private int[] recancel = new int[8];
     private int recancelCount;
+    /** User data of deadline timers to cancel (their chain ended first). */
+    private long[] disarm = new long[8];
+    private int disarmCount;
+    /** Deadline timers in the kernel (their CQEs are still to come). */
+    private int timersInKernel;
 
     SpliceChains(NativeMemory mem, SqeEncoder encoder, SlotTable slots, FixedFiles fixedFiles, boolean supported,
                  int wantedPipeBytes) {
@@ -104,6 +123,7 @@ final class SpliceChains {
         tailRes = new int[n];
         len = new int[n];
         cancelRequested = new boolean[n];
+        timerArmed = new boolean[n];
         pipeFds = mem.allocate(8, "pipe2 result for SendFile pipes");
         pipeFdsView = mem.view(pipeFds, 8);
     }
@@ -134,12 +154,11 @@ final class SpliceChains {
     }
 
     /**
-     * Takes a pipe and writes the chain's two SQEs at {@code headAt} and {@code tailAt}. Returns 0, or minus
-     * the errno (no pipe could be made) with nothing written.
-     *
-     * @param linkTail true when a LINK_TIMEOUT follows the tail (a deadline)
+     * Takes a pipe and writes the chain's two SQEs at {@code headAt} and {@code tailAt}, and its deadline timer
+     * at {@code timerAt} when {@code deadlineNanos > 0}. Returns 0, or minus the errno (no pipe could be made)
+     * with nothing written.
      */
-    int start(int slot, SendFile p, int headAt, int tailAt, boolean linkTail) {
+    int start(int slot, SendFile p, int headAt, int tailAt, int timerAt, long deadlineNanos) {
         int pipe = takePipe();
         if (pipe < 0) {
             return pipe;
@@ -159,8 +178,13 @@ final class SpliceChains {
         IoFd socket = p.socket();
         boolean socketFixed = socket instanceof IoFd.Fixed;
         int socketFd = socketFixed ? ((IoFd.Fixed) socket).index() : (int) ((IoFd.Raw) socket).handle();
-        int tailFlags = (socketFixed ? SQE_FIXED_FILE : 0) | (linkTail ? SQE_IO_LINK : 0);
+        int tailFlags = socketFixed ? SQE_FIXED_FILE : 0;
         encoder.encodeSpliceFromPipe(tailAt, readEnd[pipe], socketFd, tailFlags, n, kud);
+        timerArmed[slot] = deadlineNanos > 0;
+        if (deadlineNanos > 0) {
+            encoder.encodeDeadline(timerAt, slot, deadlineNanos, kud | TIMER);
+            timersInKernel++;
+        }
         return 0;
     }
 
@@ -202,6 +226,13 @@ final class SpliceChains {
                 result = h;
             }
         }
+        if (timerArmed[slot]) {
+            timerArmed[slot] = false;
+            if (disarmCount == disarm.length) {
+                disarm = Arrays.copyOf(disarm, disarmCount * 2);
+            }
+            disarm[disarmCount++] = slots.kernelUserData(slot) | TIMER;
+        }
         if (inPipe == 0) {
             free[freeCount++] = pipe;
         } else {
@@ -231,6 +262,30 @@ final class SpliceChains {
         return true;
     }
 
+    /**
+     * The CQE of a deadline timer ({@code ud} without {@link #TIMER}). Expired while its chain still runs:
+     * the chain is cancelled (the cancel goes out with {@link #flushCancels}).
+     */
+    void timerCompleted(long ud, int res) {
+        timersInKernel--;
+        if (res != -ETIME || !slots.matches(ud)) {
+            return; // cancelled because the chain ended, or a late CQE of an op that is gone
+        }
+        int slot = (int) ud;
+        if (active[slot] && timerArmed[slot]) {
+            timerArmed[slot] = false;
+            if (!cancelRequested[slot]) {
+                cancelRequested[slot] = true;
+                queueRecancel(slot);
+            }
+        }
+    }
+
+    /** Deadline timers whose CQE is still to come (the driver's close waits for them). */
+    int timersInKernel() {
+        return timersInKernel;
+    }
+
     /** Marks every chain sending to {@code socketFd} for cancellation (the socket is being closed). */
     void cancelOnSocket(int socketFd) {
         for (int slot = 0; slot < active.length; slot++) {
@@ -246,6 +301,17 @@ final class SpliceChains {
     int flushCancels(Submissions sq) {
         int written = 0;
         int kept = 0;
+        for (int i = 0; i < disarmCount; i++) {
+            int at = sq.claim();
+            if (at < 0) {
+                disarm[kept++] = disarm[i];
+                continue;
+            }
+            encoder.encodeCancel(at, disarm[i], 0, UringDriver.CANCEL);
+            written++;
+        }
+        disarmCount = kept;
+        kept = 0;
         for (int i = 0; i < recancelCount; i++) {
             int slot = recancel[i];
             if (!active[slot] || tailRes[slot] != NO_RESULT) {
@@ -264,7 +330,7 @@ final class SpliceChains {
     }
 
     boolean hasQueuedCancels() {
-        return recancelCount > 0;
+        return recancelCount > 0 || disarmCount > 0;
     }
 
     private void queueRecancel(int slot) {

@@ -305,6 +305,15 @@ final class SqeEncoder {
         write(sqIndex, OP_SPLICE, sqeFlags, fdOut, -1L, -1L, len, SPLICE_F_NONBLOCK, userData, 0, pipeIn);
     }
 
+    /**
+     * A plain TIMEOUT (count 0: only time ends it) of {@code nanos}, its timespec in the slot's link-timeout
+     * scratch: the deadline of a SendFile chain, which a LINK_TIMEOUT cannot guard (see {@link SpliceChains}).
+     */
+    void encodeDeadline(int sqIndex, int slot, long nanos, long userData) {
+        long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
+    }
+
     /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
     void encodePollAdd(int sqIndex, int fd, int pollMask, long userData) {
         write(sqIndex, OP_POLL_ADD, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);

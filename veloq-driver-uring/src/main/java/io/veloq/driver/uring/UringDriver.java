@@ -411,31 +411,26 @@ final class UringDriver implements Driver {
         return 1;
     }
 
-    /** A SendFile: the two linked SPLICEs of {@link SpliceChains}, then a LINK_TIMEOUT for a deadline. */
+    /** A SendFile: the two linked SPLICEs of {@link SpliceChains}, and a TIMEOUT beside them for a deadline. */
     private int prepareSendFile(long userData, SendFile p, long deadlineNanos) {
         int rc = chains.check(p);
         if (rc < 0) {
             return rc;
         }
-        boolean link = deadlineNanos > 0;
-        if (!hasRoom((link ? 3 : 2) + reserved())) {
+        boolean timer = deadlineNanos > 0;
+        if (!hasRoom((timer ? 3 : 2) + reserved())) {
             return 0;
         }
         int slot = slots.acquire(userData, p);
         if (slot < 0) {
             return 0;
         }
-        rc = chains.start(slot, p, sqTail & sqMask, (sqTail + 1) & sqMask, link);
+        rc = chains.start(slot, p, sqTail & sqMask, (sqTail + 1) & sqMask, (sqTail + 2) & sqMask, deadlineNanos);
         if (rc < 0) {
             slots.release(slot);
             return rc;
         }
-        sqTail += 2;
-        if (link) {
-            encoder.encodeLinkTimeout(sqTail & sqMask, slot, deadlineNanos, LINK_TIMEOUT);
-            sqTail++;
-            internalInFlight++;
-        }
+        sqTail += timer ? 3 : 2;
         return 1;
     }
 
@@ -573,6 +568,10 @@ final class UringDriver implements Driver {
                     if (internal(ud, res)) {
                         n++; // an AF_XDP readiness callback ran: user code, so do not sleep this turn
                     }
+                    continue;
+                }
+                if ((ud & SpliceChains.TIMER) != 0) {
+                    chains.timerCompleted(ud & ~SpliceChains.TIMER, res);
                     continue;
                 }
                 boolean head = ud >= SpliceChains.HEAD;
@@ -770,7 +769,7 @@ final class UringDriver implements Driver {
     private boolean cancelAndDrain() {
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         try {
-            while (internalInFlight > 0 || slots.inUse() > 0) {
+            while (internalInFlight > 0 || slots.inUse() > 0 || chains.timersInKernel() > 0) {
                 if (System.nanoTime() - deadline > 0) {
                     return false;
                 }
@@ -795,6 +794,9 @@ final class UringDriver implements Driver {
                     encoder.encodeCancel(sqTail & sqMask, slots.kernelUserData(slot), 0, CANCEL);
                     sqTail++;
                     internalInFlight++;
+                }
+                if (chains.hasQueuedCancels()) {
+                    chains.flushCancels(internalSqes); // deadline timers of chains that ended
                 }
                 enter(true, TimeUnit.MILLISECONDS.toNanos(20));
                 drain(null);
