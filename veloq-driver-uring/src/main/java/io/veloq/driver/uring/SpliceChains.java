@@ -398,6 +398,19 @@ final class SpliceChains {
         return n;
     }
 
+    /** The descriptors of the pipes open now, both ends (tests: they are gone after a discard or close). */
+    int[] openPipeEnds() {
+        int[] ends = new int[2 * openPipes()];
+        int k = 0;
+        for (int i = 0; i < pipes; i++) {
+            if (readEnd[i] >= 0) {
+                ends[k++] = readEnd[i];
+                ends[k++] = writeEnd[i];
+            }
+        }
+        return ends;
+    }
+
     /** Pipes made since the driver opened (tests: a steady sender makes one). */
     long pipesMade() {
         return pipesMade;

@@ -672,6 +672,11 @@ final class UringDriver implements Driver {
         }
     }
 
+    /** The SendFile chains and their pipes (tests: pipes are reused, and closed when they may hold bytes). */
+    SpliceChains spliceChains() {
+        return chains;
+    }
+
     /** How the registered-buffer table grows and what it holds (tests, diagnostics). */
     BufferTable bufferTable() {
         return bufferTable;

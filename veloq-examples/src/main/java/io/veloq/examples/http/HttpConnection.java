@@ -110,7 +110,7 @@ final class HttpConnection {
         stream.writeTimeout(idleTimeout);
         this.recv = stream.recvOp(in, this::received);
         this.send = stream.sendAllOp(out, this::sent);
-        this.sendFiles = loop.capabilities().contains(Capability.SEND_FILE);
+        this.sendFiles = owner.sendFiles();
         this.registered = loop.capabilities().contains(Capability.REGISTERED_BUFFERS);
     }
 

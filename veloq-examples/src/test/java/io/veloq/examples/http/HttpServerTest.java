@@ -260,8 +260,9 @@ class HttpServerTest {
     /**
      * Bodies larger than a buffer go out with SendFile on io_uring: pipelined between small responses they
      * arrive in order, byte for byte (the head and the responses before it are sent first), a repeated large
-     * download on an open connection allocates nothing on the loop thread (its SendFile ops are reused), and
-     * the nio driver, which lacks SendFile, still serves the same body through buffers.
+     * download on an open connection allocates nothing on the loop thread (its SendFile ops are reused); the
+     * nio driver (FileChannel.transferTo) and both drivers with {@code --sendfile off} (the buffers) serve the
+     * same batch.
      */
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -301,17 +302,23 @@ class HttpServerTest {
         assertEquals(0, first.buffersOutstanding(), first.toString());
         assertEquals(0, first.openFiles(), first.toString());
         assertEquals(0, first.open(), first.toString());
-        server = HttpServer.start(HttpServerOptions.loopback(site, "nio", 1));
-        assertFalse(server.runtime().capabilities().contains(io.veloq.api.Capability.SEND_FILE),
-                "the nio driver lacks SendFile: this part checks the buffer path");
-        try (HttpClient c = new HttpClient(server.port())) {
-            c.send(batch);
-            assertArrayEquals(small, c.read().body());
-            assertArrayEquals(large, c.read().body(), "the first large body, through buffers");
-            assertEquals("<h1>hello</h1>\n", c.read().text());
-            assertArrayEquals(large, c.read().body(), "the second large body, through buffers");
-            assertArrayEquals(small, c.read().body());
+        for (String driver : new String[] {"nio", "uring"}) {
+            for (boolean sendFile : new boolean[] {true, false}) { // nio: FileChannel.transferTo; off: the buffers
+                server = HttpServer.start(HttpServerOptions.loopback(site, driver, 1).withSendFile(sendFile));
+                String how = driver + (sendFile ? " with SendFile" : " through buffers");
+                try (HttpClient c = new HttpClient(server.port())) {
+                    c.send(batch);
+                    assertArrayEquals(small, c.read().body(), how);
+                    assertArrayEquals(large, c.read().body(), "the first large body, " + how);
+                    assertEquals("<h1>hello</h1>\n", c.read().text(), how);
+                    assertArrayEquals(large, c.read().body(), "the second large body, " + how);
+                    assertArrayEquals(small, c.read().body(), how);
+                }
+                HttpStats st = server.stop();
+                assertEquals(0, st.fileErrors() + st.buffersOutstanding() + st.openFiles() + st.open(), how + ": " + st);
+            }
         }
+        server = null;
     }
 
     private static String sha256(Path p) throws Exception {
