@@ -89,7 +89,7 @@ public enum Capability {
     XDP,
     /**
      * {@link io.veloq.api.op.SendFile}: a file's bytes sent to a socket without a copy through user space
-     * (io_uring {@code SPLICE}, Windows {@code TransmitFile}, {@code FileChannel.transferTo}). The op needs it.
+     * (io_uring {@code SPLICE} through a pipe, nio {@code FileChannel.transferTo}; not on IOCP yet). The op needs it.
      *
      * @since 0.3
      */

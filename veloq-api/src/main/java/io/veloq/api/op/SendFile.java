@@ -7,9 +7,10 @@ import java.util.Objects;
 /**
  * Sends up to {@code count} bytes of a file, starting at {@code offset}, to a connected stream socket without
  * copying them through user space: io_uring splices file -> pipe -> socket (two linked {@code SPLICE}s
- * through a pipe the driver keeps per loop), Windows {@code TransmitFile}, the JDK's
- * {@code FileChannel.transferTo}. No buffer of the loop's pool is involved, so one op moves far more than a
- * pool buffer holds.
+ * through a pipe of the driver's, one per op in flight, reused), the nio driver calls the JDK's
+ * {@code FileChannel.transferTo} ({@code sendfile(2)} on Linux). No buffer of the loop's pool is involved, so
+ * one op moves far more than a pool buffer holds. The IOCP driver does not have it yet ({@code TransmitFile}
+ * is not bound): the runtime refuses the op there, see below.
  *
  * <pre>{@code
  * long off = 0;
@@ -21,7 +22,7 @@ import java.util.Objects;
  * <h2>Result and short transfers</h2>
  * The op completes with the number of bytes that reached the socket, from {@code offset} on, in order. It
  * may be less than {@code count}: a driver moves at most one chunk per op (io_uring: its pipe's capacity,
- * 256 KiB by default; Windows: 2 GiB - 1), and end of file stops it (0 when {@code offset} is at or past
+ * 256 KiB by default; nio: what the socket's send buffer takes), and end of file stops it (0 when {@code offset} is at or past
  * the end). Resubmit with {@code offset + n} and {@code count - n} to continue: no byte is sent twice or
  * skipped. A file that shrinks under the op gives a short count, never bytes from elsewhere.
  *

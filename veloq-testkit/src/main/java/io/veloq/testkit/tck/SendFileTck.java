@@ -11,7 +11,6 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.ShutdownHow;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Open;
-import io.veloq.api.op.Recv;
 import io.veloq.api.op.SendFile;
 import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Write;
@@ -324,29 +323,4 @@ public abstract class SendFileTck extends TckHarness {
         p.close(rt);
     }
 
-    /** Receives on the loop thread, a Recv resubmitted from its completer, until end of stream. */
-    private CompletableFuture<byte[]> receiveToEndOfStream(EventLoop rt, IoFd fd) {
-        CompletableFuture<byte[]> done = new CompletableFuture<>();
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        FixedBuf b = lease(rt);
-        io.veloq.api.Completer<Recv> next = new io.veloq.api.Completer<>() {
-            @Override
-            public void onComplete(Op<Recv> op) {
-                if (!op.isSuccess()) {
-                    b.release();
-                    done.completeExceptionally(new AssertionError("Recv on " + fd + " after " + got.size() + " bytes failed: "
-                            + op.error(), op.error()));
-                } else if (op.result() == 0) {
-                    b.release();
-                    done.complete(got.toByteArray());
-                } else {
-                    got.writeBytes(b.getBytes());
-                    b.clear();
-                    rt.submit(Op.of(new Recv(fd, b), guard(this)));
-                }
-            }
-        };
-        rt.submit(Op.of(new Recv(fd, b), guard(next)));
-        return done;
-    }
 }
