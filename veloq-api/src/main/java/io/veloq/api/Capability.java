@@ -93,5 +93,12 @@ public enum Capability {
      *
      * @since 0.2
      */
-    XDP
+    XDP,
+    /**
+     * {@link io.veloq.api.op.SendFile}: a file's bytes sent to a socket without a copy through user space
+     * (io_uring {@code SPLICE} through a pipe, nio {@code FileChannel.transferTo}; not on IOCP yet). The op needs it.
+     *
+     * @since 0.3
+     */
+    SEND_FILE
 }

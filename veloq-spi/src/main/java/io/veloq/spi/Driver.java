@@ -65,6 +65,14 @@ import java.util.Set;
  * until the op completes. A send applies {@code MSG_NOSIGNAL} where it exists. A deadline works as for any
  * op: a vectored receive that times out has received nothing.
  *
+ * <h2>SendFile</h2>
+ * A driver that reports {@link Capability#SEND_FILE} sends {@link io.veloq.api.op.SendFile}'s file range to
+ * its socket without copying it through user space, at most one chunk per op, and completes with the bytes
+ * that reached the socket (0 at end of file). The payload's {@code fd()} is the socket, so closing the socket
+ * ends the op as for a send; the file is only read, never closed or repositioned. A cancelled or timed-out
+ * op that already moved bytes completes with that count, never with an error that would hide them. Without
+ * the capability the host refuses the op before it reaches the driver. {@code SendFileTck} checks all this.
+ *
  * <h2>User data</h2>
  * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
  * driver may use negative values for its own internal operations (wake-up reads, cancels, linked timeouts)

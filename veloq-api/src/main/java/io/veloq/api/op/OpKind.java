@@ -43,7 +43,9 @@ public enum OpKind {
     /** Vectored receive ({@link RecvMsg}); appended so earlier ordinals stay stable. */
     RECV_MSG(BufferUse.VECTOR),
     /** Vectored send ({@link SendMsg}). */
-    SEND_MSG(BufferUse.VECTOR);
+    SEND_MSG(BufferUse.VECTOR),
+    /** File to socket without a user-space copy ({@link SendFile}). @since 0.3 */
+    SEND_FILE(BufferUse.NONE, false, Capability.SEND_FILE);
 
     /**
      * Which part of the payload's buffer an op uses.

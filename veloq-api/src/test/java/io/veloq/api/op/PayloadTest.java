@@ -109,6 +109,19 @@ class PayloadTest {
     }
 
     @Test
+    void sendFileRefusesANegativeOffsetOrCountNamingBothDescriptors() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SendFile(FD, IoFd.raw(9), -1, 10));
+        assertTrue(e.getMessage().contains("offset must be >= 0, got -1") && e.getMessage().contains("fd 9")
+                && e.getMessage().contains(FD.toString()), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SendFile(FD, IoFd.raw(9), 0, -5));
+        assertTrue(e.getMessage().contains("count must be >= 0, got -5"), e.getMessage());
+        SendFile p = new SendFile(FD, IoFd.raw(9), 4096, 1 << 20);
+        assertSame(FD, p.fd(), "the op belongs to its socket");
+        assertEquals("SendFile of fd 9 (offset 4096, 1048576 bytes) to " + FD, p.describe());
+    }
+
+    @Test
     void everyPayloadHasItsOwnKindAndOnlyIoOpsHoldABuffer() throws Exception {
         io.veloq.api.buffer.BufVec vec = io.veloq.api.buffer.BufVec.of(buf);
         SockAddrStorage addr = SockAddrStorage.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80), AddressLayout.LINUX);
@@ -118,7 +131,8 @@ class PayloadTest {
                 new RecvFrom(FD, buf, SockAddrStorage.allocate()), new SendTo(FD, buf, addr), new Read(FD, buf, 0),
                 new Write(FD, buf, 0), new ReadFixed(FD, buf, 0), new WriteFixed(FD, buf, 0), Open.read(Path.of("/x")),
                 new Close(FD), new Fsync(FD, true), new AcceptMultishot(FD), new RecvMultishot(FD, ring()),
-                new RecvMsg(FD, vec), new SendMsg(FD, vec));
+                new RecvMsg(FD, vec), new SendMsg(FD, vec),
+                new SendFile(FD, IoFd.raw(9), 0, 10));
         assertEquals(OpKind.count(), all.size(), "one payload per kind");
         assertEquals(OpKind.count(), OpPayload.class.getPermittedSubclasses().length);
         Set<OpKind> kinds = new HashSet<>();

@@ -32,6 +32,7 @@ final class IoUringAbi {
     static final int OP_READ = 22;
     static final int OP_WRITE = 23;
     static final int OP_SEND = 26;
+    static final int OP_SPLICE = 30;
     static final int OP_RECV = 27;
     static final int OP_SHUTDOWN = 34;
     static final int OP_SOCKET = 45;
@@ -49,7 +50,7 @@ final class IoUringAbi {
             {"0", "NOP"}, {"3", "FSYNC"}, {"4", "READ_FIXED"}, {"5", "WRITE_FIXED"}, {"9", "SENDMSG"},
             {"10", "RECVMSG"}, {"11", "TIMEOUT"}, {"13", "ACCEPT"}, {"14", "ASYNC_CANCEL"},
             {"15", "LINK_TIMEOUT"}, {"16", "CONNECT"}, {"18", "OPENAT"}, {"19", "CLOSE"}, {"22", "READ"},
-            {"23", "WRITE"}, {"26", "SEND"}, {"27", "RECV"}, {"34", "SHUTDOWN"}, {"40", "MSG_RING"},
+            {"23", "WRITE"}, {"26", "SEND"}, {"27", "RECV"}, {"30", "SPLICE"}, {"34", "SHUTDOWN"}, {"40", "MSG_RING"},
             {"45", "SOCKET"}, {"47", "SEND_ZC"},
         };
         for (String[] n : names) {
@@ -151,6 +152,10 @@ final class IoUringAbi {
     static final int RECVSEND_FIXED_BUF = 1 << 2;
 
     static final int FSYNC_DATASYNC = 1;
+    /** {@code splice_flags}: the SQE's {@code splice_fd_in} is a registered-file index. */
+    static final int SPLICE_F_FD_IN_FIXED = 1 << 31;
+    /** {@code splice_flags}: do not wait on the pipe (the socket side follows the socket's own mode). */
+    static final int SPLICE_F_NONBLOCK = 2;
     static final int ASYNC_CANCEL_ALL = 1 << 0;
     /** Match by descriptor (Linux 5.19+; older kernels fail the cancel with EINVAL). */
     static final int ASYNC_CANCEL_FD = 1 << 1;
@@ -209,6 +214,8 @@ final class IoUringAbi {
     static final int MSG_NOSIGNAL = 0x4000;
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
+    static final int F_SETPIPE_SZ = 1031;
+    static final int F_GETPIPE_SZ = 1032;
     /** {@code struct msghdr}: name, namelen, iov, iovlen, control, controllen, flags; 56 bytes. */
     static final int MSGHDR_NAME = 0;
     static final int MSGHDR_NAMELEN = 8;

@@ -329,6 +329,36 @@ final class SqeEncoder {
         write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
     }
 
+    /**
+     * A SPLICE of {@code len} bytes from {@code fdIn} (at {@code offIn}, or -1 for a pipe) to {@code fdOut}
+     * (a pipe or a socket: no output offset). {@code sqeFlags} carries {@code FIXED_FILE} for a registered
+     * {@code fdOut} and {@code IO_LINK} to chain the next SQE; {@code inFixed} says {@code fdIn} is a
+     * registered-file index.
+     */
+    void encodeSplice(int sqIndex, int fdIn, boolean inFixed, long offIn, int fdOut, int sqeFlags, int len,
+                      long userData) {
+        write(sqIndex, OP_SPLICE, sqeFlags, fdOut, -1L, offIn, len, inFixed ? SPLICE_F_FD_IN_FIXED : 0, userData,
+                0, fdIn);
+    }
+
+    /**
+     * A SPLICE of up to {@code len} bytes from the pipe read end {@code pipeIn} to {@code fdOut}, with
+     * {@code SPLICE_F_NONBLOCK}: an empty pipe fails with EAGAIN at once (the flag governs the pipe only; a
+     * blocking socket still blocks until every byte is sent).
+     */
+    void encodeSpliceFromPipe(int sqIndex, int pipeIn, int fdOut, int sqeFlags, int len, long userData) {
+        write(sqIndex, OP_SPLICE, sqeFlags, fdOut, -1L, -1L, len, SPLICE_F_NONBLOCK, userData, 0, pipeIn);
+    }
+
+    /**
+     * A plain TIMEOUT (count 0: only time ends it) of {@code nanos}, its timespec in the slot's link-timeout
+     * scratch: the deadline of a SendFile chain, which a LINK_TIMEOUT cannot guard (see {@link SpliceChains}).
+     */
+    void encodeDeadline(int sqIndex, int slot, long nanos, long userData) {
+        long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
+    }
+
     /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
     void encodePollAdd(int sqIndex, int fd, int pollMask, long userData) {
         write(sqIndex, OP_POLL_ADD, 0, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);

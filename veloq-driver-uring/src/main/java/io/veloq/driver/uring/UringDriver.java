@@ -11,6 +11,7 @@ import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.SendFile;
 import io.veloq.driver.uring.ffi.Syscalls;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
@@ -78,6 +79,8 @@ final class UringDriver implements Driver {
     private final FixedFiles fixedFiles;
     private final ProvidedBuffers provided;
     private final SqeEncoder encoder;
+    private final SpliceChains chains;
+    private final SpliceChains.Submissions internalSqes = this::claimInternalSqe;
     private final SocketControl control;
     private final Set<Capability> capabilities;
     private final boolean deferTaskrun;
@@ -150,6 +153,7 @@ final class UringDriver implements Driver {
         this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles, provided, zeroCopy);
         // MSG_RING (5.18): a wake-up costs the other ring one CQE and this one an SQE and a CQE, no syscall.
         this.msgRing = p.supported[OP_MSG_RING] && !"off".equals(p.msgRingOption);
+        this.chains = new SpliceChains(mem, encoder, slots, fixedFiles, p.supported[OP_SPLICE], p.pipeBytes);
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
@@ -181,6 +185,9 @@ final class UringDriver implements Driver {
         if (zeroCopy) {
             caps.add(Capability.ZERO_COPY_SEND);
         }
+        if (chains.supported()) {
+            caps.add(Capability.SEND_FILE);
+        }
         this.xdp = p.xdp ? new UringXdp(this, sys) : null;
         if (xdp != null) {
             caps.add(Capability.XDP);
@@ -210,6 +217,7 @@ final class UringDriver implements Driver {
         String msgRingOption;
         String ringFdOption;
         String zeroCopyOption;
+        int pipeBytes;
 
         void free() {
             if (fixedFiles != null) {
@@ -238,7 +246,8 @@ final class UringDriver implements Driver {
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
      * sparse table), {@code uring.multishot=off} (no multishot ops or buffer rings: capability MULTISHOT
      * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent),
-     * {@code uring.msg-ring=off} (another loop wakes this one through its eventfd, not MSG_RING).
+     * {@code uring.msg-ring=off} (another loop wakes this one through its eventfd, not MSG_RING), {@code uring.sendfile-pipe-bytes=N} (the capacity asked for each
+     * SendFile pipe, which bounds the bytes one SendFile moves; default 256 KiB; 0 keeps the kernel's 64 KiB).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -261,6 +270,8 @@ final class UringDriver implements Driver {
             p.msgRingOption = config.option("uring.msg-ring", "on");
             p.ringFdOption = config.option("uring.registered-ring", "on");
             p.zeroCopyOption = config.option("uring.zero-copy", "on");
+            p.pipeBytes = Integer.parseInt(config.option("uring.sendfile-pipe-bytes",
+                    String.valueOf(SpliceChains.DEFAULT_PIPE_BYTES)));
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
                         + " is not one of sparse, reregister");
@@ -464,6 +475,9 @@ final class UringDriver implements Driver {
         if (closing) {
             throw new IllegalStateException("io_uring driver is closed: cannot prepare " + payload.describe());
         }
+        if (payload instanceof SendFile sf) {
+            return prepareSendFile(userData, sf, deadlineNanos);
+        }
         int rc = encoder.check(payload);
         if (rc < 0) {
             return rc;
@@ -487,9 +501,11 @@ final class UringDriver implements Driver {
             return rc;
         }
         if (cancelFd) {
-            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            int fd = (int) ((IoFd.Raw) payload.fd()).handle();
+            encoder.encodeCancelFd(sqTail & sqMask, fd, CANCEL);
             sqTail++;
             internalInFlight++;
+            chains.cancelOnSocket(fd); // a SendFile's tail waits behind its head, out of the fd cancel's reach
         }
         sqTail++;
         if (link) {
@@ -500,11 +516,46 @@ final class UringDriver implements Driver {
         return 1;
     }
 
+    /** A SendFile: the two linked SPLICEs of {@link SpliceChains}, and a TIMEOUT beside them for a deadline. */
+    private int prepareSendFile(long userData, SendFile p, long deadlineNanos) {
+        int rc = chains.check(p);
+        if (rc < 0) {
+            return rc;
+        }
+        boolean timer = deadlineNanos > 0;
+        if (!hasRoom((timer ? 3 : 2) + reserved())) {
+            return 0;
+        }
+        int slot = slots.acquire(userData, p);
+        if (slot < 0) {
+            return 0;
+        }
+        rc = chains.start(slot, p, sqTail & sqMask, (sqTail + 1) & sqMask, (sqTail + 2) & sqMask, deadlineNanos);
+        if (rc < 0) {
+            slots.release(slot);
+            return rc;
+        }
+        sqTail += timer ? 3 : 2;
+        return 1;
+    }
+
+    /** One SQ entry for an internal request (a cancel), or -1 when the SQ has no room now. */
+    private int claimInternalSqe() {
+        if (!hasRoom(1 + (closing ? 0 : reserved()))) {
+            return -1;
+        }
+        internalInFlight++;
+        return sqTail++ & sqMask;
+    }
+
     @Override
     public boolean prepareCancel(long userData) {
         int slot = slots.find(userData);
         if (slot < 0) {
             return true; // already completed (or never here): nothing to cancel
+        }
+        if (chains.active(slot)) {
+            return chains.cancel(slot, internalSqes);
         }
         if (!hasRoom(1 + reserved())) {
             return false;
@@ -536,6 +587,9 @@ final class UringDriver implements Driver {
             xdp.flushPending();
         }
         int delivered = drain(sink);
+        if (chains.hasQueuedCancels()) {
+            chains.flushCancels(internalSqes);
+        }
         armWake();
         boolean busy = xdp != null && xdp.busyPolling();
         boolean wait = delivered == 0 && timeoutNanos != 0 && !busy;
@@ -663,6 +717,14 @@ final class UringDriver implements Driver {
                     }
                     continue;
                 }
+                if ((ud & SpliceChains.TIMER) != 0) {
+                    chains.timerCompleted(ud & ~SpliceChains.TIMER, res);
+                    continue;
+                }
+                boolean head = ud >= SpliceChains.HEAD;
+                if (head) {
+                    ud -= SpliceChains.HEAD;
+                }
                 if (!slots.matches(ud)) {
                     staleCompletions++;
                     continue;
@@ -673,7 +735,15 @@ final class UringDriver implements Driver {
                     n += multi(slot, res, cflags, sink);
                     continue;
                 }
-                long result = result(slot, res);
+                long result;
+                if (chains.active(slot)) {
+                    result = chains.completed(slot, head, res);
+                    if (result == SpliceChains.PENDING) {
+                        continue;
+                    }
+                } else {
+                    result = result(slot, res);
+                }
                 long hostUserData = slots.release(slot);
                 if (sink != null) {
                     sink.complete(hostUserData, result);
@@ -855,6 +925,11 @@ final class UringDriver implements Driver {
         }
     }
 
+    /** The SendFile chains and their pipes (tests: pipes are reused, and closed when they may hold bytes). */
+    SpliceChains spliceChains() {
+        return chains;
+    }
+
     /** How the registered-buffer table grows and what it holds (tests, diagnostics). */
     BufferTable bufferTable() {
         return bufferTable;
@@ -955,6 +1030,7 @@ final class UringDriver implements Driver {
         }
         unregisterRingFd();
         ring.close();
+        chains.close(); // after the ring: no request can reach a pipe any more
         provided.close();
         sys.close(eventFd);
         if (drained) {
@@ -972,7 +1048,7 @@ final class UringDriver implements Driver {
     private boolean cancelAndDrain() {
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         try {
-            while (internalInFlight > 0 || slots.inUse() > 0) {
+            while (internalInFlight > 0 || slots.inUse() > 0 || chains.timersInKernel() > 0) {
                 if (System.nanoTime() - deadline > 0) {
                     return false;
                 }
@@ -997,6 +1073,9 @@ final class UringDriver implements Driver {
                     encoder.encodeCancel(sqTail & sqMask, slots.kernelUserData(slot), 0, CANCEL);
                     sqTail++;
                     internalInFlight++;
+                }
+                if (chains.hasQueuedCancels()) {
+                    chains.flushCancels(internalSqes); // deadline timers of chains that ended
                 }
                 enter(true, TimeUnit.MILLISECONDS.toNanos(20));
                 drain(null);

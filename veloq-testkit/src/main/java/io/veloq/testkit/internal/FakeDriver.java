@@ -38,7 +38,7 @@ public final class FakeDriver implements Driver {
             Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
             Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
             Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS, Capability.MULTISHOT, Capability.ZERO_COPY_SEND,
-            Capability.XDP));
+            Capability.XDP, Capability.SEND_FILE));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;

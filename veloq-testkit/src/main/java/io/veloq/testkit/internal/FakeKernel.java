@@ -24,6 +24,7 @@ import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Socket;
@@ -55,6 +56,7 @@ import static io.veloq.spi.LinuxErrno.EAFNOSUPPORT;
 import static io.veloq.spi.LinuxErrno.EAGAIN;
 import static io.veloq.spi.LinuxErrno.ENOBUFS;
 import static io.veloq.spi.LinuxErrno.EBADF;
+import static io.veloq.spi.LinuxErrno.ESPIPE;
 import static io.veloq.spi.LinuxErrno.ECANCELED;
 import static io.veloq.spi.LinuxErrno.ECONNREFUSED;
 import static io.veloq.spi.LinuxErrno.ECONNRESET;
@@ -343,6 +345,7 @@ public final class FakeKernel {
             case FSYNC -> fsync(op, (Fsync) p);
             case ACCEPT_MULTISHOT -> accept(op, p.fd());
             case RECV_MULTISHOT -> recvMultishot(op, (RecvMultishot) p);
+            case SEND_FILE -> send(op, p.fd(), null);
             default -> finish(op, -EINVAL.code());
         }
     }
@@ -1242,9 +1245,13 @@ public final class FakeKernel {
         if (s == null) {
             return;
         }
+        Segments from = sendSource(op);
+        if (from == null) {
+            return;
+        }
         if (!s.isStream()) {
             SimAddress target = to == null ? null : SimAddress.of(to);
-            sendDatagram(op, s, Segments.of(op.payload, false), to == null ? null : target, to != null);
+            sendDatagram(op, s, from, to == null ? null : target, to != null);
             return;
         }
         if (!s.wasConnected) {
@@ -1252,13 +1259,60 @@ public final class FakeKernel {
             finish(op, -(s.family == AddressFamily.UNIX ? ENOTCONN : EPIPE).code());
             return;
         }
-        if (!s.sendWaiters.isEmpty() || !trySend(s, op, Segments.of(op.payload, false))) {
+        if (!s.sendWaiters.isEmpty() || !trySend(s, op, from)) {
             park(op, s, s.sendWaiters);
         }
     }
 
+    /** The bytes a send takes from: its buffers, or a SendFile's file (null when that failed the op). */
+    private Segments sendSource(KernelOp op) {
+        return op.payload instanceof SendFile ? fileSegments(op) : Segments.of(op.payload, false);
+    }
+
+    /** A SendFile moves at most this much per op, as a 64 KiB pipe does on Linux (the uring driver's default is larger). */
+    static final int SEND_FILE_CHUNK = 64 * 1024;
+
+    /**
+     * A SendFile's source, read when the send runs (as the kernel's splice reads the page cache): its file from
+     * its offset, at most one chunk. Finishes the op and returns null when the file cannot be read (EBADF,
+     * ESPIPE for a socket as Linux's splice says, a fault plan's EIO) or has nothing there (0: end of file).
+     */
+    private Segments fileSegments(KernelOp op) {
+        SendFile p = (SendFile) op.payload;
+        SimFile f = resolve(op.driver, p.file());
+        if (f == null || (f instanceof OpenFile of && !of.readable)) {
+            finish(op, -EBADF.code());
+            return null;
+        }
+        if (!(f instanceof OpenFile file)) {
+            finish(op, -ESPIPE.code());
+            return null;
+        }
+        if (faults.fileError()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "EIO");
+            finish(op, -EIO.code());
+            return null;
+        }
+        long n = Math.min(Math.min(p.count(), SEND_FILE_CHUNK), file.inode.size - p.offset());
+        if (n <= 0) {
+            finish(op, 0);
+            return null;
+        }
+        int shortened = faults.fileShortRead((int) n); // a splice from the page cache may come back short
+        if (shortened > 0) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "short file read " + shortened + " of " + n);
+            n = shortened;
+        }
+        return Segments.span(ByteBuffer.wrap(file.inode.data), (int) p.offset(), (int) n);
+    }
+
     private boolean trySend(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
+        if (p instanceof SendFile) {
+            Segments from = fileSegments(op);
+            return from == null || trySend(s, op, from);
+        }
         if (p.buffer() == null && p.buffers() == null) {
             finish(op, -EINVAL.code());
             return true;

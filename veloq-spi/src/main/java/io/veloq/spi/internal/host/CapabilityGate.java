@@ -12,6 +12,7 @@ import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Socket;
 
@@ -72,6 +73,7 @@ final class CapabilityGate {
             case RECV -> flagged(((Recv) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case SEND -> flagged(((Send) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case CONNECT -> abstractName(((Connect) p).address()) ? Capability.UNIX_ABSTRACT_NAMES : null;
+            case SEND_FILE -> ((SendFile) p).file() instanceof IoFd.Fixed ? Capability.FIXED_FILES : null;
             default -> null;
         };
         return needed == null || caps.contains(needed) ? null : needed;
@@ -116,6 +118,7 @@ final class CapabilityGate {
             case MESSAGE_FLAGS -> "recv/send flags other than 0";
             case MULTISHOT -> "multishot ops (AcceptMultishot, RecvMultishot, buffer rings); use Accept/Recv, which "
                     + "the net API falls back to by itself";
+            case SEND_FILE -> "SendFile (file to socket without a copy); read the file into a buffer and Send it";
             default -> c.toString();
         };
     }
