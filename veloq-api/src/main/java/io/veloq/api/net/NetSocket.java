@@ -137,7 +137,12 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
             return false;
         }
         roster.cancelInFlight(loop);
+        closing();
         return true;
+    }
+
+    /** Runs once, when a close begins, on the closing thread: subclasses let go of what they hold. */
+    void closing() {
     }
 
     final void requireOpen() throws ClosedChannelException {
