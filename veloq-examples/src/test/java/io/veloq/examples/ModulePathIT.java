@@ -189,7 +189,8 @@ class ModulePathIT {
         Descriptor d = Descriptor.of(jar("veloq-api"));
         assertEquals("veloq.api", d.name());
         assertEquals(Set.of("java.base mandated"), d.requires());
-        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net"), d.exports());
+        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net", "io.veloq.api.tls"),
+                d.exports());
         assertEquals(Set.of("io.veloq.api.bootstrap to veloq.spi"), d.qualifiedExports());
         assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory"), d.uses());
         assertEquals(Set.of(), d.provides());
