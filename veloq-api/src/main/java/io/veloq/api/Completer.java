@@ -16,8 +16,10 @@ import io.veloq.api.op.OpPayload;
  * loop.submit(recv);
  * }</pre>
  *
- * <p>A completer must not block: it runs on the loop thread. An exception it throws is reported to the
- * runtime's uncaught-exception handler and does not stop the loop.
+ * <p>A completer must not block: it runs on the loop thread. An exception it throws goes to the runtime's
+ * {@link LoopExceptionHandler} ({@link IoRuntime.Builder#exceptionHandler}; by default it is logged through
+ * {@link System.Logger}) and does not stop the loop. While the runtime closes, a resubmitted op comes back
+ * as {@link IoErrorKind#CANCELLED}, so a completer should resubmit only on success.
  *
  * @param <P> the payload type
  * @since 0.1

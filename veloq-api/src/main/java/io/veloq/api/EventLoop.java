@@ -25,8 +25,20 @@ import java.util.concurrent.Executor;
  * }</pre>
  *
  * <p>Errors: a payload the driver refuses completes the op with a {@link VeloqIoException}; misuse
- * (submitting twice, to a closed loop, a buffer owned by another op) throws {@link IllegalStateException}
- * at once, naming the op.
+ * (submitting twice, a buffer owned by another op) throws {@link IllegalStateException} at once, naming the
+ * op.
+ *
+ * <h2>Submitting while the runtime closes</h2>
+ * {@link IoRuntime#close()} completes every op in flight with a {@link IoErrorKind#CANCELLED} error, which
+ * runs the completers, and those typically resubmit ({@code loop.submit(op.reset())}). So a submit <em>on
+ * the loop thread</em> after close has begun does not throw: the op completes, through its completer (or
+ * future), with a {@code CANCELLED} error and its payload handed back, and never reaches the driver. A
+ * completer that checks {@code op.isSuccess()} before resubmitting, as every example does, simply stops
+ * there. A submit from <em>another</em> thread after close has begun throws {@link IllegalStateException}
+ * and leaves the op {@link OpState#DEFINED}, its buffer still the caller's: that thread is not inside the
+ * shutdown, it can handle an exception on the spot, and nothing is lost. (A submit that races with the
+ * start of close may still be accepted; it then completes as cancelled, like the ops in flight.)
+ * {@link #isClosed()} tells a caller which case it is in.
  *
  * @since 0.1
  */
@@ -48,7 +60,11 @@ public interface EventLoop extends Executor {
      * Submits an op created with a completer. Callable from any thread; the completer runs on this loop's
      * thread.
      *
-     * @throws IllegalStateException if the op is not {@link OpState#DEFINED}, has no completer, or the loop is closed
+     * @throws IllegalStateException if the op is not {@link OpState#DEFINED}, has no completer, or the loop is
+     *         closed and the caller is not the loop thread (see "Submitting while the runtime closes")
+     * @throws java.util.concurrent.RejectedExecutionException from another thread, under
+     *         {@link BackpressurePolicy#QUEUE}, when the loop already holds its in-flight budget plus
+     *         {@link IoRuntime.Builder#maxQueued} ops; the op is not submitted
      */
     <P extends OpPayload> void submit(Op<P> op);
 
@@ -80,8 +96,21 @@ public interface EventLoop extends Executor {
     @Override
     void execute(Runnable task);
 
-    /** Runs {@code task} on the loop thread after {@code delay} (the driver's clock). */
+    /**
+     * Runs {@code task} on the loop thread after {@code delay} (the driver's clock). A delay longer than
+     * about 146 years (2^62 ns) is taken as that: it never comes in practice.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     */
     Scheduled schedule(Runnable task, Duration delay);
+
+    /**
+     * True once the runtime's close has begun. From then on a submit from another thread throws, and a
+     * submit on the loop thread completes the op as cancelled (see "Submitting while the runtime closes").
+     *
+     * @since 0.2
+     */
+    boolean isClosed();
 
     /** True when called on this loop's thread (or, in a manual runtime, the thread driving it). */
     boolean inLoop();
@@ -133,7 +162,7 @@ public interface EventLoop extends Executor {
     /**
      * Drives a manual loop for one turn: runs due tasks, hands queued ops to the driver and waits up to
      * {@code maxWait} for completions, running their completers. Returns the number of completions and
-     * tasks run.
+     * tasks run. A {@code maxWait} beyond 2^62 ns is taken as that.
      *
      * @throws IllegalStateException if this loop has its own thread
      */

@@ -28,7 +28,9 @@ import java.util.ServiceLoader;
  * named). When nothing fits, the error lists every driver found and why each was refused.
  *
  * <p>{@link #close()} completes every in-flight op with a {@link IoErrorKind#CANCELLED} error (buffers come
- * back), frees the drivers' native memory and joins the loop threads.
+ * back), frees the drivers' native memory and joins the loop threads. Completers that resubmit during
+ * close get their op back as cancelled, not an exception (see {@link EventLoop}). An exception thrown by a
+ * completer or a task goes to the {@link LoopExceptionHandler} set with {@link Builder#exceptionHandler}.
  *
  * @since 0.1
  */
@@ -46,9 +48,16 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
     EventLoop next();
 
     /** True once {@link #close()} has started. */
+    @Override
     boolean isClosed();
 
-    /** Cancels everything in flight, waits for every op to complete, frees native memory, joins threads. */
+    /**
+     * Cancels everything in flight, waits for every op to complete, frees native memory, joins threads.
+     * Every call returns only once that is done, a second call racing the first included, with one
+     * exception: called on one of this runtime's loop threads (from a completer or a task), it starts the
+     * shutdown and returns at once, since that thread cannot wait for its own loop; the loop finishes
+     * closing after the callback returns. Idempotent.
+     */
     @Override
     void close();
 
@@ -108,6 +117,8 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
         private int registeredFiles = 64;
         private boolean manual;
         private final Map<String, String> options = new HashMap<>();
+        private int maxQueued = RuntimeConfig.DEFAULT_MAX_QUEUED;
+        private LoopExceptionHandler exceptionHandler = LoopExceptionHandler.logging();
 
         Builder() {
         }
@@ -133,8 +144,31 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
             return this;
         }
 
+        /** What a submit over the in-flight budget does; see {@link BackpressurePolicy}. */
         public Builder backpressure(BackpressurePolicy policy) {
             this.backpressure = policy;
+            return this;
+        }
+
+        /**
+         * How many ops other threads may queue on each loop beyond its {@link #maxInFlight} budget (default
+         * {@value RuntimeConfig#DEFAULT_MAX_QUEUED}). With {@link BackpressurePolicy#QUEUE}, a submit from another
+         * thread past that is refused with a {@link java.util.concurrent.RejectedExecutionException} naming
+         * the loop and this setting, and the op stays the caller's; the loop thread's own submits are never
+         * refused. It keeps a burst of submitters from queuing millions of ops that {@link IoRuntime#close()} would
+         * then have to drain.
+         */
+        public Builder maxQueued(int ops) {
+            this.maxQueued = ops;
+            return this;
+        }
+
+        /**
+         * What gets the exceptions that completers and tasks throw on a loop (default
+         * {@link LoopExceptionHandler#logging()}). The loop always goes on.
+         */
+        public Builder exceptionHandler(LoopExceptionHandler handler) {
+            this.exceptionHandler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
@@ -186,7 +220,7 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
             int initial = initialBuffers >= 0 ? initialBuffers
                     : Math.min(Math.max(0, bufferCount), RuntimeConfig.DEFAULT_INITIAL_BUFFERS);
             return new RuntimeConfig(driver, threads, queueDepth, maxInFlight, backpressure, bufferSize, bufferCount,
-                    initial, registeredFiles, manual, options);
+                    initial, registeredFiles, manual, options, maxQueued, exceptionHandler);
         }
 
         public IoRuntime open() {

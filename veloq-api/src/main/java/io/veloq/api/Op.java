@@ -1,6 +1,7 @@
 package io.veloq.api;
 
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpPayload;
 
@@ -95,14 +96,17 @@ public final class Op<P extends OpPayload> {
     /**
      * Sets a deadline relative to submission: if the op has not completed by then it is cancelled and
      * completes with a {@link IoErrorKind#TIMED_OUT} error. {@code null} or zero removes it. Only while
-     * {@link OpState#DEFINED}.
+     * {@link OpState#DEFINED}. A deadline longer than about 146 years (2^62 ns, {@code Duration.ofSeconds(
+     * Long.MAX_VALUE)} for instance) is taken as that: in practice, never.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public Op<P> deadline(Duration timeout) {
         requireDefined("set a deadline on");
         if (timeout != null && timeout.isNegative()) {
             throw new IllegalArgumentException("deadline must not be negative, got " + timeout + " for " + this);
         }
-        this.deadlineNanos = timeout == null ? 0 : timeout.toNanos();
+        this.deadlineNanos = timeout == null ? 0 : Delays.saturatedNanos(timeout);
         return this;
     }
 

@@ -21,6 +21,8 @@ import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Socket;
 import io.veloq.spi.LinuxSocketOptions;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,6 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * here was measured on Linux 6.18 with the same calls), so code tested on the fake behaves the same on io_uring.
  */
 @ExtendWith(SimulationExtension.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "asserts values measured on Linux and binds Unix sockets under /tmp")
 class LinuxSocketSemanticsTest {
     private static final SocketOption<Integer> MADE_UP = new SocketOption<>() {
         public String name() {

@@ -1,5 +1,6 @@
 package io.veloq.api.bootstrap;
 
+import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 public final class ApiAccess {
     private static volatile Ops ops;
     private static volatile Bufs bufs;
+    private static volatile Fds fds;
 
     private ApiAccess() {
     }
@@ -81,6 +83,30 @@ public final class ApiAccess {
 
         /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
         void registered(BufPool pool, boolean registered);
+    }
+
+    /** Descriptor internals: the socket lifetime a raw handle of the networking API carries. */
+    public interface Fds {
+        /** A raw handle bound to {@code owner}: ops naming it are refused once the owner is closed. */
+        IoFd.Raw owned(long handle, SocketLifetime owner);
+
+        /** The lifetime {@code fd} is bound to, or null for a user's own raw handle. */
+        SocketLifetime owner(IoFd.Raw fd);
+    }
+
+    public static void installFds(Fds f) {
+        if (fds == null) {
+            fds = f;
+        }
+    }
+
+    public static Fds fds() {
+        Fds f = fds;
+        if (f == null) {
+            init(IoFd.Raw.class);
+            f = fds;
+        }
+        return f;
     }
 
     public static void installOps(Ops o) {

@@ -32,6 +32,13 @@ import java.util.concurrent.CompletableFuture;
  * stream.loop().submit(recv);
  * }</pre>
  *
+ * <p>The op is bound to the stream's lifetime: once the stream is closed (from any thread, even while
+ * the completer above runs), a resubmit completes with a {@link io.veloq.api.IoErrorKind#BAD_DESCRIPTOR}
+ * error ({@link java.nio.channels.ClosedChannelException}) through the same completer, buffer handed back,
+ * and never reaches the kernel; it can never read the connection that got the same descriptor number
+ * next. While the runtime closes, the resubmit comes back {@link io.veloq.api.IoErrorKind#CANCELLED}. Either
+ * way the {@code !op.isSuccess()} branch ends the loop. See {@link NetSocket} for the rule.
+ *
  * <h2>Future</h2>
  * <pre>{@code
  * stream.recvAsync(buf).thenAccept(c -> {         // runs on the loop thread

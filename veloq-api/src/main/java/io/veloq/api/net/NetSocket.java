@@ -5,6 +5,8 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
+import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpPayload;
 
@@ -28,9 +30,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <p>Closing cancels the ops this socket started that are still in flight (they complete with a
- * {@link io.veloq.api.IoErrorKind#CANCELLED} error and hand their buffers back), then closes the
- * descriptor. Ops submitted after close fail with {@link ClosedChannelException}.
+ * <h2>Ops are bound to the socket's lifetime</h2>
+ * Every op that names this socket's {@link #fd()} is bound to the socket, whoever built it: the reusable
+ * ops of {@code recvOp}/{@code sendOp}/{@code sendAllOp}, the one-shot calls, accepts, and ops you build
+ * yourself with {@code new Recv(socket.fd(), buf)}. Closing the socket, from any thread:
+ * <ul>
+ *   <li>cancels its ops that are in flight: they complete with a {@link io.veloq.api.IoErrorKind#CANCELLED}
+ *       error ({@link java.nio.channels.AsynchronousCloseException}) and hand their buffers back;</li>
+ *   <li>makes every op submitted afterwards, from any thread (a completer resubmitting its op included),
+ *       complete through its completer with a {@link io.veloq.api.IoErrorKind#BAD_DESCRIPTOR} error
+ *       ({@link ClosedChannelException} from {@code toJava()}), buffer handed back, without ever reaching the
+ *       driver;</li>
+ *   <li>closes the descriptor only once none of its ops is left in the driver, so its number cannot be
+ *       handed to a new socket while an op of this one could still use it.</li>
+ * </ul>
+ * An op of a closed socket therefore never reads or writes the connection that later got the same
+ * descriptor number. Submit a socket's ops to its {@link #loop()}: another loop refuses them. This holds
+ * for the {@code IoFd} the socket hands out; a raw handle you make yourself with {@code IoFd.raw(n)} is
+ * yours and is not protected (see {@link IoFd.Raw}).
  *
  * @since 0.1
  */
@@ -38,12 +55,14 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     final EventLoop loop;
     final IoFd fd;
     final AddressFamily family;
-    final OpRoster roster = new OpRoster();
+    private final SocketLifetime lifetime = new SocketLifetime();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     NetSocket(EventLoop loop, IoFd fd, AddressFamily family) {
         this.loop = Objects.requireNonNull(loop, "loop");
-        this.fd = Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(fd, "fd");
+        // The socket's own handle carries its lifetime, so that every op naming it is bound to the socket.
+        this.fd = fd instanceof IoFd.Raw r ? ApiAccess.fds().owned(r.handle(), lifetime) : fd;
         this.family = family;
     }
 
@@ -52,7 +71,10 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         return loop;
     }
 
-    /** The descriptor, for ops built by hand ({@code new Recv(socket.fd(), buf)}). */
+    /**
+     * The descriptor, for ops built by hand ({@code new Recv(socket.fd(), buf)}): they are bound to this
+     * socket's lifetime like its own ops (see the class comment).
+     */
     public final IoFd fd() {
         return fd;
     }
@@ -96,8 +118,9 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     }
 
     /**
-     * Closes the socket and waits. Called on the loop thread (from a completer) it does not wait: the close
-     * is queued behind the cancellations. A second close does nothing.
+     * Closes the socket and waits until the descriptor is closed: its ops in flight are cancelled first
+     * and complete with their buffers. Called on the loop thread (from a completer) it does not wait. A
+     * second close does nothing.
      */
     @Override
     public void close() throws IOException {
@@ -136,7 +159,9 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         if (!closed.compareAndSet(false, true)) {
             return false;
         }
-        roster.cancelInFlight(loop);
+        // From here on the loop refuses this socket's ops; the Close op cancels those in the driver and
+        // waits for them before it closes the descriptor.
+        lifetime.markClosed();
         closing();
         return true;
     }
@@ -157,35 +182,30 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         }
     }
 
-    /** Submits a one-shot op with a completer, tracked for cancellation on close. */
+    /* The ops below name this socket's fd, so they are bound to its lifetime by the host. */
+
+    /** Submits a one-shot op with a completer. */
     final <P extends OpPayload> Op<P> submitTracked(P payload, Completer<P> completer) {
         Op<P> op = Op.of(payload, completer);
-        roster.track(op);
         loop.submit(op);
         return op;
     }
 
-    /** Submits a one-shot op for a future, tracked for cancellation on close. */
+    /** Submits a one-shot op for a future. */
     final <P extends OpPayload> CompletableFuture<Completion<P>> submitTrackedAsync(P payload) {
-        Op<P> op = Op.of(payload);
-        roster.track(op);
-        return loop.submitAsync(op);
+        return loop.submitAsync(Op.of(payload));
     }
 
     /** Runs a one-shot op and waits (cancelled if the waiting thread is interrupted or the socket closes). */
     final <P extends OpPayload> Completion<P> callTracked(P payload) throws ClosedChannelException {
         requireOpen();
-        Op<P> op = Op.of(payload);
-        roster.track(op);
-        return loop.call(op);
+        return loop.call(Op.of(payload));
     }
 
-    /** A reusable op, tracked until close. */
+    /** A reusable op, not yet submitted. */
     final <P extends OpPayload> Op<P> reusable(P payload, Completer<P> completer) {
         requireOpenUnchecked("create an op");
-        Op<P> op = Op.of(payload, completer);
-        roster.keep(op);
-        return op;
+        return Op.of(payload, completer);
     }
 
     @Override

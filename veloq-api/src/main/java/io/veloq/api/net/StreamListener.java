@@ -39,8 +39,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
-        this.cached = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
-        roster.keep(cached);
+        this.cached = Op.of(new Accept(this.fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
     }
 
     /** Wraps an accepted connection. */
@@ -64,7 +63,6 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             } else {
                 // Several accepts at once: the extra ones get their own op.
                 op = Op.of(new Accept(fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
-                roster.track(op);
             }
         }
         op.attach(completer);

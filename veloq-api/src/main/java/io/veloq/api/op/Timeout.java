@@ -18,8 +18,12 @@ public record Timeout(long nanos) implements OpPayload {
         }
     }
 
+    /** A timeout of {@code d}; beyond about 146 years (2^62 ns) it is taken as that: never, in practice. */
     public static Timeout of(Duration d) {
-        return new Timeout(d.toNanos());
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("Timeout needs a non-negative duration, got " + d);
+        }
+        return new Timeout(io.veloq.api.bootstrap.Delays.saturatedNanos(d));
     }
 
     @Override

@@ -35,6 +35,7 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
     @Override
     public long preAlloc(Accept a) throws VeloqIoException {
         long listener = listener(a);
+        driver.control().socketKind(a.fd(), a.describe()); // a listener the driver knows, or a clear error
         Win32 w = driver.win32();
         driver.scratchMem.putInt(IocpDriver.SCR_LEN, Structs.SockaddrStorage.SIZE);
         if (w.getsockname(listener, driver.scratchBase + IocpDriver.SCR_SOCKADDR,
@@ -48,7 +49,8 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
             throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
                     + ": creating the socket AcceptEx needs (WSASocketW, family " + family + ")");
         }
-        driver.handles().register(s, HandleTable.SOCKET | HandleTable.TYPED);
+        driver.handles().register(s, HandleTable.SOCKET | HandleTable.TYPED
+                | (family == AF_INET6 ? HandleTable.INET6 : 0));
         return s;
     }
 
@@ -61,11 +63,12 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
             throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
                     + ": SO_UPDATE_ACCEPT_CONTEXT on the accepted socket " + socket);
         }
-        long fn = driver.extension(ExtensionFunction.GET_ACCEPT_EX_SOCKADDRS, listener);
+        long fn = driver.sockets().extension(ExtensionFunction.GET_ACCEPT_EX_SOCKADDRS, listener);
         if (fn < 0) {
             throw Win32Error.TABLE.exception((int) -fn, a.describe() + ": loading GetAcceptExSockaddrs");
         }
-        long buffer = driver.slotBase + slot * IocpDriver.SLOT_SIZE + IocpDriver.ACCEPT_BUF;
+        OverlappedSlots slots = driver.slots();
+        long buffer = slots.address((int) slot, OverlappedSlots.ACCEPT_BUF);
         long scr = driver.scratchBase;
         driver.scratchMem.putLong(IocpDriver.SCR_LOCAL_PTR, 0);
         driver.scratchMem.putLong(IocpDriver.SCR_REMOTE_PTR, 0);
@@ -74,7 +77,7 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
                 scr + IocpDriver.SCR_REMOTE_PTR, scr + IocpDriver.SCR_REMOTE_LEN);
         int local = checkedOffset(a, "local", buffer, IocpDriver.SCR_LOCAL_PTR, IocpDriver.SCR_LOCAL_LEN);
         int remote = checkedOffset(a, "remote", buffer, IocpDriver.SCR_REMOTE_PTR, IocpDriver.SCR_REMOTE_LEN);
-        if (local < 0 || remote < 0 || !AddressCodec.decode(driver.slotMem, remote,
+        if (local < 0 || remote < 0 || !AddressCodec.decode(slots.mem, remote,
                 driver.scratchMem.getInt(IocpDriver.SCR_REMOTE_LEN), a.peer())) {
             throw Win32Error.TABLE.exception(Win32Error.WSAEFAULT.code(), a.describe()
                     + ": GetAcceptExSockaddrs returned no usable peer address for socket " + socket);
@@ -90,7 +93,7 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
                 || p + len > buffer + Structs.ACCEPT_EX_BUFFER_LENGTH) {
             return -1;
         }
-        return (int) (p - driver.slotBase);
+        return (int) (p - driver.slots().base);
     }
 
     @Override

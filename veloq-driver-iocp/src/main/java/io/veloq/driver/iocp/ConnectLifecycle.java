@@ -32,7 +32,7 @@ final class ConnectLifecycle implements OpLifecycle<Connect> {
     @Override
     public long preAlloc(Connect c) throws VeloqIoException {
         long s = socket(c);
-        if (driver.isDatagram(s)) {
+        if (datagram(c)) {
             return NONE;
         }
         Win32 w = driver.win32();
@@ -67,7 +67,7 @@ final class ConnectLifecycle implements OpLifecycle<Connect> {
     @Override
     public long intoOutput(Connect c, long preAllocated, long result) throws VeloqIoException {
         long s = socket(c);
-        if (driver.isDatagram(s)) {
+        if (datagram(c)) {
             return result;
         }
         Win32 w = driver.win32();
@@ -80,6 +80,11 @@ final class ConnectLifecycle implements OpLifecycle<Connect> {
     @Override
     public void discard(Connect c, long preAllocated) {
         // nothing was allocated; a wildcard bind cannot be undone and does no harm
+    }
+
+    /** A datagram socket the driver knows; throws naming the handle when it knows none. */
+    private boolean datagram(Connect c) throws VeloqIoException {
+        return (driver.control().socketKind(c.fd(), c.describe()) & HandleTable.DATAGRAM) != 0;
     }
 
     private static long socket(Connect c) throws VeloqIoException {

@@ -5,14 +5,19 @@ package io.veloq.driver.iocp;
  * associated with (a handle can be associated with exactly one, for good), whether completions that
  * succeed at once skip the port, and a file's current position (overlapped handles have none of their own).
  *
+ * <p>It is also the list of handles the drivers may touch at all: those they created (Socket, Open, the
+ * socket an Accept pre-creates) and those the application adopted ({@link IocpDriverProvider#adopt}). Windows
+ * reuses a handle value as soon as it is closed, so an {@code IoFd} that outlived its handle may name a
+ * handle some other code opened meanwhile; a driver that closed or associated unknown handles would close
+ * or capture it. Nothing enters the table implicitly.
+ *
  * <p>Shared by every driver instance of a provider, because handles travel between loops (accepted on one,
- * used on another) and because Windows reuses handle values: when any loop closes a handle, its entry goes,
- * so a new handle with the same value is never mistaken for an associated one (an op on a handle that is
- * not associated would never complete). Thread-safe; allocation-free after growth.
+ * used on another): when any loop closes a handle, its entry goes, so a new handle with the same value is
+ * never mistaken for the old one. Thread-safe; allocation-free after growth.
  *
  * <pre>{@code
- * table.register(socket, HandleTable.SOCKET);
- * int f = table.flagsFor(socket, port);   // 0: not associated yet, -1: associated with another port
+ * table.register(socket, HandleTable.SOCKET | HandleTable.TYPED);
+ * int f = table.flagsFor(socket, port);   // 0: unknown, -1: associated with another port, else the flags
  * }</pre>
  */
 final class HandleTable {
@@ -25,8 +30,12 @@ final class HandleTable {
     static final int DATAGRAM = 32;
     /** The SO_REUSEADDR value a stream socket was given; emulated, never passed to Winsock (see IocpDriver). */
     static final int REUSE_ADDR = 64;
-    /** Whether DATAGRAM is known (the driver created the socket, or asked SO_TYPE). */
+    /** Whether DATAGRAM is known (the driver created the socket, or asked when it was adopted). */
     static final int TYPED = 128;
+    /** An AF_INET6 socket: IP-level options map to their IPPROTO_IPV6 twins. */
+    static final int INET6 = 256;
+    /** Adopted by the application rather than created by a driver. */
+    static final int ADOPTED = 512;
 
     private long[] keys = new long[64];
     private long[] ports = new long[64];
@@ -45,13 +54,16 @@ final class HandleTable {
         flags[i] = kind;
     }
 
-    /** Flags of {@code handle} if associated with {@code port}; 0 if not associated (or unknown); -1 if with another port. */
+    /**
+     * The flags of {@code handle} (ASSOCIATED set if it is associated with {@code port}); 0 if the handle is
+     * unknown; -1 if it is associated with another port.
+     */
     synchronized int flagsFor(long handle, long port) {
         int i = slotOf(handle);
-        if (keys[i] != handle || (flags[i] & ASSOCIATED) == 0) {
+        if (keys[i] != handle) {
             return 0;
         }
-        return ports[i] == port ? flags[i] : -1;
+        return (flags[i] & ASSOCIATED) != 0 && ports[i] != port ? -1 : flags[i];
     }
 
     /** Kind flags of a handle (SOCKET, FILE, APPEND), 0 when unknown. */
@@ -60,28 +72,28 @@ final class HandleTable {
         return keys[i] == handle ? flags[i] : 0;
     }
 
-    /** Records the association of {@code handle} with {@code port}; returns the flags now held. */
-    synchronized int associate(long handle, long port, boolean socket, boolean skipOnSuccess) {
+    /**
+     * Records the association of a known {@code handle} with {@code port}; returns the flags now held, or 0 if
+     * the handle was forgotten meanwhile (closed by another loop).
+     */
+    synchronized int associate(long handle, long port, boolean skipOnSuccess) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
-            i = insert(handle);
-            flags[i] = socket ? SOCKET : FILE;
+            return 0;
         }
         ports[i] = port;
         flags[i] |= ASSOCIATED | (skipOnSuccess ? SKIP_ON_SUCCESS : 0);
         return flags[i];
     }
 
-    /** Sets or clears {@code flag} (DATAGRAM, REUSE_ADDR) of a socket, recording the socket if unknown. */
-    synchronized void mark(long handle, int flag, boolean on) {
+    /** Sets or clears {@code flag} (REUSE_ADDR) of a known handle; false if the handle is unknown. */
+    synchronized boolean mark(long handle, int flag, boolean on) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
-            i = insert(handle);
-            ports[i] = 0;
-            positions[i] = 0;
-            flags[i] = SOCKET;
+            return false;
         }
         flags[i] = on ? flags[i] | flag : flags[i] & ~flag;
+        return true;
     }
 
     synchronized long position(long handle) {

@@ -4,8 +4,6 @@ import io.veloq.api.Capability;
 import io.veloq.api.IoFd;
 import io.veloq.api.OpLifecycle;
 import io.veloq.api.VeloqIoException;
-import io.veloq.api.buffer.FixedBuf;
-import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Accept;
@@ -24,7 +22,6 @@ import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Socket;
 import io.veloq.api.op.Timeout;
 import io.veloq.api.op.Write;
-import io.veloq.driver.iocp.win32.ExtensionFunction;
 import io.veloq.driver.iocp.win32.NativeMemory;
 import io.veloq.driver.iocp.win32.NtStatus;
 import io.veloq.driver.iocp.win32.Structs;
@@ -33,17 +30,15 @@ import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
 import io.veloq.spi.DriverConfig;
 import io.veloq.spi.ErrorTable;
-import io.veloq.spi.IoBuffers;
 
 import java.io.IOException;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 import static io.veloq.driver.iocp.win32.Win32Constants.*;
 
@@ -52,70 +47,50 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  *
  * <h2>How an op runs</h2>
  * {@link #prepare} only records the op in its host slot. {@link #submitAndWait} then starts every recorded
- * op with its Win32 call (WSARecv, AcceptEx, ReadFile, ...), each with the slot's own OVERLAPPED, and
- * dequeues completion packets with one GetQueuedCompletionStatusEx. Every handle gets
- * {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} when it is associated with the port (sockets only when their
- * provider has IFS handles), so an op that succeeds at once queues no packet: the driver completes it
- * itself from the OVERLAPPED. Ops that complete at once, synchronous ops (Socket, Open, Close, Shutdown,
- * Fsync, Nop) and dequeued packets are delivered to the sink in that order.
+ * op with its Win32 call ({@link SocketOps}: WSARecv, AcceptEx, ...; {@link FileOps}: ReadFile, WriteFile),
+ * each with its slot's OVERLAPPED, and dequeues completion packets with one GetQueuedCompletionStatusEx.
+ * Calls that block the calling thread (CreateFileW, FlushFileBuffers, a lingering closesocket) run on a small
+ * pool ({@link BlockingCalls}) whose results come back as packets. Socket, Shutdown, Close and Nop complete at
+ * once. Ops that complete at once and dequeued packets are delivered to the sink in that order.
  *
- * <h2>Native memory</h2>
- * One block of {@link #SLOT_SIZE} bytes per host slot ({@code slot = (int) userData < maxInFlight}),
- * allocated once: the OVERLAPPED, a stamp holding the op's user data (slot + generation), the WSABUF, the
- * flags and address words, and AcceptEx's address buffer. A packet finds its slot from the OVERLAPPED
- * address and is accepted only if the stamp matches the op in the slot. Memory is freed only after every
- * OVERLAPPED came back: on close anything still in the kernel is cancelled with CancelIoEx and drained.
+ * <h2>Which packet belongs to which op</h2>
+ * See {@link OverlappedSlots}: each slot alternates between two OVERLAPPEDs, a packet counts only for the
+ * current one, and only once its {@code Internal} no longer says STATUS_PENDING; the status and byte count
+ * are read from the OVERLAPPED. Anything else is counted in {@link #staleCompletions()} and dropped.
+ *
+ * <h2>Skipping the port on success</h2>
+ * TCP sockets (whose provider has IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}
+ * when they are associated with the port: an op that succeeds at once then queues no packet, and the driver
+ * completes it from its OVERLAPPED. UDP sockets do not (as in Go): a datagram longer than the buffer
+ * completes with the warning STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), which is not a success, so its packet is
+ * queued even in skip mode while WSARecvFrom reports a failure. The driver always waits for that packet.
+ * Option {@code iocp.skip-completion-port-on-success=false} turns skip mode off altogether.
  *
  * <h2>Handles</h2>
- * A socket or file is associated with the completion port of the first loop that starts an overlapped op on
- * it, and stays there (a Windows rule): using it from another loop fails with ERROR_INVALID_PARAMETER.
+ * The driver touches only handles a driver of its provider created (Socket, Open, Accept) or the application
+ * adopted ({@link IocpDriverProvider#adopt}): Windows reuses a handle value as soon as it is closed, so an
+ * unknown value may be some other code's handle, which the driver must neither close nor associate with its
+ * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. A handle
+ * is associated with the completion port of the first loop that starts an overlapped op on it, for good (a
+ * Windows rule): using it from another loop fails with ERROR_INVALID_PARAMETER.
  *
  * <h2>Timeouts and wake-up</h2>
- * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. {@link #wakeup()}
+ * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. GetQueuedCompletionStatusEx
+ * times out on the system clock tick (15.625 ms unless some process raised the timer resolution), so a wait
+ * can end up to a tick early or late: the driver never fires a Timeout before its deadline (it checks
+ * {@code System.nanoTime()} and waits again), so a Timeout fires up to about one tick late. {@link #wakeup()}
  * posts a packet with a reserved completion key and no OVERLAPPED.
  *
- * <h2>Connect on a datagram socket</h2>
- * ConnectEx works on stream sockets only. A {@code Connect} op on a UDP socket (what
- * {@code UdpSocket.connect} submits) is a plain {@code connect} on the loop thread instead: it only sets the
- * default destination and filter, completes at once with 0, and needs neither the wildcard bind nor
- * {@code SO_UPDATE_CONNECT_CONTEXT} ({@link ConnectLifecycle} skips both for datagram sockets).
- *
- * <h2>SO_REUSEADDR on stream sockets</h2>
- * On Linux SO_REUSEADDR only lets a restarted server bind over connections lingering in TIME_WAIT, which is
- * why the net layer sets it on every TCP listener. On Windows it means something else and unsafe: a second
- * socket with SO_REUSEADDR may bind an address another socket is already bound to, even one that is
- * listening, and take over its connections (port stealing). So on TCP sockets the driver never passes
- * SO_REUSEADDR to Winsock: {@code setOption(SO_REUSEADDR, v)} only records {@code v}, and
- * {@code getOption} reads the recorded value back (the JDK emulates it the same way on Windows). Every
- * {@link #bind} of a TCP socket sets {@code SO_EXCLUSIVEADDRUSE} first, so no other socket can bind the same
- * address while this one (or a connection it accepted) is alive; a bind that collides fails with
- * WSAEADDRINUSE / WSAEACCES. The price, documented by Microsoft: a server restarted on the same port while
- * connections it accepted are still open (not yet closed) cannot bind until they are. Driver option
- * {@code iocp.exclusive-bind=false} drops SO_EXCLUSIVEADDRUSE and leaves Windows' default rules (SO_REUSEADDR
- * stays emulated either way). On UDP sockets SO_REUSEADDR is passed through: sharing a port between
- * datagram sockets (multicast receivers) is what it is for.
- *
  * <h2>Refused</h2>
- * {@link IoFd.Fixed} (no registered files), {@code ReadFixed}/{@code WriteFixed} (no registered buffers)
- * and Unix-domain sockets are refused with {@code ERROR_NOT_SUPPORTED} / {@code WSAEAFNOSUPPORT}; see
- * {@link IocpDriverProvider}. Fsync (FlushFileBuffers) runs synchronously on the loop thread.
+ * {@link IoFd.Fixed}, {@code ReadFixed}/{@code WriteFixed} and Unix-domain sockets: see {@link IocpDriverProvider}.
  */
 final class IocpDriver implements Driver {
     /** Completion key of every handle a driver associates with its port. */
     static final long IO_KEY = 1;
     /** Completion key of wake-up packets (no OVERLAPPED). */
     static final long WAKEUP_KEY = 0x564C_4F51_5741_4B45L;
-
-    /** Bytes of native memory per op slot. */
-    static final int SLOT_SIZE = 512;
-    static final int OV = 0;
-    static final int STAMP = Structs.Overlapped.SIZE;                 // 32: the op's user data
-    static final int WSABUF = 40;
-    static final int BYTES = 56;                                      // DWORD byte count (AcceptEx, ConnectEx)
-    static final int FLAGS = 60;                                      // DWORD flags (WSARecv, WSARecvFrom)
-    static final int FROM_LEN = 64;                                   // INT address length (WSARecvFrom)
-    static final int ADDRESS = 72;                                    // sockaddr (ConnectEx, WSASendTo, WSARecvFrom)
-    static final int ACCEPT_BUF = ADDRESS + Structs.SockaddrStorage.SIZE; // 200: AcceptEx's output buffer
+    /** Completion key of a finished blocking call (the OVERLAPPED names its op's slot). */
+    static final long BLOCKING_KEY = 0x564C_4F51_424C_4B43L;
 
     // Scratch memory of the loop thread.
     private static final int SCRATCH_SIZE = 1024;
@@ -137,6 +112,8 @@ final class IocpDriver implements Driver {
     private static final byte KERNEL = 2;
     private static final byte TIMER = 3;
     private static final byte READY = 4;
+    /** A blocking call runs on the pool; its packet carries BLOCKING_KEY. */
+    private static final byte BLOCKING = 5;
 
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -144,14 +121,11 @@ final class IocpDriver implements Driver {
     private final Win32 w;
     private final HandleTable handles;
     private final boolean skipWanted;
-    private final boolean exclusiveBind;
     private final int capacity;
     private final long port;
-    private final NativeMemory.Block slots;
+    private final OverlappedSlots slots;
     private final NativeMemory.Block entries;
     private final NativeMemory.Block scratch;
-    final ByteBuffer slotMem;
-    final long slotBase;
     private final ByteBuffer entryMem;
     private final int entryCount;
     final ByteBuffer scratchMem;
@@ -178,9 +152,12 @@ final class IocpDriver implements Driver {
     private int readyCount;
 
     private final TimerHeap timers;
-    private final long[] extensionPointers = new long[ExtensionFunction.values().length];
+    private final SocketOps sockets;
+    private final FileOps files;
+    private final SocketControl control;
+    private final BlockingCalls blocking;
     private final AtomicBoolean wakePending = new AtomicBoolean();
-    private final Object wakeLock = new Object();
+    private final Object postLock = new Object();
     private final AcceptLifecycle acceptLifecycle;
     private final ConnectLifecycle connectLifecycle;
     private volatile boolean closed;
@@ -188,6 +165,7 @@ final class IocpDriver implements Driver {
     private long staleCompletions;
     private long inlineCompletions;
     private long queuedCompletions;
+    private long warningsAtOnce;
 
     private IocpDriver(String id, Win32 w, HandleTable handles, DriverConfig config, long port) {
         this.id = id;
@@ -196,13 +174,10 @@ final class IocpDriver implements Driver {
         this.port = port;
         this.capacity = config.maxInFlight();
         this.skipWanted = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
-        this.exclusiveBind = Boolean.parseBoolean(config.option("iocp.exclusive-bind", "true"));
         this.entryCount = Math.max(16, Math.min(config.queueDepth(), 512));
-        this.slots = NativeMemory.allocate(capacity * SLOT_SIZE);
+        this.slots = new OverlappedSlots(capacity);
         this.entries = NativeMemory.allocate(entryCount * Structs.OverlappedEntry.SIZE);
         this.scratch = NativeMemory.allocate(SCRATCH_SIZE);
-        this.slotMem = slots.buffer();
-        this.slotBase = slots.address();
         this.entryMem = entries.buffer();
         this.scratchMem = scratch.buffer();
         this.scratchBase = scratch.address();
@@ -218,6 +193,13 @@ final class IocpDriver implements Driver {
         this.readyTokens = new long[capacity];
         this.readyResults = new long[capacity];
         this.timers = new TimerHeap(capacity);
+        this.sockets = new SocketOps(this);
+        this.files = new FileOps(this);
+        this.control = new SocketControl(w, handles,
+                Boolean.parseBoolean(config.option("iocp.exclusive-bind", "true")));
+        int threads = Integer.parseInt(config.option("iocp.blocking-threads", "2"));
+        this.blocking = new BlockingCalls("veloq-iocp-" + config.loopIndex(), Math.max(1, threads), capacity,
+                ov -> post(BLOCKING_KEY, ov));
         this.acceptLifecycle = new AcceptLifecycle(this);
         this.connectLifecycle = new ConnectLifecycle(this);
     }
@@ -328,7 +310,7 @@ final class IocpDriver implements Driver {
                 }
                 break;
             default:
-                break; // completed already, or about to be delivered
+                break; // completed already, about to be delivered, or a blocking call that runs to its end
         }
         return true;
     }
@@ -392,7 +374,7 @@ final class IocpDriver implements Driver {
             int slot = (int) token;
             if (tokens[slot] == token && states[slot] == KERNEL) {
                 // ERROR_NOT_FOUND: it already completed and its packet is on the way; nothing to do.
-                w.cancelIoEx(opHandles[slot], slotBase + (long) slot * SLOT_SIZE + OV);
+                w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
     }
@@ -429,12 +411,12 @@ final class IocpDriver implements Driver {
         for (int i = 0; i < n; i++) {
             int e = i * Structs.OverlappedEntry.SIZE;
             onPacket(entryMem.getLong(e + Structs.OverlappedEntry.COMPLETION_KEY),
-                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED),
-                    Integer.toUnsignedLong(entryMem.getInt(e + Structs.OverlappedEntry.BYTES_TRANSFERRED)));
+                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED));
         }
     }
 
-    private void onPacket(long key, long overlapped, long bytes) {
+    /** One dequeued packet: completes the op it belongs to, or counts it as stale (see {@link OverlappedSlots}). */
+    private void onPacket(long key, long overlapped) {
         if (overlapped == 0) {
             if (key == WAKEUP_KEY) {
                 wakePending.set(false);
@@ -443,20 +425,32 @@ final class IocpDriver implements Driver {
             }
             return;
         }
-        long offset = overlapped - slotBase;
-        if (offset < 0 || offset >= (long) capacity * SLOT_SIZE || offset % SLOT_SIZE != OV) {
-            staleCompletions++; // not one of our OVERLAPPEDs
+        int slot = slots.slotOf(overlapped);
+        if (slot < 0) {
+            staleCompletions++; // not one of our OVERLAPPEDs, or one of a previous arm of its slot
             return;
         }
-        int slot = (int) (offset / SLOT_SIZE);
-        long stamp = slotMem.getLong(slot * SLOT_SIZE + STAMP);
-        if (states[slot] != KERNEL || tokens[slot] != stamp) {
-            staleCompletions++;
+        if (key == BLOCKING_KEY) {
+            if (states[slot] != BLOCKING) {
+                staleCompletions++;
+                return;
+            }
+            inKernel--;
+            long result = blocking.result(slot);
+            if (closed && payloads[slot].kind() == OpKind.OPEN && result >= 0) {
+                handles.remove(result); // nobody is left to take the handle
+                w.closeHandle(result);
+            }
+            ready(slot, result);
+            return;
+        }
+        if (states[slot] != KERNEL || slots.stillPending(slot)) {
+            staleCompletions++; // the request is not over: this packet is not its completion
             return;
         }
         inKernel--;
         queuedCompletions++;
-        completeSlot(slot, Structs.Overlapped.status(slotMem, slot * SLOT_SIZE + OV), bytes);
+        completeSlot(slot, slots.status(slot), slots.transferred(slot));
     }
 
     private int deliver(CompletionSink sink) {
@@ -477,7 +471,8 @@ final class IocpDriver implements Driver {
         return delivered;
     }
 
-    private void ready(int slot, long result) {
+    /** Completes the op in {@code slot} with {@code result}, delivered at the end of this turn. */
+    void ready(int slot, long result) {
         states[slot] = READY;
         int at = (readyHead + readyCount++) % capacity;
         readyTokens[at] = tokens[slot];
@@ -499,85 +494,71 @@ final class IocpDriver implements Driver {
                 states[slot] = TIMER;
                 timers.add(slot, System.nanoTime() + ((Timeout) p).nanos());
             }
-            case SOCKET -> ready(slot, createSocket((Socket) p));
-            case ACCEPT -> startAccept(slot, (Accept) p);
-            case CONNECT -> startConnect(slot, (Connect) p);
-            case SHUTDOWN -> ready(slot, shutdown((Shutdown) p));
-            case RECV -> startRecv(slot, (Recv) p);
-            case SEND -> startSend(slot, (Send) p);
-            case RECV_FROM -> startRecvFrom(slot, (RecvFrom) p);
-            case SEND_TO -> startSendTo(slot, (SendTo) p);
-            case READ -> startFile(slot, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false);
-            case WRITE -> startFile(slot, p.fd(), ((Write) p).buf(), ((Write) p).offset(), true);
-            case OPEN -> ready(slot, open((Open) p));
-            case CLOSE -> ready(slot, close((Close) p));
-            case FSYNC -> ready(slot, fsync((Fsync) p));
+            case SOCKET -> ready(slot, sockets.createSocket((Socket) p));
+            case ACCEPT -> sockets.startAccept(slot, (Accept) p);
+            case CONNECT -> sockets.startConnect(slot, (Connect) p);
+            case SHUTDOWN -> ready(slot, sockets.shutdown((Shutdown) p));
+            case RECV -> sockets.startRecv(slot, (Recv) p);
+            case SEND -> sockets.startSend(slot, (Send) p);
+            case RECV_FROM -> sockets.startRecvFrom(slot, (RecvFrom) p);
+            case SEND_TO -> sockets.startSendTo(slot, (SendTo) p);
+            case READ -> files.startFile(slot, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false, fileOffsets);
+            case WRITE -> files.startFile(slot, p.fd(), ((Write) p).buf(), ((Write) p).offset(), true, fileOffsets);
+            case OPEN -> files.open(slot, (Open) p);
+            case CLOSE -> sockets.close(slot, (Close) p);
+            case FSYNC -> files.fsync(slot, (Fsync) p);
             default -> ready(slot, -Win32Error.ERROR_NOT_SUPPORTED.code());
         }
     }
 
-    /** Clears the slot's OVERLAPPED and stamps it with the op's user data; returns the slot's offset. */
-    private int arm(int slot, long handle) {
-        int off = slot * SLOT_SIZE;
-        Structs.Overlapped.clear(slotMem, off + OV);
-        slotMem.putLong(off + STAMP, tokens[slot]);
-        slotMem.putInt(off + BYTES, 0);
-        opHandles[slot] = handle;
-        return off;
-    }
-
     /**
-     * Associates {@code handle} with this port on first use; returns its flags, or -1 after completing the
-     * op in {@code slot} with the error.
+     * Makes sure the known {@code handle} is associated with this port before an overlapped op on it; returns
+     * its flags, or -1 after completing the op in {@code slot} with the error: WSAENOTSOCK /
+     * ERROR_INVALID_HANDLE for a handle no driver of this provider created or adopted, ERROR_INVALID_PARAMETER
+     * for one associated with another loop's port.
      */
-    private int associate(int slot, long handle) {
+    int associate(int slot, long handle, boolean socketOp) {
         int flags = handles.flagsFor(handle, port);
-        if (flags > 0) {
-            return flags;
+        if (flags == 0) {
+            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // unknown: never touch it
+            return -1;
         }
         if (flags < 0) {
             ready(slot, -ERROR_INVALID_PARAMETER); // associated with another loop's port
             return -1;
         }
-        int kind = handles.kind(handle);
+        opHandles[slot] = handle;
+        if ((flags & HandleTable.ASSOCIATED) != 0) {
+            return flags;
+        }
         if (w.createIoCompletionPort(handle, port, IO_KEY, 0) == 0) {
             ready(slot, -w.lastError());
             return -1;
         }
-        boolean socket = (kind & HandleTable.SOCKET) != 0 || ((kind & HandleTable.FILE) == 0 && isSocket(handle));
-        boolean skip = skipWanted && (!socket || hasIfsHandles(handle))
+        boolean socket = (flags & HandleTable.SOCKET) != 0;
+        // Skip the port on success for TCP (IFS handles only) and files; never for UDP: see the class comment.
+        boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && sockets.hasIfsHandles(handle)))
                 && w.setFileCompletionNotificationModes(handle,
                 FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
-        return handles.associate(handle, port, socket, skip);
-    }
-
-    private boolean isSocket(long handle) {
-        scratchMem.putInt(SCR_LEN, 4);
-        return w.getsockopt(handle, SOL_SOCKET, SO_TYPE, scratchBase + SCR_HANDLE, scratchBase + SCR_LEN) == 0;
-    }
-
-    /** Skipping the port on success is safe only for providers whose handles are IFS handles (no LSP). */
-    private boolean hasIfsHandles(long socket) {
-        scratchMem.putInt(SCR_LEN, Structs.WsaProtocolInfoW.SIZE);
-        if (w.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, scratchBase + SCR_PROTOCOL_INFO,
-                scratchBase + SCR_LEN) != 0) {
-            return false;
+        int now = handles.associate(handle, port, skip);
+        if (now == 0) {
+            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // closed by another loop meanwhile
+            return -1;
         }
-        int flags1 = scratchMem.getInt(SCR_PROTOCOL_INFO + Structs.WsaProtocolInfoW.SERVICE_FLAGS1);
-        return (flags1 & XP1_IFS_HANDLES) != 0;
+        return now;
     }
 
     /**
-     * After the Win32 call that started the op in {@code slot}: completes it now when it succeeded at once
-     * and the handle skips the port, else leaves it to the packet; on immediate failure completes it with the
-     * error.
+     * After the Win32 call that started the op in {@code slot}: an immediate success completes it now if the
+     * handle skips the port, else its packet is awaited; ERROR_IO_PENDING awaits the packet; a warning
+     * (WSAEMSGSIZE, ERROR_MORE_DATA: STATUS_BUFFER_OVERFLOW, not NT_SUCCESS) has its packet queued in either
+     * mode, so it is awaited too; any other failure queued nothing and completes the op now.
      */
-    private void started(int slot, boolean succeeded, int handleFlags, boolean socket) {
+    void started(int slot, boolean succeeded, int handleFlags, boolean socket) {
         if (succeeded) {
             if ((handleFlags & HandleTable.SKIP_ON_SUCCESS) != 0) {
                 inlineCompletions++;
-                int off = slot * SLOT_SIZE;
-                completeSlot(slot, NtStatus.STATUS_SUCCESS, Structs.Overlapped.transferred(slotMem, off + OV));
+                completeSlot(slot, NtStatus.STATUS_SUCCESS, slots.transferred(slot));
             } else {
                 toKernel(slot); // a packet is queued for it all the same
             }
@@ -587,14 +568,8 @@ final class IocpDriver implements Driver {
         if (err == ERROR_IO_PENDING) {
             toKernel(slot);
         } else if (err == Win32Error.WSAEMSGSIZE.code() || err == Win32Error.ERROR_MORE_DATA.code()) {
-            // A warning status (STATUS_BUFFER_OVERFLOW) is not an NT error: the request counts as completed,
-            // so its packet is queued like a success's: skipped only in skip mode. Wait for it otherwise, or
-            // it would arrive later for a slot that holds another op.
-            if ((handleFlags & HandleTable.SKIP_ON_SUCCESS) != 0) {
-                ready(slot, -err);
-            } else {
-                toKernel(slot);
-            }
+            warningsAtOnce++;
+            toKernel(slot);
         } else if (err == ERROR_HANDLE_EOF && payloads[slot].kind() == OpKind.READ) {
             ready(slot, 0);
         } else {
@@ -608,17 +583,18 @@ final class IocpDriver implements Driver {
         OpKind kind = p.kind();
         boolean file = kind == OpKind.READ || kind == OpKind.WRITE;
         if (!NtStatus.isSuccess(status)) {
-            // A datagram longer than the buffer ends as STATUS_BUFFER_OVERFLOW: WSAEMSGSIZE, as Winsock reports it.
-            int code = NtStatus.toWin32Error(status, !file);
+            // Files: what GetOverlappedResult reports (RtlNtStatusToDosError); sockets: WSAGetOverlappedResult's code.
+            int code = file ? w.rtlNtStatusToDosError(status) : NtStatus.toWinsockError(status);
             ready(slot, code == ERROR_HANDLE_EOF && kind == OpKind.READ ? 0 : -code);
             return;
         }
-        int off = slot * SLOT_SIZE;
         switch (kind) {
             case ACCEPT -> ready(slot, slot); // AcceptLifecycle.intoOutput reads the slot's address buffer
             case CONNECT -> ready(slot, 0);
             case RECV_FROM -> {
-                AddressCodec.decode(slotMem, off + ADDRESS, slotMem.getInt(off + FROM_LEN), ((RecvFrom) p).from());
+                int off = OverlappedSlots.offset(slot);
+                AddressCodec.decode(slots.mem, off + OverlappedSlots.ADDRESS,
+                        slots.mem.getInt(off + OverlappedSlots.FROM_LEN), ((RecvFrom) p).from());
                 ready(slot, bytes);
             }
             case READ, WRITE -> {
@@ -631,523 +607,69 @@ final class IocpDriver implements Driver {
         }
     }
 
-    private void startRecv(int slot, Recv r) {
-        long h = ((IoFd.Raw) r.fd()).handle();
-        int flags = recvFlags(r.flags());
-        if (flags < 0) {
-            ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
-            return;
-        }
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        int off = arm(slot, h);
-        putFillBuffer(off, r.buf());
-        slotMem.putInt(off + FLAGS, flags);
-        int rc = w.wsaRecv(h, slotBase + off + WSABUF, 1, 0, slotBase + off + FLAGS, slotBase + off + OV, 0);
-        started(slot, rc == 0, hf, true);
-    }
-
-    private void startSend(int slot, Send s) {
-        long h = ((IoFd.Raw) s.fd()).handle();
-        int flags = sendFlags(s.flags());
-        if (flags < 0) {
-            ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
-            return;
-        }
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        int off = arm(slot, h);
-        putDrainBuffer(off, s.buf());
-        int rc = w.wsaSend(h, slotBase + off + WSABUF, 1, 0, flags, slotBase + off + OV, 0);
-        started(slot, rc == 0, hf, true);
-    }
-
-    private void startRecvFrom(int slot, RecvFrom r) {
-        long h = ((IoFd.Raw) r.fd()).handle();
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        int off = arm(slot, h);
-        putFillBuffer(off, r.buf());
-        slotMem.putInt(off + FLAGS, 0);
-        slotMem.putInt(off + FROM_LEN, Structs.SockaddrStorage.SIZE);
-        int rc = w.wsaRecvFrom(h, slotBase + off + WSABUF, 1, 0, slotBase + off + FLAGS, slotBase + off + ADDRESS,
-                slotBase + off + FROM_LEN, slotBase + off + OV, 0);
-        started(slot, rc == 0, hf, true);
-    }
-
-    private void startSendTo(int slot, SendTo s) {
-        long h = ((IoFd.Raw) s.fd()).handle();
-        int off = slot * SLOT_SIZE;
-        int len = AddressCodec.encode(s.to(), slotMem, off + ADDRESS);
-        if (len < 0) {
-            ready(slot, -Win32Error.WSAEAFNOSUPPORT.code());
-            return;
-        }
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        arm(slot, h);
-        putDrainBuffer(off, s.buf());
-        int rc = w.wsaSendTo(h, slotBase + off + WSABUF, 1, 0, 0, slotBase + off + ADDRESS, len,
-                slotBase + off + OV, 0);
-        started(slot, rc == 0, hf, true);
-    }
-
-    private void startAccept(int slot, Accept a) {
-        long listener = ((IoFd.Raw) a.fd()).handle();
-        long acceptSocket = preAllocated[slot];
-        if (acceptSocket == OpLifecycle.NONE) {
-            ready(slot, -WSAEINVAL); // the host runs AcceptLifecycle.preAlloc first; without a socket AcceptEx cannot run
-            return;
-        }
-        int hf = associate(slot, listener);
-        if (hf < 0) {
-            return;
-        }
-        long fn = extension(ExtensionFunction.ACCEPT_EX, listener);
-        if (fn < 0) {
-            ready(slot, fn);
-            return;
-        }
-        int off = arm(slot, listener);
-        boolean ok = w.acceptEx(fn, listener, acceptSocket, slotBase + off + ACCEPT_BUF, 0,
-                Structs.ACCEPT_EX_ADDRESS_LENGTH, Structs.ACCEPT_EX_ADDRESS_LENGTH, slotBase + off + BYTES,
-                slotBase + off + OV);
-        started(slot, ok, hf, true);
-    }
-
-    private void startConnect(int slot, Connect c) {
-        long h = ((IoFd.Raw) c.fd()).handle();
-        int off = slot * SLOT_SIZE;
-        int len = AddressCodec.encode(c.address(), slotMem, off + ADDRESS);
-        if (len < 0) {
-            ready(slot, -Win32Error.WSAEAFNOSUPPORT.code());
-            return;
-        }
-        if (isDatagram(h)) {
-            // ConnectEx is for stream sockets; a datagram connect completes at once and queues nothing.
-            ready(slot, w.connect(h, slotBase + off + ADDRESS, len) == 0 ? 0 : -w.wsaGetLastError());
-            return;
-        }
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        long fn = extension(ExtensionFunction.CONNECT_EX, h);
-        if (fn < 0) {
-            ready(slot, fn);
-            return;
-        }
-        arm(slot, h);
-        boolean ok = w.connectEx(fn, h, slotBase + off + ADDRESS, len, 0, 0, slotBase + off + BYTES,
-                slotBase + off + OV);
-        started(slot, ok, hf, true);
-    }
-
-    private void startFile(int slot, IoFd fd, FixedBuf buf, long offset, boolean write) {
-        long h = ((IoFd.Raw) fd).handle();
-        int hf = associate(slot, h);
-        if (hf < 0) {
-            return;
-        }
-        int off = arm(slot, h);
-        fileOffsets[slot] = offset;
-        long at;
-        if (offset >= 0) {
-            at = offset;
-        } else if (write && (hf & HandleTable.APPEND) != 0) {
-            at = -1; // Offset = OffsetHigh = 0xFFFFFFFF: write at the end of the file
-            fileOffsets[slot] = -2;
-        } else {
-            at = handles.position(h);
-        }
-        Structs.Overlapped.setOffset(slotMem, off + OV, at);
-        ByteBuffer mem = IoBuffers.memory(buf);
-        boolean ok;
-        if (write) {
-            long addr = NativeMemory.address(mem) + IoBuffers.drainOffset(buf);
-            ok = w.writeFile(h, addr, IoBuffers.drainLength(buf), 0, slotBase + off + OV);
-        } else {
-            long addr = NativeMemory.address(mem) + IoBuffers.fillOffset(buf);
-            ok = w.readFile(h, addr, IoBuffers.fillLength(buf), 0, slotBase + off + OV);
-        }
-        started(slot, ok, hf, false);
-    }
-
-    private void putFillBuffer(int off, FixedBuf buf) {
-        long addr = NativeMemory.address(IoBuffers.memory(buf)) + IoBuffers.fillOffset(buf);
-        Structs.WsaBuf.put(slotMem, off + WSABUF, addr, IoBuffers.fillLength(buf));
-    }
-
-    private void putDrainBuffer(int off, FixedBuf buf) {
-        long addr = NativeMemory.address(IoBuffers.memory(buf)) + IoBuffers.drainOffset(buf);
-        Structs.WsaBuf.put(slotMem, off + WSABUF, addr, IoBuffers.drainLength(buf));
-    }
-
-    /** Linux recv(2) flags to Winsock's; -1 for one Windows lacks. */
-    static int recvFlags(int linux) {
-        int out = 0;
-        int rest = linux & ~0x4000; // MSG_NOSIGNAL: Windows never raises SIGPIPE
-        if ((rest & 0x1) != 0) {
-            out |= MSG_OOB;
-        }
-        if ((rest & 0x2) != 0) {
-            out |= MSG_PEEK;
-        }
-        if ((rest & 0x100) != 0) {
-            out |= MSG_WAITALL;
-        }
-        return (rest & ~(0x1 | 0x2 | 0x100)) != 0 ? -1 : out;
-    }
-
-    /** Linux send(2) flags to Winsock's; -1 for one Windows lacks. */
-    static int sendFlags(int linux) {
-        int rest = linux & ~0x4000; // MSG_NOSIGNAL
-        if ((rest & ~0x1) != 0) {
-            return -1;
-        }
-        return (rest & 0x1) != 0 ? MSG_OOB : 0;
-    }
-
     /**
-     * The address of an extension function, loaded once per driver with
-     * WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER) on {@code socket}; minus the Winsock error when that fails.
-     * (Microsoft's TCP/IP providers share one implementation for IPv4 and IPv6.)
+     * Runs a blocking call for the op in {@code slot} on the pool; the op completes with its result when its
+     * packet arrives. {@code orphan} gets the result if the driver closed meanwhile.
      */
-    long extension(ExtensionFunction f, long socket) {
-        long cached = extensionPointers[f.ordinal()];
-        if (cached != 0) {
-            return cached;
-        }
-        byte[] guid = f.guid();
-        for (int i = 0; i < guid.length; i++) {
-            scratchMem.put(SCR_GUID + i, guid[i]);
-        }
-        scratchMem.putLong(SCR_FUNCTION, 0);
-        int rc = w.wsaIoctl(socket, SIO_GET_EXTENSION_FUNCTION_POINTER, scratchBase + SCR_GUID, Structs.Guid.SIZE,
-                scratchBase + SCR_FUNCTION, 8, scratchBase + SCR_BYTES, 0, 0);
-        if (rc != 0) {
-            return -w.wsaGetLastError();
-        }
-        long fn = scratchMem.getLong(SCR_FUNCTION);
-        if (fn == 0) {
-            return -WSAEINVAL;
-        }
-        extensionPointers[f.ordinal()] = fn;
-        return fn;
-    }
-
-    // ---- synchronous ops ----
-
-    private long createSocket(Socket s) {
-        if (s.family() == AddressFamily.UNIX) {
-            return -Win32Error.WSAEAFNOSUPPORT.code();
-        }
-        int af = AddressLayout.WINDOWS.nativeFamily(s.family());
-        boolean stream = s.type() == io.veloq.api.net.SocketType.STREAM;
-        long h = w.wsaSocketW(af, stream ? SOCK_STREAM : SOCK_DGRAM, stream ? IPPROTO_TCP : IPPROTO_UDP, 0, 0,
-                WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-        if (h == INVALID_SOCKET) {
-            return -w.wsaGetLastError();
-        }
-        handles.register(h, HandleTable.SOCKET | HandleTable.TYPED | (stream ? 0 : HandleTable.DATAGRAM));
-        return h;
-    }
-
-    /** True for a datagram socket; false for a stream socket and for anything getsockopt(SO_TYPE) fails on. */
-    boolean isDatagram(long socket) {
-        return socketType(socket) == SOCK_DGRAM;
-    }
-
-    /**
-     * SOCK_STREAM or SOCK_DGRAM, or minus the Winsock error of getsockopt(SO_TYPE) (not a socket, closed).
-     * Known for the sockets the driver created; asked once and recorded for others. Any thread (it allocates
-     * its own memory when it must ask).
-     */
-    int socketType(long socket) {
-        int kind = handles.kind(socket);
-        if ((kind & HandleTable.TYPED) != 0) {
-            return (kind & HandleTable.DATAGRAM) != 0 ? SOCK_DGRAM : SOCK_STREAM;
-        }
-        try (NativeMemory.Block b = NativeMemory.allocate(16)) {
-            b.buffer().putInt(8, 4);
-            if (w.getsockopt(socket, SOL_SOCKET, SO_TYPE, b.address(), b.address() + 8) != 0) {
-                return -w.wsaGetLastError();
-            }
-            int type = b.buffer().getInt(0);
-            handles.mark(socket, HandleTable.DATAGRAM, type == SOCK_DGRAM);
-            handles.mark(socket, HandleTable.TYPED, true);
-            return type;
-        }
-    }
-
-    private long shutdown(Shutdown s) {
-        long h = ((IoFd.Raw) s.fd()).handle();
-        int how = switch (s.how()) {
-            case READ -> SD_RECEIVE;
-            case WRITE -> SD_SEND;
-            case BOTH -> SD_BOTH;
-        };
-        return w.shutdown(h, how) == 0 ? 0 : -w.wsaGetLastError();
-    }
-
-    private long close(Close c) {
-        long h = ((IoFd.Raw) c.fd()).handle();
-        int kind = handles.remove(h);
-        if ((kind & HandleTable.SOCKET) != 0) {
-            return w.closesocket(h) == 0 ? 0 : -w.wsaGetLastError();
-        }
-        if ((kind & HandleTable.FILE) != 0) {
-            return w.closeHandle(h) ? 0 : -w.lastError();
-        }
-        if (w.closesocket(h) == 0) {
-            return 0;
-        }
-        int err = w.wsaGetLastError();
-        if (err != WSAENOTSOCK) {
-            return -err;
-        }
-        return w.closeHandle(h) ? 0 : -w.lastError();
-    }
-
-    private long fsync(Fsync f) {
-        long h = ((IoFd.Raw) f.fd()).handle();
-        return w.flushFileBuffers(h) ? 0 : -w.lastError();
-    }
-
-    private static final Set<StandardOpenOption> OPEN_OPTIONS = EnumSet.of(StandardOpenOption.READ,
-            StandardOpenOption.WRITE, StandardOpenOption.APPEND, StandardOpenOption.CREATE,
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.DSYNC,
-            StandardOpenOption.SYNC, StandardOpenOption.DELETE_ON_CLOSE);
-
-    private long open(Open o) {
-        Set<StandardOpenOption> opts = o.options();
-        for (StandardOpenOption opt : opts) {
-            if (!OPEN_OPTIONS.contains(opt)) {
-                return -ERROR_INVALID_PARAMETER; // SPARSE: no equivalent here
-            }
-        }
-        boolean append = opts.contains(StandardOpenOption.APPEND);
-        int access = 0;
-        if (opts.contains(StandardOpenOption.READ) || !(opts.contains(StandardOpenOption.WRITE) || append)) {
-            access |= GENERIC_READ;
-        }
-        if (opts.contains(StandardOpenOption.WRITE) || append) {
-            access |= GENERIC_WRITE;
-        }
-        boolean truncate = opts.contains(StandardOpenOption.TRUNCATE_EXISTING) && (access & GENERIC_WRITE) != 0;
-        int disposition;
-        if (opts.contains(StandardOpenOption.CREATE_NEW)) {
-            disposition = CREATE_NEW;
-        } else if (opts.contains(StandardOpenOption.CREATE)) {
-            disposition = truncate ? CREATE_ALWAYS : OPEN_ALWAYS;
+    void offload(int slot, LongSupplier call, LongConsumer orphan) {
+        slots.arm(slot); // a fresh name for the op: a packet of an earlier arm cannot be taken for its result
+        if (blocking.start(slot, slots.overlapped(slot), call, orphan)) {
+            states[slot] = BLOCKING;
+            inKernel++;
         } else {
-            disposition = truncate ? TRUNCATE_EXISTING : OPEN_EXISTING;
+            ready(slot, -Win32Error.ERROR_NO_SYSTEM_RESOURCES.code());
         }
-        int flags = FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED;
-        if (opts.contains(StandardOpenOption.DSYNC) || opts.contains(StandardOpenOption.SYNC)) {
-            flags |= FILE_FLAG_WRITE_THROUGH;
-        }
-        if (opts.contains(StandardOpenOption.DELETE_ON_CLOSE)) {
-            flags |= FILE_FLAG_DELETE_ON_CLOSE;
-        }
-        byte[] name = (win32Path(o.path().toAbsolutePath().toString()) + '\0').getBytes(StandardCharsets.UTF_16LE);
-        long h;
-        try (NativeMemory.Block path = NativeMemory.allocate(name.length)) {
-            path.buffer().put(0, name);
-            h = w.createFileW(path.address(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0,
-                    disposition, flags, 0);
-        }
-        if (h == INVALID_HANDLE_VALUE) {
-            return -w.lastError();
-        }
-        handles.register(h, HandleTable.FILE | (append ? HandleTable.APPEND : 0));
-        return h;
-    }
-
-    /**
-     * A path CreateFileW accepts at any length: past MAX_PATH (260) a drive path needs the {@code \\?\}
-     * prefix and a UNC path {@code \\?\UNC\}. Anything else is passed as is.
-     */
-    static String win32Path(String absolute) {
-        if (absolute.length() < 248 || absolute.startsWith("\\\\?\\")) {
-            return absolute;
-        }
-        if (absolute.length() > 2 && Character.isLetter(absolute.charAt(0)) && absolute.charAt(1) == ':'
-                && absolute.charAt(2) == '\\') {
-            return "\\\\?\\" + absolute;
-        }
-        if (absolute.startsWith("\\\\")) {
-            return "\\\\?\\UNC\\" + absolute.substring(2);
-        }
-        return absolute;
     }
 
     // ---- wake-up ----
 
     @Override
     public void wakeup() {
-        if (!closed && wakePending.compareAndSet(false, true)) {
-            // Under the lock close() takes before closing the port: never post to a closed (or reused) handle.
-            synchronized (wakeLock) {
-                if (!closed && !w.postQueuedCompletionStatus(port, 0, WAKEUP_KEY, 0)) {
-                    wakePending.set(false);
-                }
-            }
+        if (!closed && wakePending.compareAndSet(false, true) && !post(WAKEUP_KEY, 0)) {
+            wakePending.set(false);
+        }
+    }
+
+    /** Posts a packet to the port, unless the driver closed (never to a closed or reused handle). Any thread. */
+    private boolean post(long key, long overlapped) {
+        synchronized (postLock) {
+            return !closed && w.postQueuedCompletionStatus(port, 0, key, overlapped);
         }
     }
 
     // ---- socket control (any thread) ----
 
-    private long raw(IoFd fd, String what) {
-        if (fd instanceof IoFd.Raw r) {
-            return r.handle();
-        }
-        throw new UnsupportedOperationException("the iocp driver does not support registered (fixed) files: " + what
-                + " on " + fd + "; use IoFd.Raw (capability FIXED_FILES is not offered on Windows)");
-    }
-
     @Override
     public void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException {
-        long h = raw(fd, "bind");
-        try (NativeMemory.Block b = NativeMemory.allocate(Structs.SockaddrStorage.SIZE + 8)) {
-            int len = AddressCodec.encode(local, b.buffer(), 0);
-            if (len < 0) {
-                throw Win32Error.TABLE.exception(Win32Error.WSAEAFNOSUPPORT.code(), "bind of " + fd + " to " + local);
-            }
-            int type = socketType(h);
-            if (type < 0) {
-                throw Win32Error.TABLE.exception(-type, "bind of " + fd + " to " + local);
-            }
-            if (exclusiveBind && type == SOCK_STREAM) {
-                // No port stealing: see "SO_REUSEADDR on stream sockets" in the class comment.
-                b.buffer().putInt(Structs.SockaddrStorage.SIZE, 1); // the BOOL after the sockaddr
-                if (w.setsockopt(h, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, b.address() + Structs.SockaddrStorage.SIZE, 4) != 0) {
-                    throw Win32Error.TABLE.exception(w.wsaGetLastError(), "setsockopt SO_EXCLUSIVEADDRUSE before the bind of "
-                            + fd + " to " + local + " (is Winsock's SO_REUSEADDR set on it?)");
-                }
-            }
-            if (w.bind(h, b.address(), len) != 0) {
-                throw Win32Error.TABLE.exception(w.wsaGetLastError(), "bind of " + fd + " to " + local);
-            }
-        }
+        control.bind(fd, local);
     }
 
     @Override
     public void listen(IoFd fd, int backlog) throws VeloqIoException {
-        long h = raw(fd, "listen");
-        if (w.listen(h, backlog) != 0) {
-            throw Win32Error.TABLE.exception(w.wsaGetLastError(), "listen on " + fd + " with backlog " + backlog);
-        }
+        control.listen(fd, backlog);
     }
 
     @Override
     public void localAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
-        address(fd, out, true);
+        control.address(fd, out, true);
     }
 
     @Override
     public void remoteAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
-        address(fd, out, false);
-    }
-
-    private void address(IoFd fd, SockAddrStorage out, boolean local) throws VeloqIoException {
-        long h = raw(fd, local ? "getsockname" : "getpeername");
-        try (NativeMemory.Block b = NativeMemory.allocate(Structs.SockaddrStorage.SIZE + 8)) {
-            b.buffer().putInt(Structs.SockaddrStorage.SIZE, Structs.SockaddrStorage.SIZE);
-            long lenAddr = b.address() + Structs.SockaddrStorage.SIZE;
-            int rc = local ? w.getsockname(h, b.address(), lenAddr) : w.getpeername(h, b.address(), lenAddr);
-            if (rc != 0) {
-                throw Win32Error.TABLE.exception(w.wsaGetLastError(), (local ? "getsockname of " : "getpeername of ") + fd);
-            }
-            if (!AddressCodec.decode(b.buffer(), 0, b.buffer().getInt(Structs.SockaddrStorage.SIZE), out)) {
-                throw Win32Error.TABLE.exception(Win32Error.WSAEAFNOSUPPORT.code(),
-                        (local ? "getsockname of " : "getpeername of ") + fd + " returned an address of unknown family");
-            }
-        }
+        control.address(fd, out, false);
     }
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
-        long h = raw(fd, "setOption(" + option.name() + ")");
-        WinSocketOptions.Native n = nativeOption(option);
-        if (n.name() == SO_REUSEADDR && n.level() == SOL_SOCKET && emulatesReuseAddress(fd, h, "setsockopt SO_REUSEADDR=" + value)) {
-            // Emulated on TCP sockets: see "SO_REUSEADDR on stream sockets" in the class comment.
-            handles.mark(h, HandleTable.REUSE_ADDR, (Boolean) value);
-            return;
-        }
-        try (NativeMemory.Block b = NativeMemory.allocate(8)) {
-            ByteBuffer m = b.buffer();
-            int len = 4;
-            if (n.encoding() == WinSocketOptions.Encoding.LINGER) {
-                int seconds = (Integer) value;
-                m.putShort(Structs.Linger.ONOFF, (short) (seconds < 0 ? 0 : 1));
-                m.putShort(Structs.Linger.LINGER, (short) Math.max(0, seconds));
-            } else if (value instanceof Boolean bool) {
-                m.putInt(0, bool ? 1 : 0);
-            } else if (value instanceof Integer i) {
-                m.putInt(0, i);
-            } else {
-                throw new UnsupportedOperationException("socket option " + option.name() + " with a "
-                        + option.type().getSimpleName() + " value is not supported by the iocp driver on Windows");
-            }
-            if (w.setsockopt(h, n.level(), n.name(), b.address(), len) != 0) {
-                throw Win32Error.TABLE.exception(w.wsaGetLastError(), "setsockopt " + option.name() + "=" + value + " on " + fd);
-            }
-        }
+        control.setOption(fd, option, value);
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException {
-        long h = raw(fd, "getOption(" + option.name() + ")");
-        WinSocketOptions.Native n = nativeOption(option);
-        if (n.name() == SO_REUSEADDR && n.level() == SOL_SOCKET && emulatesReuseAddress(fd, h, "getsockopt SO_REUSEADDR")) {
-            return option.type().cast((handles.kind(h) & HandleTable.REUSE_ADDR) != 0);
-        }
-        try (NativeMemory.Block b = NativeMemory.allocate(16)) {
-            ByteBuffer m = b.buffer();
-            m.putInt(8, 4);
-            if (w.getsockopt(h, n.level(), n.name(), b.address(), b.address() + 8) != 0) {
-                throw Win32Error.TABLE.exception(w.wsaGetLastError(), "getsockopt " + option.name() + " on " + fd);
-            }
-            int len = m.getInt(8);
-            Object value;
-            if (n.encoding() == WinSocketOptions.Encoding.LINGER) {
-                value = m.getShort(Structs.Linger.ONOFF) == 0 ? -1 : Short.toUnsignedInt(m.getShort(Structs.Linger.LINGER));
-            } else {
-                int raw = len == 1 ? m.get(0) : m.getInt(0);
-                value = option.type() == Boolean.class ? (Object) (raw != 0) : (Object) raw;
-            }
-            return option.type().cast(value);
-        }
+        return control.getOption(fd, option);
     }
 
-    /** True for a stream socket (SO_REUSEADDR emulated); throws when {@code h} is no socket. */
-    private boolean emulatesReuseAddress(IoFd fd, long h, String what) throws VeloqIoException {
-        int type = socketType(h);
-        if (type < 0) {
-            throw Win32Error.TABLE.exception(-type, what + " on " + fd);
-        }
-        return type == SOCK_STREAM;
-    }
-
-    private static WinSocketOptions.Native nativeOption(SocketOption<?> option) {
-        WinSocketOptions.Native n = WinSocketOptions.of(option);
-        if (n == null || !(option.type() == Boolean.class || option.type() == Integer.class)) {
-            throw new UnsupportedOperationException("socket option " + option.name()
-                    + " is not supported on Windows by the iocp driver");
-        }
-        return n;
-    }
-
-    // ---- for the lifecycles and tests ----
+    // ---- for the op classes, the lifecycles and tests ----
 
     Win32 win32() {
         return w;
@@ -1155,6 +677,22 @@ final class IocpDriver implements Driver {
 
     HandleTable handles() {
         return handles;
+    }
+
+    OverlappedSlots slots() {
+        return slots;
+    }
+
+    SocketOps sockets() {
+        return sockets;
+    }
+
+    SocketControl control() {
+        return control;
+    }
+
+    long preAllocated(int slot) {
+        return preAllocated[slot];
     }
 
     /** Ops started that succeeded at once and were completed without a packet. */
@@ -1167,9 +705,19 @@ final class IocpDriver implements Driver {
         return queuedCompletions;
     }
 
-    /** Packets that named no op of this driver (or an op already completed). */
+    /** Ops whose start call returned a warning (WSAEMSGSIZE, ERROR_MORE_DATA) at once; each awaited its packet. */
+    long warningsAtOnce() {
+        return warningsAtOnce;
+    }
+
+    /** Packets that belonged to no op of this driver in the kernel, or came while their request was pending. */
     long staleCompletions() {
         return staleCompletions;
+    }
+
+    /** The address of the OVERLAPPED the op in {@code slot} was started with. */
+    long overlappedOf(int slot) {
+        return slots.overlapped(slot);
     }
 
     /** The completion port handle. */
@@ -1177,7 +725,7 @@ final class IocpDriver implements Driver {
         return port;
     }
 
-    /** Ops whose OVERLAPPED is with the kernel. */
+    /** Ops whose OVERLAPPED is with the kernel, or whose blocking call runs. */
     int inKernel() {
         return inKernel;
     }
@@ -1189,20 +737,24 @@ final class IocpDriver implements Driver {
         if (closed) {
             return;
         }
-        closed = true;
+        // Stops wake-ups and blocking-call packets first: nothing may be posted once the port is closed.
+        synchronized (postLock) {
+            closed = true;
+        }
         for (int slot = 0; slot < capacity; slot++) {
             if (states[slot] == KERNEL) {
-                w.cancelIoEx(opHandles[slot], slotBase + (long) slot * SLOT_SIZE + OV);
+                w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while (inKernel > 0 && System.nanoTime() - deadline < 0) {
+        while (kernelOwned() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 poll(TimeUnit.MILLISECONDS.toNanos(50));
             } catch (VeloqIoException e) {
                 break;
             }
         }
+        blocking.close();
         for (int slot = 0; slot < capacity; slot++) {
             OpPayload p = payloads[slot];
             if (p != null && p.kind() == OpKind.ACCEPT && preAllocated[slot] != OpLifecycle.NONE
@@ -1211,9 +763,10 @@ final class IocpDriver implements Driver {
             }
             payloads[slot] = null;
         }
-        if (inKernel > 0) {
+        int owed = kernelOwned();
+        if (owed > 0) {
             // The kernel may still write into these OVERLAPPEDs: leaking beats corrupting memory.
-            System.err.println("veloq: iocp driver " + id + ": " + inKernel + " operations did not come back within "
+            System.err.println("veloq: iocp driver " + id + ": " + owed + " operations did not come back within "
                     + TimeUnit.NANOSECONDS.toSeconds(CLOSE_DRAIN_NANOS) + " s of CancelIoEx; leaving their "
                     + slots.size() + " bytes of OVERLAPPED memory allocated");
         } else {
@@ -1221,9 +774,18 @@ final class IocpDriver implements Driver {
         }
         entries.close();
         scratch.close();
-        synchronized (wakeLock) {
-            w.closeHandle(port);
+        w.closeHandle(port);
+    }
+
+    /** Ops whose OVERLAPPED the kernel still owns (a blocking call's result can no longer arrive once closed). */
+    private int kernelOwned() {
+        int n = 0;
+        for (int slot = 0; slot < capacity; slot++) {
+            if (states[slot] == KERNEL) {
+                n++;
+            }
         }
+        return n;
     }
 
     @Override

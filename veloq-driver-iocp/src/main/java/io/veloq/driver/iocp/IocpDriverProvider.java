@@ -2,7 +2,10 @@ package io.veloq.driver.iocp;
 
 import io.veloq.api.Capability;
 import io.veloq.driver.iocp.win32.JnrWin32;
+import io.veloq.driver.iocp.win32.NativeMemory;
+import io.veloq.driver.iocp.win32.Structs;
 import io.veloq.driver.iocp.win32.Win32;
+import io.veloq.driver.iocp.win32.Win32Constants;
 import io.veloq.spi.Availability;
 import io.veloq.spi.Driver;
 import io.veloq.spi.DriverConfig;
@@ -37,6 +40,18 @@ import java.util.function.Supplier;
  *   <li>Unix-domain sockets: {@code WSAEAFNOSUPPORT}.</li>
  * </ul>
  *
+ * <h2>Handles</h2>
+ * The drivers use only the sockets and files they created (Socket, Accept, Open) or that the application
+ * adopted with {@link #adopt}: Windows hands a closed handle's value to the next handle opened anywhere in
+ * the process, so a stale {@code IoFd} must never close or capture it. An op on any other handle fails with
+ * WSAENOTSOCK or ERROR_INVALID_HANDLE. All providers with the real bindings share one handle table, so a
+ * handle adopted through one is known to every iocp runtime of the process.
+ *
+ * <h2>Timers</h2>
+ * Completion-port waits, and so {@code Timeout} ops and deadlines, follow the system clock tick: 15.625 ms
+ * by default (finer only while some process has raised the timer resolution). A Timeout never fires early
+ * and may fire up to about one tick late.
+ *
  * <h2>Availability</h2>
  * Only on 64-bit Windows. Elsewhere {@link #availability()} says so without loading any native library:
  * "IOCP requires Windows (this is Linux 6.18.0)". The native bindings are loaded when the first driver
@@ -52,11 +67,14 @@ public final class IocpDriverProvider implements DriverProvider {
     /** What every instance supports. */
     static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS);
 
+    /** The handles of the real Windows process, shared by every provider that talks to it. */
+    private static final HandleTable WINDOWS_HANDLES = new HandleTable();
+
     private final Supplier<Win32> bindingFactory;
     private final String bindingNote;
     private final boolean requireWindows;
+    private final HandleTable handles;
     private Win32 binding;
-    private HandleTable handles;
 
     /** The service: real Windows bindings, loaded on first open. */
     public IocpDriverProvider() {
@@ -67,6 +85,7 @@ public final class IocpDriverProvider implements DriverProvider {
         this.bindingFactory = bindingFactory;
         this.bindingNote = bindingNote;
         this.requireWindows = requireWindows;
+        this.handles = requireWindows ? WINDOWS_HANDLES : new HandleTable();
     }
 
     /**
@@ -121,32 +140,97 @@ public final class IocpDriverProvider implements DriverProvider {
         }
         d.put("binding", b != null ? b.description()
                 : requireWindows ? "jnr-ffi kernel32/ws2_32 (loaded on first open)" : bindingNote);
-        d.put("completion", "GetQueuedCompletionStatusEx batches; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on IFS handles");
+        d.put("completion", "GetQueuedCompletionStatusEx batches; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on TCP sockets "
+                + "with IFS handles and on files, never on UDP sockets");
+        d.put("timers", "the system clock tick (15.625 ms by default): a Timeout fires up to about one tick late, never early");
+        d.put("blocking calls", "CreateFileW, FlushFileBuffers and a lingering closesocket run on a pool of "
+                + "iocp.blocking-threads (2) threads per loop");
         d.put("refused", "IoFd.Fixed, ReadFixed/WriteFixed (ERROR_NOT_SUPPORTED), Unix sockets (WSAEAFNOSUPPORT)");
         return d;
     }
 
     @Override
     public Driver open(DriverConfig config) throws IOException {
+        return IocpDriver.open(id(), binding(), handles, config);
+    }
+
+    private synchronized Win32 binding() throws IOException {
         Availability a = availability();
         if (!a.available()) {
             throw new IOException("the iocp driver is unavailable: " + a.reason());
         }
-        Win32 w;
-        HandleTable h;
-        synchronized (this) {
-            if (binding == null) {
-                try {
-                    binding = bindingFactory.get();
-                } catch (RuntimeException | LinkageError e) {
-                    throw new IOException("cannot load the Windows bindings of the iocp driver: " + e, e);
-                }
-                handles = new HandleTable();
+        if (binding == null) {
+            try {
+                binding = bindingFactory.get();
+            } catch (RuntimeException | LinkageError e) {
+                throw new IOException("cannot load the Windows bindings of the iocp driver: " + e, e);
             }
-            w = binding;
-            h = handles;
         }
-        return IocpDriver.open(id(), w, h, config);
+        return binding;
+    }
+
+    /**
+     * Lets the iocp drivers use a socket or file handle they did not create: a socket from another library,
+     * a file opened with {@code FILE_FLAG_OVERLAPPED} elsewhere. A socket is asked its family and type
+     * (SO_PROTOCOL_INFOW); a UDP socket gets SIO_UDP_CONNRESET and SIO_UDP_NETRESET turned off like the
+     * driver's own. Anything that is not a socket is taken for an overlapped file handle. The first loop
+     * that starts an op on the handle associates it with its completion port, for good. A Close op closes it;
+     * {@link #release} forgets it without closing it.
+     *
+     * <pre>{@code
+     * IocpDriverProvider iocp = new IocpDriverProvider();
+     * iocp.adopt(socketHandle);                   // then IoFd.raw(socketHandle) works in any iocp runtime
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a driver already knows the handle
+     * @throws IOException if the bindings cannot load, or Winsock refuses the socket
+     * @since 0.1
+     */
+    public void adopt(long handle) throws IOException {
+        Win32 w = binding();
+        if (handle == 0 || handle == Win32Constants.INVALID_HANDLE_VALUE) {
+            throw new IllegalArgumentException("cannot adopt handle " + handle + ": NULL or INVALID_HANDLE_VALUE");
+        }
+        if (handles.kind(handle) != 0) {
+            throw new IllegalArgumentException("handle 0x" + Long.toHexString(handle)
+                    + " is already known to the iocp drivers (created by one, or adopted before)");
+        }
+        int size = Structs.WsaProtocolInfoW.SIZE;
+        try (NativeMemory.Block b = NativeMemory.allocate(size + 8)) {
+            b.buffer().putInt(size, size);
+            if (w.getsockopt(handle, Win32Constants.SOL_SOCKET, Win32Constants.SO_PROTOCOL_INFOW, b.address(),
+                    b.address() + size) != 0) {
+                int err = w.wsaGetLastError();
+                if (err != Win32Constants.WSAENOTSOCK) {
+                    throw new IOException("cannot adopt handle 0x" + Long.toHexString(handle) + ": getsockopt "
+                            + "SO_PROTOCOL_INFOW failed with " + Win32Error.TABLE.name(err) + " (" + err + ")");
+                }
+                handles.register(handle, HandleTable.FILE | HandleTable.ADOPTED);
+                return;
+            }
+            boolean datagram = b.buffer().getInt(Structs.WsaProtocolInfoW.SOCKET_TYPE) == Win32Constants.SOCK_DGRAM;
+            boolean inet6 = b.buffer().getInt(Structs.WsaProtocolInfoW.ADDRESS_FAMILY) == Win32Constants.AF_INET6;
+            if (datagram) {
+                int err = SocketOps.disableUdpResets(w, handle);
+                if (err != 0) {
+                    throw new IOException("cannot adopt UDP socket 0x" + Long.toHexString(handle) + ": WSAIoctl "
+                            + "SIO_UDP_CONNRESET/SIO_UDP_NETRESET failed with " + Win32Error.TABLE.name(err));
+                }
+            }
+            handles.register(handle, HandleTable.SOCKET | HandleTable.TYPED | HandleTable.ADOPTED
+                    | (datagram ? HandleTable.DATAGRAM : 0) | (inet6 ? HandleTable.INET6 : 0));
+        }
+    }
+
+    /**
+     * Forgets a handle the drivers know (adopted or created) without closing it; ops on it are refused from
+     * then on. It stays associated with the completion port it was associated with (Windows cannot undo that).
+     *
+     * @return whether the handle was known
+     * @since 0.1
+     */
+    public boolean release(long handle) {
+        return handles.remove(handle) != 0;
     }
 
     @Override

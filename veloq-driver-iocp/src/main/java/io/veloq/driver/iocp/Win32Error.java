@@ -25,10 +25,14 @@ public enum Win32Error implements ErrorTable.Code {
     ERROR_PATH_NOT_FOUND(3, IoErrorKind.NOT_FOUND, "the system cannot find the path specified"),
     ERROR_TOO_MANY_OPEN_FILES(4, IoErrorKind.TOO_MANY_OPEN_FILES, "the system cannot open the file"),
     ERROR_ACCESS_DENIED(5, IoErrorKind.PERMISSION_DENIED, "access is denied"),
-    ERROR_INVALID_HANDLE(6, IoErrorKind.BAD_DESCRIPTOR, "the handle is invalid"),
+    ERROR_INVALID_HANDLE(6, IoErrorKind.BAD_DESCRIPTOR, "the handle is invalid (or it is not one the iocp driver "
+            + "created or adopted: a handle from elsewhere must be adopted first with IocpDriverProvider.adopt)"),
     ERROR_NOT_ENOUGH_MEMORY(8, IoErrorKind.NO_BUFFER_SPACE, "not enough memory resources are available"),
     ERROR_GEN_FAILURE(31, IoErrorKind.IO_ERROR, "a device attached to the system is not functioning"),
+    ERROR_CRC(23, IoErrorKind.IO_ERROR, "data error (cyclic redundancy check)"),
     ERROR_SHARING_VIOLATION(32, IoErrorKind.PERMISSION_DENIED, "the file is being used by another process"),
+    ERROR_LOCK_VIOLATION(33, IoErrorKind.PERMISSION_DENIED, "the process cannot access the file because another "
+            + "process has locked a portion of it"),
     ERROR_HANDLE_EOF(38, IoErrorKind.IO_ERROR, "reached the end of the file"),
     ERROR_NOT_SUPPORTED(50, IoErrorKind.NOT_SUPPORTED, "the request is not supported (the IOCP driver has no "
             + "registered files (IoFd.Fixed) and no registered buffers (ReadFixed/WriteFixed): use IoFd.Raw, Read and Write)"),
@@ -39,16 +43,21 @@ public enum Win32Error implements ErrorTable.Code {
             + "or file: it may be bound to another loop's completion port)"),
     ERROR_BROKEN_PIPE(109, IoErrorKind.BROKEN_PIPE, "the pipe has been ended"),
     ERROR_DISK_FULL(112, IoErrorKind.IO_ERROR, "there is not enough space on the disk"),
+    ERROR_SEM_TIMEOUT(121, IoErrorKind.TIMED_OUT, "the semaphore timeout period has expired (the device did not "
+            + "answer in time)"),
     ERROR_INSUFFICIENT_BUFFER(122, IoErrorKind.INVALID_ARGUMENT, "the data area passed to a system call is too small"),
     ERROR_DIRECTORY(267, IoErrorKind.INVALID_ARGUMENT, "the directory name is invalid"),
     ERROR_ALREADY_EXISTS(183, IoErrorKind.ALREADY_EXISTS, "cannot create a file when that file already exists"),
     ERROR_MORE_DATA(234, IoErrorKind.OTHER, "more data is available"),
     WAIT_TIMEOUT(258, IoErrorKind.TIMED_OUT, "the wait operation timed out"),
+    ERROR_MR_MID_NOT_FOUND(317, IoErrorKind.IO_ERROR, "the system has no message for this error (an NTSTATUS "
+            + "without a Win32 code)"),
     ERROR_ABANDONED_WAIT_0(735, IoErrorKind.BAD_DESCRIPTOR, "the completion port was closed during the wait"),
     ERROR_OPERATION_ABORTED(995, IoErrorKind.CANCELLED, "the I/O operation has been aborted because of either a "
             + "thread exit or an application request"),
     ERROR_IO_INCOMPLETE(996, IoErrorKind.WOULD_BLOCK, "overlapped I/O event is not in a signaled state"),
     ERROR_IO_PENDING(997, IoErrorKind.WOULD_BLOCK, "overlapped I/O operation is in progress"),
+    ERROR_IO_DEVICE(1117, IoErrorKind.IO_ERROR, "the request could not be performed because of an I/O device error"),
     ERROR_NOT_FOUND(1168, IoErrorKind.NOT_FOUND, "element not found"),
     ERROR_CONNECTION_REFUSED(1225, IoErrorKind.CONNECTION_REFUSED, "the remote computer refused the network connection"),
     ERROR_NETWORK_UNREACHABLE(1231, IoErrorKind.NETWORK_UNREACHABLE, "the network location cannot be reached"),
@@ -67,7 +76,8 @@ public enum Win32Error implements ErrorTable.Code {
     WSAEINPROGRESS(10036, IoErrorKind.WOULD_BLOCK, "a blocking operation is currently executing"),
     WSAEALREADY(10037, IoErrorKind.OTHER, "an operation was attempted on a non-blocking socket that already had an operation in progress"),
     WSAENOTSOCK(10038, IoErrorKind.BAD_DESCRIPTOR, "an operation was attempted on something that is not a socket "
-            + "(or a socket that was closed)"),
+            + "(or a socket that was closed, or a handle the iocp driver did not create or adopt: a handle from "
+            + "elsewhere must be adopted first with IocpDriverProvider.adopt)"),
     WSAEDESTADDRREQ(10039, IoErrorKind.INVALID_ARGUMENT, "a required address was omitted"),
     WSAEMSGSIZE(10040, IoErrorKind.INVALID_ARGUMENT, "the message was larger than the buffer or the internal limit"),
     WSAEPROTOTYPE(10041, IoErrorKind.INVALID_ARGUMENT, "a protocol was specified that does not support the socket type"),

@@ -10,7 +10,17 @@ import java.net.SocketOption;
  * same name all work. A key Windows lacks ({@code SO_REUSEPORT}, {@code TCP_QUICKACK}, ...) yields null; the
  * driver then throws {@link UnsupportedOperationException} naming the key and Windows.
  *
- * <pre>{@code WinSocketOptions.Native n = WinSocketOptions.of(StandardSocketOptions.TCP_NODELAY);  // IPPROTO_TCP, 1, BOOL}</pre>
+ * <ul>
+ *   <li>The multicast keys depend on the socket's family: on an AF_INET6 socket {@code IP_MULTICAST_TTL} and
+ *       {@code IP_MULTICAST_LOOP} are {@code IPV6_MULTICAST_HOPS} and {@code IPV6_MULTICAST_LOOP} at
+ *       {@code IPPROTO_IPV6}; the {@code IPPROTO_IP} ones would only govern IPv4 traffic (as the JDK maps
+ *       them on Windows).</li>
+ *   <li>{@code IP_TOS} is refused ({@link #REFUSED_IP_TOS}): Windows accepts the option and ignores it;
+ *       Microsoft's IPPROTO_IP options page says not to use it and to mark traffic through the QoS API
+ *       (qWAVE / policy-based QoS) instead. Pretending to set it would be worse than saying so.</li>
+ * </ul>
+ *
+ * <pre>{@code WinSocketOptions.Native n = WinSocketOptions.of(StandardSocketOptions.TCP_NODELAY, false);  // IPPROTO_TCP, 1, BOOL}</pre>
  */
 final class WinSocketOptions {
     private WinSocketOptions() {
@@ -30,7 +40,13 @@ final class WinSocketOptions {
     record Native(int level, int name, Encoding encoding) {
     }
 
-    static Native of(SocketOption<?> option) {
+    /** Why IP_TOS is refused. */
+    static final String REFUSED_IP_TOS = "socket option IP_TOS is not supported by the iocp driver: Windows accepts "
+            + "IP_TOS and ignores it (Microsoft: do not use it; set DSCP through the QoS API, qWAVE or policy-based "
+            + "QoS, instead)";
+
+    /** The Winsock option for {@code option} on a socket of family AF_INET6 ({@code inet6}) or AF_INET; null if none. */
+    static Native of(SocketOption<?> option, boolean inet6) {
         switch (option.name()) {
             case "SO_REUSEADDR":
                 return new Native(Win32Constants.SOL_SOCKET, Win32Constants.SO_REUSEADDR, Encoding.BOOL);
@@ -56,12 +72,12 @@ final class WinSocketOptions {
                 return new Native(Win32Constants.IPPROTO_TCP, Win32Constants.TCP_KEEPCNT, Encoding.INT);
             case "TCP_FASTOPEN":
                 return new Native(Win32Constants.IPPROTO_TCP, Win32Constants.TCP_FASTOPEN, Encoding.BOOL);
-            case "IP_TOS":
-                return new Native(Win32Constants.IPPROTO_IP, Win32Constants.IP_TOS, Encoding.INT);
             case "IP_MULTICAST_TTL":
-                return new Native(Win32Constants.IPPROTO_IP, Win32Constants.IP_MULTICAST_TTL, Encoding.INT);
+                return inet6 ? new Native(Win32Constants.IPPROTO_IPV6, Win32Constants.IPV6_MULTICAST_HOPS, Encoding.INT)
+                        : new Native(Win32Constants.IPPROTO_IP, Win32Constants.IP_MULTICAST_TTL, Encoding.INT);
             case "IP_MULTICAST_LOOP":
-                return new Native(Win32Constants.IPPROTO_IP, Win32Constants.IP_MULTICAST_LOOP, Encoding.BOOL);
+                return inet6 ? new Native(Win32Constants.IPPROTO_IPV6, Win32Constants.IPV6_MULTICAST_LOOP, Encoding.BOOL)
+                        : new Native(Win32Constants.IPPROTO_IP, Win32Constants.IP_MULTICAST_LOOP, Encoding.BOOL);
             case "IPV6_V6ONLY":
                 return new Native(Win32Constants.IPPROTO_IPV6, Win32Constants.IPV6_V6ONLY, Encoding.BOOL);
             default:

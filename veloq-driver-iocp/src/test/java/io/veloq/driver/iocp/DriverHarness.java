@@ -1,20 +1,32 @@
 package io.veloq.driver.iocp;
 
+import io.veloq.api.IoFd;
 import io.veloq.api.OpLifecycle;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.AddressFamily;
+import io.veloq.api.net.AddressLayout;
+import io.veloq.api.net.SockAddrStorage;
+import io.veloq.api.net.SocketType;
+import io.veloq.api.op.Accept;
+import io.veloq.api.op.Close;
+import io.veloq.api.op.Connect;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
+import io.veloq.api.op.Socket;
 import io.veloq.api.op.Write;
 import io.veloq.spi.Driver;
 import io.veloq.spi.DriverConfig;
 import io.veloq.spi.DriverProvider;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,6 +184,46 @@ final class DriverHarness implements AutoCloseable {
             b.writerIndex(b.writerIndex() + (int) n);
         } else if (p instanceof Send || p instanceof SendTo || p instanceof Write) {
             b.readerIndex(b.readerIndex() + (int) n);
+        }
+    }
+
+    /** A socket of the driver. */
+    IoFd socket(AddressFamily f, SocketType t) throws VeloqIoException {
+        return IoFd.raw(value(new Socket(f, t)));
+    }
+
+    /** A UDP socket bound to an ephemeral loopback port of its family; its address goes to {@code where}. */
+    IoFd boundUdp(AddressFamily f, SockAddrStorage where)
+            throws VeloqIoException {
+        IoFd s = socket(f, SocketType.DATAGRAM);
+        driver.bind(s, SockAddrStorage.of(new InetSocketAddress(loopback(f), 0),
+                AddressLayout.WINDOWS));
+        driver.localAddress(s, where);
+        return s;
+    }
+
+    /** A connected TCP pair over loopback: {client, accepted server side}; the listener is closed again. */
+    IoFd[] tcpPair(AddressFamily f) throws VeloqIoException {
+        IoFd l = socket(f, SocketType.STREAM);
+        driver.bind(l, SockAddrStorage.of(new InetSocketAddress(loopback(f), 0),
+                AddressLayout.WINDOWS));
+        driver.listen(l, 8);
+        SockAddrStorage where = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        driver.localAddress(l, where);
+        IoFd c = socket(f, SocketType.STREAM);
+        long accept = start(new Accept(l,
+                SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+        value(new Connect(c, where));
+        IoFd s = IoFd.raw(await(accept).valueOrThrow());
+        value(new Close(l));
+        return new IoFd[]{c, s};
+    }
+
+    static InetAddress loopback(AddressFamily f) {
+        try {
+            return InetAddress.getByName(f == AddressFamily.INET6 ? "::1" : "127.0.0.1");
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -26,13 +26,16 @@ import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Socket;
 import io.veloq.api.op.Timeout;
 import io.veloq.api.op.Write;
+import io.veloq.driver.iocp.sim.SimWin32;
 import io.veloq.driver.iocp.win32.NativeMemory;
+import io.veloq.driver.iocp.win32.Win32Constants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ConnectException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -44,6 +47,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,12 +68,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public class IocpDriverOpsTest {
     private static final InetAddress LOOPBACK4 = InetAddress.getLoopbackAddress();
 
+    private final SimWin32[] sim = new SimWin32[1];
     private DriverHarness h;
     private BufPool pool;
 
     @BeforeEach
     void open() throws Exception {
-        h = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 64);
+        h = DriverHarness.open(Bindings.provider(sim), 64);
         pool = BufPool.allocate(64 * 1024, 16);
     }
 
@@ -77,6 +82,11 @@ public class IocpDriverOpsTest {
     void close() throws Exception {
         if (h != null) {
             h.close();
+        }
+        if (sim[0] != null) {
+            List<String> failures = sim[0].failures();
+            sim[0].close();
+            assertEquals(List.of(), failures, "exceptions or Windows-unsafe calls inside the IOCP simulator");
         }
     }
 
@@ -489,11 +499,155 @@ public class IocpDriverOpsTest {
     void nativeMemoryIsFreedOnClose() throws Exception {
         long before = NativeMemory.liveBytes();
         DriverHarness other = DriverHarness.open(Bindings.provider((io.veloq.driver.iocp.sim.SimWin32[]) null), 128);
-        assertTrue(NativeMemory.liveBytes() - before >= 128L * IocpDriver.SLOT_SIZE,
+        assertTrue(NativeMemory.liveBytes() - before >= 128L * OverlappedSlots.SLOT_SIZE,
                 "one OVERLAPPED slot per in-flight op is allocated up front");
         other.run(new Nop());
         other.close();
         assertEquals(before, NativeMemory.liveBytes(), "close frees every native block");
+    }
+
+    // ---- issue #16: what only real Windows semantics show ----
+
+    /**
+     * #16 item 3. Windows reports an ICMP port unreachable for a datagram an unconnected UDP socket sent as
+     * WSAECONNRESET on its next receive, unless SIO_UDP_CONNRESET is turned off (Linux stays silent). The
+     * driver turns it off, and SIO_UDP_NETRESET, on every UDP socket.
+     */
+    @Test
+    void aDatagramToAClosedPortDoesNotFailTheSendersNextReceive() throws Exception {
+        int closedPort;
+        try (DatagramSocket gone = new DatagramSocket(0, LOOPBACK4)) {
+            closedPort = gone.getLocalPort();
+        }
+        SockAddrStorage aAddr = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        SockAddrStorage bAddr = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        IoFd a = h.boundUdp(AddressFamily.INET, aAddr);
+        IoFd b = h.boundUdp(AddressFamily.INET, bAddr);
+        if (sim[0] != null) {
+            assertArrayEquals(new boolean[]{false, false}, sim[0].udpResetReporting(((IoFd.Raw) a).handle()),
+                    "SIO_UDP_CONNRESET and SIO_UDP_NETRESET are off on a UDP socket of the driver");
+        }
+        assertEquals(4, h.value(new SendTo(a, bytes("lost"), addr(new InetSocketAddress(LOOPBACK4, closedPort)))));
+        Thread.sleep(50); // the ICMP port unreachable comes back meanwhile
+        FixedBuf in = pool.lease();
+        SockAddrStorage from = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+        long recv = h.start(new RecvFrom(a, in, from));
+        assertEquals(5, h.value(new SendTo(b, bytes("after"), aAddr)));
+        assertEquals(5, h.await(recv).valueOrThrow(), "the receive after a send to a closed port must not fail");
+        assertEquals("after", new String(in.getBytes(), StandardCharsets.US_ASCII));
+        assertEquals(bAddr.toSocketAddress(), from.toSocketAddress());
+    }
+
+    /**
+     * #16 item 7. On an IPv6 socket the multicast hop limit and loopback are IPV6_MULTICAST_HOPS and
+     * IPV6_MULTICAST_LOOP (IPPROTO_IPV6); the IPPROTO_IP options would not govern its IPv6 traffic. IP_TOS is
+     * ignored by Windows (Microsoft: set it through the QoS API), so the driver refuses it.
+     */
+    @Test
+    void multicastOptionsOnAnIpv6SocketAreTheIpv6Ones_andIpTosIsRefused() throws Exception {
+        IoFd u6 = socket(AddressFamily.INET6, SocketType.DATAGRAM);
+        h.driver().setOption(u6, StandardSocketOptions.IP_MULTICAST_TTL, 7);
+        h.driver().setOption(u6, StandardSocketOptions.IP_MULTICAST_LOOP, false);
+        assertEquals(7, h.driver().getOption(u6, StandardSocketOptions.IP_MULTICAST_TTL));
+        assertEquals(false, h.driver().getOption(u6, StandardSocketOptions.IP_MULTICAST_LOOP));
+        if (sim[0] != null) {
+            long s6 = ((IoFd.Raw) u6).handle();
+            assertEquals(7, simOption(s6, Win32Constants.IPPROTO_IPV6, Win32Constants.IPV6_MULTICAST_HOPS),
+                    "IPV6_MULTICAST_HOPS holds the hop limit");
+            assertEquals(0, simOption(s6, Win32Constants.IPPROTO_IPV6, Win32Constants.IPV6_MULTICAST_LOOP),
+                    "IPV6_MULTICAST_LOOP is off");
+        }
+        IoFd u4 = socket(AddressFamily.INET, SocketType.DATAGRAM);
+        h.driver().setOption(u4, StandardSocketOptions.IP_MULTICAST_TTL, 3);
+        assertEquals(3, h.driver().getOption(u4, StandardSocketOptions.IP_MULTICAST_TTL));
+        if (sim[0] != null) {
+            assertEquals(3, simOption(((IoFd.Raw) u4).handle(), Win32Constants.IPPROTO_IP, Win32Constants.IP_MULTICAST_TTL));
+        }
+        IoFd t = socket(AddressFamily.INET, SocketType.STREAM);
+        UnsupportedOperationException set = assertThrows(UnsupportedOperationException.class,
+                () -> h.driver().setOption(t, StandardSocketOptions.IP_TOS, 0x10));
+        assertTrue(set.getMessage().contains("IP_TOS") && set.getMessage().contains("Windows"), set.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> h.driver().getOption(t, StandardSocketOptions.IP_TOS));
+    }
+
+    private int simOption(long s, int level, int name) {
+        try (NativeMemory.Block b = NativeMemory.allocate(16)) {
+            b.buffer().putInt(8, 4);
+            assertEquals(0, sim[0].getsockopt(s, level, name, b.address(), b.address() + 8));
+            return b.buffer().getInt(0);
+        }
+    }
+
+    /**
+     * #16 item 8. IOCP waits expire on the system clock tick (15.625 ms by default; the simulator models it):
+     * a Timeout may fire up to about a tick late, never early, and the loop does not spin meanwhile.
+     */
+    @Test
+    void timeoutsFireNeverEarlyAndWithinAboutATickUnderTheSystemClock() throws Exception {
+        long tick = SimWin32.DEFAULT_TICK_NANOS;
+        for (long ms : new long[]{1, 5, 20, 40}) {
+            long waitsBefore = sim[0] != null ? sim[0].stats().waits() : 0;
+            long t0 = System.nanoTime();
+            assertEquals(0, h.value(new Timeout(TimeUnit.MILLISECONDS.toNanos(ms))));
+            long elapsed = System.nanoTime() - t0;
+            assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(ms), "Timeout(" + ms + " ms) fired early: " + elapsed + " ns");
+            assertTrue(elapsed < TimeUnit.MILLISECONDS.toNanos(ms) + 2 * tick + TimeUnit.MILLISECONDS.toNanos(250),
+                    "Timeout(" + ms + " ms) fired " + elapsed / 1000 + " us after it started");
+            if (sim[0] != null) {
+                long waits = sim[0].stats().waits() - waitsBefore;
+                assertTrue(waits <= 4 + ms / 15, "Timeout(" + ms + " ms) took " + waits + " waits: the loop spins");
+            }
+        }
+    }
+
+    /**
+     * #16 item 10 (for the Windows job; also runs on the simulator). A synchronous WSAEMSGSIZE, then 100 ops
+     * through the same slot: every result is right and no packet ever arrives for an op it does not belong to.
+     * On Windows this checks the one thing only Windows can say: that the packet of an immediate
+     * WSAEMSGSIZE on a non-skipping UDP socket comes, and comes once.
+     */
+    @Test
+    void aSynchronousWsaemsgsizeThenAHundredOpsThroughTheSameSlot() throws Exception {
+        SimWin32[] oneSim = new SimWin32[1];
+        try (DriverHarness one = DriverHarness.open(Bindings.provider(oneSim), 1)) {
+            SockAddrStorage aAddr = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+            SockAddrStorage bAddr = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+            IoFd a = one.boundUdp(AddressFamily.INET, aAddr);
+            IoFd b = one.boundUdp(AddressFamily.INET, bAddr);
+            FixedBuf small = pool.lease();
+            small.writerIndex(small.capacity() - 4);
+            small.readerIndex(small.writerIndex());
+            for (int attempt = 0; attempt < 50 && one.iocp().warningsAtOnce() == 0; attempt++) {
+                assertEquals(10, one.value(new SendTo(a, bytes("0123456789"), bAddr)));
+                Thread.sleep(20); // let it arrive, so WSARecvFrom finds it at once
+                DriverHarness.Result r = one.run(new RecvFrom(b, small, SockAddrStorage.allocate(AddressLayout.WINDOWS)));
+                assertEquals("WSAEMSGSIZE", r.error().codeName());
+            }
+            assertEquals(1, one.iocp().warningsAtOnce(), "a WSAEMSGSIZE came back from WSARecvFrom itself");
+            FixedBuf out = pool.lease();
+            FixedBuf in = pool.lease();
+            for (int i = 0; i < 50; i++) {
+                byte[] msg = ("datagram " + i).getBytes(StandardCharsets.US_ASCII);
+                out.clear().put(msg);
+                assertEquals(msg.length, one.value(new SendTo(a, out, bAddr)), "SendTo " + i);
+                in.clear();
+                SockAddrStorage from = SockAddrStorage.allocate(AddressLayout.WINDOWS);
+                assertEquals(msg.length, one.value(new RecvFrom(b, in, from)), "RecvFrom " + i);
+                assertArrayEquals(msg, in.getBytes(), "RecvFrom " + i);
+                assertEquals(aAddr.toSocketAddress(), from.toSocketAddress(), "RecvFrom " + i);
+            }
+            one.turn(TimeUnit.MILLISECONDS.toNanos(100)); // a late packet would be here by now
+            assertEquals(0, one.iocp().staleCompletions(), "no packet named an op it did not belong to");
+            assertEquals(0, one.iocp().inKernel());
+            one.value(new Close(a));
+            one.value(new Close(b));
+        } finally {
+            if (oneSim[0] != null) {
+                List<String> failures = oneSim[0].failures();
+                oneSim[0].close();
+                assertEquals(List.of(), failures);
+            }
+        }
     }
 
     /** Reads 4 bytes at the current position into the last 4 bytes of a buffer. */

@@ -44,8 +44,12 @@ public class TablesTest {
             h.register(v, v % 8 == 0 ? HandleTable.SOCKET : HandleTable.FILE);
         }
         assertEquals(499, h.size());
-        assertEquals(0, h.flagsFor(8, 0x100), "registered, not associated");
-        int f = h.associate(8, 0x100, true, true);
+        assertEquals(HandleTable.SOCKET, h.flagsFor(8, 0x100), "registered, not associated");
+        assertEquals(0, h.flagsFor(4 * 600, 0x100), "unknown");
+        assertEquals(0, h.associate(4 * 600, 0x100, true), "an unknown handle is never recorded implicitly");
+        assertFalse(h.mark(4 * 600, HandleTable.REUSE_ADDR, true));
+        assertEquals(0, h.kind(4 * 600));
+        int f = h.associate(8, 0x100, true);
         assertEquals(HandleTable.SOCKET | HandleTable.ASSOCIATED | HandleTable.SKIP_ON_SUCCESS, f);
         assertEquals(f, h.flagsFor(8, 0x100));
         assertEquals(-1, h.flagsFor(8, 0x200), "associated with another port");
@@ -60,18 +64,18 @@ public class TablesTest {
         assertEquals(120, h.position(16));
         assertEquals(0, h.remove(4), "already gone");
         h.register(8, HandleTable.FILE);
-        assertEquals(0, h.flagsFor(8, 0x100), "a reused handle value starts fresh");
+        assertEquals(HandleTable.FILE, h.flagsFor(8, 0x100), "a reused handle value starts fresh");
     }
 
     @Test
     void longWindowsPathsGetTheExtendedLengthPrefix() {
         String dir = "C:\\" + "d".repeat(300) + "\\f.bin";
-        assertEquals("\\\\?\\" + dir, IocpDriver.win32Path(dir));
+        assertEquals("\\\\?\\" + dir, FileOps.win32Path(dir));
         String unc = "\\\\server\\share\\" + "d".repeat(300);
-        assertEquals("\\\\?\\UNC\\server\\share\\" + "d".repeat(300), IocpDriver.win32Path(unc));
-        assertEquals("C:\\short.txt", IocpDriver.win32Path("C:\\short.txt"));
-        assertEquals("\\\\?\\" + dir, IocpDriver.win32Path("\\\\?\\" + dir), "already prefixed");
+        assertEquals("\\\\?\\UNC\\server\\share\\" + "d".repeat(300), FileOps.win32Path(unc));
+        assertEquals("C:\\short.txt", FileOps.win32Path("C:\\short.txt"));
+        assertEquals("\\\\?\\" + dir, FileOps.win32Path("\\\\?\\" + dir), "already prefixed");
         String linux = "/tmp/" + "d".repeat(300);
-        assertEquals(linux, IocpDriver.win32Path(linux), "not a Windows path: left alone (simulator)");
+        assertEquals(linux, FileOps.win32Path(linux), "not a Windows path: left alone (simulator)");
     }
 }

@@ -66,25 +66,61 @@ public class Win32ErrorTest {
         }
     }
 
+    /**
+     * #16 item 4: the socket statuses AFD completes requests with, and the Winsock codes
+     * WSAGetOverlappedResult reports for them (the same table libuv keeps), including the facility 7
+     * (FACILITY_NTWIN32) statuses that carry a Win32 code in their low word.
+     */
     @Test
-    void completionStatusesTranslateToTheCodesWinsockAndKernel32Report() {
-        assertEquals(10054, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_RESET, true));
-        assertEquals(10054, NtStatus.toWin32Error(NtStatus.STATUS_REMOTE_DISCONNECT, true));
-        assertEquals(10053, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_ABORTED, true));
-        assertEquals(10061, NtStatus.toWin32Error(NtStatus.STATUS_CONNECTION_REFUSED, true));
-        assertEquals(10060, NtStatus.toWin32Error(NtStatus.STATUS_IO_TIMEOUT, true));
-        assertEquals(995, NtStatus.toWin32Error(NtStatus.STATUS_CANCELLED, true));
-        assertEquals(995, NtStatus.toWin32Error(NtStatus.STATUS_CANCELLED, false));
-        assertEquals(38, NtStatus.toWin32Error(NtStatus.STATUS_END_OF_FILE, false));
-        assertEquals(6, NtStatus.toWin32Error(NtStatus.STATUS_INVALID_HANDLE, false));
-        assertEquals(10038, NtStatus.toWin32Error(NtStatus.STATUS_INVALID_HANDLE, true));
+    void socketStatusesTranslateAsWinsockDoes() {
+        int[][] pairs = {
+            {0xC00000B0, 10058}, // STATUS_PIPE_DISCONNECTED -> WSAESHUTDOWN
+            {0xC0000141, 10049}, // STATUS_INVALID_ADDRESS -> WSAEADDRNOTAVAIL
+            {0xC0000207, 10049}, // STATUS_INVALID_ADDRESS_COMPONENT -> WSAEADDRNOTAVAIL
+            {0x00000102, 10060}, // STATUS_TIMEOUT -> WSAETIMEDOUT
+            {0xC000013F, 10060}, // STATUS_LINK_TIMEOUT -> WSAETIMEDOUT
+            {0xC000A012, 10054}, // STATUS_HOPLIMIT_EXCEEDED -> WSAECONNRESET
+            {0xC000013E, 10054}, // STATUS_LINK_FAILED -> WSAECONNRESET
+            {0xC000023E, 10051}, // STATUS_PROTOCOL_UNREACHABLE -> WSAENETUNREACH
+            {0xC00000BE, 10051}, // STATUS_BAD_NETWORK_PATH -> WSAENETUNREACH
+            {0xC00000BC, 10061}, // STATUS_REMOTE_NOT_LISTENING -> WSAECONNREFUSED
+            {0xC0000005, 10014}, // STATUS_ACCESS_VIOLATION -> WSAEFAULT
+            {0xC0000023, 10014}, // STATUS_BUFFER_TOO_SMALL -> WSAEFAULT
+            {0xC0000206, 10040}, // STATUS_INVALID_BUFFER_SIZE -> WSAEMSGSIZE
+            {0xC000020F, 10053}, // STATUS_TRANSACTION_ABORTED -> WSAECONNABORTED
+            {0xC0000043, 10048}, // STATUS_SHARING_VIOLATION -> WSAEADDRINUSE
+            {0xC0000017, 10055}, // STATUS_NO_MEMORY -> WSAENOBUFS
+            {0xC0000209, 10055}, // STATUS_TOO_MANY_ADDRESSES -> WSAENOBUFS
+            {0xC00000A3, 10035}, // STATUS_DEVICE_NOT_READY -> WSAEWOULDBLOCK
+            {0xC0000024, 10038}, // STATUS_OBJECT_TYPE_MISMATCH -> WSAENOTSOCK
+            {0xC0000002, 10045}, // STATUS_NOT_IMPLEMENTED -> WSAEOPNOTSUPP
+            {0xC00000C4, 10050}, // STATUS_UNEXPECTED_NETWORK_ERROR -> WSAENETDOWN
+            {0xC0072747, 10055}, // facility 7: the Win32 code WSAENOBUFS in the low word
+            {0xC0070040, 64},    // facility 7: ERROR_NETNAME_DELETED
+        };
+        for (int[] p : pairs) {
+            assertEquals(p[1], NtStatus.toWinsockError(p[0]), "socket status " + NtStatus.hex(p[0]));
+        }
+        assertEquals(10022, NtStatus.toWinsockError(0xC0001234), "an unknown status is WSAEINVAL, as Winsock's fallback");
+    }
+
+    @Test
+    void completionStatusesTranslateToTheCodesWinsockReports() {
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_RESET));
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_REMOTE_DISCONNECT));
+        assertEquals(10054, NtStatus.toWinsockError(NtStatus.STATUS_PORT_UNREACHABLE));
+        assertEquals(10053, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_ABORTED));
+        assertEquals(10061, NtStatus.toWinsockError(NtStatus.STATUS_CONNECTION_REFUSED));
+        assertEquals(10060, NtStatus.toWinsockError(NtStatus.STATUS_IO_TIMEOUT));
+        assertEquals(995, NtStatus.toWinsockError(NtStatus.STATUS_CANCELLED));
+        assertEquals(10038, NtStatus.toWinsockError(NtStatus.STATUS_INVALID_HANDLE));
+        assertEquals(10040, NtStatus.toWinsockError(NtStatus.STATUS_BUFFER_OVERFLOW));
         assertTrue(NtStatus.isSuccess(NtStatus.STATUS_SUCCESS));
         assertTrue(!NtStatus.isSuccess(NtStatus.STATUS_BUFFER_OVERFLOW), "warnings are not NT_SUCCESS");
-        for (int status : new int[]{NtStatus.STATUS_CONNECTION_RESET, NtStatus.STATUS_CANCELLED, 0xC0001234}) {
-            assertTrue(Win32Error.of(NtStatus.toWin32Error(status, true)) != null,
+        for (int status : new int[]{NtStatus.STATUS_CONNECTION_RESET, NtStatus.STATUS_CANCELLED, 0xC0001234,
+                NtStatus.STATUS_PIPE_DISCONNECTED, NtStatus.STATUS_HOPLIMIT_EXCEEDED}) {
+            assertTrue(Win32Error.of(NtStatus.toWinsockError(status)) != null,
                     "every socket status lands on a named code: " + NtStatus.hex(status));
-            assertTrue(Win32Error.of(NtStatus.toWin32Error(status, false)) != null,
-                    "every file status lands on a named code: " + NtStatus.hex(status));
         }
     }
 }

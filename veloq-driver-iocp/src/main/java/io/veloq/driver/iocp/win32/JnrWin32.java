@@ -3,6 +3,7 @@ package io.veloq.driver.iocp.win32;
 import com.kenai.jffi.LastError;
 import com.kenai.jffi.Type;
 import io.veloq.driver.iocp.ffi.Kernel32;
+import io.veloq.driver.iocp.ffi.Ntdll;
 import io.veloq.driver.iocp.ffi.WinSock;
 import jnr.ffi.LibraryLoader;
 
@@ -31,12 +32,14 @@ public final class JnrWin32 implements Win32 {
 
     private final Kernel32 kernel32;
     private final WinSock winsock;
+    private final Ntdll ntdll;
     private final ConcurrentHashMap<Long, FunctionPointer> pointers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private JnrWin32(Kernel32 kernel32, WinSock winsock) {
+    private JnrWin32(Kernel32 kernel32, WinSock winsock, Ntdll ntdll) {
         this.kernel32 = kernel32;
         this.winsock = winsock;
+        this.ntdll = ntdll;
     }
 
     /**
@@ -48,7 +51,8 @@ public final class JnrWin32 implements Win32 {
         System.setProperty("jnr.ffi.x86asm.enabled", "false");
         Kernel32 k = LibraryLoader.create(Kernel32.class).load("kernel32");
         WinSock ws = LibraryLoader.create(WinSock.class).load("ws2_32");
-        JnrWin32 w = new JnrWin32(k, ws);
+        Ntdll nt = LibraryLoader.create(Ntdll.class).load("ntdll");
+        JnrWin32 w = new JnrWin32(k, ws, nt);
         w.checkSixthArgument();
         try (NativeMemory.Block wsaData = NativeMemory.allocate(512)) {
             int rc = ws.WSAStartup(Win32Constants.WINSOCK_VERSION_2_2, wsaData.address());
@@ -79,7 +83,8 @@ public final class JnrWin32 implements Win32 {
 
     @Override
     public String description() {
-        return "jnr-ffi: kernel32.dll, ws2_32.dll; AcceptEx/ConnectEx/GetAcceptExSockaddrs through jffi function pointers";
+        return "jnr-ffi: kernel32.dll, ws2_32.dll, ntdll.dll (RtlNtStatusToDosError); AcceptEx/ConnectEx/GetAcceptExSockaddrs "
+                + "through jffi function pointers";
     }
 
     @Override
@@ -143,6 +148,11 @@ public final class JnrWin32 implements Win32 {
     public int lastError() {
         // jnr-ffi saves GetLastError() into jffi's per-thread slot after every @SaveError call.
         return LastError.getInstance().get();
+    }
+
+    @Override
+    public int rtlNtStatusToDosError(int status) {
+        return ntdll.RtlNtStatusToDosError(status);
     }
 
     @Override

@@ -128,10 +128,12 @@ public final class Structs {
         }
     }
 
-    /** {@code WSAPROTOCOL_INFOW}: 628 bytes; the driver reads only dwServiceFlags1. */
+    /** {@code WSAPROTOCOL_INFOW}: 628 bytes; the driver reads dwServiceFlags1, iAddressFamily and iSocketType. */
     public static final class WsaProtocolInfoW {
         public static final int SIZE = 628;
         public static final int SERVICE_FLAGS1 = 0;
+        public static final int ADDRESS_FAMILY = 76;
+        public static final int SOCKET_TYPE = 88;
 
         private WsaProtocolInfoW() {
         }

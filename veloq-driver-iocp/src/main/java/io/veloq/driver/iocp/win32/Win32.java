@@ -70,6 +70,14 @@ public interface Win32 extends AutoCloseable {
     /** {@code GetLastError()} as it was right after this thread's previous call through this binding. */
     int lastError();
 
+    // ---- ntdll ----
+
+    /**
+     * {@code RtlNtStatusToDosError}: the Win32 error code for an NTSTATUS ({@code ERROR_MR_MID_NOT_FOUND},
+     * 317, when there is none). How the driver reports a failed file completion, as GetOverlappedResult would.
+     */
+    int rtlNtStatusToDosError(int status);
+
     // ---- ws2_32 ----
 
     /** {@code WSASocketW}: the socket, or -1 ({@code INVALID_SOCKET}). */
@@ -91,7 +99,10 @@ public interface Win32 extends AutoCloseable {
     int wsaSendTo(long s, long buffers, int bufferCount, long bytesSent, int flags, long to, int toLength,
                   long overlapped, long completionRoutine);
 
-    /** {@code WSAIoctl}; the driver uses it only for {@code SIO_GET_EXTENSION_FUNCTION_POINTER}. */
+    /**
+     * {@code WSAIoctl}; the driver uses it for {@code SIO_GET_EXTENSION_FUNCTION_POINTER} and, on every UDP
+     * socket, {@code SIO_UDP_CONNRESET} and {@code SIO_UDP_NETRESET} with FALSE.
+     */
     int wsaIoctl(long s, int ioControlCode, long inBuffer, int inBufferLength, long outBuffer, int outBufferLength,
                  long bytesReturned, long overlapped, long completionRoutine);
 

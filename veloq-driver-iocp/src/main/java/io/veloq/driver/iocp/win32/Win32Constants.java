@@ -19,6 +19,7 @@ public final class Win32Constants {
     public static final int INFINITE = -1;
 
     // Error codes the driver branches on (the full table is the driver's Win32Error)
+    public static final int ERROR_INVALID_HANDLE = 6;
     public static final int ERROR_HANDLE_EOF = 38;
     public static final int ERROR_INVALID_PARAMETER = 87;
     public static final int WAIT_TIMEOUT = 258;
@@ -82,6 +83,10 @@ public final class Win32Constants {
 
     // WSAIoctl
     public static final int SIO_GET_EXTENSION_FUNCTION_POINTER = 0xC8000006;
+    /** {@code _WSAIOW(IOC_VENDOR, 12)}: with FALSE, an ICMP port unreachable no longer fails the next UDP receive. */
+    public static final int SIO_UDP_CONNRESET = 0x9800000C;
+    /** {@code _WSAIOW(IOC_VENDOR, 15)}: with FALSE, an ICMP TTL expired no longer fails the next UDP receive. */
+    public static final int SIO_UDP_NETRESET = 0x9800000F;
 
     // SetFileCompletionNotificationModes
     public static final int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = 0x1;

@@ -30,6 +30,34 @@ enum SimFailure {
         this.wsaError = wsaError;
     }
 
+    /**
+     * RtlNtStatusToDosError for the statuses the simulator produces or tests inject (from ntstatus.h and
+     * winerror.h): facility 7 carries the Win32 code in its low word; ERROR_MR_MID_NOT_FOUND otherwise.
+     */
+    static int dosError(int status) {
+        switch (status) {
+            case 0: return 0;
+            case 0x00000103: return 997;      // STATUS_PENDING -> ERROR_IO_PENDING
+            case 0x80000005: return 234;      // STATUS_BUFFER_OVERFLOW -> ERROR_MORE_DATA
+            case 0xC0000008: return 6;        // STATUS_INVALID_HANDLE
+            case 0xC000000D: return 87;       // STATUS_INVALID_PARAMETER
+            case 0xC0000011: return 38;       // STATUS_END_OF_FILE -> ERROR_HANDLE_EOF
+            case 0xC0000022: return 5;        // STATUS_ACCESS_DENIED
+            case 0xC000007F: return 112;      // STATUS_DISK_FULL
+            case 0xC000009A: return 1450;     // STATUS_INSUFFICIENT_RESOURCES -> ERROR_NO_SYSTEM_RESOURCES
+            case 0xC00000B5: return 121;      // STATUS_IO_TIMEOUT -> ERROR_SEM_TIMEOUT
+            case 0xC0000120: return 995;      // STATUS_CANCELLED -> ERROR_OPERATION_ABORTED
+            case 0xC0000185: return 1117;     // STATUS_IO_DEVICE_ERROR -> ERROR_IO_DEVICE
+            case 0xC000009C: return 23;       // STATUS_DEVICE_DATA_ERROR -> ERROR_CRC
+            case 0xC0000054: return 33;       // STATUS_FILE_LOCK_CONFLICT -> ERROR_LOCK_VIOLATION
+            default:
+                if ((status & 0xFFFF0000) == 0xC0070000 || (status & 0xFFFF0000) == 0x80070000) {
+                    return status & 0xFFFF;
+                }
+                return 317;                   // ERROR_MR_MID_NOT_FOUND
+        }
+    }
+
     static SimFailure of(IOException e) {
         if (e instanceof java.net.PortUnreachableException) {
             return CONNECTION_RESET; // Windows reports an ICMP port unreachable on UDP as WSAECONNRESET

@@ -9,8 +9,10 @@ import java.util.Set;
 /**
  * A simulated file handle opened with FILE_FLAG_OVERLAPPED over a real {@link FileChannel}: ReadFile and
  * WriteFile take their offset from the OVERLAPPED (0xFFFFFFFF/0xFFFFFFFF writes at the end), a read at or
- * past the end fails at once with ERROR_HANDLE_EOF, everything else is pending and finished by the
- * reactor, and CancelIoEx aborts what has not run yet.
+ * past the end fails at once with ERROR_HANDLE_EOF. Otherwise the call completes at once when the simulator
+ * says so (cached reads and extending writes do on Windows: the OVERLAPPED is filled, and a packet is queued
+ * unless the handle skips the port on success), else it is pending, finished by the reactor, and CancelIoEx
+ * aborts it if it has not run yet.
  */
 final class SimFile extends SimHandle {
     private final FileChannel channel;
@@ -26,7 +28,8 @@ final class SimFile extends SimHandle {
         this.writable = writable;
     }
 
-    synchronized boolean start(SimOp op) {
+    /** True if it completed at once; false if pending; throws {@link SimError} if it failed at once. */
+    synchronized boolean start(SimOp op, boolean atOnce) {
         if (closed) {
             throw new SimError(6);
         }
@@ -42,8 +45,18 @@ final class SimFile extends SimHandle {
             throw new SimError(31);
         }
         SimMemory.putLong(op.overlapped, SimSocket.STATUS_PENDING);
+        if (atOnce) {
+            transfer(op);
+            if (op.status < 0 && (op.status & 0xC0000000) == 0xC0000000) {
+                throw new SimError(os.rtlNtStatusToDosError(op.status)); // NT_ERROR at once: no packet
+            }
+            os.stats.fileAtOnce.incrementAndGet();
+            complete(op, true);
+            return true;
+        }
         pending.add(op);
         os.stats.pended.incrementAndGet();
+        os.stats.filePended.incrementAndGet();
         os.reactor.execute(() -> run(op));
         return false;
     }
@@ -53,6 +66,17 @@ final class SimFile extends SimHandle {
             if (!pending.remove(op)) {
                 return; // cancelled or closed meanwhile
             }
+        }
+        transfer(op);
+        complete(op, false);
+    }
+
+    /** Moves the bytes (or fails with an injected status); the outcome is left in {@code op}. */
+    private void transfer(SimOp op) {
+        int injected = takeInjectedStatus();
+        if (injected != 0) {
+            op.fail(injected, os.rtlNtStatusToDosError(injected));
+            return;
         }
         try {
             ByteBuffer b = op.length == 0 ? ByteBuffer.allocate(0) : SimMemory.view(op.bufferAddress, op.length);
@@ -74,7 +98,6 @@ final class SimFile extends SimHandle {
         } catch (IOException e) {
             op.fail(0xC0000185, 1117); // STATUS_IO_DEVICE_ERROR
         }
-        complete(op, false);
     }
 
     synchronized boolean cancel(long overlapped) {

@@ -10,6 +10,7 @@ abstract class SimHandle {
     private SimPort port;
     private long key;
     private boolean skipOnSuccess;
+    private int injectedStatus;
 
     SimHandle(SimWin32 os, long value) {
         this.os = os;
@@ -34,10 +35,28 @@ abstract class SimHandle {
         return skipOnSuccess;
     }
 
+    synchronized SimPort port() {
+        return port;
+    }
+
+    /** The next completion ends with {@code status} (a test's fault). */
+    synchronized void injectStatus(int status) {
+        injectedStatus = status;
+    }
+
+    /** The injected status, once; 0 when none. */
+    synchronized int takeInjectedStatus() {
+        int s = injectedStatus;
+        injectedStatus = 0;
+        return s;
+    }
+
     /**
      * Records the outcome in the OVERLAPPED (Internal = status, InternalHigh = bytes) and queues the packet
-     * to the associated port: always for an operation that was pending, and for one that succeeded at once
-     * unless FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set. No port, no packet.
+     * to the associated port: always for an operation that was pending, and for one that completed at once
+     * unless FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set and the status is NT_SUCCESS (a warning such as
+     * STATUS_BUFFER_OVERFLOW is not, so its packet is queued all the same). No port, no packet. The caller
+     * never calls this for an NT_ERROR status at once: such a call fails and queues nothing.
      */
     void complete(SimOp op, boolean atOnce) {
         SimMemory.putLong(op.overlapped + 0, Integer.toUnsignedLong(op.status));
@@ -50,7 +69,7 @@ abstract class SimHandle {
             k = key;
             skip = skipOnSuccess;
         }
-        if (atOnce && skip) {
+        if (atOnce && skip && op.status >= 0) {
             os.stats.skippedPackets.incrementAndGet();
             return;
         }

@@ -24,9 +24,13 @@ final class SimPort extends SimHandle {
     /**
      * Waits up to {@code millis} (-1: forever) for a packet, then moves up to {@code count} into the
      * OVERLAPPED_ENTRY array. Returns how many, 0 on timeout, -1 if the port was closed.
+     *
+     * <p>A timeout expires on the system clock tick, as Windows waits do: the due time is the last tick plus
+     * {@code millis}, and the wait ends at the first tick at or after it. So a wait may end up to one tick
+     * early or late, and a 1 ms wait usually lasts until the next tick.
      */
-    synchronized int take(long entries, int count, int millis) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000L;
+    synchronized int take(long entries, int count, int millis, long tickNanos) throws InterruptedException {
+        long deadline = expiry(System.nanoTime(), millis, tickNanos);
         while (packets.isEmpty() && !closed) {
             if (millis == -1) {
                 wait();
@@ -52,6 +56,17 @@ final class SimPort extends SimHandle {
             out.putInt(i * 32 + 28, 0);
         }
         return n;
+    }
+
+    /** When a wait of {@code millis} started at {@code now} times out on a clock ticking every {@code tick} ns. */
+    static long expiry(long now, int millis, long tick) {
+        long wanted = millis * 1_000_000L;
+        if (tick <= 0 || millis <= 0) {
+            return now + wanted;
+        }
+        long lastTick = Math.floorDiv(now, tick) * tick;
+        long due = lastTick + wanted;
+        return Math.floorDiv(due + tick - 1, tick) * tick;
     }
 
     synchronized int queued() {

@@ -48,6 +48,10 @@ final class SimSocket extends SimHandle {
     private final ArrayDeque<SimOp> writes = new ArrayDeque<>();
     private final Map<Integer, Integer> options = new HashMap<>();
     private SelectionKey key;
+    // Datagram sockets: ICMP errors reported as WSAECONNRESET / WSAENETRESET until the ioctls turn them off.
+    private boolean reportPortUnreachable = true;
+    private boolean reportTtlExpired = true;
+    private boolean portUnreachablePending;
 
     SimSocket(SimWin32 os, long value, int family, int type) throws IOException {
         super(os, value);
@@ -201,6 +205,55 @@ final class SimSocket extends SimHandle {
         os.reactor.watch(this);
     }
 
+    /** {SIO_UDP_CONNRESET, SIO_UDP_NETRESET} still on. */
+    synchronized boolean[] resetReporting() {
+        return new boolean[]{reportPortUnreachable, reportTtlExpired};
+    }
+
+    synchronized void setResetReporting(boolean portUnreachable, boolean on) {
+        checkOpen();
+        if (isStream()) {
+            throw new SimError(10022); // WSAEINVAL: a UDP-only ioctl
+        }
+        if (portUnreachable) {
+            reportPortUnreachable = on;
+        } else {
+            reportTtlExpired = on;
+        }
+    }
+
+    /** SO_LINGER on with a non-zero timeout, on a connected stream socket: closesocket blocks. */
+    synchronized boolean lingersOnClose() {
+        Integer v = options.get(opt(0xFFFF, 0x80));
+        return isStream() && connected && v != null && (v & 0xFFFF) != 0 && ((v >>> 16) & 0xFFFF) != 0;
+    }
+
+    /**
+     * After a datagram went to {@code to}: on Windows an ICMP port unreachable comes back when nothing is bound
+     * there, and (unless SIO_UDP_CONNRESET is off) fails the pending or next receive with WSAECONNRESET. On
+     * loopback the simulator finds out by trying to bind the address itself.
+     */
+    private void noteDatagramSentTo(InetSocketAddress to) {
+        if (!reportPortUnreachable || to == null || !to.getAddress().isLoopbackAddress()) {
+            return;
+        }
+        ProtocolFamily pf = to.getAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6
+                : StandardProtocolFamily.INET;
+        try (DatagramChannel probe = DatagramChannel.open(pf)) {
+            probe.bind(to);
+        } catch (IOException e) {
+            return; // someone is bound there: the datagram was delivered
+        }
+        SimOp waiting = reads.peek();
+        if (waiting != null) {
+            reads.poll();
+            waiting.fail(0xC000023F, 10054); // STATUS_PORT_UNREACHABLE
+            complete(waiting, false);
+        } else {
+            portUnreachablePending = true;
+        }
+    }
+
     static int opt(int level, int name) {
         return (level << 16) | (name & 0xFFFF);
     }
@@ -297,6 +350,9 @@ final class SimSocket extends SimHandle {
                 flags |= 0x00020000; // XP1_IFS_HANDLES
             }
             info.putInt(0, flags);
+            info.putInt(76, family);                // iAddressFamily
+            info.putInt(88, type);                  // iSocketType
+            info.putInt(92, isStream() ? 6 : 17);   // iProtocol
             SimMemory.putInt(lengthAddress, 628);
             return 0;
         }
@@ -323,8 +379,8 @@ final class SimSocket extends SimHandle {
         if (level == 0xFFFF && (name == 0x1001 || name == 0x1002)) {
             return 65536;
         }
-        if (level == 0 && name == 10) {
-            return 1; // IP_MULTICAST_TTL
+        if ((level == 0 || level == 41) && name == 10) {
+            return 1; // IP_MULTICAST_TTL, IPV6_MULTICAST_HOPS
         }
         if ((level == 0 || level == 41) && name == 11) {
             return 1; // multicast loop
@@ -365,6 +421,10 @@ final class SimSocket extends SimHandle {
 
     synchronized void checkCanRecv(boolean datagram) {
         checkOpen();
+        if (!isStream() && portUnreachablePending) {
+            portUnreachablePending = false;
+            throw new SimError(10054); // WSAECONNRESET: the ICMP port unreachable of an earlier send
+        }
         if (datagram) {
             if (isStream()) {
                 throw new SimError(10045);
@@ -489,6 +549,7 @@ final class SimSocket extends SimHandle {
                             return false;
                         }
                         op.succeed(n);
+                        noteDatagramSentTo((InetSocketAddress) dgram.getRemoteAddress());
                         return true;
                     }
                     op.done += stream.write(op.buffers);
@@ -532,6 +593,7 @@ final class SimSocket extends SimHandle {
                         return false;
                     }
                     op.succeed(n);
+                    noteDatagramSentTo(op.to);
                     return true;
                 }
                 case ACCEPT: {
@@ -663,6 +725,10 @@ final class SimSocket extends SimHandle {
                 return;
             }
             q.poll();
+            int injected = takeInjectedStatus();
+            if (injected != 0) {
+                op.fail(injected, 0);
+            }
             complete(op, false);
         }
     }

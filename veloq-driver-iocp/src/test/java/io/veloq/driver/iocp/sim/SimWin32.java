@@ -5,24 +5,10 @@ import io.veloq.driver.iocp.win32.Win32;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An I/O completion port simulator that implements {@link Win32} by the documented semantics, on real
@@ -52,7 +38,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>The extension functions are only callable through the pointers WSAIoctl handed out; any other
  *       pointer is a bug that would crash a real process, and throws here.</li>
  * </ul>
- * Handle values are unique for the simulator's lifetime (Windows reuses them; tests prefer not to).
+ * <ul>
+ *   <li>Handle values are reused at once, most recently freed first, as the Windows handle table does: a
+ *       stale handle value names whatever was opened next.</li>
+ *   <li>A completion with a warning status (STATUS_BUFFER_OVERFLOW: WSAEMSGSIZE) is not NT_SUCCESS, so
+ *       FILE_SKIP_COMPLETION_PORT_ON_SUCCESS does not suppress its packet even when it completes at once.</li>
+ *   <li>An ICMP port unreachable for a datagram this socket sent fails its next receive with WSAECONNRESET,
+ *       unless WSAIoctl(SIO_UDP_CONNRESET, FALSE) turned that off (SIO_UDP_NETRESET likewise is recorded).</li>
+ *   <li>FlushFileBuffers, CreateFileW and a lingering closesocket block: {@link #holdBlockingCalls()} keeps
+ *       them blocked, and a call from a thread that waits on a completion port (a loop thread) is recorded
+ *       in {@link #failures()}.</li>
+ *   <li>ReadFile/WriteFile complete at once part of the time (seeded), as cached reads and extending
+ *       writes do on Windows.</li>
+ *   <li>GetQueuedCompletionStatusEx timeouts expire on the system tick (15.625 ms by default), as every
+ *       Windows wait does: up to a tick early or late.</li>
+ *   <li>RtlNtStatusToDosError knows the statuses the simulator produces.</li>
+ * </ul>
  *
  * <pre>{@code
  * try (SimWin32 sim = new SimWin32(SimWin32.Options.DEFAULTS)) {
@@ -65,66 +66,54 @@ public final class SimWin32 implements Win32 {
     public static final long ACCEPT_EX = 0x7FFA_0001_1000L;
     public static final long GET_ACCEPT_EX_SOCKADDRS = 0x7FFA_0001_2000L;
     public static final long CONNECT_EX = 0x7FFA_0001_3000L;
+    static final int SIO_UDP_CONNRESET = 0x9800000C;
+    static final int SIO_UDP_NETRESET = 0x9800000F;
 
-    /** Simulation switches. */
-    public record Options(boolean ifsHandles) {
-        /** Sockets report IFS handles, so the driver turns on FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
+    /** The default clock tick of Windows (64 Hz): waits expire on it. */
+    public static final long DEFAULT_TICK_NANOS = 15_625_000L;
+
+    /**
+     * Simulation switches.
+     *
+     * @param ifsHandles    sockets report IFS handles (the driver may then use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)
+     * @param seed          seeds the simulator's choices (which file I/O completes at once)
+     * @param tickNanos     the system clock tick timeouts expire on; 0 for exact timeouts
+     * @param fileSyncRatio the share of ReadFile/WriteFile calls that complete at once
+     */
+    public record Options(boolean ifsHandles, long seed, long tickNanos, double fileSyncRatio) {
+        /** IFS handles, seed {@code -Dveloq.seed} or 42, the 15.625 ms tick, half the file I/O at once. */
         public static final Options DEFAULTS = new Options(true);
-    }
 
-    /** What happened, for tests that check both completion paths ran. */
-    public static final class Stats {
-        final AtomicLong queuedPackets = new AtomicLong();
-        final AtomicLong skippedPackets = new AtomicLong();
-        final AtomicLong succeededAtOnce = new AtomicLong();
-        final AtomicLong pended = new AtomicLong();
-        final AtomicLong cancelled = new AtomicLong();
-        final AtomicLong entriesDequeued = new AtomicLong();
-        final AtomicLong largestBatch = new AtomicLong();
-
-        public long queuedPackets() {
-            return queuedPackets.get();
+        public Options(boolean ifsHandles) {
+            this(ifsHandles, Long.getLong("veloq.seed", 42), DEFAULT_TICK_NANOS, 0.5);
         }
 
-        public long skippedPackets() {
-            return skippedPackets.get();
+        public Options withTick(long nanos) {
+            return new Options(ifsHandles, seed, nanos, fileSyncRatio);
         }
 
-        public long succeededAtOnce() {
-            return succeededAtOnce.get();
-        }
-
-        public long pended() {
-            return pended.get();
-        }
-
-        public long cancelled() {
-            return cancelled.get();
-        }
-
-        public long largestBatch() {
-            return largestBatch.get();
-        }
-
-        @Override
-        public String toString() {
-            return "queued packets " + queuedPackets + ", skipped packets " + skippedPackets + ", succeeded at once "
-                    + succeededAtOnce + ", pended " + pended + ", cancelled " + cancelled + ", largest batch "
-                    + largestBatch;
+        public Options withFileSyncRatio(double ratio) {
+            return new Options(ifsHandles, seed, tickNanos, ratio);
         }
     }
 
     final Options options;
-    final Stats stats = new Stats();
+    final SimStats stats = new SimStats();
     final SimReactor reactor;
     private final ConcurrentHashMap<Long, SimHandle> handles = new ConcurrentHashMap<>();
-    private final AtomicLong nextHandle = new AtomicLong(0x100);
+    private long nextHandle = 0x100;
+    private final java.util.ArrayDeque<Long> freedHandles = new java.util.ArrayDeque<>();
+    private final java.util.Random random;
+    final SimBlocking blocking = new SimBlocking(this);
+    private final SimFiles files = new SimFiles(this);
+    private final SimOverlappedCalls calls = new SimOverlappedCalls(this);
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
     public SimWin32(Options options) {
         this.options = options;
+        this.random = new java.util.Random(options.seed() ^ 0x5EED_F11EL);
         this.reactor = new SimReactor(this, "iocp-simulator");
     }
 
@@ -132,7 +121,7 @@ public final class SimWin32 implements Win32 {
         this(Options.DEFAULTS);
     }
 
-    public Stats stats() {
+    public SimStats stats() {
         return stats;
     }
 
@@ -162,22 +151,104 @@ public final class SimWin32 implements Win32 {
         return "IOCP simulator on loopback sockets (ifsHandles=" + options.ifsHandles() + ")";
     }
 
-    // ---- plumbing ----
-
-    private long newHandle() {
-        return nextHandle.getAndAdd(4);
+    /** Whether the socket or file {@code h} is open. */
+    public boolean isOpen(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && !(x instanceof SimPort);
     }
 
-    private boolean fail(int code) {
+    /** Whether {@code h} is associated with a completion port. */
+    public boolean isAssociated(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && x.port() != null;
+    }
+
+    /** Whether {@code h} has FILE_SKIP_COMPLETION_PORT_ON_SUCCESS set. */
+    public boolean skipsCompletionPortOnSuccess(long h) {
+        SimHandle x = handles.get(h);
+        return x != null && x.skipsOnSuccess();
+    }
+
+    /** Whether the datagram socket {@code s} still reports ICMP port unreachable (SIO_UDP_CONNRESET) / TTL expired (SIO_UDP_NETRESET). */
+    public boolean[] udpResetReporting(long s) {
+        SimSocket sock = socket(s);
+        return sock == null ? null : sock.resetReporting();
+    }
+
+    /**
+     * The next completion of an overlapped operation on {@code h} ends with {@code ntStatus} instead of its
+     * real outcome (a device error, a full disk, a status the driver must translate).
+     */
+    public void failNextCompletion(long h, int ntStatus) {
+        handles.get(h).injectStatus(ntStatus);
+    }
+
+    /**
+     * Keeps FlushFileBuffers, CreateFileW and lingering closesocket calls blocked (at most 5 s each) until the
+     * returned handle is closed, as a slow disk or a peer that does not read would.
+     */
+    public AutoCloseable holdBlockingCalls() {
+        return blocking.hold();
+    }
+
+    /** A call that blocks on Windows: flagged when a loop thread makes it, held while the test says so. */
+    void blockingCall(String what) {
+        stats.blockingCalls.incrementAndGet();
+        blocking.enter(what);
+    }
+
+    /** Seeded: does this ReadFile/WriteFile complete at once? */
+    boolean fileCompletesAtOnce() {
+        synchronized (random) {
+            return random.nextDouble() < options.fileSyncRatio();
+        }
+    }
+
+    // ---- plumbing ----
+
+    /** The most recently freed value first, as Windows' handle table hands them out. */
+    long newHandle() {
+        synchronized (freedHandles) {
+            Long reused = freedHandles.pollFirst();
+            if (reused != null) {
+                return reused;
+            }
+            long h = nextHandle;
+            nextHandle += 4;
+            return h;
+        }
+    }
+
+    private void freeHandle(long h) {
+        synchronized (freedHandles) {
+            freedHandles.addFirst(h);
+        }
+    }
+
+    boolean fail(int code) {
         lastError.get()[0] = code;
         return false;
     }
 
-    private void ok() {
+    void ok() {
         lastError.get()[0] = 0;
     }
 
-    private SimSocket socket(long s) {
+    /** Records a new kernel object under its handle value. */
+    void put(SimHandle h) {
+        handles.put(h.value, h);
+    }
+
+    SimHandle handle(long h) {
+        return handles.get(h);
+    }
+
+    /** Sets GetLastError() for this thread (a call that succeeded with an informational code). */
+    void lastError(int code) {
+        lastError.get()[0] = code;
+    }
+
+    SimSocket socket(long s) {
         return handles.get(s) instanceof SimSocket sock ? sock : null;
     }
 
@@ -231,9 +302,11 @@ public final class SimWin32 implements Win32 {
         if (count <= 0 || entries == 0 || numEntriesRemoved == 0) {
             return fail(87);
         }
+        blocking.loopThread(Thread.currentThread());
+        stats.waits.incrementAndGet();
         int n;
         try {
-            n = port.take(entries, count, milliseconds);
+            n = port.take(entries, count, milliseconds, options.tickNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail(995);
@@ -282,127 +355,22 @@ public final class SimWin32 implements Win32 {
     @Override
     public long createFileW(long fileName, int desiredAccess, int shareMode, long securityAttributes,
                             int creationDisposition, int flagsAndAttributes, long templateFile) {
-        String name = utf16z(fileName);
-        Path path = Path.of(name);
-        boolean read = (desiredAccess & 0x80000000) != 0;
-        boolean write = (desiredAccess & 0x40000000) != 0;
-        if ((flagsAndAttributes & 0x40000000) == 0) {
-            throw new UnsupportedOperationException("simulator: CreateFileW without FILE_FLAG_OVERLAPPED is not modelled");
-        }
-        Set<OpenOption> opts = new HashSet<>();
-        if (read) {
-            opts.add(StandardOpenOption.READ);
-        }
-        if (write) {
-            opts.add(StandardOpenOption.WRITE);
-        }
-        boolean existed = Files.exists(path);
-        switch (creationDisposition) {
-            case 1 -> opts.add(StandardOpenOption.CREATE_NEW);
-            case 2 -> {
-                opts.add(StandardOpenOption.CREATE);
-                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            }
-            case 3 -> { }
-            case 4 -> opts.add(StandardOpenOption.CREATE);
-            case 5 -> opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-            default -> {
-                fail(87);
-                return -1;
-            }
-        }
-        if ((creationDisposition == 2 || creationDisposition == 5) && !write) {
-            fail(87);
-            return -1;
-        }
-        if ((flagsAndAttributes & 0x04000000) != 0) {
-            opts.add(StandardOpenOption.DELETE_ON_CLOSE);
-        }
-        if ((flagsAndAttributes & 0x80000000) != 0) {
-            opts.add(StandardOpenOption.DSYNC);
-        }
-        try {
-            if (Files.isDirectory(path)) {
-                fail(5);
-                return -1;
-            }
-            FileChannel ch = FileChannel.open(path, opts);
-            long h = newHandle();
-            handles.put(h, new SimFile(this, h, ch, read, write));
-            lastError.get()[0] = existed && (creationDisposition == 2 || creationDisposition == 4) ? 183 : 0;
-            return h;
-        } catch (NoSuchFileException e) {
-            Path parent = path.toAbsolutePath().getParent();
-            fail(parent != null && Files.isDirectory(parent) ? 2 : 3);
-        } catch (FileAlreadyExistsException e) {
-            fail(80);
-        } catch (AccessDeniedException e) {
-            fail(5);
-        } catch (FileSystemException e) {
-            fail(5);
-        } catch (IOException e) {
-            fail(31);
-        }
-        return -1;
-    }
-
-    private static String utf16z(long address) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 32767; i++) {
-            ByteBuffer b = SimMemory.view(address + 2L * i, 2);
-            char c = (char) (Short.toUnsignedInt(b.getShort(0)));
-            if (c == 0) {
-                byte[] bytes = SimMemory.bytes(address, 2 * i);
-                return new String(bytes, StandardCharsets.UTF_16LE);
-            }
-            sb.append(c);
-        }
-        throw new IllegalStateException("CreateFileW file name is not NUL-terminated within 32767 characters");
+        return files.createFileW(fileName, desiredAccess, creationDisposition, flagsAndAttributes);
     }
 
     @Override
     public boolean readFile(long handle, long buffer, int bytesToRead, long bytesRead, long overlapped) {
-        return fileOp(SimOp.Kind.READ_FILE, handle, buffer, bytesToRead, overlapped);
+        return files.transfer(SimOp.Kind.READ_FILE, handle, buffer, bytesToRead, overlapped);
     }
 
     @Override
     public boolean writeFile(long handle, long buffer, int bytesToWrite, long bytesWritten, long overlapped) {
-        return fileOp(SimOp.Kind.WRITE_FILE, handle, buffer, bytesToWrite, overlapped);
-    }
-
-    private boolean fileOp(SimOp.Kind kind, long handle, long buffer, int length, long overlapped) {
-        if (!(handles.get(handle) instanceof SimFile f)) {
-            return fail(6);
-        }
-        if (overlapped == 0) {
-            throw new UnsupportedOperationException("simulator: ReadFile/WriteFile without an OVERLAPPED is not modelled");
-        }
-        SimOp op = new SimOp(kind, overlapped);
-        ByteBuffer ov = SimMemory.view(overlapped, 32);
-        long offset = Integer.toUnsignedLong(ov.getInt(16)) | (Integer.toUnsignedLong(ov.getInt(20)) << 32);
-        op.fileOffset = offset == -1L ? -1 : offset;
-        op.bufferAddress = buffer;
-        op.length = length;
-        try {
-            f.start(op);
-            return fail(997); // ERROR_IO_PENDING
-        } catch (SimError e) {
-            return fail(e.code);
-        }
+        return files.transfer(SimOp.Kind.WRITE_FILE, handle, buffer, bytesToWrite, overlapped);
     }
 
     @Override
     public boolean flushFileBuffers(long handle) {
-        if (!(handles.get(handle) instanceof SimFile f)) {
-            return fail(6);
-        }
-        try {
-            f.flush();
-            ok();
-            return true;
-        } catch (SimError e) {
-            return fail(e.code);
-        }
+        return files.flush(handle);
     }
 
     @Override
@@ -418,8 +386,19 @@ public final class SimWin32 implements Win32 {
         } else if (h instanceof SimSocket s) {
             s.close();
         }
+        freeHandle(handle);
         ok();
         return true;
+    }
+
+    /**
+     * {@code RtlNtStatusToDosError} for the statuses this simulator produces and those the driver's tests
+     * inject; facility 7 (FACILITY_NTWIN32) statuses carry the Win32 code in their low word;
+     * ERROR_MR_MID_NOT_FOUND (317) for anything else, as ntdll does.
+     */
+    @Override
+    public int rtlNtStatusToDosError(int status) {
+        return SimFailure.dosError(status);
     }
 
     @Override
@@ -460,133 +439,32 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    private int wsa(int code) {
+    int wsa(int code) {
         lastError.get()[0] = code;
         return -1;
-    }
-
-    /** Runs a Winsock start call: 0 if it completed at once, -1 with WSA_IO_PENDING or the error. */
-    private int startOn(SimSocket s, SimOp op) {
-        try {
-            if (s.start(op)) {
-                ok();
-                return 0;
-            }
-            return wsa(997);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-    }
-
-    @Override
-    public int wsaRecv(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long overlapped,
-                       long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount < 1 || flags == 0) {
-            return wsa(10022);
-        }
-        if (SimMemory.getInt(flags) != 0) {
-            return wsa(10045); // MSG_PEEK/MSG_OOB/MSG_WAITALL are not modelled
-        }
-        try {
-            sock.checkCanRecv(false);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.RECV, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesRecvd != 0) {
-            SimMemory.putInt(bytesRecvd, (int) op.bytes);
-        }
-        return rc;
-    }
-
-    @Override
-    public int wsaSend(long s, long buffers, int bufferCount, long bytesSent, int flags, long overlapped,
-                       long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount < 1) {
-            return wsa(10022);
-        }
-        if (flags != 0) {
-            return wsa(10045);
-        }
-        try {
-            sock.checkCanSend(false);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.SEND, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        for (ByteBuffer b : op.buffers) {
-            op.total += b.remaining();
-        }
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesSent != 0) {
-            SimMemory.putInt(bytesSent, (int) op.bytes);
-        }
-        return rc;
-    }
-
-    @Override
-    public int wsaRecvFrom(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long from,
-                           long fromLength, long overlapped, long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount != 1 || flags == 0 || from == 0
-                || fromLength == 0) {
-            return wsa(10022);
-        }
-        if (SimMemory.getInt(fromLength) < SimAddresses.length(sock.family)) {
-            return wsa(10014);
-        }
-        try {
-            sock.checkCanRecv(true);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        SimOp op = new SimOp(SimOp.Kind.RECV_FROM, overlapped);
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        op.fromAddress = from;
-        op.fromLengthAddress = fromLength;
-        return startOn(sock, op);
-    }
-
-    @Override
-    public int wsaSendTo(long s, long buffers, int bufferCount, long bytesSent, int flags, long to, int toLength,
-                         long overlapped, long completionRoutine) {
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038);
-        }
-        if (overlapped == 0 || completionRoutine != 0 || bufferCount != 1 || flags != 0) {
-            return wsa(10022);
-        }
-        SimOp op = new SimOp(SimOp.Kind.SEND_TO, overlapped);
-        try {
-            sock.checkCanSend(true);
-            op.to = SimAddresses.read(to, toLength, sock.family);
-        } catch (SimError e) {
-            return wsa(e.code);
-        }
-        op.buffers = SimMemory.wsaBufs(buffers, bufferCount);
-        return startOn(sock, op);
     }
 
     @Override
     public int wsaIoctl(long s, int ioControlCode, long inBuffer, int inBufferLength, long outBuffer,
                         int outBufferLength, long bytesReturned, long overlapped, long completionRoutine) {
-        if (socket(s) == null) {
+        SimSocket target = socket(s);
+        if (target == null) {
             return wsa(10038);
+        }
+        if (ioControlCode == SIO_UDP_CONNRESET || ioControlCode == SIO_UDP_NETRESET) {
+            if (inBuffer == 0 || inBufferLength < 4) {
+                return wsa(10014);
+            }
+            try {
+                target.setResetReporting(ioControlCode == SIO_UDP_CONNRESET, SimMemory.getInt(inBuffer) != 0);
+            } catch (SimError e) {
+                return wsa(e.code);
+            }
+            if (bytesReturned != 0) {
+                SimMemory.putInt(bytesReturned, 0);
+            }
+            ok();
+            return 0;
         }
         if (ioControlCode != 0xC8000006) {
             return wsa(10045);
@@ -617,8 +495,13 @@ public final class SimWin32 implements Win32 {
         if (!(h instanceof SimSocket sock)) {
             return wsa(10038);
         }
+        if (sock.lingersOnClose()) {
+            // SO_LINGER on with a timeout: closesocket on a blocking-mode socket waits for the peer to take the data
+            blockingCall("closesocket(0x" + Long.toHexString(s) + ") with SO_LINGER");
+        }
         handles.remove(s);
         sock.close();
+        freeHandle(s);
         ok();
         return 0;
     }
@@ -755,90 +638,53 @@ public final class SimWin32 implements Win32 {
         }
     }
 
-    // ---- extension functions ----
+    // ---- overlapped Winsock calls: SimOverlappedCalls ----
 
-    private static void checkPointer(long function, long expected, String name) {
-        if (function != expected) {
-            throw new IllegalStateException(name + " called through 0x" + Long.toHexString(function)
-                    + ", which is not the pointer WSAIoctl returned for it (0x" + Long.toHexString(expected)
-                    + "): on Windows this would jump to a wild address");
-        }
+    @Override
+    public int wsaRecv(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long overlapped,
+                       long completionRoutine) {
+        return calls.wsaRecv(s, buffers, bufferCount, bytesRecvd, flags, overlapped, completionRoutine);
+    }
+
+    @Override
+    public int wsaSend(long s, long buffers, int bufferCount, long bytesSent, int flags, long overlapped,
+                       long completionRoutine) {
+        return calls.wsaSend(s, buffers, bufferCount, bytesSent, flags, overlapped, completionRoutine);
+    }
+
+    @Override
+    public int wsaRecvFrom(long s, long buffers, int bufferCount, long bytesRecvd, long flags, long from,
+                           long fromLength, long overlapped, long completionRoutine) {
+        return calls.wsaRecvFrom(s, buffers, bufferCount, bytesRecvd, flags, from, fromLength, overlapped,
+                completionRoutine);
+    }
+
+    @Override
+    public int wsaSendTo(long s, long buffers, int bufferCount, long bytesSent, int flags, long to, int toLength,
+                         long overlapped, long completionRoutine) {
+        return calls.wsaSendTo(s, buffers, bufferCount, bytesSent, flags, to, toLength, overlapped, completionRoutine);
     }
 
     @Override
     public boolean acceptEx(long function, long listenSocket, long acceptSocket, long outputBuffer,
                             int receiveDataLength, int localAddressLength, int remoteAddressLength,
                             long bytesReceived, long overlapped) {
-        checkPointer(function, ACCEPT_EX, "AcceptEx");
-        SimSocket listener = socket(listenSocket);
-        SimSocket into = socket(acceptSocket);
-        if (listener == null || into == null) {
-            return wsa(10038) == 0;
-        }
-        if (receiveDataLength != 0) {
-            throw new UnsupportedOperationException("simulator: AcceptEx with receive data is not modelled");
-        }
-        if (outputBuffer == 0 || overlapped == 0) {
-            return wsa(10014) == 0;
-        }
-        try {
-            listener.checkCanAcceptInto(into, localAddressLength, remoteAddressLength);
-        } catch (SimError e) {
-            return wsa(e.code) == 0;
-        }
-        SimOp op = new SimOp(SimOp.Kind.ACCEPT, overlapped);
-        op.acceptSocket = into;
-        op.acceptBuffer = outputBuffer;
-        op.localLength = localAddressLength;
-        op.remoteLength = remoteAddressLength;
-        int rc = startOn(listener, op);
-        if (rc == 0 && bytesReceived != 0) {
-            SimMemory.putInt(bytesReceived, 0);
-        }
-        return rc == 0;
+        return calls.acceptEx(function, listenSocket, acceptSocket, outputBuffer, receiveDataLength,
+                localAddressLength, remoteAddressLength, bytesReceived, overlapped);
     }
 
     @Override
     public void getAcceptExSockaddrs(long function, long outputBuffer, int receiveDataLength,
                                      int localAddressLength, int remoteAddressLength, long localSockaddr,
                                      long localSockaddrLength, long remoteSockaddr, long remoteSockaddrLength) {
-        checkPointer(function, GET_ACCEPT_EX_SOCKADDRS, "GetAcceptExSockaddrs");
-        long local = outputBuffer + receiveDataLength;
-        long remote = local + localAddressLength;
-        int localLen = Short.toUnsignedInt(SimMemory.view(local + 8, 2).getShort(0));
-        int remoteLen = Short.toUnsignedInt(SimMemory.view(remote + 8, 2).getShort(0));
-        SimMemory.putLong(localSockaddr, localLen == 0 ? 0 : local + 10);
-        SimMemory.putInt(localSockaddrLength, localLen);
-        SimMemory.putLong(remoteSockaddr, remoteLen == 0 ? 0 : remote + 10);
-        SimMemory.putInt(remoteSockaddrLength, remoteLen);
+        calls.getAcceptExSockaddrs(function, outputBuffer, receiveDataLength, localAddressLength, remoteAddressLength,
+                localSockaddr, localSockaddrLength, remoteSockaddr, remoteSockaddrLength);
     }
 
     @Override
     public boolean connectEx(long function, long s, long name, int nameLength, long sendBuffer, int sendDataLength,
                              long bytesSent, long overlapped) {
-        checkPointer(function, CONNECT_EX, "ConnectEx");
-        SimSocket sock = socket(s);
-        if (sock == null) {
-            return wsa(10038) == 0;
-        }
-        if (sendBuffer != 0) {
-            throw new UnsupportedOperationException("simulator: ConnectEx with send data is not modelled");
-        }
-        if (overlapped == 0) {
-            return wsa(10022) == 0;
-        }
-        SimOp op = new SimOp(SimOp.Kind.CONNECT, overlapped);
-        try {
-            sock.checkCanConnect();
-            op.to = SimAddresses.read(name, nameLength, sock.family);
-        } catch (SimError e) {
-            return wsa(e.code) == 0;
-        }
-        int rc = startOn(sock, op);
-        if (rc == 0 && bytesSent != 0) {
-            SimMemory.putInt(bytesSent, 0);
-        }
-        return rc == 0;
+        return calls.connectEx(function, s, name, nameLength, sendBuffer, sendDataLength, bytesSent, overlapped);
     }
 
     // ---- lifecycle ----

@@ -320,4 +320,32 @@ public class SimWin32Test {
         w.close();
         w = new SimWin32();
     }
+
+    /** #16 item 8: waits expire on the system clock tick, as on Windows (15.625 ms by default). */
+    @Test
+    void getQueuedCompletionStatusExTimeoutsExpireOnTheSystemTick() {
+        long port = w.createIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 1);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            assertFalse(w.getQueuedCompletionStatusEx(port, base + ENTRIES, 16, base + REMOVED, 1, false));
+            assertEquals(WAIT_TIMEOUT, w.lastError());
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 9 * 15, "ten 1 ms waits last until the next tick each: " + ms + " ms");
+        assertEquals(0, SimPortTicks.expiry(0, 20, 0) - 20_000_000L, "no tick: exact");
+        long tick = SimWin32.DEFAULT_TICK_NANOS;
+        long justBeforeATick = 10 * tick - 100_000; // 0.1 ms before a tick
+        assertEquals(10 * tick, SimPortTicks.expiry(justBeforeATick, 1, tick),
+                "a 1 ms wait started 0.1 ms before a tick ends on that tick: early");
+        assertEquals(11 * tick, SimPortTicks.expiry(10 * tick, 1, tick), "one started on a tick lasts a whole tick");
+        assertEquals(12 * tick, SimPortTicks.expiry(10 * tick + 1, 20, tick), "a 20 ms wait ends on the 2nd tick");
+        assertTrue(w.closeHandle(port));
+    }
+
+    /** Lets the test see SimPort's tick arithmetic. */
+    static final class SimPortTicks {
+        static long expiry(long now, int millis, long tick) {
+            return SimPort.expiry(now, millis, tick);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.veloq.driver.iocp.win32;
 
 import io.veloq.driver.iocp.Bindings;
 import io.veloq.driver.iocp.ffi.Kernel32;
+import io.veloq.driver.iocp.ffi.Ntdll;
 import io.veloq.driver.iocp.ffi.WinSock;
 import jnr.ffi.LibraryLoader;
 import org.junit.jupiter.api.Test;
@@ -35,10 +36,15 @@ public class JnrBindingTest {
                 assertEquals(7, m.buffer().getInt(24));
             }
             assertTrue(w.closeHandle(port));
+            assertEquals(38, w.rtlNtStatusToDosError(0xC0000011), "STATUS_END_OF_FILE -> ERROR_HANDLE_EOF");
+            assertEquals(112, w.rtlNtStatusToDosError(0xC0070070), "facility 7 carries the Win32 code");
             return;
         }
         Kernel32 k = LibraryLoader.create(Kernel32.class).load("c");
         WinSock ws = LibraryLoader.create(WinSock.class).load("c");
+        Ntdll nt = LibraryLoader.create(Ntdll.class).load("c");
+        assertNotNull(nt);
+        assertThrows(UnsatisfiedLinkError.class, () -> nt.RtlNtStatusToDosError(0xC0000011));
         assertNotNull(k);
         assertNotNull(ws);
         assertEquals("io.veloq.driver.iocp.ffi", Kernel32.class.getPackageName());

@@ -127,6 +127,9 @@ public class StructLayoutTest {
         pi.field("reserved", 4, 4).field("szProtocol", 512, 2);
         assertEquals(628, pi.size());
         assertEquals(pi.size(), Structs.WsaProtocolInfoW.SIZE);
+        // the ten ints: iVersion, iAddressFamily, iMaxSockAddr, iMinSockAddr, iSocketType, iProtocol, ...
+        assertEquals(pi.offset("i1"), Structs.WsaProtocolInfoW.ADDRESS_FAMILY);
+        assertEquals(pi.offset("i4"), Structs.WsaProtocolInfoW.SOCKET_TYPE);
     }
 
     @Test

@@ -6,49 +6,44 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
-import io.veloq.api.OpLifecycle;
 import io.veloq.api.OpState;
 import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Cancel;
-import io.veloq.api.op.OpKind;
+import io.veloq.api.op.Close;
 import io.veloq.api.op.OpPayload;
-import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
 import io.veloq.spi.DriverConfig;
 import io.veloq.spi.DriverProvider;
-import io.veloq.spi.ErrorTable;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One event loop: owns one driver instance on one thread (or, in a manual runtime, on the thread that
- * drives it with {@link #runOnce}). Everything below "loop thread only" runs there and allocates nothing
- * per op on the completer path.
+ * drives it with {@link #runOnce}). This class is the {@link EventLoop} facade, the turn, tasks, timers and
+ * close; {@link Inbox} is the cross-thread handover and {@link OpDispatch} the loop thread's way to and
+ * from the driver. Everything below "loop thread only" runs there and allocates nothing per op on the
+ * completer path.
  *
  * <p>A turn: drain the cross-thread inbox, run tasks, resend held-back cancels, hand backlog ops to the
  * driver within the in-flight budget, then one {@link Driver#submitAndWait} that submits everything and
@@ -56,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoopHost implements EventLoop {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
+    private static final System.Logger LOG = System.getLogger("io.veloq");
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private static final int RUNNING = 0;
@@ -66,51 +62,18 @@ public final class LoopHost implements EventLoop {
     private final RuntimeConfig config;
     private final DriverProvider provider;
     private final boolean manual;
-    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    /*
-     * Ops in flight = foreignPending + loopPending. Submissions from the loop thread and completions on it
-     * (nearly all of them) touch only loopPending, a plain field the loop thread alone writes and publishes
-     * with a release store: no locked instruction on the hot path. Other threads' submissions (and the rare
-     * completion that runs off the loop thread, while closing) go through the atomic foreignPending. Either
-     * part may be negative; only the sum means something. Readers off the loop thread (inFlight(), the WAIT
-     * budget) see a sum that may count ops racing with them, as the single atomic counter did.
-     */
-    private final AtomicInteger foreignPending = new AtomicInteger();
-    private int loopPending;
-    private static final VarHandle LOOP_PENDING;
-
-    static {
-        try {
-            LOOP_PENDING = MethodHandles.lookup().findVarHandle(LoopHost.class, "loopPending", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-    private final Object budgetLock = new Object();
-    private volatile int budgetWaiters;
+    private final Inbox inbox;
     private volatile int state = RUNNING;
     private volatile Thread owner;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     // Loop thread only.
     private Driver driver;
-    private ErrorTable errors;
     private Set<Capability> capabilities;
     private AddressLayout layout;
-    private boolean linkedTimeouts;
-    @SuppressWarnings("rawtypes")
-    private final OpLifecycle[] lifecycles = new OpLifecycle[OpKind.count()];
-    private final OpTable table;
-    private final ArrayDeque<Op<?>> backlog = new ArrayDeque<>();
-    private long[] heldCancels = new long[16];
-    private int heldCancelCount;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final TimerQueue timers = new TimerQueue();
-    private final CompletionSink sink = this::onCompletion;
-    private int inDriver;
-    private boolean queueFull;
-    private long staleCompletions;
+    private final OpDispatch ops;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
@@ -119,8 +82,8 @@ public final class LoopHost implements EventLoop {
         this.config = config;
         this.provider = provider;
         this.manual = config.manual();
-        // Host slots: the budget plus room for ops refused with SQ full and retried.
-        this.table = new OpTable(config.maxInFlight());
+        this.inbox = new Inbox(config);
+        this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight());
     }
 
     /** Opens the driver: on a new loop thread, or on the calling thread for a manual runtime. */
@@ -158,15 +121,10 @@ public final class LoopHost implements EventLoop {
             throw new IllegalStateException("cannot open the " + provider.id() + " driver for loop " + index + ": "
                     + e.getMessage(), e);
         }
-        errors = driver.errors();
         EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);
         caps.addAll(driver.capabilities());
         capabilities = Collections.unmodifiableSet(caps); // enum order: stable in messages and output
         layout = driver.addressLayout();
-        linkedTimeouts = capabilities.contains(Capability.LINKED_TIMEOUTS);
-        for (OpKind k : OpKind.values()) {
-            lifecycles[k.ordinal()] = Objects.requireNonNull(driver.lifecycle(k), "lifecycle of " + k);
-        }
         if (config.bufferCount() > 0) {
             try {
                 regions = PoolRegions.open(index, config, driver, provider.id());
@@ -176,6 +134,7 @@ public final class LoopHost implements EventLoop {
             }
             pool = regions.pool();
         }
+        ops.attach(driver, regions);
     }
 
     private void run(CompletableFuture<Void> opened) {
@@ -206,18 +165,18 @@ public final class LoopHost implements EventLoop {
 
     private int turn(long maxWaitNanos) {
         int work = 0;
-        wakeupPending.set(false);
+        inbox.clearWakeup();
         work += drainInbox();
         work += runTasks();
-        resendHeldCancels();
-        dispatchBacklog();
+        ops.resendHeldCancels();
+        ops.dispatchBacklog();
         long timeout = waitTime(maxWaitNanos);
         try {
-            work += driver.submitAndWait(timeout, sink);
+            work += driver.submitAndWait(timeout, ops.sink());
         } catch (VeloqIoException e) {
             throw new IllegalStateException("driver " + driver.id() + " failed in submitAndWait: " + e.getMessage(), e);
         }
-        queueFull = false;
+        ops.queueDrained();
         work += runTimers();
         return work;
     }
@@ -226,8 +185,7 @@ public final class LoopHost implements EventLoop {
         // A full submission queue empties with this very submitAndWait, so backlog within budget is a reason
         // not to block: waiting for a completion could wait forever (receives that never complete) while
         // the backlog could have been handed over after the submit.
-        if (!tasks.isEmpty() || !inbox.isEmpty() || heldCancelCount > 0
-                || (!backlog.isEmpty() && inDriver < config.maxInFlight()) || state != RUNNING) {
+        if (!tasks.isEmpty() || !inbox.isEmpty() || ops.hasReadyWork() || state != RUNNING) {
             return 0;
         }
         TimerQueue.Timer t = timers.peek();
@@ -244,9 +202,9 @@ public final class LoopHost implements EventLoop {
         while ((o = inbox.poll()) != null) {
             n++;
             if (o instanceof Op<?> op) {
-                admit(op);
+                ops.admit(op, state == RUNNING);
             } else if (o instanceof CancelRequest c) {
-                cancelHere(c.op);
+                ops.cancelHere(c.op);
             } else if (o instanceof ScheduledTask s) {
                 arm(s);
             } else {
@@ -263,7 +221,7 @@ public final class LoopHost implements EventLoop {
             try {
                 r.run();
             } catch (Throwable t) {
-                report("task " + r + " threw", t);
+                uncaught(r, t);
             }
         }
         return n;
@@ -283,245 +241,11 @@ public final class LoopHost implements EventLoop {
                 try {
                     t.task.run();
                 } catch (Throwable e) {
-                    report("timer task " + t.task + " threw", e);
+                    uncaught(t.task instanceof ScheduledTask s ? s.task : t.task, e); // the user's task
                 }
             }
         }
         return n;
-    }
-
-    private void admit(Op<?> op) {
-        if (state != RUNNING) {
-            // Raced with close: never hand a new op to a driver that is being drained.
-            completeCancelled(op);
-            return;
-        }
-        if (op.payload() instanceof Cancel) {
-            dispatch(op); // takes no driver slot: never held back by the budget or the backlog
-            return;
-        }
-        if (!backlog.isEmpty() || queueFull || inDriver >= config.maxInFlight()) {
-            backlog.add(op);
-            return;
-        }
-        if (!dispatch(op)) {
-            backlog.addFirst(op);
-        }
-    }
-
-    private void dispatchBacklog() {
-        while (!backlog.isEmpty() && !queueFull && inDriver < config.maxInFlight()) {
-            Op<?> op = backlog.poll();
-            if (!dispatch(op)) {
-                backlog.addFirst(op);
-                return;
-            }
-        }
-    }
-
-    /** Hands one op to the driver. Returns false if the driver's queue is full (the op is kept by the caller). */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private boolean dispatch(Op<?> op) {
-        OpPayload p = op.payload();
-        if (p instanceof Cancel c) {
-            Op<?> target = c.target();
-            boolean found = OPS.host(target) instanceof LoopHost other && other != this
-                    ? other.cancel(target) : cancelHere(target);
-            tasks.add(() -> complete(op, found ? 1 : 0, null));
-            return true;
-        }
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
-        long pre = OPS.preAllocated(op);
-        if (pre == OpLifecycle.NONE && lc != OpLifecycle.direct()) {
-            try {
-                pre = lc.preAlloc(p);
-            } catch (VeloqIoException e) {
-                complete(op, 0, e);
-                return true;
-            }
-            OPS.preAllocated(op, pre);
-        }
-        if (regions != null && (p.kind() == OpKind.READ_FIXED || p.kind() == OpKind.WRITE_FIXED)) {
-            regions.cover(p.buffer()); // a region the pool added since: register it first
-        }
-        long token = table.add(op);
-        long deadline = op.deadlineNanos();
-        int rc = driver.prepare(token, p, pre, linkedTimeouts ? deadline : 0);
-        if (rc == 1) {
-            OPS.token(op, token);
-            inDriver++;
-            if (deadline > 0 && !linkedTimeouts) {
-                table.deadlineTimer(token, timers.add(driver.nanoTime() + deadline, () -> expire(token)));
-            }
-            return true;
-        }
-        table.remove(token);
-        if (rc == 0) {
-            queueFull = true;
-            return false;
-        }
-        if (pre != OpLifecycle.NONE) {
-            lc.discard(p, pre);
-        }
-        complete(op, 0, failure(-rc, op));
-        return true;
-    }
-
-    private void expire(long token) {
-        if (table.get(token) != null) {
-            table.setFlag(token, OpTable.DEADLINE_EXPIRED);
-            requestCancel(token);
-        }
-    }
-
-    private void requestCancel(long token) {
-        if (!driver.prepareCancel(token)) {
-            if (heldCancelCount == heldCancels.length) {
-                heldCancels = Arrays.copyOf(heldCancels, heldCancelCount * 2);
-            }
-            heldCancels[heldCancelCount++] = token;
-        }
-    }
-
-    private void resendHeldCancels() {
-        int kept = 0;
-        for (int i = 0; i < heldCancelCount; i++) {
-            long token = heldCancels[i];
-            if (table.get(token) != null && !driver.prepareCancel(token)) {
-                heldCancels[kept++] = token;
-            }
-        }
-        heldCancelCount = kept;
-    }
-
-    /** Cancels an op of this loop; loop thread only. */
-    private boolean cancelHere(Op<?> op) {
-        if (OPS.host(op) != this || op.state() != OpState.SUBMITTED) {
-            return false;
-        }
-        if (backlog.remove(op)) {
-            abandon(op);
-            return true;
-        }
-        long token = OPS.token(op);
-        if (token >= 0 && table.get(token) == op) {
-            table.setFlag(token, OpTable.USER_CANCELLED);
-            requestCancel(token);
-            return true;
-        }
-        return false;
-    }
-
-    private void onCompletion(long token, long result) {
-        Op<?> op = table.get(token);
-        if (op == null) {
-            staleCompletions++;
-            return;
-        }
-        boolean timedOut = table.hasFlag(token, OpTable.DEADLINE_EXPIRED)
-                || (linkedTimeouts && op.deadlineNanos() > 0 && !table.hasFlag(token, OpTable.USER_CANCELLED));
-        TimerQueue.Timer t = table.deadlineTimer(token);
-        if (t != null) {
-            timers.remove(t);
-        }
-        table.remove(token);
-        inDriver--;
-        finish(op, result, timedOut);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void finish(Op<?> op, long result, boolean timedOut) {
-        OpPayload p = op.payload();
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
-        long pre = OPS.preAllocated(op);
-        if (result >= 0) {
-            long value;
-            try {
-                value = lc.intoOutput(p, pre, result);
-            } catch (VeloqIoException e) {
-                if (pre != OpLifecycle.NONE) {
-                    lc.discard(p, pre);
-                }
-                complete(op, 0, e);
-                return;
-            }
-            complete(op, value, null);
-            return;
-        }
-        if (pre != OpLifecycle.NONE) {
-            lc.discard(p, pre);
-        }
-        int code = (int) -result;
-        if (timedOut && code == errors.cancelledCode()) {
-            code = errors.timedOutCode();
-        }
-        complete(op, 0, failure(code, op));
-    }
-
-    /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
-    private VeloqIoException failure(int code, Op<?> op) {
-        String hint = misuseHint(op);
-        if (hint == null) {
-            return errors.exception(code, op.toString());
-        }
-        return new VeloqIoException(errors.kind(code), code, errors.name(code), op.toString(),
-                errors.describe(code) + " (" + hint + ")");
-    }
-
-    private String misuseHint(Op<?> op) {
-        OpKind k = op.payload().kind();
-        if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
-            io.veloq.api.buffer.FixedBuf b = op.payload().buffer();
-            String unregistered = regions == null ? null : regions.unregistered(b);
-            if (unregistered != null) {
-                return unregistered;
-            }
-            if (pool == null || b.pool() != pool || !pool.isRegistered()) {
-                return b + " is not from this loop's registered pool; ReadFixed/WriteFixed need a buffer leased from "
-                        + "loop.bufPool() of the loop they are submitted to";
-            }
-        }
-        return null;
-    }
-
-    /** Completes an op that never reached the driver (or was taken back) as cancelled, freeing its pre-allocation. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void abandon(Op<?> op) {
-        long pre = OPS.preAllocated(op);
-        if (pre != OpLifecycle.NONE) {
-            OpLifecycle lc = lifecycles[op.payload().kind().ordinal()];
-            lc.discard(op.payload(), pre);
-        }
-        completeCancelled(op);
-    }
-
-    private void completeCancelled(Op<?> op) {
-        ErrorTable e = errors != null ? errors : io.veloq.spi.LinuxErrno.TABLE;
-        complete(op, 0, e.exception(e.cancelledCode(), op.toString()));
-    }
-
-    private void complete(Op<?> op, long value, VeloqIoException error) {
-        Object aux = OPS.aux(op);
-        if (inLoop()) {
-            LOOP_PENDING.setRelease(this, loopPending - 1);
-        } else {
-            foreignPending.decrementAndGet();
-        }
-        if (budgetWaiters > 0 && inFlight() < config.maxInFlight()) {
-            synchronized (budgetLock) {
-                budgetLock.notifyAll();
-            }
-        }
-        try {
-            OPS.complete(op, value, error);
-        } catch (Throwable t) {
-            report("completer of " + op + " threw", t);
-        }
-        if (aux instanceof CompletableFuture<?> f) {
-            @SuppressWarnings("unchecked")
-            CompletableFuture<Completion<?>> cf = (CompletableFuture<Completion<?>>) f;
-            cf.complete(op.completion());
-        }
     }
 
     private void arm(ScheduledTask s) {
@@ -539,17 +263,22 @@ public final class LoopHost implements EventLoop {
         }
     }
 
+    /**
+     * Waits until the loop has finished closing. On this loop's own thread it cannot wait for itself and
+     * returns at once (the loop finishes by itself after the current callback). A manual loop is closed
+     * here, by the thread that drives it.
+     */
     void awaitTermination() {
         if (manual) {
+            if (state == CLOSED) {
+                return;
+            }
             if (!inLoop()) {
                 throw new IllegalStateException("a manual runtime is closed by the thread that drives it ("
                         + owner.getName() + "), not " + Thread.currentThread().getName());
             }
-            if (state != CLOSED) {
-                drainAndClose();
-                state = CLOSED;
-                terminated.complete(null);
-            }
+            drainAndClose();
+            terminated.complete(null);
             return;
         }
         if (Thread.currentThread() == owner) {
@@ -558,42 +287,46 @@ public final class LoopHost implements EventLoop {
         terminated.join();
     }
 
+    /**
+     * Close, on the loop thread: cancel everything in the driver and wait (up to {@link #CLOSE_DRAIN_NANOS})
+     * for the completions, so that every payload comes back. Completers run meanwhile and may submit: their
+     * ops complete as cancelled (a socket's Close still runs, it gives the descriptor back).
+     */
     private void drainAndClose() {
         drainInbox();
-        while (!backlog.isEmpty()) {
-            abandon(backlog.poll());
-        }
-        table.forEachToken(token -> {
-            table.setFlag(token, OpTable.USER_CANCELLED);
-            requestCancel(token);
-        });
+        ops.abandonBacklogExceptCloses();
+        ops.cancelAll();
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while (table.size() > 0 && System.nanoTime() - deadline < 0) {
-            resendHeldCancels();
+        while ((ops.hasUnfinishedOps() || !tasks.isEmpty()) && System.nanoTime() - deadline < 0) {
+            ops.resendHeldCancels();
+            ops.dispatchBacklog();
             try {
-                driver.submitAndWait(TimeUnit.MILLISECONDS.toNanos(50), sink);
+                long wait = ops.inDriverCount() > 0 ? TimeUnit.MILLISECONDS.toNanos(50) : 0;
+                driver.submitAndWait(wait, ops.sink());
             } catch (VeloqIoException e) {
-                report("driver failed while draining on close", e);
+                report("driver failed while draining " + this + " on close", e);
                 break;
             }
+            ops.queueDrained();
             runTasks();
             drainInbox();
-            while (!backlog.isEmpty()) {
-                abandon(backlog.poll());
-            }
+            ops.abandonBacklogExceptCloses();
+            ops.completeRefused();
         }
-        if (table.size() > 0) {
-            report("closing loop " + index + ": " + table.size() + " ops did not complete within "
+        if (ops.inDriverCount() > 0) {
+            report("closing " + this + ": " + ops.inDriverCount() + " ops did not complete within "
                     + TimeUnit.NANOSECONDS.toSeconds(CLOSE_DRAIN_NANOS) + " s of cancellation", null);
         }
+        ops.abandonQueued();
         runTasks();
         state = CLOSED;
         Object o;
         while ((o = inbox.poll()) != null) {
             if (o instanceof Op<?> op) {
-                completeCancelled(op);
+                ops.completeCancelled(op);
             }
         }
+        ops.completeRefused();
         if (regions != null) {
             regions.close();
         }
@@ -602,14 +335,8 @@ public final class LoopHost implements EventLoop {
 
     private void failEverything(Throwable cause) {
         state = CLOSED;
-        while (!backlog.isEmpty()) {
-            abandon(backlog.poll());
-        }
-        table.forEachToken(token -> {
-            Op<?> op = table.get(token);
-            table.remove(token);
-            abandon(op); // also frees what its lifecycle pre-allocated (an AcceptEx socket)
-        });
+        ops.abandonQueued();
+        ops.abandonInDriver();
         try {
             driver.close();
         } catch (Throwable t) {
@@ -617,10 +344,23 @@ public final class LoopHost implements EventLoop {
         }
     }
 
-    private static void report(String what, Throwable t) {
-        System.err.println("veloq: " + what + (t == null ? "" : ": " + t));
-        if (t != null && !(t instanceof VeloqIoException)) {
-            t.printStackTrace();
+    /** Application code (a completer, a task) threw: the runtime's handler gets it; the loop goes on. */
+    void uncaught(Object source, Throwable error) {
+        try {
+            config.exceptionHandler().uncaught(this, source, error);
+        } catch (Throwable t) {
+            t.addSuppressed(error);
+            LOG.log(System.Logger.Level.ERROR, "the exception handler of " + this + " threw " + t + " handling "
+                    + error + " from " + source, t);
+        }
+    }
+
+    /** A problem of the runtime itself (not of application code), logged through {@link System.Logger}. */
+    static void report(String what, Throwable t) {
+        if (t == null || t instanceof VeloqIoException) {
+            LOG.log(System.Logger.Level.WARNING, what + (t == null ? "" : ": " + t));
+        } else {
+            LOG.log(System.Logger.Level.ERROR, what + ": " + t, t);
         }
     }
 
@@ -722,47 +462,55 @@ public final class LoopHost implements EventLoop {
     }
 
     private void enqueue(Op<?> op) {
-        if (state != RUNNING) {
-            throw new IllegalStateException("cannot submit " + op + ": the runtime is closed");
-        }
         boolean here = inLoop();
-        if (!here && config.backpressure() == BackpressurePolicy.WAIT && !(op.payload() instanceof Cancel)) {
-            awaitBudget(op);
+        OpPayload p = op.payload();
+        SocketLifetime lt = OpDispatch.lifetimeOf(p);
+        if (lt != null && !lt.bindTo(this)) {
+            throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
+                    + lt.boundLoop() + "; submit them to the socket's loop(), the one it was opened on");
+        }
+        if (state != RUNNING) {
+            if (!here) {
+                throw new IllegalStateException("cannot submit " + op + ": the runtime is closed");
+            }
+            // A completer resubmitting during (or after) close: the op completes as cancelled through its
+            // completer, buffer back, instead of throwing into the middle of the resubmit pattern.
+            if (!OPS.markSubmitted(op, this)) {
+                throw notDefined(op);
+            }
+            inbox.submittedOnLoop();
+            if (state == CLOSING && p instanceof Close) {
+                ops.admit(op, false); // still runs: it gives a descriptor back
+                return;
+            }
+            ops.refuse(op);
+            if (state == CLOSED) {
+                ops.completeRefused(); // no drain will run any more
+            }
+            return;
+        }
+        if (!here && !(p instanceof Cancel)) {
+            if (config.backpressure() == BackpressurePolicy.WAIT) {
+                inbox.awaitBudget(op, () -> state == RUNNING);
+            } else {
+                inbox.checkQueueBound(op, this);
+            }
         }
         if (!OPS.markSubmitted(op, this)) {
             throw notDefined(op);
         }
         if (here) {
-            LOOP_PENDING.setRelease(this, loopPending + 1);
-            admit(op);
+            inbox.submittedOnLoop();
+            ops.admit(op, true);
             return;
         }
-        foreignPending.incrementAndGet();
+        inbox.submittedElsewhere();
         inbox.add(op);
         if (state == CLOSED && inbox.remove(op)) {
-            completeCancelled(op);
+            ops.completeCancelled(op);
             return;
         }
         wake();
-    }
-
-    private void awaitBudget(Op<?> op) {
-        if (inFlight() < config.maxInFlight()) {
-            return;
-        }
-        synchronized (budgetLock) {
-            budgetWaiters++;
-            try {
-                while (inFlight() >= config.maxInFlight() && state == RUNNING) {
-                    budgetLock.wait(100);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for in-flight budget to submit " + op, e);
-            } finally {
-                budgetWaiters--;
-            }
-        }
     }
 
     private static IllegalStateException notDefined(Op<?> op) {
@@ -772,7 +520,7 @@ public final class LoopHost implements EventLoop {
     }
 
     private void wake() {
-        if (wakeupPending.compareAndSet(false, true) && driver != null) {
+        if (inbox.requestWakeup() && driver != null) {
             driver.wakeup();
         }
     }
@@ -781,7 +529,7 @@ public final class LoopHost implements EventLoop {
     public boolean cancel(Op<?> op) {
         Objects.requireNonNull(op, "op must not be null");
         if (inLoop()) {
-            return cancelHere(op);
+            return ops.cancelHere(op);
         }
         if (OPS.host(op) != this || op.state() != OpState.SUBMITTED) {
             return false;
@@ -814,7 +562,7 @@ public final class LoopHost implements EventLoop {
         if (state == CLOSED) {
             throw new IllegalStateException("cannot schedule a task: the runtime is closed");
         }
-        ScheduledTask s = new ScheduledTask(task, delay.toNanos());
+        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay));
         if (inLoop()) {
             arm(s);
         } else {
@@ -824,6 +572,17 @@ public final class LoopHost implements EventLoop {
         return s;
     }
 
+    /** True once close has begun. */
+    @Override
+    public boolean isClosed() {
+        return state != RUNNING;
+    }
+
+    /** True for a loop without its own thread. */
+    boolean isManual() {
+        return manual;
+    }
+
     @Override
     public boolean inLoop() {
         return Thread.currentThread() == owner;
@@ -831,15 +590,12 @@ public final class LoopHost implements EventLoop {
 
     @Override
     public int inFlight() {
-        // loopPending first: a completion seen there (acquire) makes the foreign submission it ended
-        // visible too, so the sum never goes below the true count; it can only lag high, as before.
-        int loop = (int) LOOP_PENDING.getAcquire(this);
-        return loop + foreignPending.get();
+        return inbox.inFlight();
     }
 
     /** Completions whose slot generation no longer matched (diagnostics and tests). */
     public long staleCompletions() {
-        return staleCompletions;
+        return ops.staleCompletions();
     }
 
     /** The driver instance (testkit and diagnostics). */
@@ -963,7 +719,10 @@ public final class LoopHost implements EventLoop {
         if (state == CLOSED) {
             throw new IllegalStateException("the runtime is closed");
         }
-        return turn(maxWait == null ? -1 : maxWait.toNanos());
+        if (maxWait != null && maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+        }
+        return turn(maxWait == null ? -1 : Delays.saturatedNanos(maxWait));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.veloq.spi.internal.host;
 
 import io.veloq.api.Op;
+import io.veloq.api.bootstrap.SocketLifetime;
 
 /**
  * The ops a loop has in its driver, by slot. A token is {@code generation << 32 | slot}; a slot's
@@ -12,6 +13,7 @@ final class OpTable {
     private final Op<?>[] ops;
     private final int[] generations;
     private final TimerQueue.Timer[] deadlineTimers;
+    private final SocketLifetime[] lifetimes;
     private final byte[] flags;
     private final int[] free;
     private int freeCount;
@@ -23,6 +25,7 @@ final class OpTable {
         ops = new Op<?>[capacity];
         generations = new int[capacity];
         deadlineTimers = new TimerQueue.Timer[capacity];
+        lifetimes = new SocketLifetime[capacity];
         flags = new byte[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -69,6 +72,7 @@ final class OpTable {
         int slot = (int) token;
         ops[slot] = null;
         deadlineTimers[slot] = null;
+        lifetimes[slot] = null;
         generations[slot] = (generations[slot] + 1) & 0x7fffffff;
         free[freeCount++] = slot;
     }
@@ -87,6 +91,16 @@ final class OpTable {
 
     TimerQueue.Timer deadlineTimer(long token) {
         return deadlineTimers[(int) token];
+    }
+
+    /** Records the lifetime of the socket whose op holds this slot. */
+    void lifetime(long token, SocketLifetime lifetime) {
+        lifetimes[(int) token] = lifetime;
+    }
+
+    /** The lifetime of the socket whose op holds this slot, or null. */
+    SocketLifetime lifetime(long token) {
+        return lifetimes[(int) token];
     }
 
     /** Calls {@code action} with the token of every live op. */

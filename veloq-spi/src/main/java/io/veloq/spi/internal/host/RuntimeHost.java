@@ -76,13 +76,22 @@ public final class RuntimeHost implements IoRuntime {
         return closed.get();
     }
 
+    /**
+     * Every caller returns only once shutdown is complete, a second concurrent one included; except on one
+     * of this runtime's loop threads, which cannot wait for its own loop (nor for another loop, which may be
+     * waiting for it): there close starts the shutdown and returns.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (closed.compareAndSet(false, true)) {
+            for (LoopHost l : loops) {
+                l.initiateClose();
+            }
         }
         for (LoopHost l : loops) {
-            l.initiateClose();
+            if (l.inLoop() && !l.isManual()) {
+                return;
+            }
         }
         for (LoopHost l : loops) {
             l.awaitTermination();

@@ -19,8 +19,6 @@ import io.veloq.api.net.SockAddrStorage;
 import io.veloq.spi.LinuxErrno;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.StandardSocketOptions;
 import java.nio.channels.AsynchronousCloseException;
 import java.time.Duration;
@@ -434,30 +432,6 @@ class LoopHostTest extends HostFixture {
         assertSame(driver().openedOn, loopThread.get(), "the driver was opened on the loop thread");
         assertEquals(0, rt.inFlight());
         assertTrue(driver().maxInFlightSeen.get() <= 64);
-    }
-
-    @Test
-    void aCompleterThatThrowsDoesNotStopTheLoop() {
-        open(b -> { });
-        PrintStream original = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            Op<Nop> bad = Op.of(new Nop(), o -> {
-                throw new IllegalStateException("boom from the completer");
-            });
-            rt.submit(bad);
-            awaitCompleted(bad);
-            rt.execute(() -> {
-                throw new IllegalStateException("boom from a task");
-            });
-            Completion<Nop> after = rt.call(new Nop());
-            assertTrue(after.isSuccess(), "the loop still runs ops");
-            eventually(() -> err.toString().contains("boom from a task"), () -> "task failure not reported: " + err);
-            assertMentions(new Exception(err.toString()), "completer of " + bad + " threw", "boom from the completer");
-        } finally {
-            System.setErr(original);
-        }
     }
 
     // ---- close ----

@@ -1,0 +1,120 @@
+package io.veloq.api.bootstrap;
+
+import io.veloq.api.Op;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * The lifetime of one socket of the networking API, carried by the socket's {@link io.veloq.api.IoFd.Raw}
+ * (so every op naming that handle, however it was built, finds it). It is what keeps an op from reaching
+ * the driver with a descriptor number that already belongs to another socket:
+ *
+ * <ul>
+ *   <li>the socket's {@code close} marks it {@linkplain #markClosed() closed} (any thread), then submits
+ *       the {@code Close} op;</li>
+ *   <li>the host, on the loop thread, refuses every later op of the socket with a closed-channel error,
+ *       and counts the socket's ops that are in the driver ({@link #enter}/{@link #exit});</li>
+ *   <li>the host holds the {@code Close} back while any of them is in the driver (it cancels them), so the
+ *       number is released by {@code close(2)} only once no op naming it can still reach the kernel.</li>
+ * </ul>
+ *
+ * <p>Threading: {@code closed} and the bound loop are written once from any thread; everything else is
+ * the bound loop's, plain fields on its thread. Allocation-free after construction, unless a socket has
+ * more than four ops in the driver at once.
+ */
+public final class SocketLifetime {
+    private static final VarHandle HOST;
+
+    static {
+        try {
+            HOST = MethodHandles.lookup().findVarHandle(SocketLifetime.class, "host", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile boolean closed;
+    private volatile Object host;
+
+    // The bound loop's thread only.
+    private long[] tokens = new long[4];
+    private int inDriver;
+    private Op<?> closeOp;
+    private boolean closeHeld;
+
+    /** Marks the socket closed: from now on no op of it reaches the driver. Any thread; idempotent. */
+    public void markClosed() {
+        closed = true;
+    }
+
+    /** True once {@link #markClosed()} has run. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Binds the socket to the loop its ops run on, on first use; true if {@code loop} is that loop. Any
+     * thread: the first loop to ask wins.
+     */
+    public boolean bindTo(Object loop) {
+        Object h = host;
+        return h == loop || (h == null && (HOST.compareAndSet(this, null, loop) || host == loop));
+    }
+
+    /** The loop the socket is bound to, or null before its first op. */
+    public Object boundLoop() {
+        return host;
+    }
+
+    /** An op of the socket entered the driver under {@code token}. */
+    public void enter(long token) {
+        if (inDriver == tokens.length) {
+            tokens = Arrays.copyOf(tokens, inDriver * 2);
+        }
+        tokens[inDriver++] = token;
+    }
+
+    /** The op under {@code token} left the driver; true if that was the last one and a close is held back for it. */
+    public boolean exit(long token) {
+        for (int i = 0; i < inDriver; i++) {
+            if (tokens[i] == token) {
+                tokens[i] = tokens[--inDriver];
+                break;
+            }
+        }
+        return inDriver == 0 && closeHeld;
+    }
+
+    /** Ops of the socket in the driver now. */
+    public int inDriver() {
+        return inDriver;
+    }
+
+    /** The token of the {@code i}-th op in the driver ({@code i < inDriver()}). */
+    public long token(int i) {
+        return tokens[i];
+    }
+
+    /** The {@code Close} op that closes the socket's descriptor, once one has been admitted. */
+    public Op<?> closeOp() {
+        return closeOp;
+    }
+
+    /** Records the one {@code Close} op of the socket; {@code held} while ops of it are still in the driver. */
+    public void closeOp(Op<?> op, boolean held) {
+        this.closeOp = op;
+        this.closeHeld = held;
+    }
+
+    /** The held {@code Close} is being issued. */
+    public void releaseClose() {
+        closeHeld = false;
+    }
+
+    /** True while the {@code Close} waits for the socket's ops to leave the driver. */
+    public boolean closeHeld() {
+        return closeHeld;
+    }
+}
