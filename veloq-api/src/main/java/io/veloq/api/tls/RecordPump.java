@@ -91,7 +91,6 @@ final class RecordPump {
     private final ByteBuffer[] dsts2 = new ByteBuffer[2];
     private final ByteBuffer[] dsts1 = new ByteBuffer[1];
 
-    private final Runnable pumpTask = this::pump;
     private final Runnable tasksDone = this::tasksDone;
 
     RecordPump(TlsStream owner, StreamSocket socket, SSLEngine engine, TlsConfig config) {
@@ -589,6 +588,7 @@ final class RecordPump {
             return;
         }
         handshakeDone = true;
+        again = true; // writes waiting for the handshake can go now (it may have ended in an unwrap)
         tls13 = "TLSv1.3".equals(engine.getSession().getProtocol());
         complete(handshakeWaiters, null);
     }
@@ -755,9 +755,5 @@ final class RecordPump {
     /** A view of the buffer's memory with its own position and limit (the buffer's own ByteBuffer is never moved). */
     private static ByteBuffer view(FixedBuf buf) {
         return ApiAccess.bufs().memory(buf).duplicate();
-    }
-
-    Runnable pumpTask() {
-        return pumpTask;
     }
 }

@@ -170,6 +170,61 @@ class TlsStreamTest {
         }
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> driversAndProtocols() {
+        return TestDrivers.all().flatMap(d -> java.util.stream.Stream.of("TLSv1.2", "TLSv1.3")
+                .map(p -> org.junit.jupiter.params.provider.Arguments.of(d, p)));
+    }
+
+    /**
+     * Sends before any handshake, in the completer shape: the send waits for the handshake and goes out when
+     * it ends, which under TLS 1.2 is in the client's unwrap of the server's Finished, not in a wrap.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("driversAndProtocols")
+    void aSendStartedBeforeTheHandshakeGoesOutWhenItEnds(String driver, String protocol) throws Exception {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
+            TlsConfig server = TlsConfig.builder(certs.serverContext()).parameters(p -> p.setProtocols(new String[] {protocol})).build();
+            try (TlsPair p = pair(rt, TlsConfig.of(certs.clientContext()), server)) {
+                FixedBuf out = rt.bufPool().lease();
+                out.writerIndex(out.capacity());
+                FixedBuf in = rt.bufPool().lease();
+                CompletableFuture<Integer> sent = new CompletableFuture<>();
+                CompletableFuture<Long> received = new CompletableFuture<>();
+                long[] total = {0};
+                rt.execute(() -> {
+                    p.client().sendAll(out, (n, e) -> {
+                        if (e != null) {
+                            sent.completeExceptionally(e);
+                        } else {
+                            sent.complete(n);
+                        }
+                    });
+                    p.server().recv(in, new TlsCompleter() {
+                        @Override
+                        public void onComplete(int n, IOException e) {
+                            if (e != null || n == 0) {
+                                received.completeExceptionally(e != null ? e : new AssertionError("end of stream after " + total[0]));
+                                return;
+                            }
+                            total[0] += n;
+                            in.clear();
+                            if (total[0] == out.capacity()) {
+                                received.complete(total[0]);
+                            } else {
+                                p.server().recv(in, this);
+                            }
+                        }
+                    });
+                });
+                assertEquals(out.capacity(), sent.get(WAIT, TimeUnit.SECONDS));
+                assertEquals(out.capacity(), received.get(WAIT, TimeUnit.SECONDS));
+                assertEquals(protocol, p.client().session().getProtocol());
+                out.release();
+                in.release();
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aConnectionClosedWithoutCloseNotifyIsATruncation(String driver) throws Exception {
