@@ -12,8 +12,10 @@ module veloq.api {
     exports io.veloq.api.buffer;
     exports io.veloq.api.net;
     exports io.veloq.api.tls;
+    exports io.veloq.api.xdp;
     // Internal bridge for the runtime host only; see MODULES.md ("module-info notes").
     exports io.veloq.api.bootstrap to veloq.spi;
 
     uses io.veloq.api.bootstrap.RuntimeFactory;
+    uses io.veloq.api.bootstrap.XdpFactory;
 }

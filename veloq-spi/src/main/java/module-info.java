@@ -8,9 +8,11 @@ module veloq.spi {
     requires transitive veloq.api;
 
     exports io.veloq.spi;
+    exports io.veloq.spi.xdp;
     // The testkit drives the host directly (virtual time, manual mode); nobody else may.
     exports io.veloq.spi.internal.host to veloq.testkit;
 
     uses io.veloq.spi.DriverProvider;
     provides io.veloq.api.bootstrap.RuntimeFactory with io.veloq.spi.internal.host.HostRuntimeFactory;
+    provides io.veloq.api.bootstrap.XdpFactory with io.veloq.spi.internal.xdp.HostXdpFactory;
 }

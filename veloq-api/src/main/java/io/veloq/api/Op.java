@@ -2,6 +2,7 @@ package io.veloq.api;
 
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpPayload;
 
@@ -192,9 +193,14 @@ public final class Op<P extends OpPayload> {
         }
         this.host = host;
         FixedBuf buf = payload.buffer();
-        if (buf != null) {
+        BufVec vec = buf == null ? payload.buffers() : null;
+        if (buf != null || vec != null) {
             try {
-                ApiAccess.bufs().acquire(buf, this);
+                if (buf != null) {
+                    ApiAccess.bufs().acquire(buf, this);
+                } else {
+                    ApiAccess.bufs().acquire(vec, this);
+                }
             } catch (RuntimeException e) {
                 this.host = null;
                 state = OpState.DEFINED;
@@ -208,6 +214,11 @@ public final class Op<P extends OpPayload> {
         FixedBuf buf = payload.buffer();
         if (buf != null) {
             ApiAccess.bufs().release(buf, this, failure == null ? value : 0);
+        } else {
+            BufVec vec = payload.buffers();
+            if (vec != null) {
+                ApiAccess.bufs().release(vec, this, failure == null ? value : 0);
+            }
         }
         this.result = failure == null ? value : 0;
         this.error = failure;

@@ -20,6 +20,8 @@ import java.util.Arrays;
 public final class Main {
     static final String ECHO_SERVER = "io.veloq.examples.echo.EchoServerMain";
     static final String ECHO_CLIENT = "io.veloq.examples.echo.EchoClientMain";
+    static final String XDP_REFLECT = "io.veloq.examples.xdp.XdpReflectMain";
+    static final String HTTP_SERVER = "io.veloq.examples.http.HttpServerMain";
 
     private Main() {
     }
@@ -44,6 +46,10 @@ public final class Main {
                 return delegate(ECHO_SERVER, command, rest, err);
             case "echo-client":
                 return delegate(ECHO_CLIENT, command, rest, err);
+            case "xdp-reflect":
+                return delegate(XDP_REFLECT, command, rest, err);
+            case "http-server":
+                return delegate(HTTP_SERVER, command, rest, err);
             case "bench":
                 err.println("bench is run by the launcher, not by this module: ./veloq bench [--quick] "
                         + "(it delegates to veloq-bench/run-bench.sh)");
@@ -67,6 +73,8 @@ public final class Main {
         out.println("  demo [--driver ID]     runs a Nop, a Timeout and a loopback Send/Recv round trip");
         out.println("  echo-server [...]      the echo server example (" + ECHO_SERVER + ")");
         out.println("  echo-client [...]      the echo client example (" + ECHO_CLIENT + ")");
+        out.println("  http-server --dir DIR [--port P]   static files over HTTP/1.1 (" + HTTP_SERVER + ")");
+        out.println("  xdp-reflect --iface IF [--queue Q] [--udp-port P]   AF_XDP UDP reflector (root; README)");
         out.println("  bench [--quick ...]    benchmarks against NIO and Netty (veloq-bench/run-bench.sh)");
         out.println("  help                   this text");
         out.println();

@@ -189,14 +189,17 @@ class ModulePathIT {
         Descriptor d = Descriptor.of(jar("veloq-api"));
         assertEquals("veloq.api", d.name());
         assertEquals(Set.of("java.base mandated"), d.requires());
-        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net", "io.veloq.api.tls"),
+        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net", "io.veloq.api.tls",
+                "io.veloq.api.xdp"),
                 d.exports());
         assertEquals(Set.of("io.veloq.api.bootstrap to veloq.spi"), d.qualifiedExports());
-        assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory"), d.uses());
+        assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory", "io.veloq.api.bootstrap.XdpFactory"), d.uses());
         assertEquals(Set.of(), d.provides());
         String md = modulesMd();
+        documented(md, d, "exports io.veloq.api, io.veloq.api.op, io.veloq.api.buffer, io.veloq.api.net, io.veloq.api.tls, io.veloq.api.xdp");
         documented(md, d, "exports io.veloq.api.bootstrap to veloq.spi");
         documented(md, d, "uses io.veloq.api.bootstrap.RuntimeFactory");
+        documented(md, d, "uses io.veloq.api.bootstrap.XdpFactory");
     }
 
     @Test
@@ -204,15 +207,18 @@ class ModulePathIT {
         Descriptor d = Descriptor.of(jar("veloq-spi"));
         assertEquals("veloq.spi", d.name());
         assertEquals(Set.of("java.base mandated", "veloq.api transitive"), d.requires());
-        assertEquals(Set.of("io.veloq.spi"), d.exports());
+        assertEquals(Set.of("io.veloq.spi", "io.veloq.spi.xdp"), d.exports());
         assertEquals(Set.of("io.veloq.spi.internal.host to veloq.testkit"), d.qualifiedExports());
         assertEquals(Set.of("io.veloq.spi.DriverProvider"), d.uses());
-        assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory with io.veloq.spi.internal.host.HostRuntimeFactory"), d.provides());
+        assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory with io.veloq.spi.internal.host.HostRuntimeFactory",
+                "io.veloq.api.bootstrap.XdpFactory with io.veloq.spi.internal.xdp.HostXdpFactory"), d.provides());
         String md = modulesMd();
         documented(md, d, "requires transitive veloq.api");
         documented(md, d, "exports io.veloq.spi.internal.host to veloq.testkit");
         documented(md, d, "uses io.veloq.spi.DriverProvider");
         documented(md, d, "provides io.veloq.api.bootstrap.RuntimeFactory with io.veloq.spi.internal.host.HostRuntimeFactory");
+        documented(md, d, "exports io.veloq.spi, io.veloq.spi.xdp");
+        documented(md, d, "provides io.veloq.api.bootstrap.XdpFactory with io.veloq.spi.internal.xdp.HostXdpFactory");
     }
 
     @Test

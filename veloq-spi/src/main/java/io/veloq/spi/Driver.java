@@ -30,6 +30,19 @@ import java.util.Set;
  * strongly reachable until the kernel is done with them. After delivering the completion it must not
  * touch them again. Every prepared op is completed exactly once: success, error, or cancellation.
  *
+ * <h2>Vectored ops</h2>
+ * Every driver supports {@link OpKind#RECV_MSG} and {@link OpKind#SEND_MSG} (no capability gates them):
+ * one kernel operation over all the buffers of the payload's {@link io.veloq.api.buffer.BufVec}, in order,
+ * never a loop of single receives or sends (a receive split over two calls could return the first part
+ * and lose nothing, but a gathering send split in two lets another send interleave). Each buffer
+ * contributes its free space (receive: {@link IoBuffers#fillOffset}, {@link IoBuffers#fillLength}) or its
+ * readable bytes (send: {@link IoBuffers#drainOffset}, {@link IoBuffers#drainLength}); entries of length 0
+ * may be passed or skipped. The completion's result is the total byte count; the api spreads it over the
+ * buffers. {@link IoBuffers#vectorTable} is native memory owned by the vector, 16 bytes per entry, that the
+ * driver may fill with its platform's {@code iovec}/{@code WSABUF} layout: it stays valid and reachable
+ * until the op completes. A send applies {@code MSG_NOSIGNAL} where it exists. A deadline works as for any
+ * op: a vectored receive that times out has received nothing.
+ *
  * <h2>User data</h2>
  * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
  * driver may use negative values for its own internal operations (wake-up reads, cancels, linked timeouts)
@@ -40,6 +53,36 @@ import java.util.Set;
  * An op the driver cannot express (an unsupported kind, a {@code ReadFixed} on an unregistered buffer) is
  * refused by {@link #prepare} returning the negative code, so the host completes it at once. Exceptions
  * are for driver bugs and dead rings only.
+ *
+ * <h2>Handles</h2>
+ * <ul>
+ *   <li>A handle ({@link IoFd.Raw#handle()}) is an opaque long: a descriptor on Linux, a {@code SOCKET} or
+ *       {@code HANDLE} on Windows, a small number in the fake. The host never interprets it; it passes back what
+ *       a {@code Socket}, {@code Accept} or {@code Open} completed with.</li>
+ *   <li>A handle is valid on every driver instance of the runtime (every loop), as a descriptor is on every
+ *       thread of a process: any loop may submit ops on it and call the socket-control methods, and ops from
+ *       several loops may be pending on it at once. A driver whose platform ties a handle to one instance (an
+ *       I/O completion port) must route around that itself.</li>
+ *   <li>Closing a handle ({@code Close}) completes every op still pending on it, on any instance, with the
+ *       cancelled code ({@link ErrorTable#cancelledCode()}: {@code ECANCELED}, {@code ERROR_OPERATION_ABORTED};
+ *       kind {@code CANCELLED}), unless its own result won the race; none stays in flight. (io_uring needs a
+ *       cancel by descriptor before the close for this: a pending request holds its own reference to the file.)</li>
+ *   <li>{@link #close()} frees the driver's own resources, never the application's handles: a socket or file
+ *       the application did not close stays open (other loops may be using it); the application closes it with
+ *       {@code Close} on any runtime. A driver keeping per-handle state forgets its own part of it.</li>
+ * </ul>
+ *
+ * <h2>Capabilities</h2>
+ * {@link #capabilities()} must be true: each reported capability is checked by the TCK rule of that capability,
+ * and the host refuses, before {@link #prepare}, every op that needs a capability the driver does not report
+ * (see {@link Capability}), so a driver never receives one.
+ *
+ * <h2>Socket options</h2>
+ * {@link #getOption} returns the value as the platform reports it, which may differ from what was set: Linux
+ * doubles {@code SO_RCVBUF}/{@code SO_SNDBUF} (within its floor and {@code rmem_max}/{@code wmem_max}), and TCP's
+ * {@code IP_TOS} keeps its ECN bits. A driver without a kernel (the testkit's fake, a simulator) reports what
+ * the platform it models would report (the fake models Linux, doubling included) and says so in its
+ * documentation. A buffer size reads back at least what was set; a flag or a time reads back exactly.
  *
  * <h2>Close</h2>
  * The host calls {@link #close()} after every prepared op has completed (it cancels them and drains
@@ -159,6 +202,19 @@ public interface Driver extends AutoCloseable {
     /** Clears a slot of the registered-file table. */
     default void unregisterFile(int index) throws VeloqIoException {
         throw new UnsupportedOperationException(id() + " driver does not support registered (fixed) files");
+    }
+
+    /**
+     * An optional facet of this driver, asked for by its interface: {@code driver.facet(XdpDriver.class)}
+     * gives the AF_XDP facet of a driver reporting {@link Capability#XDP}. Facets keep optional, platform-bound
+     * features out of this interface; each facet's Javadoc states its own threading rules.
+     *
+     * @implSpec returns null: the driver has no facets.
+     * @return the facet, or null when this driver has none of that type
+     * @since 0.2
+     */
+    default <F> F facet(Class<F> type) {
+        return null;
     }
 
     /** {@code bind(2)}. Thread-safe. */

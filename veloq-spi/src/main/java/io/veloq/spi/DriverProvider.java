@@ -22,6 +22,12 @@ import java.util.Set;
  *
  * <h2>Rules for implementations</h2>
  * <ul>
+ *   <li>The instances a provider opens for one runtime (one per loop, see {@link #open}) share one handle
+ *       namespace: a handle one of them returns is valid on all of them (the handle contract of
+ *       {@link Driver}). A provider for a platform without a process-wide namespace (a simulator, the fake)
+ *       shares its state between the instances it opens.</li>
+ *   <li>The driver conformance kit ({@code io.veloq.testkit.tck.DriverTck}) checks all of this: extend it with
+ *       your provider and run it.</li>
  *   <li>The constructor does nothing expensive and loads no native library: a provider for another
  *       platform is instantiated only to ask {@link #availability()}.</li>
  *   <li>{@link #availability()} is cheap, never throws, and says why in words a user can act on.</li>
@@ -49,7 +55,11 @@ public interface DriverProvider {
     /** Whether the driver can run here and, if not, why. Cheap, never throws. */
     Availability availability();
 
-    /** What the driver supports (on this machine, when that is known without opening it). */
+    /**
+     * What the driver supports (on this machine, when that is known without opening it). Every capability
+     * reported must be true, as {@link Driver#capabilities()}: what an instance reports is what the runtime lets
+     * through to it.
+     */
     Set<Capability> capabilities();
 
     /** Facts for diagnostics ({@code ./veloq doctor}): kernel, setup flags, limits. */

@@ -28,6 +28,7 @@ public enum LinuxErrno implements ErrorTable.Code {
     EFAULT(14, IoErrorKind.INVALID_ARGUMENT, "bad address"),
     EBUSY(16, IoErrorKind.OTHER, "device or resource busy"),
     EEXIST(17, IoErrorKind.ALREADY_EXISTS, "file exists"),
+    ENODEV(19, IoErrorKind.NOT_FOUND, "no such device"),
     ENOTDIR(20, IoErrorKind.NOT_FOUND, "not a directory"),
     EISDIR(21, IoErrorKind.INVALID_ARGUMENT, "is a directory"),
     EINVAL(22, IoErrorKind.INVALID_ARGUMENT, "invalid argument"),

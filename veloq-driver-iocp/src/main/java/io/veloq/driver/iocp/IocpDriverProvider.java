@@ -28,16 +28,22 @@ import java.util.function.Supplier;
  * {@code OpLifecycle}), Connect (ConnectEx after a wildcard bind), Shutdown, Recv/Send (WSARecv/WSASend),
  * RecvFrom/SendTo (WSARecvFrom/WSASendTo), Read/Write at an offset or the driver-tracked position
  * (ReadFile/WriteFile with OVERLAPPED offsets), Open (CreateFileW), Close, Fsync (FlushFileBuffers).
- * Capabilities: {@link Capability#FILE_IO} and {@link Capability#SOCKET_OPTIONS}.
+ * Capabilities: {@link Capability#FILE_IO}, {@link Capability#SOCKET_OPTIONS}, {@link Capability#DATAGRAM_SOCKETS}
+ * and {@link Capability#IPV6_V6ONLY} (Winsock has it, on by default). Not {@link Capability#MESSAGE_FLAGS}: the
+ * driver maps MSG_PEEK, MSG_WAITALL and MSG_OOB to Winsock's, but MSG_WAITALL on overlapped sockets is not
+ * verified (the simulator refuses flags), so the runtime refuses Recv/Send with flags on this driver.
  *
  * <h2>What it refuses, and how</h2>
+ * The runtime refuses an op that needs a capability this driver does not report before the driver sees it
+ * ({@code NOT_SUPPORTED}, the message naming the capability); the driver's own refusals below remain for a
+ * caller that reaches it directly.
  * <ul>
  *   <li>{@link io.veloq.api.IoFd.Fixed}: Windows has no registered-file table. An op naming one completes
  *       with {@code ERROR_NOT_SUPPORTED} (kind {@code NOT_SUPPORTED}); socket-control calls throw
  *       {@link UnsupportedOperationException}. {@link Capability#FIXED_FILES} is not reported.</li>
  *   <li>{@code ReadFixed}/{@code WriteFixed}: no registered buffers (RIO is future work);
  *       {@code ERROR_NOT_SUPPORTED}. {@link Capability#REGISTERED_BUFFERS} is not reported.</li>
- *   <li>Unix-domain sockets: {@code WSAEAFNOSUPPORT}.</li>
+ *   <li>Unix-domain sockets: {@code WSAEAFNOSUPPORT}. {@link Capability#UNIX_SOCKETS} is not reported.</li>
  * </ul>
  *
  * <h2>Handles</h2>
@@ -65,7 +71,8 @@ import java.util.function.Supplier;
  */
 public final class IocpDriverProvider implements DriverProvider {
     /** What every instance supports. */
-    static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS);
+    static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS,
+            Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY);
 
     /** The handles of the real Windows process, shared by every provider that talks to it. */
     private static final HandleTable WINDOWS_HANDLES = new HandleTable();

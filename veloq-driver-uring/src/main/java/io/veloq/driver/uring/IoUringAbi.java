@@ -14,6 +14,7 @@ final class IoUringAbi {
     static final int OP_FSYNC = 3;
     static final int OP_READ_FIXED = 4;
     static final int OP_WRITE_FIXED = 5;
+    static final int OP_POLL_ADD = 6;
     static final int OP_SENDMSG = 9;
     static final int OP_RECVMSG = 10;
     static final int OP_TIMEOUT = 11;
@@ -118,8 +119,13 @@ final class IoUringAbi {
 
     static final int SQE_FIXED_FILE = 1 << 0;
     static final int SQE_IO_LINK = 1 << 2;
+    /** Like IO_LINK, but the next SQE runs whatever this one's result (a failed cancel must not stop a close). */
+    static final int SQE_IO_HARDLINK = 1 << 3;
 
     static final int FSYNC_DATASYNC = 1;
+    static final int ASYNC_CANCEL_ALL = 1 << 0;
+    /** Match by descriptor (Linux 5.19+; older kernels fail the cancel with EINVAL). */
+    static final int ASYNC_CANCEL_FD = 1 << 1;
     static final int ASYNC_CANCEL_ANY = 1 << 2;
 
     // ---- io_uring_register ----

@@ -135,9 +135,8 @@ final class KernelProbe {
                 return new KernelProbe(Availability.unavailable("io_uring on Linux " + kernel + " lacks " + missing
                         + ": the driver needs Linux 5.6 or later"), null, Set.of(), details);
             }
-            EnumSet<Capability> caps = EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS,
-                    Capability.SOCKET_OPTIONS, Capability.REGISTERED_BUFFERS, Capability.LINKED_TIMEOUTS,
-                    Capability.FIXED_FILES);
+            EnumSet<Capability> caps = UringDriver.baseCapabilities();
+            caps.addAll(EnumSet.of(Capability.REGISTERED_BUFFERS, Capability.LINKED_TIMEOUTS, Capability.FIXED_FILES));
             return new KernelProbe(Availability.available("io_uring on Linux " + kernel + " ("
                     + details.get("setup-flags") + ")"), sys, Set.copyOf(caps), details);
         } finally {

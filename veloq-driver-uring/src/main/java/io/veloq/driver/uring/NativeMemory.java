@@ -61,6 +61,16 @@ final class NativeMemory {
         return addr;
     }
 
+    /** Maps zeroed, page-aligned anonymous memory (an AF_XDP UMEM); returns the address or minus errno. */
+    long mapAnonymous(long length) {
+        long addr = sys.mmapAnonymous(length);
+        if (addr >= 0) {
+            live.incrementAndGet();
+            PROCESS_LIVE.incrementAndGet();
+        }
+        return addr;
+    }
+
     void unmap(long addr, long length) {
         if (addr != 0) {
             sys.munmap(addr, length);

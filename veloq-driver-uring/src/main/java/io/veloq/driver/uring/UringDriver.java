@@ -44,6 +44,17 @@ final class UringDriver implements Driver {
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * What every ring supports on the kernels the driver accepts (5.6+): files, TCP/UDP/Unix stream and
+     * datagram sockets, abstract Unix names, socket options including IPV6_V6ONLY, and recv/send flags (passed
+     * to the kernel as they are). The rest depends on the probe and the setup.
+     */
+    static EnumSet<Capability> baseCapabilities() {
+        return EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS,
+                Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
+                Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS);
+    }
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
 
@@ -84,6 +95,9 @@ final class UringDriver implements Driver {
     private long overflowTurns;
     private boolean closing;
 
+    /** The AF_XDP facet, when the kernel has AF_XDP; null otherwise. */
+    private final UringXdp xdp;
+
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Object wakeLock = new Object();
     private volatile boolean closed;
@@ -113,7 +127,7 @@ final class UringDriver implements Driver {
         this.sqMask = ring.sqMask;
         this.sqEntries = ring.sqEntries;
         this.owner = Thread.currentThread();
-        EnumSet<Capability> caps = EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS, Capability.SOCKET_OPTIONS);
+        EnumSet<Capability> caps = baseCapabilities();
         if (p.supported[OP_READ_FIXED] && p.supported[OP_WRITE_FIXED]) {
             caps.add(Capability.REGISTERED_BUFFERS);
         }
@@ -122,6 +136,10 @@ final class UringDriver implements Driver {
         }
         if (fixedFiles != null) {
             caps.add(Capability.FIXED_FILES);
+        }
+        this.xdp = p.xdp ? new UringXdp(this, sys) : null;
+        if (xdp != null) {
+            caps.add(Capability.XDP);
         }
         this.capabilities = Set.copyOf(caps);
         // The io_uring_getevents_arg for timed waits points at the timespec right after it.
@@ -142,6 +160,7 @@ final class UringDriver implements Driver {
         long one;
         long waitArg;
         String timedWait;
+        boolean xdp;
         String bufferTableOption;
 
         void free() {
@@ -193,6 +212,7 @@ final class UringDriver implements Driver {
             } catch (Ring.SetupException e) {
                 throw new java.io.IOException(KernelProbe.explain(e.errno, e.getMessage()), e);
             }
+            p.xdp = p.ring != null && xdpSupported(sys);
             p.supported = KernelProbe.supportedOps(p.mem, p.ring.fd);
             if (p.supported == null) {
                 throw new java.io.IOException("IORING_REGISTER_PROBE failed on ring fd " + p.ring.fd
@@ -216,6 +236,17 @@ final class UringDriver implements Driver {
             p.free();
             throw e;
         }
+    }
+
+    private static volatile Boolean xdpSupported;
+
+    private static boolean xdpSupported(Syscalls sys) {
+        Boolean b = xdpSupported;
+        if (b == null) {
+            b = UringXdp.kernelSupports(sys);
+            xdpSupported = b;
+        }
+        return b;
     }
 
     // ---- identity ----
@@ -272,6 +303,42 @@ final class UringDriver implements Driver {
         return staleCompletions;
     }
 
+    @Override
+    public <F> F facet(Class<F> type) {
+        return type == io.veloq.spi.xdp.XdpDriver.class && xdp != null ? type.cast(xdp) : null;
+    }
+
+    /** The AF_XDP facet, or null (tests). */
+    UringXdp xdp() {
+        return xdp;
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    /** Queues an internal one-shot POLL_ADD (AF_XDP readiness); false when the SQ has no room now. */
+    boolean pollAdd(int fd, int pollMask, long userData) {
+        if (closing || !hasRoom(1 + reserved())) {
+            return false;
+        }
+        encoder.encodePollAdd(sqTail & sqMask, fd, pollMask, userData);
+        sqTail++;
+        internalInFlight++;
+        return true;
+    }
+
+    /** Queues a cancel of an internal request; false when the SQ has no room now. */
+    boolean cancelInternal(long target) {
+        if (!hasRoom(1 + (closing ? 0 : reserved()))) {
+            return false;
+        }
+        encoder.encodeCancel(sqTail & sqMask, target, 0, CANCEL);
+        sqTail++;
+        internalInFlight++;
+        return true;
+    }
+
     // ---- submission ----
 
     /** SQ entries ops may not take: room to re-arm the wake-up read and, without EXT_ARG, a wait timer. */
@@ -297,17 +364,27 @@ final class UringDriver implements Driver {
             return rc;
         }
         boolean link = deadlineNanos > 0;
-        if (!hasRoom((link ? 2 : 1) + reserved())) {
+        // Closing a descriptor does not end the requests pending on it (each holds its own reference to the
+        // file), so a Close is preceded by a cancel of everything on that fd: they complete with ECANCELED,
+        // as the Close op's contract says. Kernels before 5.19 refuse the cancel; the close runs anyway.
+        boolean cancelFd = payload.kind() == OpKind.CLOSE && payload.fd() instanceof IoFd.Raw;
+        if (!hasRoom((link ? 2 : 1) + (cancelFd ? 1 : 0) + reserved())) {
             return 0;
         }
         int slot = slots.acquire(userData, payload);
         if (slot < 0) {
             return 0;
         }
-        rc = encoder.encode(sqTail & sqMask, payload, slot, slots.kernelUserData(slot), link);
+        int at = cancelFd ? sqTail + 1 : sqTail; // the cancel goes first; the kernel reads nothing past the tail yet
+        rc = encoder.encode(at & sqMask, payload, slot, slots.kernelUserData(slot), link);
         if (rc < 0) {
             slots.release(slot);
             return rc;
+        }
+        if (cancelFd) {
+            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            sqTail++;
+            internalInFlight++;
         }
         sqTail++;
         if (link) {
@@ -350,9 +427,13 @@ final class UringDriver implements Driver {
         if (wakeError != 0) {
             throw LinuxErrno.TABLE.exception(wakeError, "the wake-up read on eventfd " + eventFd + " of ring fd " + ring.fd);
         }
+        if (xdp != null && xdp.hasPending()) {
+            xdp.flushPending();
+        }
         int delivered = drain(sink);
         armWake();
-        boolean wait = delivered == 0 && timeoutNanos != 0;
+        boolean busy = xdp != null && xdp.busyPolling();
+        boolean wait = delivered == 0 && timeoutNanos != 0 && !busy;
         sqHead = ring.sqHead();
         int sqFlags = ring.sqFlags();
         if ((sqFlags & SQ_CQ_OVERFLOW) != 0) {
@@ -364,6 +445,9 @@ final class UringDriver implements Driver {
         if (sqTail != sqHead || wait || flush || blind) {
             enter(wait, timeoutNanos);
             delivered += drain(sink);
+        }
+        if (busy) {
+            delivered += xdp.runBusy();
         }
         return delivered;
     }
@@ -427,7 +511,9 @@ final class UringDriver implements Driver {
                 int res = cq.getInt(off + CQE_RES);
                 ring.publishCqHead(++cqHead);
                 if (ud < 0) {
-                    internal(ud, res);
+                    if (internal(ud, res)) {
+                        n++; // an AF_XDP readiness callback ran: user code, so do not sleep this turn
+                    }
                     continue;
                 }
                 if (!slots.matches(ud)) {
@@ -460,8 +546,11 @@ final class UringDriver implements Driver {
         return res;
     }
 
-    private void internal(long ud, int res) {
+    private boolean internal(long ud, int res) {
         internalInFlight--;
+        if (ud <= UringXdp.POLL_BASE) {
+            return xdp != null && xdp.completed(ud, res);
+        }
         if (ud == WAKE) {
             wakeArmed = false;
             wakePending.set(false);
@@ -474,6 +563,7 @@ final class UringDriver implements Driver {
             waitTimerArmed = false;
         }
         // CANCEL and LINK_TIMEOUT results need nothing: the target op reports what happened to it.
+        return false;
     }
 
     @Override
@@ -580,6 +670,9 @@ final class UringDriver implements Driver {
         }
         closing = true;
         boolean drained = cancelAndDrain();
+        if (xdp != null) {
+            xdp.closeAll(); // sockets the user left open: their descriptors, rings, UMEM and program
+        }
         synchronized (wakeLock) {
             closed = true;
         }
@@ -619,6 +712,9 @@ final class UringDriver implements Driver {
                     encoder.encodeCancel(sqTail & sqMask, WAIT_TIMER, 0, CANCEL);
                     sqTail++;
                     internalInFlight++;
+                }
+                if (xdp != null && xdp.pollsInKernel() > 0) {
+                    xdp.cancelAll();
                 }
                 for (int slot : slots.inUseSlots()) {
                     if (!hasRoom(1)) {

@@ -33,7 +33,14 @@ public final class EchoServerMain {
     private EchoServerMain() {
     }
 
+    /** One line per log record ("2026-01-31 12:00:00 WARNING io.veloq.api.net: ..."), unless the user set a format. */
+    static final String LOG_FORMAT = "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n";
+
     public static void main(String[] args) {
+        // The JDK's System.Logger backends (java.util.logging, or its plain console logger when java.logging is
+        // not in the module graph) print two lines per record by default; the server's warnings read better as one.
+        System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        System.getProperties().putIfAbsent("jdk.system.logger.format", LOG_FORMAT);
         // SIGTERM/SIGINT complete stopRequested(); serve() then stops the server, prints its summary and
         // returns the code, and CleanExit makes it the process's exit status (0 after a clean stop, not the
         // JVM's 143/130). Bad flags or a port in use end serve() at once, with their own code.
@@ -44,6 +51,17 @@ public final class EchoServerMain {
         } finally {
             exit.exit(code);
         }
+    }
+
+    /** The start-up line; with the fake driver it says that the network is simulated, in this JVM only. */
+    static String listening(EchoServer server) {
+        String loops = server.loopCount() + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT");
+        if (server.driverId().equals("fake")) {
+            return "echo-server: listening on " + server.address() + " of a SIMULATED network (driver fake, " + loops
+                    + "): it exists only inside this JVM and no real client can connect; for a real server leave out"
+                    + " --driver fake (or use --driver uring)";
+        }
+        return "echo-server: listening on " + server.address() + " (driver " + server.driverId() + ", " + loops + ")";
     }
 
     /**
@@ -81,8 +99,7 @@ public final class EchoServerMain {
             err.println("echo-server: cannot start: " + e.getMessage());
             return EXIT_FAILURE;
         }
-        out.println("echo-server: listening on " + server.address() + " (driver " + server.driverId() + ", "
-                + server.loopCount() + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT") + ")");
+        out.println(listening(server));
         out.flush();
         try {
             stop.join();

@@ -8,18 +8,18 @@ import java.util.Set;
  * {@code --name value} command-line flags: parsed once, read by name with a default, and refused with a
  * message naming the flag when unknown, missing a value or not a number.
  */
-final class Flags {
+public final class Flags {
     /** A usage error: the message is for the user; the command exits with {@link #EXIT_USAGE}. */
-    static final class UsageException extends Exception {
+    public static final class UsageException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        UsageException(String message) {
+        public UsageException(String message) {
             super(message);
         }
     }
 
     /** sysexits.h EX_USAGE. */
-    static final int EXIT_USAGE = 64;
+    public static final int EXIT_USAGE = 64;
 
     private final Map<String, String> values = new LinkedHashMap<>();
     private final String command;
@@ -28,7 +28,7 @@ final class Flags {
         this.command = command;
     }
 
-    static Flags parse(String command, String[] args, Set<String> known) throws UsageException {
+    public static Flags parse(String command, String[] args, Set<String> known) throws UsageException {
         Flags f = new Flags(command);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -59,19 +59,19 @@ final class Flags {
         return f;
     }
 
-    boolean help() {
+    public boolean help() {
         return values.containsKey("help");
     }
 
-    String string(String name, String dflt) {
+    public String string(String name, String dflt) {
         return values.getOrDefault(name, dflt);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    int integer(String name, int dflt, int min, int max) throws UsageException {
+    public int integer(String name, int dflt, int min, int max) throws UsageException {
         String v = values.get(name);
         if (v == null) {
             return dflt;
@@ -88,7 +88,19 @@ final class Flags {
         return n;
     }
 
-    double decimal(String name, double dflt, double min) throws UsageException {
+    /** A duration given in seconds (decimals allowed, 0 allowed), at most a day. */
+    java.time.Duration seconds(String name, java.time.Duration dflt) throws UsageException {
+        if (!has(name)) {
+            return dflt;
+        }
+        double s = decimal(name, 0, 0);
+        if (s > 86_400) {
+            throw new UsageException(command + ": --" + name + " must be at most 86400 seconds (a day), got " + s);
+        }
+        return java.time.Duration.ofNanos(Math.round(s * 1e9));
+    }
+
+    public double decimal(String name, double dflt, double min) throws UsageException {
         String v = values.get(name);
         if (v == null) {
             return dflt;

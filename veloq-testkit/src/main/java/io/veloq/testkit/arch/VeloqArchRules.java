@@ -50,9 +50,9 @@ public final class VeloqArchRules {
 
     /** The api packages exported to everyone (not {@code io.veloq.api.bootstrap}, which only the spi sees). */
     static final String[] API_EXPORTED = {"io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net",
-        "io.veloq.api.tls"};
-    /** The spi package exported to drivers (not the host). */
-    static final String SPI_EXPORTED = "io.veloq.spi";
+        "io.veloq.api.tls", "io.veloq.api.xdp"};
+    /** The spi packages exported to drivers (not the host). */
+    static final String[] SPI_EXPORTED = {"io.veloq.spi", "io.veloq.spi.xdp"};
     /** jnr-ffi and jffi, the native-call libraries drivers may use. */
     static final String[] JNR = {"jnr.ffi..", "com.kenai.jffi.."};
     /** The JDK as drivers may use it: the standard API and the supported {@code jdk.net} extensions. */
@@ -128,7 +128,7 @@ public final class VeloqArchRules {
     private static ArchRule driverDependencies(String driverPackage) {
         List<String> allowed = new ArrayList<>();
         allowed.add(driverPackage);
-        allowed.add(SPI_EXPORTED);
+        allowed.addAll(List.of(SPI_EXPORTED));
         allowed.addAll(List.of(API_EXPORTED));
         allowed.addAll(List.of(JDK));
         allowed.addAll(List.of(JNR));

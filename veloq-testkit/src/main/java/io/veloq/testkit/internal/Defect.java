@@ -10,5 +10,17 @@ public enum Defect {
     /** Every completion is delivered twice (the second time it is stale). */
     DUPLICATE_COMPLETIONS,
     /** A Recv reports one byte more than it wrote into the buffer. */
-    OVERSTATE_RECV
+    OVERSTATE_RECV,
+    /** A short Send reports one byte more than it sent. */
+    OVERSTATE_SEND,
+    /** A Send never makes progress: it stays in flight until cancelled. */
+    STALL_SENDS,
+    /** Closing a socket leaves the ops pending on it in flight (until cancelled). */
+    CLOSE_STRANDS_OPS,
+    /** A descriptor works only on the loop (driver instance) that created it: EBADF elsewhere. */
+    HANDLES_PER_LOOP,
+    /** Recv flags are ignored (MSG_PEEK consumes), although the driver reports MESSAGE_FLAGS. */
+    IGNORE_MESSAGE_FLAGS,
+    /** setOption is accepted and forgotten: getOption returns the default. */
+    IGNORE_SOCKET_OPTIONS
 }

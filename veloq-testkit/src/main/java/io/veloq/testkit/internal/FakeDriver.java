@@ -33,8 +33,12 @@ import java.util.concurrent.TimeUnit;
  * kernel's lock (so completers may prepare re-entrantly), and user data is never reused while in flight.
  */
 public final class FakeDriver implements Driver {
+    /** Everything the simulated kernel models (multishot, zero-copy send and linked timeouts it does not). */
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
-            Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS));
+            Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
+            Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
+            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS,
+            Capability.XDP));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;
@@ -49,6 +53,7 @@ public final class FakeDriver implements Driver {
     private volatile boolean wakeRequested;
     private boolean closed;
     private long delivered;
+    private final FakeXdp xdp;
 
     private record CancelRequest(long userData) {
     }
@@ -57,6 +62,12 @@ public final class FakeDriver implements Driver {
         this.kernel = kernel;
         this.config = config;
         this.fixedFiles = new SimFile[Math.max(0, config.registeredFiles())];
+        this.xdp = new FakeXdp(this, kernel.xdp);
+    }
+
+    @Override
+    public <F> F facet(Class<F> type) {
+        return type == io.veloq.spi.xdp.XdpDriver.class ? type.cast(xdp) : null;
     }
 
     public FakeKernel kernel() {
@@ -81,7 +92,7 @@ public final class FakeDriver implements Driver {
 
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return kernel.capabilities;
     }
 
     @Override
@@ -162,7 +173,7 @@ public final class FakeDriver implements Driver {
             }
             flush();
             kernel.runDue();
-            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested) {
+            if (ready.isEmpty() && timeoutNanos != 0 && !wakeRequested && !xdp.anyReady()) {
                 if (kernel.clock.isVirtual()) {
                     idleInVirtualTime(timeoutNanos);
                 } else {
@@ -171,14 +182,19 @@ public final class FakeDriver implements Driver {
             }
             wakeRequested = false;
             if (ready.isEmpty()) {
-                return 0;
+                batch = null;
+            } else {
+                batch = ready.toArray(new KernelOp[0]);
+                ready.clear();
+                for (KernelOp op : batch) {
+                    live.remove(op.userData);
+                }
+                delivered += batch.length;
             }
-            batch = ready.toArray(new KernelOp[0]);
-            ready.clear();
-            for (KernelOp op : batch) {
-                live.remove(op.userData);
-            }
-            delivered += batch.length;
+        }
+        int fired = xdp.fireReady(); // AF_XDP readiness, like a poll completing
+        if (batch == null) {
+            return fired;
         }
         boolean duplicate = kernel.defects.contains(Defect.DUPLICATE_COMPLETIONS);
         for (KernelOp op : batch) {
@@ -187,7 +203,7 @@ public final class FakeDriver implements Driver {
                 sink.complete(op.userData, op.result);
             }
         }
-        return batch.length;
+        return batch.length + fired;
     }
 
     private void waitInRealTime(long timeoutNanos) {
@@ -382,6 +398,9 @@ public final class FakeDriver implements Driver {
 
     @Override
     public void close() {
+        if (!closed) {
+            xdp.closeAll(); // AF_XDP sockets the user left open
+        }
         synchronized (kernel) {
             if (closed) {
                 return;

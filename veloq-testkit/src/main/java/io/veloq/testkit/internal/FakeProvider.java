@@ -30,6 +30,7 @@ public final class FakeProvider implements DriverProvider {
     private final FaultPlan plan;
     private final Set<Defect> defects;
     private final int traceLimit;
+    private final Set<Capability> capabilities;
     private FakeKernel kernel;
 
     /** For {@link java.util.ServiceLoader}: real clock, faults and seed from the driver options. */
@@ -45,11 +46,27 @@ public final class FakeProvider implements DriverProvider {
      * @param traceLimit  trace events kept (the oldest are dropped beyond it)
      */
     public FakeProvider(boolean virtualTime, Long seed, FaultPlan plan, Set<Defect> defects, int traceLimit) {
+        this(virtualTime, seed, plan, defects, traceLimit, FakeDriver.CAPABILITIES);
+    }
+
+    private FakeProvider(boolean virtualTime, Long seed, FaultPlan plan, Set<Defect> defects, int traceLimit,
+                         Set<Capability> capabilities) {
+        this.capabilities = capabilities;
         this.virtualTime = virtualTime;
         this.seed = seed;
         this.plan = plan;
         this.defects = defects.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(defects));
         this.traceLimit = traceLimit;
+    }
+
+    /**
+     * The same fake, reporting fewer capabilities (the simulated kernel is unchanged): how the tests check that
+     * the runtime refuses what a driver does not report.
+     */
+    public FakeProvider without(Set<Capability> removed) {
+        EnumSet<Capability> caps = EnumSet.copyOf(capabilities);
+        caps.removeAll(removed);
+        return new FakeProvider(virtualTime, seed, plan, defects, traceLimit, Set.copyOf(caps));
     }
 
     private static Set<Defect> defectsFromProperty() {
@@ -82,7 +99,7 @@ public final class FakeProvider implements DriverProvider {
 
     @Override
     public Set<Capability> capabilities() {
-        return FakeDriver.CAPABILITIES;
+        return capabilities;
     }
 
     @Override
@@ -96,6 +113,7 @@ public final class FakeProvider implements DriverProvider {
             long s = seed != null ? seed : parseSeed(config.option("seed", System.getProperty("veloq.seed")));
             FaultPlan p = plan != null ? plan : preset(config.option("faults", "none"));
             kernel = new FakeKernel(virtualTime, s, p, defects, traceLimit);
+            kernel.capabilities = capabilities;
         }
         return kernel.newDriver(config);
     }
@@ -109,6 +127,7 @@ public final class FakeProvider implements DriverProvider {
     public synchronized FakeKernel kernel(long s, FaultPlan p) {
         if (kernel == null) {
             kernel = new FakeKernel(virtualTime, s, p, defects, traceLimit);
+            kernel.capabilities = capabilities;
         }
         return kernel;
     }

@@ -204,6 +204,9 @@ final class SimOverlappedCalls {
         } catch (SimError e) {
             return os.wsa(e.code) == 0;
         }
+        if (op.to.getAddress() instanceof java.net.Inet4Address && os.refusedByIpv6OnlyListener(op.to.getPort())) {
+            return os.wsa(10061) == 0; // WSAECONNREFUSED: nobody listens on IPv4 there
+        }
         int rc = startOn(sock, op);
         if (rc == 0 && bytesSent != 0) {
             SimMemory.putInt(bytesSent, 0);

@@ -145,6 +145,22 @@ final class SimSocket extends SimHandle {
     }
 
     /** connect(2) on a datagram socket: sets the peer (binding an unbound socket); completes at once. */
+    /**
+     * True for an IPv6 listener with IPV6_V6ONLY on, bound to {@code ::} on {@code port}: on Windows an IPv4
+     * connect to that port is refused. (The real channel underneath is dual-stack; Java cannot turn that off.)
+     */
+    synchronized boolean ipv6OnlyListenerOn(int port) {
+        if (closed || !listening || family != SimAddresses.AF_INET6 || options.getOrDefault(opt(41, 27), 0) == 0) {
+            return false;
+        }
+        try {
+            InetSocketAddress a = (InetSocketAddress) server.getLocalAddress();
+            return a.getPort() == port && a.getAddress().isAnyLocalAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     synchronized void connectDatagram(InetSocketAddress to) {
         checkOpen();
         try {

@@ -687,6 +687,16 @@ public final class SimWin32 implements Win32 {
         return calls.connectEx(function, s, name, nameLength, sendBuffer, sendDataLength, bytesSent, overlapped);
     }
 
+    /** True if an IPV6_V6ONLY socket listens on {@code port}: an IPv4 connect there is refused, as on Windows. */
+    boolean refusedByIpv6OnlyListener(int port) {
+        for (SimHandle h : handles.values()) {
+            if (h instanceof SimSocket other && other.ipv6OnlyListenerOn(port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---- lifecycle ----
 
     /** Closes every handle still open and stops the reactor. */

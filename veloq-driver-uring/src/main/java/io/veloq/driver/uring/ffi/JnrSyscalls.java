@@ -22,6 +22,9 @@ final class JnrSyscalls implements Syscalls {
     private static final boolean AARCH64 = Platform.getNativePlatform().getCPU() == Platform.CPU.AARCH64;
     private static final long SYS_MMAP = AARCH64 ? 222 : 9;
     private static final long SYS_PRCTL = AARCH64 ? 167 : 157;
+    private static final long SYS_BPF = AARCH64 ? 280 : 321;
+    private static final long SYS_CAPGET = AARCH64 ? 90 : 125;
+    private static final long SYS_CAPSET = AARCH64 ? 91 : 126;
     private static final long SYS_IO_URING_SETUP = 425;
     private static final long SYS_IO_URING_ENTER = 426;
     private static final long SYS_IO_URING_REGISTER = 427;
@@ -195,6 +198,57 @@ final class JnrSyscalls implements Syscalls {
     @Override
     public long getsockopt(int fd, int level, int name, long value, long lenAddr) {
         return check(libc.getsockopt(fd, level, name, value, lenAddr));
+    }
+
+    @Override
+    public long kickSend(int fd, int flags) {
+        return check(libc.send(fd, 0, 0, flags));
+    }
+
+    @Override
+    public long kickRecv(int fd, int flags) {
+        return check(libc.recv(fd, 0, 0, flags));
+    }
+
+    @Override
+    public long bpf(int cmd, long attr, int size) {
+        return sixIntact ? check(libc.syscall(SYS_BPF, cmd, attr, size, 0, 0))
+                : check(libc.syscall(SYS_BPF, cmd, attr, size, 0, 0, 0));
+    }
+
+    @Override
+    public long ifNameToIndex(String name) {
+        int idx = libc.if_nametoindex(name);
+        return idx == 0 ? -errno() : idx;
+    }
+
+    @Override
+    public long mmapAnonymous(long length) {
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
+        return sixIntact ? check(libc.mmap(0, length, PROT_READ_WRITE, flags, -1, 0))
+                : check(libc.syscall(SYS_MMAP, 0, length, PROT_READ_WRITE, flags, -1, 0));
+    }
+
+    @Override
+    public long getrlimit(int resource, long rlim) {
+        return check(libc.getrlimit(resource, rlim));
+    }
+
+    @Override
+    public long setrlimit(int resource, long rlim) {
+        return check(libc.setrlimit(resource, rlim));
+    }
+
+    @Override
+    public long capget(long hdr, long data) {
+        return sixIntact ? check(libc.syscall(SYS_CAPGET, hdr, data, 0, 0, 0))
+                : check(libc.syscall(SYS_CAPGET, hdr, data, 0, 0, 0, 0));
+    }
+
+    @Override
+    public long capset(long hdr, long data) {
+        return sixIntact ? check(libc.syscall(SYS_CAPSET, hdr, data, 0, 0, 0))
+                : check(libc.syscall(SYS_CAPSET, hdr, data, 0, 0, 0, 0));
     }
 
     @Override

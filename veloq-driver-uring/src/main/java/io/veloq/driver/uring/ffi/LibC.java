@@ -41,4 +41,14 @@ public interface LibC {
     int setsockopt(int fd, int level, int name, long value, int len);
 
     int getsockopt(int fd, int level, int name, long value, long lenAddr);
+
+    long send(int fd, long buf, long len, int flags);
+
+    long recv(int fd, long buf, long len, int flags);
+
+    int if_nametoindex(String name);
+
+    int getrlimit(int resource, long rlim);
+
+    int setrlimit(int resource, long rlim);
 }

@@ -64,6 +64,33 @@ public interface Syscalls {
 
     long getsockopt(int fd, int level, int name, long value, long lenAddr);
 
+    /** {@code send(fd, NULL, 0, flags)}: an AF_XDP TX kick. */
+    long kickSend(int fd, int flags);
+
+    /** {@code recv(fd, NULL, 0, flags)}: an AF_XDP fill-ring kick. */
+    long kickRecv(int fd, int flags);
+
+    /** {@code bpf(cmd, attr, size)}. */
+    long bpf(int cmd, long attr, int size);
+
+    /** {@code if_nametoindex(name)}: the index, or minus errno ({@code ENODEV}) when there is no such interface. */
+    long ifNameToIndex(String name);
+
+    /** {@code mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE, -1, 0)}: zeroed, page-aligned. */
+    long mmapAnonymous(long length);
+
+    /** {@code getrlimit(resource, rlim)}: two 8-byte values (soft, hard) at {@code rlim}. */
+    long getrlimit(int resource, long rlim);
+
+    /** {@code setrlimit(resource, rlim)}. */
+    long setrlimit(int resource, long rlim);
+
+    /** {@code capget(hdr, data)} (raw system call; tests drop capabilities per thread with {@link #capset}). */
+    long capget(long hdr, long data);
+
+    /** {@code capset(hdr, data)}: changes the calling thread's capabilities only. */
+    long capset(long hdr, long data);
+
     /** Zeroed native memory, or 0 when none is left. */
     long malloc(long bytes);
 

@@ -68,6 +68,7 @@ final class OpDispatch {
     private ErrorTable errors = LinuxErrno.TABLE;
     private int badDescriptorCode;
     private boolean linkedTimeouts;
+    private CapabilityGate gate;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
     private int inDriver;
@@ -89,6 +90,7 @@ final class OpDispatch {
         this.errors = d.errors();
         this.badDescriptorCode = badDescriptorCode(errors);
         this.linkedTimeouts = d.capabilities().contains(Capability.LINKED_TIMEOUTS);
+        this.gate = new CapabilityGate(d.capabilities());
         this.regions = poolRegions;
         this.pool = poolRegions == null ? null : poolRegions.pool();
         for (OpKind k : OpKind.values()) {
@@ -193,6 +195,16 @@ final class OpDispatch {
         }
     }
 
+    /** Completes {@code op} at once if it needs a capability the driver does not report. */
+    private boolean refusedByCapability(Op<?> op) {
+        Capability missing = gate.missing(op.payload());
+        if (missing == null) {
+            return false;
+        }
+        complete(op, 0, CapabilityGate.refusal(loop.driverId(), missing, op.toString()));
+        return true;
+    }
+
     /** Hands one op to the driver. Returns false if the driver's queue is full (the op is kept by the caller). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private boolean dispatch(Op<?> op) {
@@ -202,6 +214,9 @@ final class OpDispatch {
             boolean found = OPS.host(target) instanceof LoopHost other && other != loop
                     ? other.cancel(target) : cancelHere(target);
             tasks.add(() -> complete(op, found ? 1 : 0, null));
+            return true;
+        }
+        if (refusedByCapability(op)) {
             return true;
         }
         SocketLifetime lt = lifetimeOf(p);
