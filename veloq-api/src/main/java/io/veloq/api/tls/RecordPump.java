@@ -1,6 +1,7 @@
 package io.veloq.api.tls;
 
 import io.veloq.api.EventLoop;
+import io.veloq.api.IoErrorKind;
 import io.veloq.api.Op;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.buffer.BufPool;
@@ -347,6 +348,7 @@ final class RecordPump {
             } else {
                 sendOp.reset();
             }
+            sendOp.deadline(socket.writeTimeout());
             loop.submit(sendOp);
         }
     }
@@ -543,12 +545,21 @@ final class RecordPump {
         } else {
             recvOp.reset();
         }
+        recvOp.deadline(socket.readTimeout());
         loop.submit(recvOp);
     }
 
     private void received(Op<Recv> op) {
         recvBusy = false;
-        if (!op.isSuccess()) {
+        if (!op.isSuccess() && op.error().kind() == IoErrorKind.TIMED_OUT && !socketClosing) {
+            // The socket's read timeout: the wait for this read (or the handshake) ends, the stream stays
+            // usable, as SSLSocket's does after SO_TIMEOUT. Nothing was received, so no record is cut.
+            IOException timeout = op.error().toJava();
+            if (readDone != null) {
+                completeRead(0, timeout);
+            }
+            complete(handshakeWaiters, timeout);
+        } else if (!op.isSuccess()) {
             if (failure == null && !socketClosing) {
                 failure = op.error().toJava();
             }

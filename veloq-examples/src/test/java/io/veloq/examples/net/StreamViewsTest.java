@@ -338,6 +338,22 @@ class StreamViewsTest {
 
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void theSocketsReadTimeoutEndsABlockedReadAndTheStreamGoesOn(String driver) throws Exception {
+        try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
+            p.client().readTimeout(java.time.Duration.ofMillis(200));
+            InputStream in = p.client().inputStream();
+            assertThrows(java.net.SocketTimeoutException.class, in::read, "like Socket.setSoTimeout");
+            assertTrue(p.client().isOpen());
+            FixedBuf b = rt.bufPool().lease().putByte(5);
+            p.server().sendAll(b);
+            b.release();
+            assertEquals(5, in.read(), "the next read works");
+            p.client().readTimeout(java.time.Duration.ZERO);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closingAViewFlushesAndClosesTheSocket(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
             OutputStream out = p.client().outputStream();

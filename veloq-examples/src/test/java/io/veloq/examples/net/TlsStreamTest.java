@@ -227,6 +227,31 @@ class TlsStreamTest {
 
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void theSocketsReadTimeoutEndsARecvAndTheTlsStreamGoesOn(String driver) throws Exception {
+        try (IoRuntime rt = TestDrivers.open(driver)) {
+            try (TlsPair p = pair(rt, TlsConfig.of(certs.clientContext()), TlsConfig.of(certs.serverContext()))) {
+                CompletableFuture<TlsStream> hs = p.server().handshakeAsync();
+                p.client().handshake();
+                hs.get(WAIT, TimeUnit.SECONDS);
+                p.client().socket().readTimeout(java.time.Duration.ofMillis(200));
+                FixedBuf in = rt.bufPool().lease();
+                assertThrows(java.net.SocketTimeoutException.class, () -> p.client().recv(in));
+                assertThrows(java.net.SocketTimeoutException.class, () -> p.client().inputStream().read(),
+                        "the stream view reports it too");
+                FixedBuf out = rt.bufPool().lease().put("late".getBytes(StandardCharsets.US_ASCII));
+                p.server().sendAll(out);
+                while (in.readableBytes() < 4) {
+                    assertTrue(p.client().recv(in) > 0, "the stream goes on after a timeout");
+                }
+                assertEquals("late", new String(in.getBytes(), StandardCharsets.US_ASCII));
+                in.release();
+                out.release();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aConnectionClosedWithoutCloseNotifyIsATruncation(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             try (TlsPair p = pair(rt, TlsConfig.of(certs.clientContext()), TlsConfig.of(certs.serverContext()))) {

@@ -56,6 +56,7 @@ public final class SocketTransport implements Transport {
             } else {
                 recvOp.reset();
             }
+            recvOp.deadline(socket.readTimeout()); // the socket's current read timeout (Socket.setSoTimeout's role)
             recvDone = done;
             recvGeneration++;
             socket.loop().submit(recvOp);
@@ -94,6 +95,7 @@ public final class SocketTransport implements Transport {
             }
             sendDone = done;
             sendAsked = buf.readableBytes();
+            sendOp.deadline(socket.writeTimeout());
             sendCancelled = false;
             sendGeneration++;
             socket.loop().submit(sendOp);
