@@ -78,8 +78,15 @@ public final class Main {
         out.println("  bench [--quick ...]    benchmarks against NIO and Netty (veloq-bench/run-bench.sh)");
         out.println("  help                   this text");
         out.println();
-        out.println("The driver is the best available (io_uring on Linux, IOCP on Windows) unless named with");
-        out.println("--driver or -Dveloq.driver=ID (uring, iocp, fake). JVM flags go in VELOQ_JAVA_OPTS.");
+        out.println("The driver is the best available: io_uring on Linux, IOCP on Windows, else the pure-Java nio");
+        out.println("driver (macOS, or a container whose seccomp profile blocks io_uring; doctor says why). Name one");
+        out.println("with --driver or -Dveloq.driver=ID (uring, iocp, nio; fake with the testkit on the module path).");
+        out.println();
+        out.println("Launcher (./veloq) environment:");
+        out.println("  VELOQ_JAVA_OPTS        JVM options, e.g. -Dveloq.driver=nio or -Xmx64m");
+        out.println("  VELOQ_MODULE_PATH      extra module-path entries (your driver or app jars), ':'-separated;");
+        out.println("                         or --module-path-add PATH before the command, repeatable");
+        out.println("  VELOQ_NO_BUILD=1       never run Maven");
     }
 
     /** Runs {@code className.main(rest)}, a class that may not be written yet. */

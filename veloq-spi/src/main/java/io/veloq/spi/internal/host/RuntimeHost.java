@@ -7,6 +7,8 @@ import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.IoRuntime;
 import io.veloq.api.RuntimeConfig;
+import io.veloq.api.bootstrap.OpenSockets;
+import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.op.OpPayload;
@@ -24,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A runtime: its loops, each with its own driver instance; delegates the {@link EventLoop} calls to loop 0. */
-public final class RuntimeHost implements IoRuntime {
+public final class RuntimeHost implements IoRuntime, OpenSockets {
     private final List<LoopHost> loops;
     private final List<EventLoop> view;
     private final LoopHost first;
@@ -220,6 +222,12 @@ public final class RuntimeHost implements IoRuntime {
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws IOException {
         return first.getOption(fd, option);
+    }
+
+    /** A net socket made on the runtime itself lives on loop 0, like the ops submitted to the runtime. */
+    @Override
+    public void opened(SocketLifetime lifetime, IoFd.Raw fd) {
+        first.opened(lifetime, fd);
     }
 
     @Override
