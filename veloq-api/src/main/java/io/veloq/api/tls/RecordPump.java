@@ -16,6 +16,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -551,14 +552,19 @@ final class RecordPump {
 
     private void received(Op<Recv> op) {
         recvBusy = false;
-        if (!op.isSuccess() && op.error().kind() == IoErrorKind.TIMED_OUT && !socketClosing) {
-            // The socket's read timeout: the wait for this read (or the handshake) ends, the stream stays
-            // usable, as SSLSocket's does after SO_TIMEOUT. Nothing was received, so no record is cut.
-            IOException timeout = op.error().toJava();
+        if (!op.isSuccess() && op.error().kind() == IoErrorKind.TIMED_OUT && handshakeDone && !socketClosing) {
+            // The socket's read timeout after the handshake: this read ends, the stream stays usable, as
+            // SSLSocket's does after SO_TIMEOUT. Nothing was received, so no record is cut.
             if (readDone != null) {
-                completeRead(0, timeout);
+                completeRead(0, op.error().toJava());
             }
-            complete(handshakeWaiters, timeout);
+        } else if (!op.isSuccess() && op.error().kind() == IoErrorKind.TIMED_OUT && !socketClosing) {
+            // A peer silent that long in the middle of the handshake is dropped (a handshake cannot pause:
+            // a recv that came back would have to run it on for nobody).
+            if (failure == null) {
+                failure = new SocketTimeoutException("the TLS handshake on " + owner + " timed out: the peer sent "
+                        + "nothing for " + socket.readTimeout().toMillis() + " ms (the socket's read timeout)");
+            }
         } else if (!op.isSuccess()) {
             if (failure == null && !socketClosing) {
                 failure = op.error().toJava();

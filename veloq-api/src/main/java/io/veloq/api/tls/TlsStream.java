@@ -73,6 +73,11 @@ import java.util.function.Consumer;
  *       connection gets close_notify and a closed connection, and pending calls fail with an
  *       {@link javax.net.ssl.SSLHandshakeException} saying so. (TLS 1.3 has no renegotiation; its key
  *       updates and session tickets are handled.)</li>
+ *   <li><b>Timeouts</b> are the socket's ({@link io.veloq.api.net.DataSocket#readTimeout(java.time.Duration)},
+ *       {@code writeTimeout}), read at each socket op: after the handshake a {@code recv} whose peer stays silent
+ *       that long fails with a {@link java.net.SocketTimeoutException} and the stream goes on (as
+ *       {@code SSLSocket} after {@code SO_TIMEOUT}); a peer silent that long during the handshake, or a send that
+ *       times out (a record half sent), is an error.</li>
  *   <li><b>Errors</b> are sticky: after one, every call fails with it, and the socket is closed.</li>
  * </ul>
  * See {@link TlsConfig} for record buffers (two per stream) and delegated tasks (never on the loop).

@@ -340,15 +340,32 @@ class StreamViewsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void theSocketsReadTimeoutEndsABlockedReadAndTheStreamGoesOn(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
-            p.client().readTimeout(java.time.Duration.ofMillis(200));
             InputStream in = p.client().inputStream();
+            FixedBuf b = rt.bufPool().lease().putByte(4);
+            p.server().sendAll(b);
+            assertEquals(4, in.read(), "a first read with no timeout (the view builds its receive op)");
+            // Set after the view's op was built: it still applies to the next read, as setSoTimeout does.
+            p.client().readTimeout(java.time.Duration.ofMillis(200));
             assertThrows(java.net.SocketTimeoutException.class, in::read, "like Socket.setSoTimeout");
             assertTrue(p.client().isOpen());
-            FixedBuf b = rt.bufPool().lease().putByte(5);
+            b.clear().putByte(5);
+            p.server().sendAll(b);
+            assertEquals(5, in.read(), "the next read works");
+            // Removed again: a read waits for as long as it takes (longer than the old timeout).
+            p.client().readTimeout(java.time.Duration.ZERO);
+            CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return in.read();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(late.isDone(), "no timeout any more");
+            b.clear().putByte(6);
             p.server().sendAll(b);
             b.release();
-            assertEquals(5, in.read(), "the next read works");
-            p.client().readTimeout(java.time.Duration.ZERO);
+            assertEquals(6, late.get(30, TimeUnit.SECONDS));
         }
     }
 

@@ -252,6 +252,35 @@ class TlsStreamTest {
 
     @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void aPeerSilentDuringTheHandshakeTimesOutAndTheStreamIsClosed(String driver) throws Exception {
+        try (IoRuntime rt = TestDrivers.open(driver);
+             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            // A client that connects and never says hello.
+            try (TcpStream silent = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()))) {
+                TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
+                s.readTimeout(java.time.Duration.ofMillis(200));
+                TlsStream server = TlsStream.server(s, TlsConfig.of(certs.serverContext()));
+                java.net.SocketTimeoutException e = assertThrows(java.net.SocketTimeoutException.class, server::handshake);
+                assertTrue(e.getMessage().contains("handshake"), e.getMessage());
+                FixedBuf in = rt.bufPool().lease();
+                assertThrows(java.net.SocketTimeoutException.class, () -> server.recv(in), "the failure is sticky");
+                in.release();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+                while (s.isOpen() && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                assertFalse(s.isOpen(), "the socket of a timed-out handshake is closed");
+                FixedBuf end = rt.bufPool().lease();
+                assertEquals(0, silent.recv(end), "the silent client sees the connection end");
+                end.release();
+                server.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aConnectionClosedWithoutCloseNotifyIsATruncation(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             try (TlsPair p = pair(rt, TlsConfig.of(certs.clientContext()), TlsConfig.of(certs.serverContext()))) {
