@@ -25,17 +25,20 @@ import java.util.Set;
  * @param idleTimeout    a connection with no request coming in (or a response not being read) for this long
  *                       is closed
  * @param fileCheck      how often cached paths are compared with the disk
+ * @param tls            the certificate and key to serve HTTPS with, or null for plain HTTP
  */
 public record HttpServerOptions(Path dir, int port, String bind, int threads, String driver, int bufferSize,
                                 int maxConnections, int maxHeaderBytes, long maxBodyBytes, Duration idleTimeout,
-                                Duration fileCheck) {
+                                Duration fileCheck, PemIdentity tls) {
     static final Set<String> FLAGS = new LinkedHashSet<>(List.of("dir", "port", "bind", "threads", "driver",
-            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check"));
+            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check",
+            "tls-cert", "tls-key"));
 
     static final String USAGE = """
             usage: veloq http-server --dir DIR [--port 8080] [--threads N] [--bind ADDR] [--driver ID]
                                      [--buffer-size 16384] [--max-conns 1024] [--max-header-bytes 8192]
                                      [--max-body-bytes 65536] [--idle-timeout 30] [--file-check 1]
+                                     [--tls-cert cert.pem --tls-key key.pem]
               --dir              the directory to serve (GET and HEAD; a directory serves its index.html)
               --port             TCP port (default 8080; 0 picks a free one)
               --threads          event loops, each with its own listener on the port (default: cores)
@@ -47,7 +50,17 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
               --max-body-bytes   largest request body, read and ignored, else 413 (default 65536)
               --idle-timeout     seconds a connection may stay silent or not read (default 30)
               --file-check       seconds between checks of cached files against the disk (default 1)
+              --tls-cert         serve HTTPS (HTTP/1.1 over TLS 1.2/1.3, ALPN http/1.1) with this PEM certificate
+                                 chain; needs --tls-key, an unencrypted PKCS#8 PEM key (openssl req -nodes)
             Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.""";
+
+    /** Plain HTTP (no TLS). */
+    public HttpServerOptions(Path dir, int port, String bind, int threads, String driver, int bufferSize,
+                             int maxConnections, int maxHeaderBytes, long maxBodyBytes, Duration idleTimeout,
+                             Duration fileCheck) {
+        this(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes, maxBodyBytes, idleTimeout,
+                fileCheck, null);
+    }
 
     public HttpServerOptions {
         if (maxHeaderBytes > bufferSize) {
@@ -64,7 +77,13 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
 
     public HttpServerOptions withIdleTimeout(Duration d) {
         return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
-                maxBodyBytes, d, fileCheck);
+                maxBodyBytes, d, fileCheck, tls);
+    }
+
+    /** The same, served over TLS with this certificate chain and key (PEM files). */
+    public HttpServerOptions withTls(Path cert, Path key) {
+        return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
+                maxBodyBytes, idleTimeout, fileCheck, new PemIdentity(cert, key));
     }
 
     static HttpServerOptions parse(String[] args) throws Flags.UsageException {
@@ -79,6 +98,12 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
         int cores = Runtime.getRuntime().availableProcessors();
         int bufferSize = f.integer("buffer-size", 16 * 1024, 1024, 16 << 20);
         int maxHeader = f.integer("max-header-bytes", Math.min(8192, bufferSize), 256, bufferSize);
+        String cert = f.string("tls-cert", null);
+        String key = f.string("tls-key", null);
+        if ((cert == null) != (key == null)) {
+            throw new Flags.UsageException("http-server: --tls-cert and --tls-key go together (the certificate "
+                    + "chain and its private key, PEM files)");
+        }
         return new HttpServerOptions(
                 Path.of(dir),
                 f.integer("port", 8080, 0, 65535),
@@ -90,6 +115,7 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
                 maxHeader,
                 f.integer("max-body-bytes", 64 * 1024, 0, Integer.MAX_VALUE),
                 Duration.ofMillis((long) (f.decimal("idle-timeout", 30, 0.001) * 1000)),
-                Duration.ofMillis((long) (f.decimal("file-check", 1, 0.01) * 1000)));
+                Duration.ofMillis((long) (f.decimal("file-check", 1, 0.01) * 1000)),
+                cert == null ? null : new PemIdentity(Path.of(cert), Path.of(key)));
     }
 }

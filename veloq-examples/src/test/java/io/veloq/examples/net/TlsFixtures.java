@@ -19,12 +19,12 @@ import javax.net.ssl.TrustManagerFactory;
  * A self-signed certificate for {@code localhost} / 127.0.0.1, made with the {@code openssl} command line
  * in a temporary directory (PEM for openssl and curl, PKCS#12 for the JDK), and the JDK contexts that use it.
  */
-final class TlsFixtures implements AutoCloseable {
+public final class TlsFixtures implements AutoCloseable {
     static final String PASSWORD = "changeit";
 
     final Path dir;
-    final Path cert;
-    final Path key;
+    public final Path cert;
+    public final Path key;
     final Path keystore;
 
     private TlsFixtures(Path dir) {
@@ -34,7 +34,7 @@ final class TlsFixtures implements AutoCloseable {
         this.keystore = dir.resolve("keystore.p12");
     }
 
-    static TlsFixtures create() throws Exception {
+    public static TlsFixtures create() throws Exception {
         TlsFixtures f = new TlsFixtures(Files.createTempDirectory("veloq-tls"));
         run(f.dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", f.key.toString(), "-out", f.cert.toString(), "-days", "2", "-subj", "/CN=localhost",
@@ -65,7 +65,7 @@ final class TlsFixtures implements AutoCloseable {
     }
 
     /** The server's context: the key and certificate, TLS 1.2 and 1.3. */
-    SSLContext serverContext() throws Exception {
+    public SSLContext serverContext() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
             ks.load(in, PASSWORD.toCharArray());
@@ -78,7 +78,7 @@ final class TlsFixtures implements AutoCloseable {
     }
 
     /** A client context that trusts exactly the test certificate. */
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         try (InputStream in = Files.newInputStream(cert)) {
