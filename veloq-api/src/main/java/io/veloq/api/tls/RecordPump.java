@@ -79,6 +79,7 @@ final class RecordPump {
     private boolean released;
     private boolean tasksRunning;
     private boolean alertSending;
+    private boolean sendFailed;       // a record may be half sent: no alert can follow it
     private IOException failure;      // sticky: every request fails with it
     private IOException readFailure;  // reads only (a truncated stream); writes may go on
 
@@ -361,6 +362,7 @@ final class RecordPump {
         }
         sendBusy = false;
         if (!op.isSuccess()) {
+            sendFailed = true;
             if (failure == null && !socketClosing) {
                 failure = op.error().toJava();
             }
@@ -633,7 +635,7 @@ final class RecordPump {
         complete(shutdownWaiters, e);
         if (!socketClosing && !alertSending) {
             // Tell the peer, if the engine has an alert to send and the socket can take it; then close.
-            if (!sendBusy && !socketEof && handshakeBegun && netOut != null) {
+            if (!sendBusy && !sendFailed && !socketEof && handshakeBegun && netOut != null) {
                 try {
                     engine.closeOutbound();
                     netOut.clear();
@@ -643,10 +645,11 @@ final class RecordPump {
                     if (netOut.readableBytes() > 0) {
                         sendBusy = true;
                         alertSending = true;
+                        // Bounded: a peer that does not read must not keep the socket open.
                         loop.submit(Op.of(new Send(socket.fd(), netOut), op -> {
                             sendBusy = false;
                             closeSocket();
-                        }));
+                        }).deadline(config.closeTimeout()));
                         return;
                     }
                 } catch (SSLException | RuntimeException ignored) {

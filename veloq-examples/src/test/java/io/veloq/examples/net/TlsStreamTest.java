@@ -280,6 +280,49 @@ class TlsStreamTest {
     }
 
     @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void aSendToAPeerThatDoesNotReadTimesOutAndClosesTheStream(String driver) throws Exception {
+        try (IoRuntime rt = TestDrivers.open(driver);
+             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            // A JDK client that completes the handshake, then never reads.
+            try (javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) certs.clientContext().getSocketFactory()
+                    .createSocket(InetAddress.getLoopbackAddress(), l.port())) {
+                TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
+                TlsStream server = TlsStream.server(s, TlsConfig.builder(certs.serverContext())
+                        .closeTimeout(java.time.Duration.ofMillis(500)).build());
+                CompletableFuture<TlsStream> hs = server.handshakeAsync();
+                client.startHandshake();
+                hs.get(WAIT, TimeUnit.SECONDS);
+                s.writeTimeout(java.time.Duration.ofMillis(300));
+                FixedBuf out = rt.bufPool().lease();
+                long sent = 0;
+                java.net.SocketTimeoutException timeout = null;
+                while (timeout == null) {
+                    out.clear().put(new byte[out.capacity()]);
+                    try {
+                        sent += server.sendAll(out);
+                    } catch (java.net.SocketTimeoutException e) {
+                        timeout = e;
+                    }
+                    assertTrue(sent < (1L << 30), "1 GiB went into a peer that reads nothing");
+                }
+                // A record may be half sent: the stream cannot go on, and its socket closes even though the
+                // peer does not read the alert either.
+                out.clear().putByte(1);
+                assertThrows(java.net.SocketTimeoutException.class, () -> server.sendAll(out), "the failure is sticky");
+                out.release();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+                while (s.isOpen() && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                assertFalse(s.isOpen(), "the socket of a stream whose send timed out is closed");
+                server.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aConnectionClosedWithoutCloseNotifyIsATruncation(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
