@@ -186,6 +186,25 @@ class HttpsServerTest {
     }
 
     @Test
+    void anErrorResponseOverTlsEndsWithCloseNotifyAfterTheClientIsDone() throws Exception {
+        start(Duration.ofSeconds(30));
+        try (SSLSocket c = (SSLSocket) certs.clientContext().getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), server.port())) {
+            c.setSoTimeout(30_000);
+            c.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(c.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 400") && head.contains("Connection: close"), head);
+            // The server sent close_notify after the response (lingering close): its body, then end of stream.
+            byte[] rest = c.getInputStream().readAllBytes();
+            assertTrue(new String(rest, StandardCharsets.US_ASCII).length() < 1024, "the 400 body, then end of stream");
+            c.getOutputStream().write("ignored".getBytes(StandardCharsets.US_ASCII)); // still read (and dropped)
+            c.shutdownOutput(); // our close_notify: the server closes
+        }
+        HttpServerTest.waitFor(() -> server.stats().open() == 0, () -> "the connection closed: " + server.stats());
+        assertEquals(1, server.stats().errorResponses());
+    }
+
+    @Test
     void commandLine() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
