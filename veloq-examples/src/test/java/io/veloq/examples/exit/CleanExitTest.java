@@ -42,7 +42,10 @@ class CleanExitTest {
         "plain, INT, 130",
     })
     void aSignalRunsTheCleanUpAndExitsWithTheChosenStatus(String mode, String signal, int expected) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // A shell that starts jobs in the background (CI runners, `cmd &`) hands them SIGINT ignored, and a JVM
+        // keeps an ignored SIGINT ignored: start the child with the default dispositions, as a terminal does.
+        Process p = new ProcessBuilder("env", "--default-signal=INT,TERM",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djnr.ffi.x86asm.enabled=false", "-cp", System.getProperty("java.class.path"),
                 CleanExitChild.class.getName(), driver(), mode).redirectErrorStream(true).start();
         try {
