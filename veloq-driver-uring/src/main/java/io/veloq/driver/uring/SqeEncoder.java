@@ -337,7 +337,7 @@ final class SqeEncoder {
      */
     void encodeSplice(int sqIndex, int fdIn, boolean inFixed, long offIn, int fdOut, int sqeFlags, int len,
                       long userData) {
-        write(sqIndex, OP_SPLICE, sqeFlags, fdOut, -1L, offIn, len, inFixed ? SPLICE_F_FD_IN_FIXED : 0, userData,
+        write(sqIndex, OP_SPLICE, sqeFlags, 0, fdOut, -1L, offIn, len, inFixed ? SPLICE_F_FD_IN_FIXED : 0, userData,
                 0, fdIn);
     }
 
@@ -347,7 +347,7 @@ final class SqeEncoder {
      * blocking socket still blocks until every byte is sent).
      */
     void encodeSpliceFromPipe(int sqIndex, int pipeIn, int fdOut, int sqeFlags, int len, long userData) {
-        write(sqIndex, OP_SPLICE, sqeFlags, fdOut, -1L, -1L, len, SPLICE_F_NONBLOCK, userData, 0, pipeIn);
+        write(sqIndex, OP_SPLICE, sqeFlags, 0, fdOut, -1L, -1L, len, SPLICE_F_NONBLOCK, userData, 0, pipeIn);
     }
 
     /**
@@ -356,7 +356,7 @@ final class SqeEncoder {
      */
     void encodeDeadline(int sqIndex, int slot, long nanos, long userData) {
         long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
-        write(sqIndex, OP_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, 0, ts, 1, 0, userData, 0, 0);
     }
 
     /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
