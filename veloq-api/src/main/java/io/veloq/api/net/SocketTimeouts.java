@@ -38,7 +38,7 @@ final class SocketTimeouts {
     Duration deadlineFor(OpPayload payload) {
         return switch (payload.kind()) {
             case RECV, RECV_FROM -> read;
-            case SEND, SEND_TO -> write;
+            case SEND, SEND_TO, SEND_FILE -> write;
             default -> null;
         };
     }

@@ -349,7 +349,7 @@ final class NioDriver implements Driver {
             case SHUTDOWN -> ready(s, socketOps.shutdown(s));
             case FSYNC -> ready(s, -LinuxErrno.EINVAL.code()); // fsync(2) of a socket
             case ACCEPT, RECV, RECV_FROM, READ -> startRead(s, h);
-            case SEND, SEND_TO, CONNECT, WRITE -> startWrite(s, h);
+            case SEND, SEND_TO, CONNECT, WRITE, SEND_FILE -> startWrite(s, h);
             default -> ready(s, -LinuxErrno.EINVAL.code());
         }
     }
@@ -371,7 +371,7 @@ final class NioDriver implements Driver {
     }
 
     private void startWrite(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.CONNECT ? null : views.drain(s.payload.buffer());
+        s.view = s.kind == OpKind.CONNECT || s.kind == OpKind.SEND_FILE ? null : views.drain(s.payload.buffer());
         Port port = port(h);
         s.port = port;
         if (port.writeHead == null && port.writable) {

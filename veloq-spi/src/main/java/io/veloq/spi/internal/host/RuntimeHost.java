@@ -10,6 +10,7 @@ import io.veloq.api.RuntimeConfig;
 import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.op.OpPayload;
 import io.veloq.spi.DriverProvider;
@@ -182,6 +183,16 @@ public final class RuntimeHost implements IoRuntime, OpenSockets {
     @Override
     public BufPool bufPool() {
         return first.bufPool();
+    }
+
+    @Override
+    public long nanoTime() {
+        return first.nanoTime();
+    }
+
+    @Override
+    public BufRing openBufRing(int buffers) {
+        return first.openBufRing(buffers);
     }
 
     @Override
