@@ -53,6 +53,8 @@ final class UringDriver implements Driver {
     /** A move of the wait timer; with CQE_SKIP_SUCCESS its CQE comes only when the move failed. */
     static final long TIMER_MOVE = -7;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** What an undrained close must never free (see {@link #close()}). */
+    private static final java.util.List<Object> ABANDONED = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** An armed wait timer due at most this much after a wait's deadline is moved earlier. */
     private static final long WAIT_TIMER_SLACK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
@@ -1031,13 +1033,18 @@ final class UringDriver implements Driver {
         unregisterRingFd();
         ring.close();
         chains.close(); // after the ring: no request can reach a pipe any more
-        provided.close();
         sys.close(eventFd);
         if (drained) {
+            provided.close();
             slots.free();
             mem.free(wakeBuf);
             mem.free(waitArg);
         } else {
+            // The kernel may still finish these requests while it tears the ring down: keep everything they
+            // can write to reachable (buffer rings, and the payloads' direct memory through the slot table) for
+            // the life of the process rather than let malloc or the GC hand it to someone else.
+            ABANDONED.add(provided);
+            ABANDONED.add(slots);
             System.err.println("veloq: io_uring ring fd " + ring.fd + " still had " + internalInFlight
                     + " internal requests and " + slots.inUse() + " ops after " + CLOSE_DRAIN_NANOS / 1_000_000
                     + " ms of cancellation; their native scratch is left allocated");
