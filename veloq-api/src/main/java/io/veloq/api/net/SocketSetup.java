@@ -28,6 +28,10 @@ final class SocketSetup {
         void apply(EventLoop loop, IoFd fd) throws IOException {
             loop.setOption(fd, key, value);
         }
+
+        void addTo(ListenerBuilder<?> builder) {
+            builder.option(key, value);
+        }
     }
 
     private final EventLoop loop;
@@ -168,6 +172,11 @@ final class SocketSetup {
             }
         }).deadline(deadline);
         loop.submit(op);
+    }
+
+    /** Closes {@code fd} and waits (not on the loop thread). */
+    static void closeAndWait(EventLoop loop, IoFd fd) throws IOException {
+        loop.call(new Close(fd)).valueOrThrow();
     }
 
     /** Closes {@code fd} without waiting or reporting: the clean-up after a failed setup. */

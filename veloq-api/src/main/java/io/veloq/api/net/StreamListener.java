@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
- * listener's loop. Accept comes in the three shapes; the completer shape reuses one {@code Accept} op (and
+ * listener's loop, or on the loop {@link #accept(EventLoop, NetCompleter)} hands them to. Accept comes in the three shapes; the completer shape reuses one {@code Accept} op (and
  * its address storage), so an accept loop allocates only the new stream.
  *
  * <pre>{@code
@@ -42,8 +42,13 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         this.cached = Op.of(new Accept(this.fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
     }
 
-    /** Wraps an accepted connection. */
-    abstract S wrap(IoFd fd, SocketAddress peer);
+    /** Wraps an accepted connection for {@code owner}, the loop its ops will run on. */
+    abstract S wrap(EventLoop owner, IoFd fd, SocketAddress peer);
+
+    /** Wraps an accepted connection for this listener's loop. */
+    final S wrap(IoFd fd, SocketAddress peer) {
+        return wrap(loop, fd, peer);
+    }
 
     /**
      * Accepts one connection; {@code completer} runs on the loop thread with the stream or the error.
@@ -51,6 +56,63 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      */
     public void accept(NetCompleter<S> completer) {
         Objects.requireNonNull(completer, "completer");
+        arm(completer);
+    }
+
+    /**
+     * Accepts one connection on this listener's loop and hands the stream to {@code owner}, another loop of
+     * the same runtime: the stream's ops run there and {@code completer} runs on {@code owner}'s thread with
+     * the stream ({@code owner == loop()} is the plain {@link #accept(NetCompleter)}). An error (the accept
+     * failed, the listener closed) comes on this listener's loop thread. This is how a server on a platform
+     * without {@code SO_REUSEPORT} uses every core: one listener, each connection adopted by the next loop
+     * ({@link TcpServer} does it for you).
+     *
+     * <pre>{@code
+     * listener.accept(rt.next(), (stream, error) -> {    // on the stream's loop
+     *     if (error == null) serve(stream);
+     * });
+     * }</pre>
+     *
+     * <p>It works because a descriptor is valid on every loop of a runtime (the {@code Driver} handle
+     * contract): the new stream has run no op yet, so it binds to {@code owner} at its first op. On IOCP the
+     * accepted socket is associated with the completion port of the loop that starts its first overlapped op,
+     * which is {@code owner}'s.
+     *
+     * @throws IllegalArgumentException if {@code owner} runs another driver (not a loop of this runtime)
+     * @since 0.2
+     */
+    public void accept(EventLoop owner, NetCompleter<S> completer) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(completer, "completer");
+        if (owner == loop) {
+            arm(completer);
+            return;
+        }
+        if (!owner.driverId().equals(loop.driverId())) {
+            throw new IllegalArgumentException("cannot hand connections of " + this + " (driver " + loop.driverId()
+                    + ") to " + owner + " (driver " + owner.driverId() + "): it must be a loop of the same runtime");
+        }
+        arm(new Handoff<>(owner, completer, true));
+    }
+
+    /**
+     * Accepts one connection for {@code owner} (its ops will run there), but runs {@code completer} on this
+     * listener's loop thread: what {@link TcpServer} uses to re-arm its accept before handing the stream over.
+     */
+    void acceptFor(EventLoop owner, NetCompleter<S> completer) {
+        Objects.requireNonNull(completer, "completer");
+        arm(owner == loop ? completer : new Handoff<>(owner, completer, false));
+    }
+
+    /** What an accept that gives its stream to another loop carries as its attachment. */
+    private record Handoff<T>(EventLoop owner, NetCompleter<T> completer, boolean onOwnerThread) implements NetCompleter<T> {
+        @Override
+        public void onComplete(T value, Throwable error) {
+            completer.onComplete(value, error);
+        }
+    }
+
+    private void arm(NetCompleter<S> completer) {
         requireOpenUnchecked("accept");
         Op<Accept> op;
         synchronized (this) {
@@ -73,12 +135,14 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     @SuppressWarnings("unchecked")
     private void accepted(Op<Accept> op) {
         NetCompleter<S> completer = (NetCompleter<S>) op.attachment();
+        Handoff<S> handoff = completer instanceof Handoff<S> h ? h : null;
+        EventLoop owner = handoff != null ? handoff.owner() : loop;
         S stream = null;
         Throwable error = op.error();
         if (error == null) {
             IoFd conn = IoFd.raw(op.result());
             try {
-                stream = wrap(conn, Addresses.toJdk(op.payload().peer()));
+                stream = wrap(owner, conn, Addresses.toJdk(op.payload().peer()));
             } catch (RuntimeException e) {
                 SocketSetup.closeQuietly(loop, conn);
                 error = e;
@@ -89,7 +153,21 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
                 cachedBusy = false;
             }
         }
+        if (handoff != null && handoff.onOwnerThread() && stream != null) {
+            handOff(owner, stream, handoff.completer());
+            return;
+        }
         completer.onComplete(stream, error);
+    }
+
+    /** Runs {@code completer} with the new stream on its loop; if that loop is closing, closes the stream. */
+    private void handOff(EventLoop owner, S stream, NetCompleter<S> completer) {
+        try {
+            owner.execute(() -> completer.onComplete(stream, null));
+        } catch (IllegalStateException closed) {
+            stream.closeAsync();
+            completer.onComplete(null, closed);
+        }
     }
 
     /** Accepts one connection; the future completes on the loop thread, exceptionally with the {@code java.net} exception. */

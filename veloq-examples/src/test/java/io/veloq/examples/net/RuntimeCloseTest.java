@@ -52,12 +52,12 @@ class RuntimeCloseTest {
         AtomicInteger received = new AtomicInteger();
         BufPool pool;
         IoRuntime rt = builder.exceptionHandler((loop, source, error) -> thrown.add(error)).open();
-        try (TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            pool = rt.bufPool();
+        try (TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            pool = rt.loop().bufPool();
             List<Op<?>> ops = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
                 CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                TcpStream client = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+                TcpStream client = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
                 TcpStream server = accepted.get(10, TimeUnit.SECONDS);
                 FixedBuf out = pool.lease().put(new byte[1024]);
                 Op<Send> send = client.sendAllOp(out, op -> {
@@ -68,7 +68,7 @@ class RuntimeCloseTest {
                         return;
                     }
                     op.payload().buf().clear().put(new byte[1024]);
-                    rt.submit(op.reset());
+                    rt.loop().submit(op.reset());
                 });
                 FixedBuf in = pool.lease();
                 Op<Recv> recv = server.recvOp(in, op -> {
@@ -80,12 +80,12 @@ class RuntimeCloseTest {
                     }
                     received.addAndGet((int) op.result());
                     op.payload().buf().clear();
-                    rt.submit(op.reset());
+                    rt.loop().submit(op.reset());
                 });
                 ops.add(send);
                 ops.add(recv);
             }
-            ops.forEach(rt::submit);
+            ops.forEach(rt.loop()::submit);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (received.get() < 64 * 1024 && System.nanoTime() - until < 0) {
                 Thread.sleep(1);
