@@ -19,10 +19,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>{@code
  * TcpListener l = TcpListener.binder(loop)
- *         .option(StandardSocketOptions.SO_REUSEPORT, true)   // one listener per loop, same port
+ *         .option(StandardSocketOptions.TCP_NODELAY, true)    // accepted streams inherit it
  *         .backlog(4096)
  *         .bind(new InetSocketAddress("::", 7000));
  * }</pre>
+ *
+ * <p>A listener serves one loop. To serve on every loop of a runtime, bind a {@link TcpServer}: it sets up
+ * one {@code SO_REUSEPORT} listener per loop where the platform has it (after checking that no other
+ * process listens on the port) and hands connections over otherwise.
  *
  * @param <L> the listener type
  * @since 0.1
