@@ -30,7 +30,7 @@ import java.util.concurrent.Executor;
  *
  * <h2>Submitting while the runtime closes</h2>
  * {@link IoRuntime#close()} completes every op in flight with a {@link IoErrorKind#CANCELLED} error, which
- * runs the completers, and those typically resubmit ({@code loop.submit(op.reset())}). So a submit <em>on
+ * runs the completers, and those typically resubmit ({@link #resubmit(Op) loop.resubmit(op)}). So a submit <em>on
  * the loop thread</em> after close has begun does not throw: the op completes, through its completer (or
  * future), with a {@code CANCELLED} error and its payload handed back, and never reaches the driver. A
  * completer that checks {@code op.isSuccess()} before resubmitting, as every example does, simply stops
@@ -67,6 +67,38 @@ public interface EventLoop extends Executor {
      *         {@link IoRuntime.Builder#maxQueued} ops; the op is not submitted
      */
     <P extends OpPayload> void submit(Op<P> op);
+
+    /**
+     * Submits a completed op again: {@link Op#reset()} then {@link #submit(Op)}, in one call, allocating nothing.
+     * This is the resubmit pattern of a server's completer:
+     *
+     * <pre>{@code
+     * Op<Recv> recv = Op.of(new Recv(fd, buf), op -> {
+     *     if (!op.isSuccess()) { buf.release(); return; }   // failed, cancelled, or the runtime is closing
+     *     handle(buf); buf.clear();
+     *     loop.resubmit(op);                                // same op, same buffer
+     * });
+     * }</pre>
+     *
+     * It behaves as {@code submit} does, from any thread: on the loop thread after close has begun, the op
+     * completes through its completer as {@link IoErrorKind#CANCELLED} (so the completer above stops at its
+     * {@code isSuccess()} check); from another thread after close it throws and the op stays
+     * {@link OpState#DEFINED}. An op that is still {@link OpState#DEFINED} (never submitted, or reset already) is
+     * simply submitted.
+     *
+     * @throws IllegalStateException if the op is {@link OpState#SUBMITTED} (in flight: it cannot be resubmitted
+     *         before it completes), has no completer, or as {@link #submit(Op)} throws
+     * @since 0.2
+     */
+    default <P extends OpPayload> void resubmit(Op<P> op) {
+        if (op.state() == OpState.COMPLETED) {
+            op.reset();
+        } else if (op.state() != OpState.DEFINED) {
+            throw new IllegalStateException("cannot resubmit " + op + ": it is still in flight (" + op.state()
+                    + "); resubmit it from its completer, once it has completed");
+        }
+        submit(op);
+    }
 
     /** Submits {@code payload} and returns a future of its completion (never completed exceptionally for I/O errors). */
     <P extends OpPayload> CompletableFuture<Completion<P>> submitAsync(P payload);

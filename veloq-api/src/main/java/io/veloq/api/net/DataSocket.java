@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Completer: loop thread, no allocation</h2>
  * Build the op once with {@link #recvOp}/{@link #sendOp}, then resubmit it from its own completer with
- * {@code loop.submit(op.reset())}. A failed or cancelled op hands its buffer back, so the error path is
+ * {@code loop.resubmit(op)}. A failed or cancelled op hands its buffer back, so the error path is
  * two lines:
  * <pre>{@code
  * Op<Recv> recv = stream.recvOp(buf, op -> {
@@ -27,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
  *     }
  *     if (op.result() == 0) { ...end of stream... }
  *     ...use buf...; buf.clear();
- *     stream.loop().submit(op.reset());            // same op, same buffer: nothing allocated
+ *     stream.loop().resubmit(op);            // same op, same buffer: nothing allocated
  * });
  * stream.loop().submit(recv);
  * }</pre>
@@ -64,7 +64,7 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
 
     /**
      * A reusable receive into the free space of {@code buf}, not yet submitted: submit it with
-     * {@code loop().submit(op)}, and again with {@code loop().submit(op.reset())} from its completer.
+     * {@code loop().submit(op)}, and again with {@code loop().resubmit(op)} from its completer.
      * Completes with the byte count (0 at end of stream) and advances the writer index.
      */
     public Op<Recv> recvOp(FixedBuf buf, Completer<Recv> completer) {

@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.VeloqIoException;
@@ -79,7 +80,7 @@ public final class ListenerBuilder<L extends StreamListener<?>> {
     }
 
     /** Binds and listens; {@code completer} runs on the loop thread with the listener or the error. */
-    public void bind(SocketAddress local, NetCompleter<L> completer) {
+    public void bind(SocketAddress local, Completer.OfValue<L> completer) {
         Objects.requireNonNull(completer, "completer");
         AddressFamily family = prepare(local);
         setup.open(family, (fd, e) -> {

@@ -146,13 +146,13 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
      * Closes the socket; {@code completer} runs on the loop thread with {@code (null, null)} once the
      * descriptor is closed, or {@code (null, error)}. If the socket was already closed it runs at once.
      */
-    public void close(NetCompleter<Void> completer) {
+    public void close(Completer.OfValue<Void> completer) {
         Objects.requireNonNull(completer, "completer");
         if (!beginClose()) {
             loop.execute(() -> completer.onComplete(null, null));
             return;
         }
-        loop.submit(Op.of(new Close(fd), op -> completer.onComplete(null, op.error())));
+        loop.submit(Op.of(new Close(fd), completer.adapt(op -> null)));
     }
 
     private boolean beginClose() {

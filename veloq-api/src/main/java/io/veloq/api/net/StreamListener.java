@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
@@ -14,11 +15,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
- * listener's loop, or on the loop {@link #accept(EventLoop, NetCompleter)} hands them to. Accept comes in the three shapes; the completer shape reuses one {@code Accept} op (and
+ * listener's loop, or on the loop {@link #accept(EventLoop, Completer.OfValue)} hands them to. Accept comes
+ * in the three shapes; the completer shape reuses one {@code Accept} op (and
  * its address storage), so an accept loop allocates only the new stream.
  *
  * <pre>{@code
- * NetCompleter<TcpStream> onAccept = new NetCompleter<>() {
+ * Completer.OfValue<TcpStream> onAccept = new Completer.OfValue<>() {
  *     public void onComplete(TcpStream s, Throwable error) {
  *         if (error == null) serve(s);
  *         if (listener.isOpen()) listener.accept(this);   // the next one, same Accept op
@@ -54,7 +56,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * Accepts one connection; {@code completer} runs on the loop thread with the stream or the error.
      * Call it again (from the completer, typically) for the next connection.
      */
-    public void accept(NetCompleter<S> completer) {
+    public void accept(Completer.OfValue<S> completer) {
         Objects.requireNonNull(completer, "completer");
         arm(completer);
     }
@@ -62,7 +64,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     /**
      * Accepts one connection on this listener's loop and hands the stream to {@code owner}, another loop of
      * the same runtime: the stream's ops run there and {@code completer} runs on {@code owner}'s thread with
-     * the stream ({@code owner == loop()} is the plain {@link #accept(NetCompleter)}). An error (the accept
+     * the stream ({@code owner == loop()} is the plain {@link #accept(Completer.OfValue)}). An error (the accept
      * failed, the listener closed) comes on this listener's loop thread. This is how a server on a platform
      * without {@code SO_REUSEPORT} uses every core: one listener, each connection adopted by the next loop
      * ({@link TcpServer} does it for you).
@@ -81,7 +83,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * @throws IllegalArgumentException if {@code owner} runs another driver (not a loop of this runtime)
      * @since 0.2
      */
-    public void accept(EventLoop owner, NetCompleter<S> completer) {
+    public void accept(EventLoop owner, Completer.OfValue<S> completer) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(completer, "completer");
         if (owner == loop) {
@@ -99,20 +101,20 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * Accepts one connection for {@code owner} (its ops will run there), but runs {@code completer} on this
      * listener's loop thread: what {@link TcpServer} uses to re-arm its accept before handing the stream over.
      */
-    void acceptFor(EventLoop owner, NetCompleter<S> completer) {
+    void acceptFor(EventLoop owner, Completer.OfValue<S> completer) {
         Objects.requireNonNull(completer, "completer");
         arm(owner == loop ? completer : new Handoff<>(owner, completer, false));
     }
 
     /** What an accept that gives its stream to another loop carries as its attachment. */
-    private record Handoff<T>(EventLoop owner, NetCompleter<T> completer, boolean onOwnerThread) implements NetCompleter<T> {
+    private record Handoff<T>(EventLoop owner, Completer.OfValue<T> completer, boolean onOwnerThread) implements Completer.OfValue<T> {
         @Override
         public void onComplete(T value, Throwable error) {
             completer.onComplete(value, error);
         }
     }
 
-    private void arm(NetCompleter<S> completer) {
+    private void arm(Completer.OfValue<S> completer) {
         requireOpenUnchecked("accept");
         Op<Accept> op;
         synchronized (this) {
@@ -134,7 +136,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
 
     @SuppressWarnings("unchecked")
     private void accepted(Op<Accept> op) {
-        NetCompleter<S> completer = (NetCompleter<S>) op.attachment();
+        Completer.OfValue<S> completer = (Completer.OfValue<S>) op.attachment();
         Handoff<S> handoff = completer instanceof Handoff<S> h ? h : null;
         EventLoop owner = handoff != null ? handoff.owner() : loop;
         S stream = null;
@@ -161,7 +163,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     }
 
     /** Runs {@code completer} with the new stream on its loop; if that loop is closing, closes the stream. */
-    private void handOff(EventLoop owner, S stream, NetCompleter<S> completer) {
+    private void handOff(EventLoop owner, S stream, Completer.OfValue<S> completer) {
         try {
             owner.execute(() -> completer.onComplete(stream, null));
         } catch (IllegalStateException closed) {

@@ -53,7 +53,7 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      * A reusable op that sends every readable byte of {@code buf}, resubmitting itself on short writes;
      * {@code completer} runs once, when all is sent ({@code buf.readableBytes() == 0}) or on the first
      * error (the reader index then shows how far it got). Its {@code result()} is the last send's count.
-     * Resubmit it with {@code loop().submit(op.reset())}; nothing is allocated per send.
+     * Resubmit it with {@code loop().resubmit(op)}; nothing is allocated per send.
      */
     public Op<Send> sendAllOp(FixedBuf buf, Completer<Send> completer) {
         Objects.requireNonNull(completer, "completer");
@@ -100,7 +100,7 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
         @Override
         public void onComplete(Op<Send> op) {
             if (op.isSuccess() && op.result() > 0 && op.payload().buf().readableBytes() > 0 && isOpen()) {
-                loop.submit(op.reset());
+                loop.resubmit(op);
                 return;
             }
             then.onComplete(op);

@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.IoErrorKind;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       {@code SO_REUSEPORT} would otherwise join that process's listeners and share its connections.</li>
  *   <li>{@link Distribution#HAND_OFF} (everywhere else, Windows included, and on request): one listener on
  *       loop 0; each accepted stream is adopted by the next loop, round-robin (see
- *       {@link StreamListener#accept(EventLoop, NetCompleter)}), which costs one cross-thread task per
+ *       {@link StreamListener#accept(EventLoop, Completer.OfValue)}), which costs one cross-thread task per
  *       connection.</li>
  * </ul>
  * A one-loop runtime gets one listener either way. {@link #accepted(int)} counts the connections each loop
@@ -68,13 +69,13 @@ public final class TcpServer implements AutoCloseable {
     private final IoRuntime runtime;
     private final List<TcpListener> listeners;
     private final Distribution distribution;
-    private final NetCompleter<TcpStream> onAccept;
+    private final Completer.OfValue<TcpStream> onAccept;
     private final AtomicLongArray accepted;
     private final InetSocketAddress address;
     private volatile boolean closed;
 
     private TcpServer(IoRuntime runtime, List<TcpListener> listeners, Distribution distribution,
-                      NetCompleter<TcpStream> onAccept, InetSocketAddress address) {
+                      Completer.OfValue<TcpStream> onAccept, InetSocketAddress address) {
         this.runtime = runtime;
         this.listeners = List.copyOf(listeners);
         this.distribution = distribution;
@@ -88,7 +89,7 @@ public final class TcpServer implements AutoCloseable {
      * {@code SO_REUSEADDR}, dual stack on {@code ::}) and starts accepting. Waits for the bind: not on a loop
      * thread.
      */
-    public static TcpServer bind(IoRuntime rt, SocketAddress local, NetCompleter<TcpStream> onAccept)
+    public static TcpServer bind(IoRuntime rt, SocketAddress local, Completer.OfValue<TcpStream> onAccept)
             throws IOException {
         return binder(rt).bind(local, onAccept);
     }
@@ -176,7 +177,7 @@ public final class TcpServer implements AutoCloseable {
      * One listener's accept loop, on the listener's loop thread. With hand-off it picks the next loop for
      * each connection and re-arms before handing the stream over, so a slow handover never delays accepts.
      */
-    private final class Acceptor implements NetCompleter<TcpStream> {
+    private final class Acceptor implements Completer.OfValue<TcpStream> {
         private final TcpListener listener;
         private final List<EventLoop> loops = runtime.loops();
         private int turn;
@@ -293,7 +294,7 @@ public final class TcpServer implements AutoCloseable {
          *         {@code SO_REUSEPORT} listeners)
          * @throws UnsupportedOperationException for {@link Distribution#REUSE_PORT} on a platform without it
          */
-        public TcpServer bind(SocketAddress local, NetCompleter<TcpStream> onAccept) throws IOException {
+        public TcpServer bind(SocketAddress local, Completer.OfValue<TcpStream> onAccept) throws IOException {
             Objects.requireNonNull(onAccept, "onAccept");
             Addresses.requireInet(local, "TcpServer.bind");
             List<EventLoop> loops = runtime.loops();

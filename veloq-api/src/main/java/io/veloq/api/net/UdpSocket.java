@@ -33,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
  * }
  * // allocation-free completer shape: one op and one address storage, reused
  * SockAddrStorage from = SockAddrStorage.allocate();
- * Op<RecvFrom> rx = sock.recvFromOp(buf, from, op -> { ...; loop.submit(op.reset()); });
+ * Op<RecvFrom> rx = sock.recvFromOp(buf, from, op -> { ...; loop.resubmit(op); });
  * }</pre>
  *
  * @since 0.1
@@ -172,7 +172,7 @@ public final class UdpSocket extends DataSocket {
         }
 
         /** Binds; {@code completer} runs on the loop thread. */
-        public void bind(SocketAddress local, NetCompleter<UdpSocket> completer) {
+        public void bind(SocketAddress local, Completer.OfValue<UdpSocket> completer) {
             Objects.requireNonNull(completer, "completer");
             AddressFamily family = prepare(local);
             setup.open(family, (fd, e) -> completer.onComplete(

@@ -17,7 +17,7 @@
  * }</pre>
  * The byte-moving calls ({@code recv}, {@code send}, {@code sendAll}, {@code recvFrom}, {@code sendTo}) also
  * come as reusable ops ({@code recvOp(buf, completer)}, ...): build them once per connection, resubmit them
- * from their completer with {@code loop.submit(op.reset())}, and the steady state allocates nothing.
+ * from their completer with {@code loop.resubmit(op)}, and the steady state allocates nothing.
  *
  * <h2>Getting a buffer back after a failure</h2>
  * A failed or cancelled op hands its buffer back with its completion, so the error path is two lines:

@@ -82,7 +82,7 @@ class IocpLifecycleTest {
             c.close();
 
             next.set(new CompletableFuture<>());
-            rt.loop().submit(recv.reset());
+            rt.loop().resubmit(recv);
             VeloqIoException e = next.get().get(WAIT, TimeUnit.SECONDS).error();
             assertNotNull(e, "a closed socket's recv succeeded");
             assertEquals(IoErrorKind.BAD_DESCRIPTOR, e.kind(), e.getMessage());
@@ -126,7 +126,7 @@ class IocpLifecycleTest {
                     }
                     op.payload().buf().clear();
                     receiving.countDown();
-                    rt.loop().submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 rt.loop().submit(recv);
                 Thread peer = new Thread(() -> {
@@ -179,7 +179,7 @@ class IocpLifecycleTest {
                             return;
                         }
                         op.payload().buf().clear().put(new byte[512]);
-                        rt.loop().submit(op.reset());
+                        rt.loop().resubmit(op);
                     }));
                     ops.add(s.recvOp(pool.lease(), op -> {
                         if (!op.isSuccess() || op.result() == 0) {
@@ -189,7 +189,7 @@ class IocpLifecycleTest {
                         }
                         received.addAndGet((int) op.result());
                         op.payload().buf().clear();
-                        rt.loop().submit(op.reset());
+                        rt.loop().resubmit(op);
                     }));
                 }
                 ops.forEach(rt.loop()::submit);

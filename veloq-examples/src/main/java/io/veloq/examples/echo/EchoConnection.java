@@ -58,7 +58,7 @@ final class EchoConnection {
             return;
         }
         owner.bytesEchoed += n;
-        resubmit(send);
+        loop.resubmit(send);
     }
 
     private void sent(Op<Send> op) {
@@ -71,14 +71,7 @@ final class EchoConnection {
             return;
         }
         buf.clear();
-        resubmit(recv);
-    }
-
-    private void resubmit(Op<?> op) {
-        if (op.state() == OpState.COMPLETED) {
-            op.reset();
-        }
-        loop.submit(op);
+        loop.resubmit(recv);
     }
 
     /** A failed op (peer reset, broken pipe) or a cancelled one (shutdown): drop the connection. */

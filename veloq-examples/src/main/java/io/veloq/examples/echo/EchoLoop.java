@@ -1,9 +1,9 @@
 package io.veloq.examples.echo;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
-import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 
@@ -14,7 +14,7 @@ import io.veloq.api.net.TcpStream;
  * <p>Loop thread only, except the counters, which other threads read for statistics (single writer,
  * volatile).
  */
-final class EchoLoop implements NetCompleter<TcpStream> {
+final class EchoLoop implements Completer.OfValue<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
@@ -23,7 +23,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     private Runnable whenIdle;
     private int closing;
     /** Completer of every Close this loop submits: shutdown waits until the last one is done. */
-    private final NetCompleter<Void> closeDone = (v, e) -> {
+    private final Completer.OfValue<Void> closeDone = (v, e) -> {
         closing--;
         checkIdle();
     };

@@ -182,7 +182,7 @@ class NetApiTest {
             echo.set(s.sendAllOp(sb, op -> {
                 sb.clear();
                 op.reset();
-                rt.loop().submit(srecv.reset());
+                rt.loop().resubmit(srecv);
             }));
             rt.loop().submit(srecv);
 
@@ -206,7 +206,7 @@ class NetApiTest {
                     return;
                 }
                 if (cin.readableBytes() < 8) {
-                    rt.loop().submit(op.reset());
+                    rt.loop().resubmit(op);
                     return;
                 }
                 long v = 0;
@@ -225,8 +225,8 @@ class NetApiTest {
                 for (int i = 7; i >= 0; i--) {
                     cout.putByte((int) ((long) count[0] >>> (8 * i)));
                 }
-                rt.loop().submit(op.reset());
-                rt.loop().submit(csend.reset());
+                rt.loop().resubmit(op);
+                rt.loop().resubmit(csend);
             });
             rt.loop().execute(() -> {
                 rt.loop().submit(crecv);

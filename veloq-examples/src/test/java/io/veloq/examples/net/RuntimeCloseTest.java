@@ -68,7 +68,7 @@ class RuntimeCloseTest {
                         return;
                     }
                     op.payload().buf().clear().put(new byte[1024]);
-                    rt.loop().submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 FixedBuf in = pool.lease();
                 Op<Recv> recv = server.recvOp(in, op -> {
@@ -80,7 +80,7 @@ class RuntimeCloseTest {
                     }
                     received.addAndGet((int) op.result());
                     op.payload().buf().clear();
-                    rt.loop().submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 ops.add(send);
                 ops.add(recv);

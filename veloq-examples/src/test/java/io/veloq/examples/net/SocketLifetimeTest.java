@@ -131,7 +131,7 @@ class SocketLifetimeTest {
             send(b.server(), SECRET, pool);
 
             next.set(new CompletableFuture<>());
-            rt.loop().submit(recv.reset());
+            rt.loop().resubmit(recv);
             Completion<Recv> c = next.get().get(WAIT, TimeUnit.SECONDS);
             assertClosedChannel(c, "A's reusable recv on fd " + number);
             assertEquals(0, buf.readableBytes(), "A's buffer got bytes after A was closed");
@@ -221,7 +221,7 @@ class SocketLifetimeTest {
                     while (System.nanoTime() - until < 0) {
                         Thread.onSpinWait();
                     }
-                    rt.loop().submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 rt.loop().submit(recv);
                 // A's peer sends until A is about to close; once B is talking, it sends A one more message.

@@ -71,7 +71,7 @@ class LoopLifecycleTest extends HostFixture {
             }
             outcomes.add(null);
             op.payload().buf().clear();
-            rt.loop().submit(op.reset()); // the documented resubmit, now while the runtime closes
+            rt.loop().resubmit(op); // the documented resubmit, now while the runtime closes
         });
         rt.loop().submit(recv);
         long ud = driver().awaitInFlight(OpKind.RECV, 1).get(0).userData();
