@@ -9,7 +9,10 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
 
+import io.veloq.api.op.OpPayload;
+
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -52,12 +55,85 @@ import java.util.concurrent.CompletableFuture;
  * int n = stream.recv(buf);      // 0: end of stream; throws the java.net exception on failure
  * }</pre>
  *
+ * <h2>Read and write timeouts: dropping idle peers</h2>
+ * {@link #readTimeout(Duration)} bounds how long any receive of this socket waits for its first byte;
+ * {@link #writeTimeout(Duration)} how long any send waits to move a byte. A receive that times out
+ * completes with a {@link io.veloq.api.IoErrorKind#TIMED_OUT} error ({@code toJava()}: a
+ * {@link java.net.SocketTimeoutException}) and hands its buffer back; the socket stays open. Set them before
+ * building the reusable ops: each op takes the timeout as its {@linkplain Op#deadline deadline} when built.
+ * <pre>{@code
+ * stream.readTimeout(Duration.ofSeconds(60));      // a peer silent for 60 s is idle
+ * Op<Recv> recv = stream.recvOp(buf, op -> {
+ *     if (!op.isSuccess()) {
+ *         if (op.error().kind() == IoErrorKind.TIMED_OUT) log("idle for 60 s, closing " + stream);
+ *         buf.release(); stream.close(closed); return;
+ *     }
+ *     ...
+ * });
+ * }</pre>
+ *
+ * @see #readTimeout(Duration)
+ *
  * @since 0.1
  */
 public abstract sealed class DataSocket extends NetSocket permits StreamSocket, UdpSocket {
 
+    private final SocketTimeouts timeouts = new SocketTimeouts();
+
     DataSocket(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
+    }
+
+    // ---- timeouts ----
+
+    /**
+     * Bounds how long each receive waits: a receive ({@code recv}, {@code recvFrom}, in every shape) that has
+     * got no byte after {@code timeout} completes with a {@link io.veloq.api.IoErrorKind#TIMED_OUT} error
+     * ({@link io.veloq.api.VeloqIoException#toJava()} gives a {@link java.net.SocketTimeoutException}) and hands
+     * its buffer back; nothing is lost, the socket stays open, the next receive waits again. It is
+     * {@code Socket.setSoTimeout} for every shape, Netty's {@code ReadTimeoutHandler}, Go's
+     * {@code SetReadDeadline(now + timeout)} before each read: a peer that stays silent this long while you wait
+     * for it is idle. {@code null} or zero: no timeout (the default).
+     *
+     * <p>It applies to receives started after the call, and to the reusable ops of {@link #recvOp} built after
+     * it (an op keeps the deadline it was built with across {@code reset()}; set another one with
+     * {@link Op#deadline} between {@code reset()} and the submit). The runtime enforces it with the driver's
+     * linked timeouts where it has them (io_uring: nothing allocated per op) and with its own timer otherwise,
+     * on the driver's clock (virtual time on the fake driver's {@code Simulation}).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative or too long to count in nanoseconds
+     */
+    public final void readTimeout(Duration timeout) {
+        timeouts.read(timeout, this);
+    }
+
+    /** The read timeout, {@link Duration#ZERO} when there is none. */
+    public final Duration readTimeout() {
+        return timeouts.read();
+    }
+
+    /**
+     * Bounds how long each send waits to move a byte: a send ({@code send}, {@code sendTo}, each send of a
+     * {@code sendAll}) still blocked after {@code timeout} (a peer that does not read, its window full)
+     * completes with a {@link io.veloq.api.IoErrorKind#TIMED_OUT} error. A {@code sendAll} makes progress with
+     * each send, so it fails only when one send moves nothing for that long; the buffer's reader index shows
+     * how far it got. What the peer received after a timed-out send is unknown: close the socket. Applies like
+     * {@link #readTimeout(Duration)}; {@code null} or zero: none (the default).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative or too long to count in nanoseconds
+     */
+    public final void writeTimeout(Duration timeout) {
+        timeouts.write(timeout, this);
+    }
+
+    /** The write timeout, {@link Duration#ZERO} when there is none. */
+    public final Duration writeTimeout() {
+        return timeouts.write();
+    }
+
+    @Override
+    final Duration deadlineFor(OpPayload payload) {
+        return timeouts.deadlineFor(payload);
     }
 
     // ---- receive ----

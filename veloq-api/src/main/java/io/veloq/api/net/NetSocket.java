@@ -181,26 +181,36 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
 
     /** Submits a one-shot op with a completer. */
     final <P extends OpPayload> Op<P> submitTracked(P payload, Completer<P> completer) {
-        Op<P> op = Op.of(payload, completer);
+        Op<P> op = timed(Op.of(payload, completer));
         loop.submit(op);
         return op;
     }
 
     /** Submits a one-shot op for a future. */
     final <P extends OpPayload> CompletableFuture<Completion<P>> submitTrackedAsync(P payload) {
-        return loop.submitAsync(Op.of(payload));
+        return loop.submitAsync(timed(Op.of(payload)));
     }
 
     /** Runs a one-shot op and waits (cancelled if the waiting thread is interrupted or the socket closes). */
     final <P extends OpPayload> Completion<P> callTracked(P payload) throws ClosedChannelException {
         requireOpen();
-        return loop.call(Op.of(payload));
+        return loop.call(timed(Op.of(payload)));
     }
 
     /** A reusable op, not yet submitted. */
     final <P extends OpPayload> Op<P> reusable(P payload, Completer<P> completer) {
         requireOpenUnchecked("create an op");
-        return Op.of(payload, completer);
+        return timed(Op.of(payload, completer));
+    }
+
+    /** The deadline this socket gives an op it builds for {@code payload}, or null: see {@link DataSocket#readTimeout(java.time.Duration)}. */
+    java.time.Duration deadlineFor(OpPayload payload) {
+        return null;
+    }
+
+    private <P extends OpPayload> Op<P> timed(Op<P> op) {
+        java.time.Duration d = deadlineFor(op.payload());
+        return d == null ? op : op.deadline(d);
     }
 
     @Override

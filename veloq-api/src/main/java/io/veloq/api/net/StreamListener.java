@@ -9,9 +9,13 @@ import io.veloq.api.OpState;
 import io.veloq.api.op.Accept;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketAddress;
+import java.nio.channels.AsynchronousCloseException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
@@ -29,6 +33,14 @@ import java.util.concurrent.CompletableFuture;
  * listener.accept(onAccept);
  * }</pre>
  *
+ * <p>When an accept fails for want of resources ({@code EMFILE}/{@code ENFILE}: the process or the system is
+ * out of descriptors; {@code ENOBUFS}/{@code ENOMEM}), the connection stays in the listen backlog and an
+ * accept re-armed at once would fail again at once. So after such a failure the listener's next accept, in
+ * any shape, waits first: 5 ms, doubling per failure up to 1 s, none again after the first success. The
+ * completer still gets every error; re-arming from it, as above, is safe. Each episode (until accepts go
+ * 2 s without failing) logs one warning through {@link System.Logger} (logger {@code io.veloq.api.net})
+ * with the error, the open-file limit and the fix ({@code ulimit -n}).
+ *
  * <p>On Linux the accepted stream wraps the fd the kernel returned; on Windows the IOCP driver's
  * {@code Accept} lifecycle pre-creates the socket. This class never knows which.
  *
@@ -38,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 public abstract sealed class StreamListener<S extends StreamSocket> extends NetSocket permits TcpListener, UnixListener {
     private final Op<Accept> cached;
     private boolean cachedBusy;
+    private final AcceptBackoff backoff = new AcceptBackoff();
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
@@ -131,7 +144,27 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         }
         op.attach(completer);
         op.payload().peer().prepareForReceive();
-        loop.submit(op);
+        long delay = backoff.delayNanos();
+        if (delay == 0) {
+            loop.submit(op);
+        } else {
+            loop.schedule(() -> submitLate(op), Duration.ofNanos(delay));
+        }
+    }
+
+    /** Submits an accept held back by {@link AcceptBackoff}, unless the listener closed meanwhile. */
+    @SuppressWarnings("unchecked")
+    private void submitLate(Op<Accept> op) {
+        if (isOpen()) {
+            loop.submit(op);
+            return;
+        }
+        if (op == cached) {
+            synchronized (this) {
+                cachedBusy = false;
+            }
+        }
+        ((Completer.OfValue<S>) op.attachment()).onComplete(null, new AsynchronousCloseException());
     }
 
     @SuppressWarnings("unchecked")
@@ -141,6 +174,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         EventLoop owner = handoff != null ? handoff.owner() : loop;
         S stream = null;
         Throwable error = op.error();
+        backoff.record(op.error(), this);
         if (error == null) {
             IoFd conn = IoFd.raw(op.result());
             try {
@@ -190,8 +224,18 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * ({@link java.nio.channels.AsynchronousCloseException}).
      */
     public S accept() throws IOException {
+        long delay = backoff.delayNanos();
+        if (delay > 0 && !loop.inLoop()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while accept on " + this + " backed off");
+            }
+        }
         SockAddrStorage peer = SockAddrStorage.allocate(loop.addressLayout()).prepareForReceive();
         Completion<Accept> c = callTracked(new Accept(fd, peer));
+        backoff.record(c.error(), this);
         IoFd conn = IoFd.raw(c.valueOrThrow());
         return wrap(conn, Addresses.toJdk(peer));
     }

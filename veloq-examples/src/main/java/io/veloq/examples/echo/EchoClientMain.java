@@ -10,6 +10,7 @@ import java.io.PrintStream;
  *
  * <pre>
  * ./veloq echo-client --port 7000 --conns 64 --size 64 --depth 1 --seconds 5
+ * ./veloq echo-client --port 7000 --conns 10000 --rate 500 --seconds 480 --server-pid PID   (soak: {@link EchoSoak})
  * </pre>
  *
  * <p>Exit codes: 0 when every message came back intact, 1 on any error, 64 for bad flags.
@@ -32,7 +33,16 @@ public final class EchoClientMain {
             (help ? out : err).println(e.getMessage());
             return help ? 0 : Flags.EXIT_USAGE;
         }
+        if ("fake".equals(o.driver())) {
+            err.println("echo-client: --driver fake simulates a network inside this JVM, where no echo server runs:"
+                    + " it cannot reach a server in another process. Use a real driver (leave out --driver, or"
+                    + " --driver uring)");
+            return Flags.EXIT_USAGE;
+        }
         try {
+            if (o.soak() != null) {
+                return EchoSoak.run(o, out) ? 0 : 1;
+            }
             LoadReport r = EchoLoad.run(o);
             out.println(r.format());
             return r.errors().isEmpty() && r.verified() > 0 ? 0 : 1;

@@ -20,6 +20,10 @@ import io.veloq.api.op.Send;
  * <p>The two-line buffer idiom is in {@link #fail}: a failed or cancelled op hands its buffer back, and
  * the connection returns it to the pool.
  *
+ * <p>With an idle timeout, the stream's read and write timeouts are set before the ops are built, so each
+ * op carries it as its deadline: a client that sends nothing (or reads nothing back) for that long fails
+ * the op in flight with {@code TIMED_OUT}, and the connection is closed, freeing its slot.
+ *
  * <p>Loop thread only.
  */
 final class EchoConnection {
@@ -39,6 +43,8 @@ final class EchoConnection {
         this.stream = stream;
         this.loop = stream.loop();
         this.buf = buf;
+        stream.readTimeout(owner.idleTimeout());
+        stream.writeTimeout(owner.idleTimeout());
         this.recv = stream.recvOp(buf, this::received);
         this.send = stream.sendAllOp(buf, this::sent);
     }
@@ -74,11 +80,12 @@ final class EchoConnection {
         loop.resubmit(recv);
     }
 
-    /** A failed op (peer reset, broken pipe) or a cancelled one (shutdown): drop the connection. */
+    /** A failed op (peer reset, broken pipe), a timed-out one (idle) or a cancelled one (shutdown): drop the connection. */
     private void fail(Op<? extends OpPayload> op) {
         VeloqIoException e = op.error();
-        boolean cancelled = e.kind() == IoErrorKind.CANCELLED;
-        if (!cancelled) {
+        if (e.kind() == IoErrorKind.TIMED_OUT) {
+            owner.idleClosed++;
+        } else if (e.kind() != IoErrorKind.CANCELLED) {
             owner.connectionErrors++;
         }
         finish();

@@ -33,7 +33,12 @@ public final class EchoLoad {
 
     private volatile boolean running = true;
 
-    private EchoLoad() {
+    EchoLoad() {
+    }
+
+    /** Ends the run: connections finish what they have in flight, then close. */
+    void stop() {
+        running = false;
     }
 
     boolean running() {

@@ -7,17 +7,23 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+
 /**
  * One loop's share of the echo server: its own listener (the kernel spreads connections over the loops'
  * listeners with SO_REUSEPORT), its own buffers, its own connections. Nothing is shared with other loops.
  *
  * <p>Loop thread only, except the counters, which other threads read for statistics (single writer,
- * volatile).
+ * volatile), and the {@link Admission} all loops share for {@code --max-conns}.
  */
 final class EchoLoop implements Completer.OfValue<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
+    private final Admission admission;
+    private final Duration idleTimeout;
     private EchoConnection head;
     private boolean stopping;
     private Runnable whenIdle;
@@ -34,11 +40,18 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
     volatile long bytesEchoed;
     volatile long connectionErrors;
     volatile long acceptErrors;
+    volatile long idleClosed;
 
-    EchoLoop(EventLoop loop, TcpListener listener) {
+    EchoLoop(EventLoop loop, TcpListener listener, Admission admission, Duration idleTimeout) {
         this.loop = loop;
         this.listener = listener;
         this.pool = loop.bufPool();
+        this.admission = admission;
+        this.idleTimeout = idleTimeout;
+    }
+
+    Duration idleTimeout() {
+        return idleTimeout;
     }
 
     EventLoop loop() {
@@ -63,7 +76,9 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
         if (error != null) {
             if (!stopping && listener.isOpen()) {
                 acceptErrors++;
-                listener.accept(this); // EMFILE, ECONNABORTED...: the listener itself is fine
+                // EMFILE, ECONNABORTED...: the listener itself is fine. After EMFILE and its kind the listener
+                // holds this accept back a little (and logs the episode once), so re-arming here cannot spin.
+                listener.accept(this);
             }
             return;
         }
@@ -72,10 +87,12 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
             return;
         }
         accepted++;
-        FixedBuf buf = pool.tryLease();
-        if (buf == null) {
-            refused++; // at --max-conns: one buffer per connection, none left
-            closeSocket(stream);
+        FixedBuf buf = null;
+        if (!admission.tryAdmit()) {
+            refuse(stream, "--max-conns " + admission.max() + " reached (that many open over all loops)");
+        } else if ((buf = pool.tryLease()) == null) {
+            admission.release();
+            refuse(stream, "loop " + loop.index() + " has no buffer left (its pool holds at most " + pool.maxCapacity() + ")");
         } else {
             EchoConnection c = new EchoConnection(this, stream, buf);
             link(c);
@@ -83,6 +100,18 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
             c.start();
         }
         listener.accept(this);
+    }
+
+    private void refuse(TcpStream stream, String why) {
+        refused++;
+        SocketAddress peer;
+        try {
+            peer = stream.remoteAddress();
+        } catch (IOException e) {
+            peer = null;
+        }
+        admission.refused(peer, why);
+        closeSocket(stream);
     }
 
     /** Closes a socket and counts the Close until it completes. */
@@ -94,6 +123,7 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
     void closed(EchoConnection c) {
         unlink(c);
         open--;
+        admission.release();
         checkIdle();
     }
 

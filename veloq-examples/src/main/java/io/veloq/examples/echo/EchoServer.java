@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * two ops that it reuses for its whole life: the steady state allocates nothing.
  *
  * <pre>{@code
- * try (EchoServer server = EchoServer.start(new EchoServerOptions(2, 7000, "::", null, 16384, 1024))) {
+ * try (EchoServer server = EchoServer.start(new EchoServerOptions(2, 7000, "::", null, 16384, 1024, Duration.ofSeconds(60)))) {
  *     System.out.println("listening on " + server.address());
  *     ...
  * }   // close(): stop accepting, cancel every in-flight op, close every socket, then close the runtime
@@ -63,6 +63,8 @@ public final class EchoServer implements AutoCloseable {
         IoRuntime rt = IoRuntime.builder()
                 .driver(o.driver())
                 .threads(o.threads())
+                // --max-conns is a total, and SO_REUSEPORT may send most connections to one loop: each
+                // loop's pool may grow to hold them all (pools grow on demand: a cap costs nothing unused).
                 .buffers(o.bufferSize(), o.maxConnections())
                 .maxInFlight(Math.max(4096, 2 * o.maxConnections() + 64))
                 .open();
@@ -71,8 +73,9 @@ public final class EchoServer implements AutoCloseable {
 
     /**
      * Serves on the loops of an open runtime, which stays open after {@link #close()} (a test runs a client
-     * on the same runtime, as the fake driver's network is per runtime). Each loop's pool bounds its
-     * connections; {@code o.threads()}, {@code o.driver()} and the buffer options are ignored.
+     * on the same runtime, as the fake driver's network is per runtime). {@code o.maxConnections()} bounds the
+     * connections in total and each loop's pool those of its loop; {@code o.threads()}, {@code o.driver()} and
+     * {@code o.bufferSize()} are ignored.
      */
     public static EchoServer start(IoRuntime rt, EchoServerOptions o) throws IOException {
         return start(rt, false, o);
@@ -91,8 +94,9 @@ public final class EchoServer implements AutoCloseable {
                 }
             }
             List<EchoLoop> loops = new ArrayList<>();
+            Admission admission = new Admission(o.maxConnections());
             for (int i = 0; i < listeners.size(); i++) {
-                EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i));
+                EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i), admission, o.idleTimeout());
                 loops.add(el);
                 el.loop().execute(el::start);
             }
@@ -211,16 +215,18 @@ public final class EchoServer implements AutoCloseable {
         if (f != null) {
             return f;
         }
-        long accepted = 0, open = 0, refused = 0, bytes = 0, errors = 0, outstanding = 0;
+        long accepted = 0, open = 0, refused = 0, bytes = 0, errors = 0, idle = 0, acceptErrors = 0, outstanding = 0;
         for (EchoLoop l : loops) {
             accepted += l.accepted;
             open += l.open;
             refused += l.refused;
             bytes += l.bytesEchoed;
             errors += l.connectionErrors;
+            idle += l.idleClosed;
+            acceptErrors += l.acceptErrors;
             outstanding += l.buffersOutstanding();
         }
-        return new EchoStats(loops.size(), accepted, open, refused, bytes, errors, outstanding,
+        return new EchoStats(loops.size(), accepted, open, refused, bytes, errors, idle, acceptErrors, outstanding,
                 Duration.ofNanos(System.nanoTime() - startNanos));
     }
 

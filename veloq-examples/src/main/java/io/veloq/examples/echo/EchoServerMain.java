@@ -33,7 +33,14 @@ public final class EchoServerMain {
     private EchoServerMain() {
     }
 
+    /** One line per log record ("2026-01-31 12:00:00 WARNING io.veloq.api.net: ..."), unless the user set a format. */
+    static final String LOG_FORMAT = "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n";
+
     public static void main(String[] args) {
+        // The JDK's System.Logger backends (java.util.logging, or its plain console logger when java.logging is
+        // not in the module graph) print two lines per record by default; the server's warnings read better as one.
+        System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        System.getProperties().putIfAbsent("jdk.system.logger.format", LOG_FORMAT);
         CompletableFuture<Void> stop = new CompletableFuture<>();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         // A JVM ended by SIGINT/SIGTERM exits with 130/143 unless a hook halts it with the code it wants: this
@@ -64,6 +71,17 @@ public final class EchoServerMain {
             System.exit(code); // ended on its own (bad flags, port in use): the hook halts with this code
         }
         // Otherwise the hook is running and halts the JVM with the code.
+    }
+
+    /** The start-up line; with the fake driver it says that the network is simulated, in this JVM only. */
+    static String listening(EchoServer server) {
+        String loops = server.loopCount() + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT");
+        if (server.driverId().equals("fake")) {
+            return "echo-server: listening on " + server.address() + " of a SIMULATED network (driver fake, " + loops
+                    + "): it exists only inside this JVM and no real client can connect; for a real server leave out"
+                    + " --driver fake (or use --driver uring)";
+        }
+        return "echo-server: listening on " + server.address() + " (driver " + server.driverId() + ", " + loops + ")";
     }
 
     /**
@@ -101,8 +119,7 @@ public final class EchoServerMain {
             err.println("echo-server: cannot start: " + e.getMessage());
             return EXIT_FAILURE;
         }
-        out.println("echo-server: listening on " + server.address() + " (driver " + server.driverId() + ", "
-                + server.loopCount() + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT") + ")");
+        out.println(listening(server));
         out.flush();
         try {
             stop.join();

@@ -1,5 +1,6 @@
 package io.veloq.examples.echo;
 
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,26 +14,49 @@ import java.util.Set;
  *                       where IPv6 is unavailable
  * @param driver         the driver id, or null for the best available
  * @param bufferSize     bytes per connection buffer
- * @param maxConnections connections per loop (one pooled buffer each); beyond it new ones are closed
+ * @param maxConnections connections open at once, in total over all loops (one pooled buffer each); beyond it
+ *                       new ones are closed at once (and logged, at most once every few seconds)
+ * @param idleTimeout    a connection that moves no byte for this long while the server waits to receive from
+ *                       it (or to send to it) is closed, freeing its slot; {@link Duration#ZERO}: never
  */
-public record EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections) {
+public record EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections,
+                                Duration idleTimeout) {
     static final Set<String> FLAGS = new LinkedHashSet<>(List.of("port", "threads", "bind", "driver", "buffer-size",
-            "max-conns"));
+            "max-conns", "idle-timeout"));
+
+    /** The {@code --idle-timeout} of the command line when not given. */
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    public EchoServerOptions {
+        if (idleTimeout == null || idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must be zero (none) or positive, got " + idleTimeout);
+        }
+    }
+
+    /** Options without an idle timeout (what benchmarks want: no timer per receive). */
+    public EchoServerOptions(int threads, int port, String bind, String driver, int bufferSize, int maxConnections) {
+        this(threads, port, bind, driver, bufferSize, maxConnections, Duration.ZERO);
+    }
 
     static final String USAGE = """
             usage: veloq echo-server [--port 7000] [--threads N] [--bind ADDR] [--driver uring|iocp|fake]
-                                     [--buffer-size 16384] [--max-conns 1024]
-              --port        TCP port (default 7000; 0 picks a free one)
-              --threads     event loops, each with its own listener on the port (default: cores)
-              --bind        address to listen on (default :: dual stack, or 0.0.0.0 without IPv6)
-              --driver      I/O driver (default: the best available)
-              --buffer-size bytes per connection (default 16384)
-              --max-conns   connections per loop, one buffer each (default 1024)
-            Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.""";
+                                     [--buffer-size 16384] [--max-conns 1024] [--idle-timeout 60]
+              --port         TCP port (default 7000; 0 picks a free one)
+              --threads      event loops, each with its own listener on the port (default: cores)
+              --bind         address to listen on (default :: dual stack, or 0.0.0.0 without IPv6)
+              --driver       I/O driver (default: the best available; fake is an in-process simulation
+                             that no real client can reach)
+              --buffer-size  bytes per connection (default 16384)
+              --max-conns    connections open at once, in total over all loops, one buffer each
+                             (default 1024); more are closed at once, and logged
+              --idle-timeout seconds a connection may stay silent (or not read what it is sent) before
+                             it is closed (default 60; decimals allowed; 0: never)
+            Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.
+            Open connections need descriptors: for many, raise the limit first (ulimit -n 65536).""";
 
     /** Defaults for a test: any free port on loopback. */
     public static EchoServerOptions loopback(String driver, int threads) {
-        return new EchoServerOptions(threads, 0, "::1", driver, 16 * 1024, 1024);
+        return new EchoServerOptions(threads, 0, "::1", driver, 16 * 1024, 1024, Duration.ZERO);
     }
 
     static EchoServerOptions parse(String[] args) throws Flags.UsageException {
@@ -47,6 +71,7 @@ public record EchoServerOptions(int threads, int port, String bind, String drive
                 f.string("bind", null),
                 f.string("driver", null),
                 f.integer("buffer-size", 16 * 1024, 64, 16 << 20),
-                f.integer("max-conns", 1024, 1, 1 << 20));
+                f.integer("max-conns", 1024, 1, 1 << 20),
+                f.seconds("idle-timeout", DEFAULT_IDLE_TIMEOUT));
     }
 }

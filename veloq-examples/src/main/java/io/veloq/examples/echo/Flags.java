@@ -88,6 +88,18 @@ public final class Flags {
         return n;
     }
 
+    /** A duration given in seconds (decimals allowed, 0 allowed), at most a day. */
+    java.time.Duration seconds(String name, java.time.Duration dflt) throws UsageException {
+        if (!has(name)) {
+            return dflt;
+        }
+        double s = decimal(name, 0, 0);
+        if (s > 86_400) {
+            throw new UsageException(command + ": --" + name + " must be at most 86400 seconds (a day), got " + s);
+        }
+        return java.time.Duration.ofNanos(Math.round(s * 1e9));
+    }
+
     public double decimal(String name, double dflt, double min) throws UsageException {
         String v = values.get(name);
         if (v == null) {

@@ -15,6 +15,9 @@ import io.veloq.api.op.Send;
  * send-all; its receive runs continuously, checks every echoed byte against the pattern it sent, and for
  * each complete message records the latency and writes a new one. Two buffers and two reused ops per
  * connection; no allocation per message. Loop thread only.
+ *
+ * <p>Paced (the soak mode): once everything it wrote has come back, it waits {@code pause} before writing
+ * the next batch, so that many connections make a steady, light load instead of a flood.
  */
 final class LoadConnection {
     private final LoadLoop owner;
@@ -34,8 +37,18 @@ final class LoadConnection {
     private boolean sending;
     private boolean done;
     private boolean released;
+    private final java.time.Duration pause;
+    private final Runnable fillLater = this::fillLater;
+    private boolean fillScheduled;
 
     LoadConnection(LoadLoop owner, int id, StreamSocket stream, FixedBuf out, FixedBuf in, int size, int depth) {
+        this(owner, id, stream, out, in, size, depth, null);
+    }
+
+    /** A connection that pauses {@code pause} after each batch is echoed (null: never pauses). */
+    LoadConnection(LoadLoop owner, int id, StreamSocket stream, FixedBuf out, FixedBuf in, int size, int depth,
+                   java.time.Duration pause) {
+        this.pause = pause;
         this.owner = owner;
         this.id = id;
         this.stream = stream;
@@ -96,6 +109,23 @@ final class LoadConnection {
             return;
         }
         sending = false;
+        next();
+    }
+
+    /** Writes more now, or (paced) once everything is back, after the pause. */
+    private void next() {
+        if (pause == null || !owner.running()) {
+            fill();
+            return;
+        }
+        if (echoed == written && !sending && !fillScheduled) {
+            fillScheduled = true;
+            loop.schedule(fillLater, pause);
+        }
+    }
+
+    private void fillLater() {
+        fillScheduled = false;
         fill();
     }
 
@@ -134,7 +164,7 @@ final class LoadConnection {
             return;
         }
         loop.resubmit(recv);
-        fill();
+        next();
     }
 
     private void failed(Op<? extends OpPayload> op) {

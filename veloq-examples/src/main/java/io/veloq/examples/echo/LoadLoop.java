@@ -22,6 +22,10 @@ final class LoadLoop {
     private long messages;
     private long bytes;
     private long measuredMessages;
+    // The soak mode's counts (loop thread only; read through a task on the loop).
+    private int started;
+    private int ended;
+    private int connectFailures;
 
     LoadLoop(EventLoop loop, EchoLoad load, int connections) {
         this.loop = loop;
@@ -55,7 +59,32 @@ final class LoadLoop {
     }
 
     void connectionDone() {
+        ended++;
         drained.countDown();
+    }
+
+    /** A connection of the soak mode started its traffic. */
+    void connectionStarted() {
+        started++;
+    }
+
+    /** A connection of the soak mode could not be opened: an error, and one connection fewer to wait for. */
+    void connectFailed(String error) {
+        connectFailures++;
+        errors.add(error);
+        drained.countDown();
+    }
+
+    /** Connections of the soak mode never attempted (the run ended first): nothing to wait for. */
+    void neverOpened(int n) {
+        for (int i = 0; i < n; i++) {
+            drained.countDown();
+        }
+    }
+
+    /** Counts for a progress line: connected, open, messages verified, errors. Loop thread. */
+    long[] soakCounts() {
+        return new long[] {started, started - ended, messages, errors.size()};
     }
 
     CountDownLatch drained() {

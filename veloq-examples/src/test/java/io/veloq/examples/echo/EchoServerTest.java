@@ -49,8 +49,10 @@ class EchoServerTest {
         Assumptions.assumeTrue(kernel(), "needs the io_uring driver (kernel sockets for the JDK clients)");
     }
 
+    /** With the command line's default idle timeout: each receive and send carries a deadline (a linked timeout). */
     private static EchoServer startKernelServer(int threads) throws IOException {
-        return EchoServer.start(new EchoServerOptions(threads, 0, "::", "uring", 16 * 1024, 256));
+        return EchoServer.start(new EchoServerOptions(threads, 0, "::", "uring", 16 * 1024, 256,
+                EchoServerOptions.DEFAULT_IDLE_TIMEOUT));
     }
 
     private static InetSocketAddress loopback(EchoServer s) {

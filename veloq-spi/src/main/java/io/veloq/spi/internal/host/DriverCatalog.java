@@ -121,7 +121,8 @@ final class DriverCatalog {
         }
         if (best == null) {
             throw new IllegalStateException("no usable Veloq driver. " + summary()
-                    + (entries.stream().anyMatch(e -> e.usable()) ? " (the fake driver is used only when named: driver(\"fake\"))" : ""));
+                    + (entries.stream().anyMatch(e -> e.usable()) ? " (the fake driver is used only when named: --driver fake with ./veloq, the JVM flag -Dveloq.driver=fake"
+                            + " (VELOQ_JAVA_OPTS with ./veloq), or IoRuntime.builder().driver(\"fake\") in code)" : ""));
         }
         return best.provider;
     }

@@ -94,7 +94,8 @@ class DriverCatalogTest {
     @Test
     void whenNothingFitsEveryRefusalIsListedAndTheFakeIsMentioned() {
         assertMentions(assertThrows(IllegalStateException.class, () -> DriverCatalog.of(List.of(IOCP, FAKE)).select(null)),
-                "no usable Veloq driver", "iocp: refused, IOCP requires Windows", "only when named: driver(\"fake\")");
+                "no usable Veloq driver", "iocp: refused, IOCP requires Windows", "only when named: --driver fake with ./veloq",
+                "-Dveloq.driver=fake (VELOQ_JAVA_OPTS with ./veloq)", "IoRuntime.builder().driver(\"fake\") in code");
         assertMentions(assertThrows(IllegalArgumentException.class, () -> DriverCatalog.of(List.of()).select("uring")),
                 "Available drivers: none found", "veloq-driver-uring");
     }
