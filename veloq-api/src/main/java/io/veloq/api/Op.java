@@ -2,7 +2,9 @@ package io.veloq.api;
 
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 
 import java.lang.invoke.MethodHandles;
@@ -64,6 +66,8 @@ public final class Op<P extends OpPayload> {
     private long preAllocated = -1;
     private Object host;
     private Object aux;
+    // Bytes this send counts in its socket's write queue while in flight (0: none).
+    private int queuedBytes;
 
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
@@ -200,8 +204,24 @@ public final class Op<P extends OpPayload> {
                 state = OpState.DEFINED;
                 throw e;
             }
+            SocketLifetime.SendWatch w = sendWatch();
+            if (w != null) {
+                int n = ApiAccess.bufs().writerIndex(buf) - ApiAccess.bufs().readerIndex(buf);
+                queuedBytes = n;
+                w.queued(n);
+            }
         }
         return true;
+    }
+
+    /** The write-queue watch of the socket a send names, or null (not a send, or a user's own handle). */
+    private SocketLifetime.SendWatch sendWatch() {
+        OpKind k = payload.kind();
+        if (k != OpKind.SEND && k != OpKind.SEND_TO) {
+            return null;
+        }
+        SocketLifetime lt = payload.fd() instanceof IoFd.Raw r ? ApiAccess.fds().owner(r) : null;
+        return lt == null ? null : lt.sendWatch();
     }
 
     private void complete(long value, VeloqIoException failure) {
@@ -214,9 +234,23 @@ public final class Op<P extends OpPayload> {
         this.token = -1;
         this.preAllocated = -1;
         this.host = null;
+        SocketLifetime.SendWatch watch = null;
+        if (queuedBytes != 0) {
+            watch = sendWatch();
+            watch.done(queuedBytes);
+            queuedBytes = 0;
+        }
         state = OpState.COMPLETED; // volatile write publishes result and error
         if (completer != null) {
-            completer.onComplete(this);
+            try {
+                completer.onComplete(this);
+            } finally {
+                if (watch != null) {
+                    watch.settle();
+                }
+            }
+        } else if (watch != null) {
+            watch.settle();
         }
     }
 

@@ -79,9 +79,77 @@ import java.util.concurrent.CompletableFuture;
 public abstract sealed class DataSocket extends NetSocket permits StreamSocket, UdpSocket {
 
     private final SocketTimeouts timeouts = new SocketTimeouts();
+    private final WriteQueue writeQueue;
 
     DataSocket(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
+        this.writeQueue = new WriteQueue(loop);
+        lifetime().sendWatch(writeQueue);
+    }
+
+    // ---- write queue and writability ----
+
+    /**
+     * Told when a socket's {@linkplain #bytesQueued() write queue} crosses its watermarks: {@code false} when it
+     * rises above the high mark, {@code true} when it falls back to the low mark or below. Runs on the socket's
+     * loop thread, never inside your own send call.
+     *
+     * @since 0.2
+     */
+    @FunctionalInterface
+    public interface WritabilityListener {
+        void writabilityChanged(boolean writable);
+    }
+
+    /**
+     * The bytes this socket's sends hold right now: every send built on this socket's {@link #fd()} (the calls
+     * below in every shape, {@code sendAll}'s remainder, ops built by hand) counts the readable bytes of its
+     * buffer from submission until it completes. A peer that does not read fills its receive window and the
+     * kernel's send buffer, and then the sends wait: this number grows. Any thread.
+     *
+     * @since 0.2
+     */
+    public final long bytesQueued() {
+        return writeQueue.queued();
+    }
+
+    /**
+     * False from the moment {@link #bytesQueued()} rose above the high watermark until it fell back to the low
+     * one; always true without watermarks. Any thread (the loop thread sees every change first).
+     *
+     * @since 0.2
+     */
+    public final boolean isWritable() {
+        return writeQueue.writable();
+    }
+
+    /**
+     * Sets the write-queue watermarks and the listener told when writability changes (Netty's
+     * {@code WriteBufferWaterMark}). The way to stop reading from a peer that does not read: when the socket
+     * turns unwritable, stop resubmitting the receive; when it turns writable again, resume.
+     *
+     * <pre>{@code
+     * stream.writeWatermarks(64 * 1024, 256 * 1024, writable -> {
+     *     if (writable && readingPaused) { readingPaused = false; stream.loop().resubmit(recv); }
+     * });
+     * Op<Recv> recv = stream.recvOp(in, op -> {
+     *     if (!op.isSuccess() || op.result() == 0) { close(); return; }
+     *     respond(in);                                  // sendAll(...) of the replies: they queue
+     *     if (stream.isWritable()) stream.loop().resubmit(op);
+     *     else readingPaused = true;                   // the peer reads too slowly: stop reading from it
+     * });
+     * }</pre>
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= low <= high}
+     * @since 0.2
+     */
+    public final void writeWatermarks(long low, long high, WritabilityListener listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("write watermarks need 0 <= low <= high, got low " + low + ", high "
+                    + high + " for " + this);
+        }
+        writeQueue.watermarks(low, high, listener);
     }
 
     // ---- timeouts ----

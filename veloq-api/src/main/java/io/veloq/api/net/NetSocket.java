@@ -66,6 +66,11 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         this.family = family;
     }
 
+    /** The lifetime the socket's own handle carries (its ops are bound to it). */
+    final SocketLifetime lifetime() {
+        return lifetime;
+    }
+
     /** The loop this socket's ops run on. */
     public final EventLoop loop() {
         return loop;
