@@ -144,6 +144,22 @@ public interface EventLoop extends Executor {
      */
     boolean isClosed();
 
+    /**
+     * The loop's clock in nanoseconds, the one its timers, {@code Timeout} ops and deadlines use: the driver's
+     * ({@link System#nanoTime()} on the kernel drivers, virtual time on the fake driver's simulation). Compute
+     * a deadline that spans several ops with it. Any thread.
+     *
+     * <pre>{@code
+     * long end = loop.nanoTime() + timeout.toNanos();
+     * while (...) { Duration left = Duration.ofNanos(end - loop.nanoTime()); ... }
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
     /** True when called on this loop's thread (or, in a manual runtime, the thread driving it). */
     boolean inLoop();
 

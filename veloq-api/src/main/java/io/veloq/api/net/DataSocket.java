@@ -237,6 +237,23 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
         return (int) callTracked(new Recv(fd, buf)).valueOrThrow();
     }
 
+    /**
+     * Receives into {@code buf} and waits at most {@code timeout} for the first byte: a per-call timeout, in place
+     * of the socket's {@link #readTimeout()} for this call. The completer and future shapes take theirs as the
+     * op's deadline: {@code loop().submit(recvOp(buf, completer).deadline(timeout))}.
+     *
+     * <pre>{@code
+     * int n = stream.recv(buf, Duration.ofSeconds(5));   // SocketTimeoutException after 5 s without a byte
+     * }</pre>
+     *
+     * @throws java.net.SocketTimeoutException when nothing arrived in time; the buffer is the caller's, the
+     *         socket stays open
+     * @since 0.2
+     */
+    public int recv(FixedBuf buf, Duration timeout) throws IOException {
+        return (int) callTracked(new Recv(fd, buf), timeout).valueOrThrow();
+    }
+
     // ---- send ----
 
     /**
@@ -263,5 +280,16 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
     /** Sends the readable bytes of {@code buf} once and waits; returns the byte count (may be short). */
     public int send(FixedBuf buf) throws IOException {
         return (int) callTracked(new Send(fd, buf)).valueOrThrow();
+    }
+
+    /**
+     * Sends the readable bytes of {@code buf} once, waiting at most {@code timeout} for the send to move a byte:
+     * a per-call timeout, in place of the socket's {@link #writeTimeout()}. Returns the count (may be short).
+     *
+     * @throws java.net.SocketTimeoutException when the peer's window stayed full that long
+     * @since 0.2
+     */
+    public int send(FixedBuf buf, Duration timeout) throws IOException {
+        return (int) callTracked(new Send(fd, buf), timeout).valueOrThrow();
     }
 }

@@ -202,6 +202,17 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         return loop.call(timed(Op.of(payload)));
     }
 
+    /**
+     * Runs a one-shot op with its own deadline (instead of the socket's timeout) and waits: a per-call timeout.
+     * A null or zero {@code timeout} means none.
+     */
+    final <P extends OpPayload> Completion<P> callTracked(P payload, java.time.Duration timeout)
+            throws ClosedChannelException {
+        requireOpen();
+        java.time.Duration d = SocketTimeouts.checked(timeout, "call", this);
+        return loop.call(Op.of(payload).deadline(d));
+    }
+
     /** A reusable op, not yet submitted. */
     final <P extends OpPayload> Op<P> reusable(P payload, Completer<P> completer) {
         requireOpenUnchecked("create an op");

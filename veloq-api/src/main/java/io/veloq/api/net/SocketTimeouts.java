@@ -44,7 +44,7 @@ final class SocketTimeouts {
     }
 
     /** Null for none (null or zero); refuses a negative timeout or one too long to count in nanoseconds. */
-    private static Duration checked(Duration timeout, String which, Object socket) {
+    static Duration checked(Duration timeout, String which, Object socket) {
         if (timeout == null || timeout.isZero()) {
             return null;
         }

@@ -51,10 +51,41 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     private final Op<Accept> cached;
     private boolean cachedBusy;
     private final AcceptBackoff backoff = new AcceptBackoff();
+    private volatile Duration acceptTimeout;
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
         this.cached = Op.of(new Accept(this.fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
+    }
+
+    /**
+     * Bounds how long each accept waits: an accept (in any shape) that gets no connection within
+     * {@code timeout} completes with a {@link io.veloq.api.IoErrorKind#TIMED_OUT} error
+     * ({@link java.net.SocketTimeoutException} in the {@code java.net} form); the listener stays open, the next
+     * accept waits again. {@code ServerSocket.setSoTimeout} for every shape. {@code null} or zero: none (the
+     * default). Applies to accepts started after the call.
+     *
+     * <pre>{@code
+     * listener.acceptTimeout(Duration.ofSeconds(30));
+     * try { serve(listener.accept()); } catch (SocketTimeoutException idle) { checkShutdown(); }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if negative or too long to count in nanoseconds
+     * @since 0.2
+     */
+    public final void acceptTimeout(Duration timeout) {
+        this.acceptTimeout = SocketTimeouts.checked(timeout, "accept", this);
+    }
+
+    /** The accept timeout, {@link Duration#ZERO} when there is none. */
+    public final Duration acceptTimeout() {
+        Duration d = acceptTimeout;
+        return d == null ? Duration.ZERO : d;
+    }
+
+    @Override
+    final Duration deadlineFor(io.veloq.api.op.OpPayload payload) {
+        return payload instanceof Accept ? acceptTimeout : null;
     }
 
     /** Wraps an accepted connection for {@code owner}, the loop its ops will run on. */
@@ -143,6 +174,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             }
         }
         op.attach(completer);
+        op.deadline(acceptTimeout);
         op.payload().peer().prepareForReceive();
         long delay = backoff.delayNanos();
         if (delay == 0) {
@@ -224,6 +256,17 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * ({@link java.nio.channels.AsynchronousCloseException}).
      */
     public S accept() throws IOException {
+        return accept(acceptTimeout);
+    }
+
+    /**
+     * Accepts one connection and waits at most {@code timeout} (a per-call timeout, in place of
+     * {@link #acceptTimeout()}; null or zero: no limit).
+     *
+     * @throws java.net.SocketTimeoutException when no connection came in time; the listener stays open
+     * @since 0.2
+     */
+    public S accept(Duration timeout) throws IOException {
         long delay = backoff.delayNanos();
         if (delay > 0 && !loop.inLoop()) {
             try {
@@ -234,7 +277,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             }
         }
         SockAddrStorage peer = SockAddrStorage.allocate(loop.addressLayout()).prepareForReceive();
-        Completion<Accept> c = callTracked(new Accept(fd, peer));
+        Completion<Accept> c = callTracked(new Accept(fd, peer), timeout);
         backoff.record(c.error(), this);
         IoFd conn = IoFd.raw(c.valueOrThrow());
         return wrap(conn, Addresses.toJdk(peer));

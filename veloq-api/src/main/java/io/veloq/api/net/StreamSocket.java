@@ -89,6 +89,28 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
         return total;
     }
 
+    /**
+     * Sends every readable byte of {@code buf} and waits, all within {@code timeout}: a per-call deadline for the
+     * whole transfer (each send gets what is left of it). On timeout the reader index shows how far it got and
+     * what the peer received is unknown: close the socket.
+     *
+     * <pre>{@code
+     * stream.sendAll(reply, Duration.ofSeconds(10));    // a peer that does not read for 10 s: SocketTimeoutException
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    public long sendAll(FixedBuf buf, java.time.Duration timeout) throws IOException {
+        java.time.Duration d = SocketTimeouts.checked(timeout, "sendAll", this);
+        long end = d == null ? 0 : loop.nanoTime() + d.toNanos();
+        long total = 0;
+        while (buf.readableBytes() > 0) {
+            java.time.Duration left = d == null ? null : java.time.Duration.ofNanos(Math.max(1, end - loop.nanoTime()));
+            total += callTracked(new Send(fd, buf), left).valueOrThrow();
+        }
+        return total;
+    }
+
     /** Resubmits a send until its buffer is drained, then hands the op to the application's completer. */
     private final class SendAllLoop implements Completer<Send> {
         private final Completer<Send> then;

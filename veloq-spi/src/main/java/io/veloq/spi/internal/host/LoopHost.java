@@ -578,6 +578,12 @@ public final class LoopHost implements EventLoop {
         return state != RUNNING;
     }
 
+    @Override
+    public long nanoTime() {
+        Driver d = driver;
+        return d == null ? System.nanoTime() : d.nanoTime();
+    }
+
     /** True for a loop without its own thread. */
     boolean isManual() {
         return manual;
