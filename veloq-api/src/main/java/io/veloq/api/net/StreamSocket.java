@@ -11,6 +11,7 @@ import io.veloq.api.op.Shutdown;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -109,6 +110,75 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
             total += callTracked(new Send(fd, buf), left).valueOrThrow();
         }
         return total;
+    }
+
+    // ---- send all from the heap ----
+
+    /**
+     * Sends every remaining byte of {@code src} (a heap buffer, {@code ByteBuffer.wrap(bytes)}, or any other) and
+     * waits, staging it through one buffer leased from the loop's pool: copy a buffer-full, send it all, repeat.
+     * No direct buffer is allocated per call and the staging buffer goes back to the pool at the end. The
+     * position of {@code src} advances by what was sent.
+     *
+     * <pre>{@code
+     * stream.sendAll(ByteBuffer.wrap("HTTP/1.1 200 OK\r\n...".getBytes(US_ASCII)));
+     * }</pre>
+     *
+     * @throws IllegalStateException if the pool is at its cap (see {@code BufPool.lease})
+     * @since 0.2
+     */
+    public long sendAll(ByteBuffer src) throws IOException {
+        requireOpen();
+        FixedBuf stage = loop.bufPool().lease();
+        long total = 0;
+        try {
+            while (src.hasRemaining()) {
+                stage.clear();
+                stage.transferFrom(src);
+                total += sendAll(stage);
+            }
+        } catch (IOException | RuntimeException e) {
+            // What was staged but not sent goes back to src, so its position says what was sent.
+            if (stage.isLeased() && stage.owner() == null) {
+                src.position(src.position() - stage.readableBytes());
+            }
+            throw e;
+        } finally {
+            if (stage.owner() == null) {
+                stage.release();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Sends every remaining byte of {@code src}, staged through one pooled buffer as above, without waiting:
+     * {@code completer} runs once on the loop thread with {@code src} (position at its limit) or with the first
+     * error (position: what was sent). One op per call, reused for every chunk; the staging buffer is leased at
+     * the start and released before {@code completer} runs. Do not touch {@code src} until then.
+     *
+     * @since 0.2
+     */
+    public void sendAll(ByteBuffer src, Completer.OfValue<ByteBuffer> completer) {
+        Objects.requireNonNull(completer, "completer");
+        requireOpenUnchecked("sendAll");
+        FixedBuf stage = loop.bufPool().lease();
+        stage.transferFrom(src);
+        submitTracked(new Send(fd, stage), new SendAllLoop(op -> {
+            FixedBuf b = op.payload().buf();
+            if (!op.isSuccess()) {
+                src.position(src.position() - b.readableBytes());
+                b.release();
+                completer.onComplete(null, op.error());
+            } else if (src.hasRemaining()) {         // a closed socket fails the resubmit: reported below
+                b.clear();
+                b.transferFrom(src);
+                loop.resubmit(op);
+            } else {
+                b.release();
+                completer.onComplete(src, null);
+            }
+        }));
     }
 
     /** Resubmits a send until its buffer is drained, then hands the op to the application's completer. */

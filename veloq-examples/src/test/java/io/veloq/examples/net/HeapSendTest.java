@@ -1,0 +1,83 @@
+package io.veloq.examples.net;
+
+import io.veloq.api.IoRuntime;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.TcpListener;
+import io.veloq.api.net.TcpStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * Sending heap data: {@code sendAll(ByteBuffer)} stages a {@code byte[]} through one pooled buffer (several
+ * buffer-fulls), blocking and with a completer, every byte arriving in order; the staging buffer goes back to
+ * the pool. On the fake and io_uring.
+ */
+class HeapSendTest {
+    private static final int BUF = 4096;
+
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void heapBytesAreStagedThroughThePool(String driver) throws Exception {
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(BUF, 8).open();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+             TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), l.port()));
+             TcpStream s = l.accept()) {
+            byte[] first = new byte[BUF * 5 + 123];
+            byte[] second = new byte[BUF * 3 + 7];
+            new Random(42).nextBytes(first);
+            new Random(43).nextBytes(second);
+            int leasedBefore = rt.loop().bufPool().outstanding();
+
+            ByteBuffer a = ByteBuffer.wrap(first);
+            assertEquals(first.length, c.sendAll(a), "blocking: bytes sent");
+            assertFalse(a.hasRemaining());
+            assertArrayEquals(first, receive(rt, s, first.length), "blocking sendAll(ByteBuffer)");
+            assertEquals(leasedBefore, rt.loop().bufPool().outstanding(), "the staging buffer went back");
+
+            CompletableFuture<ByteBuffer> done = new CompletableFuture<>();
+            ByteBuffer b = ByteBuffer.wrap(second);
+            c.sendAll(b, (v, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(v);
+                }
+            });
+            assertArrayEquals(second, receive(rt, s, second.length), "completer sendAll(ByteBuffer)");
+            assertSame(b, done.get(10, TimeUnit.SECONDS));
+            assertFalse(b.hasRemaining());
+            assertEquals(leasedBefore, rt.loop().bufPool().outstanding(), "the staging buffer went back");
+        }
+    }
+
+    private static byte[] receive(IoRuntime rt, TcpStream s, int n) throws Exception {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        FixedBuf in = rt.loop().bufPool().lease();
+        try {
+            while (got.size() < n) {
+                in.clear();
+                int k = s.recv(in);
+                if (k == 0) {
+                    break;
+                }
+                got.write(in.getBytes());
+            }
+        } finally {
+            in.release();
+        }
+        return got.toByteArray();
+    }
+}
