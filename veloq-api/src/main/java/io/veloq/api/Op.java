@@ -3,6 +3,7 @@ package io.veloq.api;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.bootstrap.SocketLifetime;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
@@ -67,7 +68,7 @@ public final class Op<P extends OpPayload> {
     private Object host;
     private Object aux;
     // Bytes this send counts in its socket's write queue while in flight (0: none).
-    private int queuedBytes;
+    private long queuedBytes;
 
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
@@ -196,9 +197,14 @@ public final class Op<P extends OpPayload> {
         }
         this.host = host;
         FixedBuf buf = payload.buffer();
-        if (buf != null) {
+        BufVec vec = buf == null ? payload.buffers() : null;
+        if (buf != null || vec != null) {
             try {
-                ApiAccess.bufs().acquire(buf, this);
+                if (buf != null) {
+                    ApiAccess.bufs().acquire(buf, this);
+                } else {
+                    ApiAccess.bufs().acquire(vec, this);
+                }
             } catch (RuntimeException e) {
                 this.host = null;
                 state = OpState.DEFINED;
@@ -206,7 +212,10 @@ public final class Op<P extends OpPayload> {
             }
             SocketLifetime.SendWatch w = sendWatch();
             if (w != null) {
-                int n = ApiAccess.bufs().writerIndex(buf) - ApiAccess.bufs().readerIndex(buf);
+                long n = buf != null ? readable(buf) : 0;
+                for (int i = 0; vec != null && i < vec.size(); i++) {
+                    n += readable(vec.get(i));
+                }
                 queuedBytes = n;
                 w.queued(n);
             }
@@ -214,10 +223,14 @@ public final class Op<P extends OpPayload> {
         return true;
     }
 
+    private static long readable(FixedBuf b) {
+        return ApiAccess.bufs().writerIndex(b) - ApiAccess.bufs().readerIndex(b);
+    }
+
     /** The write-queue watch of the socket a send names, or null (not a send, or a user's own handle). */
     private SocketLifetime.SendWatch sendWatch() {
         OpKind k = payload.kind();
-        if (k != OpKind.SEND && k != OpKind.SEND_TO) {
+        if (k != OpKind.SEND && k != OpKind.SEND_TO && k != OpKind.SEND_MSG) {
             return null;
         }
         SocketLifetime lt = payload.fd() instanceof IoFd.Raw r ? ApiAccess.fds().owner(r) : null;
@@ -228,6 +241,11 @@ public final class Op<P extends OpPayload> {
         FixedBuf buf = payload.buffer();
         if (buf != null) {
             ApiAccess.bufs().release(buf, this, failure == null ? value : 0);
+        } else {
+            BufVec vec = payload.buffers();
+            if (vec != null) {
+                ApiAccess.bufs().release(vec, this, failure == null ? value : 0);
+            }
         }
         this.result = failure == null ? value : 0;
         this.error = failure;

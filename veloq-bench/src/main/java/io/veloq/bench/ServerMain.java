@@ -96,7 +96,12 @@ public final class ServerMain {
                 loopAlloc += hs.getThreadAllocatedBytes(id);
                 loopCpu += hs.getThreadCpuTime(id);
             }
-            long total = hs.getTotalThreadAllocatedBytes();
+            // Live threads' sum: getTotalThreadAllocatedBytes() is not in the Java 17 API that --release 17
+            // compiles against on JDK 21+ (JDK 17 updates have it as a backport), so javac 25 refuses it.
+            long total = 0;
+            for (long b : hs.getThreadAllocatedBytes(hs.getAllThreadIds())) {
+                total += Math.max(0, b);
+            }
             return new long[] {loopAlloc, total, loopCpu};
         }
     }

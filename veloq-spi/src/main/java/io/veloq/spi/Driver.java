@@ -30,6 +30,19 @@ import java.util.Set;
  * strongly reachable until the kernel is done with them. After delivering the completion it must not
  * touch them again. Every prepared op is completed exactly once: success, error, or cancellation.
  *
+ * <h2>Vectored ops</h2>
+ * Every driver supports {@link OpKind#RECV_MSG} and {@link OpKind#SEND_MSG} (no capability gates them):
+ * one kernel operation over all the buffers of the payload's {@link io.veloq.api.buffer.BufVec}, in order,
+ * never a loop of single receives or sends (a receive split over two calls could return the first part
+ * and lose nothing, but a gathering send split in two lets another send interleave). Each buffer
+ * contributes its free space (receive: {@link IoBuffers#fillOffset}, {@link IoBuffers#fillLength}) or its
+ * readable bytes (send: {@link IoBuffers#drainOffset}, {@link IoBuffers#drainLength}); entries of length 0
+ * may be passed or skipped. The completion's result is the total byte count; the api spreads it over the
+ * buffers. {@link IoBuffers#vectorTable} is native memory owned by the vector, 16 bytes per entry, that the
+ * driver may fill with its platform's {@code iovec}/{@code WSABUF} layout: it stays valid and reachable
+ * until the op completes. A send applies {@code MSG_NOSIGNAL} where it exists. A deadline works as for any
+ * op: a vectored receive that times out has received nothing.
+ *
  * <h2>User data</h2>
  * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
  * driver may use negative values for its own internal operations (wake-up reads, cancels, linked timeouts)

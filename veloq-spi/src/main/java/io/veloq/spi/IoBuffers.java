@@ -1,6 +1,7 @@
 package io.veloq.spi;
 
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 
 import java.nio.ByteBuffer;
@@ -44,6 +45,17 @@ public final class IoBuffers {
     /** How much a send/write sends: the readable bytes. */
     public static int drainLength(FixedBuf buf) {
         return ApiAccess.bufs().writerIndex(buf) - ApiAccess.bufs().readerIndex(buf);
+    }
+
+    /**
+     * The native table of a vector for the driver that owns its op: {@code 16 * vec.capacity()} bytes,
+     * native order, for an {@code iovec} (Linux: base, then length) or {@code WSABUF} (Windows: length, then
+     * pointer) per buffer. It lives as long as the vector. Only the driver the op was submitted to writes it.
+     *
+     * @since 0.1
+     */
+    public static ByteBuffer vectorTable(BufVec vec) {
+        return ApiAccess.bufs().table(vec);
     }
 
     /** Offset of the buffer's first byte within its region (slab). */

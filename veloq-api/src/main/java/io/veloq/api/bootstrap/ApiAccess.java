@@ -4,6 +4,7 @@ import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 
 import java.lang.invoke.MethodHandles;
@@ -56,6 +57,15 @@ public final class ApiAccess {
 
         /** Ends {@code op}'s ownership and advances the buffer's indices by {@code transferred}. */
         void release(FixedBuf buf, Op<?> op, long transferred);
+
+        /** Marks {@code vec} and each of its buffers owned by {@code op}; on failure nothing stays taken. */
+        void acquire(BufVec vec, Op<?> op);
+
+        /** Ends {@code op}'s ownership of {@code vec}, spreading {@code transferred} bytes over its buffers in order. */
+        void release(BufVec vec, Op<?> op, long transferred);
+
+        /** The vector's driver table: 16 bytes per entry, native order, for the driver's iovec/WSABUF layout. */
+        ByteBuffer table(BufVec vec);
 
         /** The buffer's whole memory: a native-order direct buffer of its capacity (position 0). */
         ByteBuffer memory(FixedBuf buf);

@@ -47,14 +47,14 @@ public final class SocketLifetime {
 
     /**
      * What counts the bytes a socket's sends hold while in flight (its write queue): {@link io.veloq.api.Op}
-     * reports a {@code Send}/{@code SendTo} naming the socket when it is submitted and when it completes.
+     * reports a {@code Send}/{@code SendTo}/{@code SendMsg} naming the socket when it is submitted and when it completes.
      */
     public interface SendWatch {
         /** A send holding {@code bytes} was submitted (any thread). */
-        void queued(int bytes);
+        void queued(long bytes);
 
         /** A send that held {@code bytes} completed, before its completer runs (loop thread). */
-        void done(int bytes);
+        void done(long bytes);
 
         /** After that completer returned (it may have sent again): report a writability change (loop thread). */
         void settle();

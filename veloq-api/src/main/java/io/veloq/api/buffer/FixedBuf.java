@@ -445,6 +445,49 @@ public final class FixedBuf {
         return true;
     }
 
+    /** Free space, checking only that the buffer is leased (for a submission about to take it). */
+    int leasedWritable(Op<?> op) {
+        if (!leased) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this
+                    + " was released to its pool (use after release)");
+        }
+        return memory.capacity() - writerIndex;
+    }
+
+    /** Marks this buffer owned by {@code op}; throws if released or owned by another op (or by {@code op} twice). */
+    void take(Op<?> op) {
+        if (!leased) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this
+                    + " was released to its pool (use after release)");
+        }
+        // Two threads may submit ops naming the same buffer at once: exactly one may take it.
+        if (!OWNER.compareAndSet(this, null, op)) {
+            Op<?> cur = owner;
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this + " is owned by "
+                    + (cur == op ? "this same op (it appears twice)" : cur + " until that op completes"));
+        }
+    }
+
+    /**
+     * Ends {@code op}'s ownership and advances the writer index ({@code fill}) or the reader index by at most
+     * {@code max} bytes, as many as this buffer had room or data for. Returns the bytes it took.
+     */
+    int giveBack(Op<?> op, long max, boolean fill) {
+        if (owner != op) {
+            return 0;
+        }
+        int n;
+        if (fill) {
+            n = (int) Math.min(Math.max(0, max), memory.capacity() - writerIndex);
+            writerIndex += n;
+        } else {
+            n = (int) Math.min(Math.max(0, max), writerIndex - readerIndex);
+            readerIndex += n;
+        }
+        owner = null;
+        return n;
+    }
+
     // The memory is in native order; these convert to and from network order (a no-op on big-endian CPUs).
     private static short net(short v) {
         return LITTLE_ENDIAN ? Short.reverseBytes(v) : v;
@@ -484,44 +527,36 @@ public final class FixedBuf {
     private static final class BufBridge implements ApiAccess.Bufs {
         @Override
         public void acquire(FixedBuf buf, Op<?> op) {
-            if (!buf.leased) {
-                throw new IllegalStateException("cannot submit " + op + ": its buffer " + buf
-                        + " was released to its pool (use after release)");
-            }
-            Op<?> cur = buf.owner;
-            if (cur != null) {
-                throw ownedBy(op, buf, cur);
-            }
             OpKind k = op.payload().kind();
             boolean fills = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
-            if (fills && buf.writerIndex == buf.memory.capacity()) {
+            if (fills && buf.leasedWritable(op) == 0) {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
             }
-            // Two threads may submit ops naming the same buffer at once: exactly one may take it.
-            if (!OWNER.compareAndSet(buf, null, op)) {
-                throw ownedBy(op, buf, buf.owner);
-            }
-        }
-
-        private static IllegalStateException ownedBy(Op<?> op, FixedBuf buf, Op<?> cur) {
-            return new IllegalStateException("cannot submit " + op + ": its buffer " + buf
-                    + " is owned by " + cur + " until that op completes");
+            buf.take(op);
         }
 
         @Override
         public void release(FixedBuf buf, Op<?> op, long transferred) {
-            if (buf.owner != op) {
-                return;
-            }
             OpKind k = op.payload().kind();
-            int n = (int) transferred;
-            switch (k) {
-                case RECV, RECV_FROM, READ, READ_FIXED -> buf.writerIndex = Math.min(buf.memory.capacity(), buf.writerIndex + n);
-                case SEND, SEND_TO, WRITE, WRITE_FIXED -> buf.readerIndex = Math.min(buf.writerIndex, buf.readerIndex + n);
-                default -> { }
-            }
-            buf.owner = null;
+            boolean fill = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
+            boolean drain = k == OpKind.SEND || k == OpKind.SEND_TO || k == OpKind.WRITE || k == OpKind.WRITE_FIXED;
+            buf.giveBack(op, fill || drain ? transferred : 0, fill);
+        }
+
+        @Override
+        public void acquire(BufVec vec, Op<?> op) {
+            vec.acquire(op);
+        }
+
+        @Override
+        public void release(BufVec vec, Op<?> op, long transferred) {
+            vec.release(op, transferred);
+        }
+
+        @Override
+        public ByteBuffer table(BufVec vec) {
+            return vec.table();
         }
 
         @Override

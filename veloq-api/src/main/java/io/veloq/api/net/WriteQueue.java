@@ -7,7 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A data socket's write queue: the bytes its {@code Send}/{@code SendTo} ops hold while in flight, and the
+ * A data socket's write queue: the bytes its {@code Send}/{@code SendTo}/{@code SendMsg} ops hold while in flight, and the
  * writability that the watermarks derive from it ({@link DataSocket#writeWatermarks}).
  *
  * <p>Sends are counted when submitted (any thread: an atomic add) and when they complete (the loop
@@ -60,16 +60,16 @@ final class WriteQueue implements SocketLifetime.SendWatch {
     }
 
     @Override
-    public void queued(int bytes) {
-        long now = (long) QUEUED.getAndAdd(this, (long) bytes) + bytes;
+    public void queued(long bytes) {
+        long now = (long) QUEUED.getAndAdd(this, bytes) + bytes;
         if (now > high && writable && listener != null) {
             schedule();
         }
     }
 
     @Override
-    public void done(int bytes) {
-        QUEUED.getAndAdd(this, (long) -bytes);
+    public void done(long bytes) {
+        QUEUED.getAndAdd(this, -bytes);
     }
 
     @Override

@@ -11,7 +11,11 @@ public enum OpKind {
     SOCKET, ACCEPT, CONNECT, SHUTDOWN,
     RECV, SEND, RECV_FROM, SEND_TO,
     READ, WRITE, READ_FIXED, WRITE_FIXED,
-    OPEN, CLOSE, FSYNC;
+    OPEN, CLOSE, FSYNC,
+    /** Vectored receive ({@link RecvMsg}); appended so earlier ordinals stay stable. */
+    RECV_MSG,
+    /** Vectored send ({@link SendMsg}). */
+    SEND_MSG;
 
     private static final OpKind[] VALUES = values();
 

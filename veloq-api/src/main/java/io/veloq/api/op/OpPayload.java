@@ -1,6 +1,7 @@
 package io.veloq.api.op;
 
 import io.veloq.api.IoFd;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 
 /**
@@ -17,7 +18,7 @@ import io.veloq.api.buffer.FixedBuf;
  */
 public sealed interface OpPayload
         permits Nop, Timeout, Cancel, Socket, Accept, Connect, Shutdown, Recv, Send, RecvFrom, SendTo,
-        Read, Write, ReadFixed, WriteFixed, Open, Close, Fsync {
+        Read, Write, ReadFixed, WriteFixed, Open, Close, Fsync, RecvMsg, SendMsg {
 
     /** This payload's kind. */
     OpKind kind();
@@ -29,6 +30,16 @@ public sealed interface OpPayload
 
     /** The buffer the driver owns while the op is in flight, or {@code null}. */
     default FixedBuf buffer() {
+        return null;
+    }
+
+    /**
+     * The buffers of a vectored op ({@link RecvMsg}, {@link SendMsg}), owned by the driver while in flight, or
+     * {@code null}. A payload has either a {@link #buffer()} or {@code buffers()}, never both.
+     *
+     * @since 0.1
+     */
+    default BufVec buffers() {
         return null;
     }
 

@@ -109,13 +109,14 @@ class PayloadTest {
 
     @Test
     void everyPayloadHasItsOwnKindAndOnlyIoOpsHoldABuffer() throws Exception {
+        io.veloq.api.buffer.BufVec vec = io.veloq.api.buffer.BufVec.of(buf);
         SockAddrStorage addr = SockAddrStorage.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80), AddressLayout.LINUX);
         List<OpPayload> all = List.of(new Nop(), new Timeout(1), new Cancel(Op.of(new Nop())),
                 new Socket(AddressFamily.INET, SocketType.STREAM), new Accept(FD, SockAddrStorage.allocate()),
                 new Connect(FD, addr), new Shutdown(FD, ShutdownHow.BOTH), new Recv(FD, buf), new Send(FD, buf),
                 new RecvFrom(FD, buf, SockAddrStorage.allocate()), new SendTo(FD, buf, addr), new Read(FD, buf, 0),
                 new Write(FD, buf, 0), new ReadFixed(FD, buf, 0), new WriteFixed(FD, buf, 0), Open.read(Path.of("/x")),
-                new Close(FD), new Fsync(FD, true));
+                new Close(FD), new Fsync(FD, true), new RecvMsg(FD, vec), new SendMsg(FD, vec));
         assertEquals(OpKind.count(), all.size(), "one payload per kind");
         assertEquals(OpKind.count(), OpPayload.class.getPermittedSubclasses().length);
         Set<OpKind> kinds = new HashSet<>();
@@ -130,6 +131,8 @@ class PayloadTest {
             } else {
                 assertNull(p.buffer(), p.describe());
             }
+            boolean vectored = p instanceof RecvMsg || p instanceof SendMsg;
+            assertSame(vectored ? vec : null, p.buffers(), p.describe() + ": only vectored ops hold a BufVec");
         }
         assertEquals(EnumSet.allOf(OpKind.class), kinds);
     }

@@ -16,6 +16,8 @@ import io.veloq.api.op.Open;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.RecvMsg;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Shutdown;
@@ -502,6 +504,8 @@ final class IocpDriver implements Driver {
             case SEND -> sockets.startSend(slot, (Send) p);
             case RECV_FROM -> sockets.startRecvFrom(slot, (RecvFrom) p);
             case SEND_TO -> sockets.startSendTo(slot, (SendTo) p);
+            case RECV_MSG -> sockets.startVectored(slot, p.fd(), p.buffers(), ((RecvMsg) p).flags(), true);
+            case SEND_MSG -> sockets.startVectored(slot, p.fd(), p.buffers(), ((SendMsg) p).flags(), false);
             case READ -> files.startFile(slot, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false, fileOffsets);
             case WRITE -> files.startFile(slot, p.fd(), ((Write) p).buf(), ((Write) p).offset(), true, fileOffsets);
             case OPEN -> files.open(slot, (Open) p);

@@ -2,6 +2,7 @@ package io.veloq.driver.iocp;
 
 import io.veloq.api.IoFd;
 import io.veloq.api.OpLifecycle;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.AddressFamily;
 import io.veloq.api.net.AddressLayout;
@@ -92,6 +93,34 @@ final class SocketOps {
         int off = slots.arm(slot);
         putBuffer(off, s.buf(), false);
         int rc = w.wsaSend(h, slots.address(slot, WSABUF), 1, 0, flags, slots.overlapped(slot), 0);
+        d.started(slot, rc == 0, hf, true);
+    }
+
+    /** One WSARecv/WSASend over every buffer of {@code vec}: its WSABUF array is the vector's own table. */
+    void startVectored(int slot, IoFd fd, BufVec vec, int userFlags, boolean recv) {
+        long h = ((IoFd.Raw) fd).handle();
+        int flags = recv ? recvFlags(userFlags) : sendFlags(userFlags);
+        if (flags < 0) {
+            d.ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
+            return;
+        }
+        if (vec.size() == 0) {
+            d.ready(slot, 0); // nothing to send (an empty receive is refused by the api before it gets here)
+            return;
+        }
+        int hf = d.associate(slot, h, true);
+        if (hf < 0) {
+            return;
+        }
+        int off = slots.arm(slot);
+        long table = WsaBufTable.fill(vec, recv);
+        int rc;
+        if (recv) {
+            mem.putInt(off + FLAGS, flags);
+            rc = w.wsaRecv(h, table, vec.size(), 0, slots.address(slot, FLAGS), slots.overlapped(slot), 0);
+        } else {
+            rc = w.wsaSend(h, table, vec.size(), 0, flags, slots.overlapped(slot), 0);
+        }
         d.started(slot, rc == 0, hf, true);
     }
 

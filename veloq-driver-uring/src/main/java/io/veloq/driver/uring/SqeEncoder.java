@@ -1,6 +1,7 @@
 package io.veloq.driver.uring;
 
 import io.veloq.api.IoFd;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Accept;
@@ -12,6 +13,8 @@ import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMsg;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
@@ -63,6 +66,9 @@ final class SqeEncoder {
         t(OpKind.OPEN, OP_OPENAT, false, Buffer.NONE);
         t(OpKind.CLOSE, OP_CLOSE, true, Buffer.NONE);
         t(OpKind.FSYNC, OP_FSYNC, true, Buffer.NONE);
+        // Vectored: the buffers go into the vector's iovec table, not the SQE (see vectorMsghdr).
+        t(OpKind.RECV_MSG, OP_RECVMSG, true, Buffer.NONE);
+        t(OpKind.SEND_MSG, OP_SENDMSG, true, Buffer.NONE);
     }
 
     private static void t(OpKind k, int opcode, boolean takesFd, Buffer buffer) {
@@ -219,6 +225,16 @@ final class SqeEncoder {
                 len = 1;
                 opFlags = MSG_NOSIGNAL;
             }
+            case RECV_MSG -> {
+                addr = vectorMsghdr(slot, p.buffers(), true);
+                len = 1;
+                opFlags = ((RecvMsg) p).flags();
+            }
+            case SEND_MSG -> {
+                addr = vectorMsghdr(slot, p.buffers(), false);
+                len = 1;
+                opFlags = ((SendMsg) p).flags() | MSG_NOSIGNAL;
+            }
             case READ -> off = ((Read) p).offset();
             case WRITE -> off = ((Write) p).offset();
             case READ_FIXED, WRITE_FIXED -> {
@@ -321,6 +337,32 @@ final class SqeEncoder {
         scratch.putInt(m + MSGHDR_NAMELEN + 4, 0);
         scratch.putLong(m + MSGHDR_IOV, slots.address(slot, SlotTable.IOVEC));
         scratch.putLong(m + MSGHDR_IOVLEN, 1);
+        scratch.putLong(m + MSGHDR_CONTROL, 0);
+        scratch.putLong(m + MSGHDR_CONTROLLEN, 0);
+        scratch.putLong(m + MSGHDR_FLAGS, 0);
+        return slots.address(slot, SlotTable.MSGHDR);
+    }
+
+    /**
+     * A msghdr in the slot's scratch whose iovecs are the vector's own table, one per buffer: the free space
+     * of each ({@code fill}) or its readable bytes. The table lives with the vector, which the op keeps
+     * reachable until completion, so the kernel may read it whenever it issues the request.
+     */
+    private long vectorMsghdr(int slot, BufVec vec, boolean fill) {
+        ByteBuffer table = IoBuffers.vectorTable(vec);
+        int n = vec.size();
+        for (int i = 0; i < n; i++) {
+            FixedBuf b = vec.get(i);
+            long base = buffers.address(b);
+            table.putLong(i * IOVEC_SIZE, base + (fill ? IoBuffers.fillOffset(b) : IoBuffers.drainOffset(b)));
+            table.putLong(i * IOVEC_SIZE + 8, fill ? IoBuffers.fillLength(b) : IoBuffers.drainLength(b));
+        }
+        int m = slot * SlotTable.SLOT_BYTES + SlotTable.MSGHDR;
+        scratch.putLong(m + MSGHDR_NAME, 0);
+        scratch.putInt(m + MSGHDR_NAMELEN, 0);
+        scratch.putInt(m + MSGHDR_NAMELEN + 4, 0);
+        scratch.putLong(m + MSGHDR_IOV, sys.addressOf(table));
+        scratch.putLong(m + MSGHDR_IOVLEN, n);
         scratch.putLong(m + MSGHDR_CONTROL, 0);
         scratch.putLong(m + MSGHDR_CONTROLLEN, 0);
         scratch.putLong(m + MSGHDR_FLAGS, 0);

@@ -17,6 +17,7 @@ import io.veloq.api.op.Open;
 import io.veloq.api.op.Read;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendTo;
@@ -323,10 +324,12 @@ public final class FakeKernel {
             case ACCEPT -> accept(op, (Accept) p);
             case CONNECT -> connect(op, (Connect) p);
             case SHUTDOWN -> shutdown(op, (Shutdown) p);
-            case RECV -> recv(op, p.fd(), ((Recv) p).buf(), ((Recv) p).flags(), null);
-            case RECV_FROM -> recv(op, p.fd(), ((RecvFrom) p).buf(), 0, ((RecvFrom) p).from());
-            case SEND -> send(op, p.fd(), ((Send) p).buf(), null);
-            case SEND_TO -> send(op, p.fd(), ((SendTo) p).buf(), ((SendTo) p).to());
+            case RECV -> recv(op, p.fd(), ((Recv) p).flags(), null);
+            case RECV_FROM -> recv(op, p.fd(), 0, ((RecvFrom) p).from());
+            case RECV_MSG -> recv(op, p.fd(), ((RecvMsg) p).flags(), null);
+            case SEND -> send(op, p.fd(), null);
+            case SEND_TO -> send(op, p.fd(), ((SendTo) p).to());
+            case SEND_MSG -> send(op, p.fd(), null);
             case READ -> read(op, p.fd(), ((Read) p).buf(), ((Read) p).offset(), false);
             case READ_FIXED -> read(op, p.fd(), ((ReadFixed) p).buf(), ((ReadFixed) p).offset(), true);
             case WRITE -> write(op, p.fd(), ((Write) p).buf(), ((Write) p).offset(), false);
@@ -463,13 +466,12 @@ public final class FakeKernel {
         if (op == null || op.state != KernelOp.WAITING) {
             return -1;
         }
-        OpKind k = op.payload.kind();
-        if (k != OpKind.RECV && k != OpKind.RECV_FROM && k != OpKind.READ && k != OpKind.READ_FIXED) {
+        if (!Segments.fills(op.payload.kind())) {
             throw new IllegalArgumentException(op.payload.describe() + " does not receive data; use complete(result)");
         }
-        FixedBuf buf = op.payload.buffer();
-        int n = Math.min(data.length, IoBuffers.fillLength(buf));
-        IoBuffers.memory(buf).put(IoBuffers.fillOffset(buf), data, 0, n);
+        Segments into = Segments.of(op.payload, true);
+        int n = Math.min(data.length, into.total);
+        into.scatter(data, n);
         unpark(op);
         op.held = false;
         trace(op.driver.loopIndex(), TraceEvent.Type.SCRIPT, op.id, op.payload.describe(), 0,
@@ -1061,7 +1063,7 @@ public final class FakeKernel {
         finish(op, 0);
     }
 
-    private void recv(KernelOp op, IoFd fd, FixedBuf buf, int flags, SockAddrStorage from) {
+    private void recv(KernelOp op, IoFd fd, int flags, SockAddrStorage from) {
         SimSocket s = socketFor(op, fd);
         if (s == null) {
             return;
@@ -1070,7 +1072,7 @@ public final class FakeKernel {
             finish(op, -ENOTCONN.code()); // never connected, or listening
             return;
         }
-        if (!s.recvWaiters.isEmpty() || !tryRecv(s, op, buf, flags, from)) {
+        if (!s.recvWaiters.isEmpty() || !tryRecv(s, op, Segments.of(op.payload, true), flags, from)) {
             park(op, s, s.recvWaiters);
         }
     }
@@ -1078,34 +1080,32 @@ public final class FakeKernel {
     private boolean tryRecv(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
         if (p instanceof Recv r) {
-            return tryRecv(s, op, r.buf(), r.flags(), null);
+            return tryRecv(s, op, Segments.of(p, true), r.flags(), null);
+        }
+        if (p instanceof RecvMsg r) {
+            return tryRecv(s, op, Segments.of(p, true), r.flags(), null);
         }
         if (p instanceof RecvFrom r) {
-            return tryRecv(s, op, r.buf(), 0, r.from());
+            return tryRecv(s, op, Segments.of(p, true), 0, r.from());
         }
-        if (p instanceof Read r) {
-            return tryRecv(s, op, r.buf(), 0, null);
-        }
-        if (p instanceof ReadFixed r) {
-            return tryRecv(s, op, r.buf(), 0, null);
+        if (p instanceof Read || p instanceof ReadFixed) {
+            return tryRecv(s, op, Segments.of(p, true), 0, null);
         }
         finish(op, -EINVAL.code());
         return true;
     }
 
-    private boolean tryRecv(SimSocket s, KernelOp op, FixedBuf buf, int flags, SockAddrStorage from) {
+    private boolean tryRecv(SimSocket s, KernelOp op, Segments into, int flags, SockAddrStorage from) {
         if (defects.contains(Defect.IGNORE_MESSAGE_FLAGS)) {
             flags = 0;
         }
-        int len = IoBuffers.fillLength(buf);
+        int len = into.total;
         boolean peek = (flags & MSG_PEEK) != 0;
-        ByteBuffer mem = IoBuffers.memory(buf);
-        int off = IoBuffers.fillOffset(buf);
         if (!s.isStream()) {
             if (!s.datagrams.isEmpty()) {
                 SimSocket.Datagram d = peek ? s.datagrams.peekFirst() : s.datagrams.pollFirst();
                 int n = Math.min(len, d.data().length);
-                mem.put(off, d.data(), 0, n);
+                into.scatter(d.data(), n);
                 if (!peek) {
                     s.queuedDatagramBytes -= d.data().length;
                 }
@@ -1137,7 +1137,7 @@ public final class FakeKernel {
                         "short read " + shortened + " of " + want);
                 want = shortened;
             }
-            int n = s.in.take(mem, off, want, peek);
+            int n = into.takeFrom(s.in, want, peek);
             if (from != null && s.remote != null) {
                 s.remote.writeTo(from);
             }
@@ -1174,14 +1174,14 @@ public final class FakeKernel {
         }
     }
 
-    private void send(KernelOp op, IoFd fd, FixedBuf buf, SockAddrStorage to) {
+    private void send(KernelOp op, IoFd fd, SockAddrStorage to) {
         SimSocket s = socketFor(op, fd);
         if (s == null) {
             return;
         }
         if (!s.isStream()) {
             SimAddress target = to == null ? null : SimAddress.of(to);
-            sendDatagram(op, s, buf, to == null ? null : target, to != null);
+            sendDatagram(op, s, Segments.of(op.payload, false), to == null ? null : target, to != null);
             return;
         }
         if (!s.wasConnected) {
@@ -1189,22 +1189,21 @@ public final class FakeKernel {
             finish(op, -(s.family == AddressFamily.UNIX ? ENOTCONN : EPIPE).code());
             return;
         }
-        if (!s.sendWaiters.isEmpty() || !trySend(s, op, buf)) {
+        if (!s.sendWaiters.isEmpty() || !trySend(s, op, Segments.of(op.payload, false))) {
             park(op, s, s.sendWaiters);
         }
     }
 
     private boolean trySend(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
-        FixedBuf buf = p.buffer();
-        if (buf == null) {
+        if (p.buffer() == null && p.buffers() == null) {
             finish(op, -EINVAL.code());
             return true;
         }
-        return trySend(s, op, buf);
+        return trySend(s, op, Segments.of(p, false));
     }
 
-    private boolean trySend(SimSocket s, KernelOp op, FixedBuf buf) {
+    private boolean trySend(SimSocket s, KernelOp op, Segments from) {
         if (defects.contains(Defect.STALL_SENDS)) {
             return false;
         }
@@ -1218,7 +1217,7 @@ public final class FakeKernel {
             finish(op, -EPIPE.code());
             return true;
         }
-        int len = IoBuffers.drainLength(buf);
+        int len = from.total;
         SimSocket p = s.peer;
         if (p == null || p.released) {
             if (s.family == AddressFamily.UNIX) {
@@ -1253,7 +1252,7 @@ public final class FakeKernel {
                     "short write " + shortened + " of " + n);
             n = shortened;
         }
-        p.in.append(IoBuffers.memory(buf), IoBuffers.drainOffset(buf), n);
+        from.appendTo(p.in, n);
         finish(op, defects.contains(Defect.OVERSTATE_SEND) && n < len ? n + 1 : n);
         pumpRecv(p);
         return true;
@@ -1269,7 +1268,7 @@ public final class FakeKernel {
         }
     }
 
-    private void sendDatagram(KernelOp op, SimSocket s, FixedBuf buf, SimAddress to, boolean explicit) {
+    private void sendDatagram(KernelOp op, SimSocket s, Segments payload, SimAddress to, boolean explicit) {
         if (explicit && (to == null || to.family() != s.family)) {
             finish(op, -EAFNOSUPPORT.code());
             return;
@@ -1285,7 +1284,7 @@ public final class FakeKernel {
             finish(op, -EPIPE.code());
             return;
         }
-        int len = IoBuffers.drainLength(buf);
+        int len = payload.total;
         if (len > MAX_DATAGRAM) {
             finish(op, -EMSGSIZE.code());
             return;
@@ -1300,8 +1299,7 @@ public final class FakeKernel {
         if (from.ip() != null && from.isWildcard()) {
             from = from.withIp(to.ip());
         }
-        byte[] data = new byte[len];
-        IoBuffers.memory(buf).get(IoBuffers.drainOffset(buf), data, 0, len);
+        byte[] data = payload.gather(len);
         SimAddress wire = to.onWire();
         SimSocket dst = findDatagramSocket(wire);
         // The receiver sees the sender in its own family: IPv4 on an IPv6 socket as ::ffff:a.b.c.d.
@@ -1372,7 +1370,7 @@ public final class FakeKernel {
             return;
         }
         if (f instanceof SimSocket s) {
-            recv(op, fd, buf, 0, null);
+            recv(op, fd, 0, null);
             return;
         }
         OpenFile file = (OpenFile) f;
@@ -1412,7 +1410,7 @@ public final class FakeKernel {
             return;
         }
         if (f instanceof SimSocket) {
-            send(op, fd, buf, null);
+            send(op, fd, null);
             return;
         }
         OpenFile file = (OpenFile) f;
