@@ -5,9 +5,12 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendMsg;
 
 import io.veloq.api.op.OpPayload;
 
@@ -252,6 +255,74 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
      */
     public int recv(FixedBuf buf, Duration timeout) throws IOException {
         return (int) callTracked(new Recv(fd, buf), timeout).valueOrThrow();
+    }
+
+    // ---- vectored receive: one op fills several buffers ----
+
+    /**
+     * A reusable vectored receive ({@code recvmsg}/{@code readv} with an {@code iovec} per buffer;
+     * {@code WSARecv} with several {@code WSABUF}s): fills the free space of the buffers of {@code vec} in order
+     * and completes with the total (0 at end of stream), each buffer's writer index advanced by what it took.
+     * Every driver supports it.
+     *
+     * <pre>{@code
+     * BufVec in = BufVec.of(a, b, c);                     // three pooled buffers: 48 KiB in one op
+     * Op<RecvMsg> recv = stream.recvOp(in, op -> { ...; stream.loop().resubmit(op); });
+     * stream.loop().submit(recv);
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    public Op<RecvMsg> recvOp(BufVec vec, Completer<RecvMsg> completer) {
+        return reusable(new RecvMsg(fd, vec), completer);
+    }
+
+    /** Receives into the buffers of {@code vec} in one op; {@code completer} runs on the loop thread. @since 0.2 */
+    public Op<RecvMsg> recv(BufVec vec, Completer<RecvMsg> completer) {
+        requireOpenUnchecked("recv");
+        return submitTracked(new RecvMsg(fd, vec), completer);
+    }
+
+    /** Receives into the buffers of {@code vec} in one op; the completion carries the vector back. @since 0.2 */
+    public CompletableFuture<Completion<RecvMsg>> recvAsync(BufVec vec) {
+        requireOpenUnchecked("recv");
+        return submitTrackedAsync(new RecvMsg(fd, vec));
+    }
+
+    /** Receives into the buffers of {@code vec} in one op and waits; returns the total, 0 at end of stream. @since 0.2 */
+    public long recv(BufVec vec) throws IOException {
+        return callTracked(new RecvMsg(fd, vec)).valueOrThrow();
+    }
+
+    // ---- vectored send: one op drains several buffers ----
+
+    /**
+     * A reusable vectored send ({@code sendmsg}/{@code writev}; {@code WSASend}): sends the readable bytes of
+     * every buffer of {@code vec}, in order, in one op; completes with the total sent, which may be less than
+     * asked (each buffer's reader index says how far it got). See {@code StreamSocket.sendAll(BufVec)} for the
+     * op that continues until everything is sent. Every driver supports it.
+     *
+     * @since 0.2
+     */
+    public Op<SendMsg> sendOp(BufVec vec, Completer<SendMsg> completer) {
+        return reusable(new SendMsg(fd, vec), completer);
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op (may be short); completer on the loop thread. @since 0.2 */
+    public Op<SendMsg> send(BufVec vec, Completer<SendMsg> completer) {
+        requireOpenUnchecked("send");
+        return submitTracked(new SendMsg(fd, vec), completer);
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op (may be short). @since 0.2 */
+    public CompletableFuture<Completion<SendMsg>> sendAsync(BufVec vec) {
+        requireOpenUnchecked("send");
+        return submitTrackedAsync(new SendMsg(fd, vec));
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op and waits; returns the total (may be short). @since 0.2 */
+    public long send(BufVec vec) throws IOException {
+        return callTracked(new SendMsg(fd, vec)).valueOrThrow();
     }
 
     // ---- send ----

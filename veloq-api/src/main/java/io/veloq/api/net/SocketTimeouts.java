@@ -37,8 +37,8 @@ final class SocketTimeouts {
     /** The deadline for an op with this payload: the read timeout for receives, the write timeout for sends. */
     Duration deadlineFor(OpPayload payload) {
         return switch (payload.kind()) {
-            case RECV, RECV_FROM -> read;
-            case SEND, SEND_TO -> write;
+            case RECV, RECV_FROM, RECV_MSG -> read;
+            case SEND, SEND_TO, SEND_MSG -> write;
             default -> null;
         };
     }

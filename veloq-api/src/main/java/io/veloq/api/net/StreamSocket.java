@@ -5,8 +5,10 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.Shutdown;
 
 import java.io.IOException;
@@ -110,6 +112,64 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
             total += callTracked(new Send(fd, buf), left).valueOrThrow();
         }
         return total;
+    }
+
+    // ---- send all over a chain of buffers: one op, not one per buffer ----
+
+    /**
+     * Sends every readable byte of the buffers of {@code vec}, in order, with vectored sends: one
+     * {@code SendMsg} ({@code sendmsg}/{@code WSASend}) for the whole chain, resubmitted only when the kernel takes
+     * less than all of it. This is how to send a payload larger than one buffer (a file read into several pooled
+     * buffers, a header plus a body) without a round trip per buffer. {@code completer} runs once, when all is
+     * sent or on the first error (the buffers' reader indexes show how far it got). Returns the op.
+     *
+     * <pre>{@code
+     * BufVec body = BufVec.withCapacity(64);
+     * for (FixedBuf b : chunks) body.add(b);              // 64 x 16 KiB = 1 MiB
+     * stream.sendAll(body, op -> { chunks.forEach(FixedBuf::release); });
+     * }</pre>
+     *
+     * Every driver supports vectored ops (io_uring, IOCP, the fake).
+     *
+     * @since 0.2
+     */
+    public Op<SendMsg> sendAll(BufVec vec, Completer<SendMsg> completer) {
+        requireOpenUnchecked("sendAll");
+        Objects.requireNonNull(completer, "completer");
+        return submitTracked(new SendMsg(fd, vec), new SendAllMsgLoop(completer));
+    }
+
+    /** A reusable {@link #sendAll(BufVec, Completer)}: resubmit it with {@code loop().resubmit(op)}. @since 0.2 */
+    public Op<SendMsg> sendAllOp(BufVec vec, Completer<SendMsg> completer) {
+        Objects.requireNonNull(completer, "completer");
+        return reusable(new SendMsg(fd, vec), new SendAllMsgLoop(completer));
+    }
+
+    /** Sends every readable byte of {@code vec}'s buffers with vectored sends and waits; returns the total. @since 0.2 */
+    public long sendAll(BufVec vec) throws IOException {
+        long total = 0;
+        while (vec.readableBytes() > 0) {
+            total += callTracked(new SendMsg(fd, vec)).valueOrThrow();
+        }
+        return total;
+    }
+
+    /** {@link SendAllLoop} for a vector. */
+    private final class SendAllMsgLoop implements Completer<SendMsg> {
+        private final Completer<SendMsg> then;
+
+        SendAllMsgLoop(Completer<SendMsg> then) {
+            this.then = then;
+        }
+
+        @Override
+        public void onComplete(Op<SendMsg> op) {
+            if (op.isSuccess() && op.result() > 0 && op.payload().bufs().readableBytes() > 0 && isOpen()) {
+                loop.resubmit(op);
+                return;
+            }
+            then.onComplete(op);
+        }
     }
 
     // ---- send all from the heap ----
