@@ -1,5 +1,6 @@
 /**
- * Networking on Veloq's ops: {@link io.veloq.api.net.TcpListener}/{@link io.veloq.api.net.TcpStream} (IPv4,
+ * Networking on Veloq's ops: {@link io.veloq.api.net.TcpServer} (a server on every loop of a runtime),
+ * {@link io.veloq.api.net.TcpListener}/{@link io.veloq.api.net.TcpStream} (IPv4,
  * IPv6, dual stack on {@code ::}), {@link io.veloq.api.net.UnixListener}/{@link io.veloq.api.net.UnixStream},
  * {@link io.veloq.api.net.UdpSocket}, type-safe options ({@link java.net.StandardSocketOptions} and
  * {@link io.veloq.api.net.VeloqSocketOptions}), and the address types the ops use.
