@@ -7,6 +7,7 @@ import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.Shutdown;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,14 +62,14 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      */
     public Op<Send> sendAllOp(FixedBuf buf, Completer<Send> completer) {
         Objects.requireNonNull(completer, "completer");
-        return reusable(new Send(fd, buf), new SendAllLoop(completer));
+        return reusable(new Send(fd, buf), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /** Sends every readable byte of {@code buf}; {@code completer} runs once on the loop thread. Returns the op. */
     public Op<Send> sendAll(FixedBuf buf, Completer<Send> completer) {
         requireOpenUnchecked("sendAll");
         Objects.requireNonNull(completer, "completer");
-        return submitTracked(new Send(fd, buf), new SendAllLoop(completer));
+        return submitTracked(new Send(fd, buf), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /**
@@ -78,8 +80,8 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
         requireOpenUnchecked("sendAll");
         int total = buf.readableBytes();
         CompletableFuture<Completion<Send>> f = new CompletableFuture<>();
-        submitTracked(new Send(fd, buf), new SendAllLoop(op ->
-                f.complete(new Completion<>(op.payload(), op.isSuccess() ? total : 0, op.error()))));
+        submitTracked(new Send(fd, buf), new SendAllLoop<Send>(op ->
+                f.complete(new Completion<>(op.payload(), op.isSuccess() ? total : 0, op.error())), StreamSocket::unsent));
         return f;
     }
 
@@ -136,13 +138,13 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
     public Op<SendMsg> sendAll(BufVec vec, Completer<SendMsg> completer) {
         requireOpenUnchecked("sendAll");
         Objects.requireNonNull(completer, "completer");
-        return submitTracked(new SendMsg(fd, vec), new SendAllMsgLoop(completer));
+        return submitTracked(new SendMsg(fd, vec), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /** A reusable {@link #sendAll(BufVec, Completer)}: resubmit it with {@code loop().resubmit(op)}. @since 0.2 */
     public Op<SendMsg> sendAllOp(BufVec vec, Completer<SendMsg> completer) {
         Objects.requireNonNull(completer, "completer");
-        return reusable(new SendMsg(fd, vec), new SendAllMsgLoop(completer));
+        return reusable(new SendMsg(fd, vec), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /** Sends every readable byte of {@code vec}'s buffers with vectored sends and waits; returns the total. @since 0.2 */
@@ -152,24 +154,6 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
             total += callTracked(new SendMsg(fd, vec)).valueOrThrow();
         }
         return total;
-    }
-
-    /** {@link SendAllLoop} for a vector. */
-    private final class SendAllMsgLoop implements Completer<SendMsg> {
-        private final Completer<SendMsg> then;
-
-        SendAllMsgLoop(Completer<SendMsg> then) {
-            this.then = then;
-        }
-
-        @Override
-        public void onComplete(Op<SendMsg> op) {
-            if (op.isSuccess() && op.result() > 0 && op.payload().bufs().readableBytes() > 0 && isOpen()) {
-                loop.resubmit(op);
-                return;
-            }
-            then.onComplete(op);
-        }
     }
 
     // ---- send all from the heap ----
@@ -224,7 +208,7 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
         requireOpenUnchecked("sendAll");
         FixedBuf stage = loop.bufPool().lease();
         stage.transferFrom(src);
-        submitTracked(new Send(fd, stage), new SendAllLoop(op -> {
+        submitTracked(new Send(fd, stage), new SendAllLoop<Send>(op -> {
             FixedBuf b = op.payload().buf();
             if (!op.isSuccess()) {
                 src.position(src.position() - b.readableBytes());
@@ -238,25 +222,38 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
                 b.release();
                 completer.onComplete(src, null);
             }
-        }));
+        }, StreamSocket::unsent));
     }
 
-    /** Resubmits a send until its buffer is drained, then hands the op to the application's completer. */
-    private final class SendAllLoop implements Completer<Send> {
-        private final Completer<Send> then;
+    /**
+     * Resubmits a send until its buffers are drained, then hands the op to the application's completer: for
+     * {@code Send} (one buffer) and {@code SendMsg} (a vector) alike.
+     */
+    private final class SendAllLoop<P extends OpPayload> implements Completer<P> {
+        private final Completer<P> then;
+        private final ToLongFunction<P> remaining;
 
-        SendAllLoop(Completer<Send> then) {
+        SendAllLoop(Completer<P> then, ToLongFunction<P> remaining) {
             this.then = then;
+            this.remaining = remaining;
         }
 
         @Override
-        public void onComplete(Op<Send> op) {
-            if (op.isSuccess() && op.result() > 0 && op.payload().buf().readableBytes() > 0 && isOpen()) {
+        public void onComplete(Op<P> op) {
+            if (op.isSuccess() && op.result() > 0 && remaining.applyAsLong(op.payload()) > 0 && isOpen()) {
                 loop.resubmit(op);
                 return;
             }
             then.onComplete(op);
         }
+    }
+
+    private static long unsent(Send s) {
+        return s.buf().readableBytes();
+    }
+
+    private static long unsent(SendMsg s) {
+        return s.bufs().readableBytes();
     }
 
     // ---- shutdown ----

@@ -45,11 +45,7 @@ class VectoredNetTest {
             new Random(7).nextBytes(payload);
             List<FixedBuf> chunks = new ArrayList<>();
             BufVec vec = BufVec.withCapacity(CHUNKS);
-            for (int off = 0; off < payload.length; off += BUF) {
-                FixedBuf b = rt.loop().bufPool().lease().put(payload, off, Math.min(BUF, payload.length - off));
-                chunks.add(b);
-                vec.add(b);
-            }
+            chain(rt, payload, chunks, vec);
             CompletableFuture<Op<SendMsg>> done = new CompletableFuture<>();
             rt.loop().submit(s.sendAllOp(vec, done::complete));
             byte[] got = receiveVectored(rt, c, payload.length);
@@ -60,13 +56,7 @@ class VectoredNetTest {
             chunks.forEach(FixedBuf::release);
 
             // Blocking shape with a fresh chain; the number of ops is at most what the kernel forces.
-            vec.clear();
-            chunks.clear();
-            for (int off = 0; off < payload.length; off += BUF) {
-                FixedBuf b = rt.loop().bufPool().lease().put(payload, off, Math.min(BUF, payload.length - off));
-                chunks.add(b);
-                vec.add(b);
-            }
+            chain(rt, payload, chunks, vec);
             CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
                 try {
                     return receiveVectored(rt, c, payload.length);
@@ -79,13 +69,7 @@ class VectoredNetTest {
             chunks.forEach(FixedBuf::release);
 
             // How many ops a 1 MiB chain takes: plain vectored sends, resubmitted by hand and counted.
-            vec.clear();
-            chunks.clear();
-            for (int off = 0; off < payload.length; off += BUF) {
-                FixedBuf b = rt.loop().bufPool().lease().put(payload, off, Math.min(BUF, payload.length - off));
-                chunks.add(b);
-                vec.add(b);
-            }
+            chain(rt, payload, chunks, vec);
             AtomicInteger ops = new AtomicInteger();
             CompletableFuture<Void> sent = new CompletableFuture<>();
             rt.loop().submit(s.sendOp(vec, op -> {
@@ -102,6 +86,17 @@ class VectoredNetTest {
             sent.get(10, TimeUnit.SECONDS);
             assertTrue(ops.get() < CHUNKS, ops.get() + " vectored sends for " + CHUNKS + " buffers");
             chunks.forEach(FixedBuf::release);
+        }
+    }
+
+    /** Copies {@code payload} into pooled buffers, listed in {@code chunks} and chained in {@code vec} (both cleared first). */
+    private static void chain(IoRuntime rt, byte[] payload, List<FixedBuf> chunks, BufVec vec) {
+        vec.clear();
+        chunks.clear();
+        for (int off = 0; off < payload.length; off += BUF) {
+            FixedBuf b = rt.loop().bufPool().lease().put(payload, off, Math.min(BUF, payload.length - off));
+            chunks.add(b);
+            vec.add(b);
         }
     }
 
