@@ -37,8 +37,9 @@ import java.util.concurrent.Executor;
  * there. A submit from <em>another</em> thread after close has begun throws {@link IllegalStateException}
  * and leaves the op {@link OpState#DEFINED}, its buffer still the caller's: that thread is not inside the
  * shutdown, it can handle an exception on the spot, and nothing is lost. (A submit that races with the
- * start of close may still be accepted; it then completes as cancelled, like the ops in flight.)
- * {@link #isClosed()} tells a caller which case it is in.
+ * start of close may still be accepted; it then completes as cancelled, like the ops in flight.) One
+ * exception: a {@code Close} from another thread while close is draining is accepted and still runs, as
+ * it gives a descriptor back. {@link #isClosed()} tells a caller which case it is in.
  *
  * @since 0.1
  */
@@ -124,13 +125,22 @@ public interface EventLoop extends Executor {
      */
     boolean cancel(Op<?> op);
 
-    /** Runs {@code task} on the loop thread. */
+    /**
+     * Runs {@code task} on the loop thread. Tasks from other threads are bounded like their ops: a loop holds
+     * at most {@code maxInFlight + maxQueued} of them not yet run ({@link IoRuntime.Builder#maxQueued}); past
+     * that, under {@link BackpressurePolicy#QUEUE} this throws
+     * {@link java.util.concurrent.RejectedExecutionException} (naming the loop and the limit, the task not
+     * accepted), under {@link BackpressurePolicy#WAIT} it waits for room. The loop thread is never refused.
+     *
+     * @throws IllegalStateException if the runtime is closed
+     */
     @Override
     void execute(Runnable task);
 
     /**
      * Runs {@code task} on the loop thread after {@code delay} (the driver's clock). A delay longer than
-     * about 146 years (2^62 ns) is taken as that: it never comes in practice.
+     * about 146 years (2^62 ns) is taken as that: it never comes in practice. From another thread the task
+     * counts toward the same bound as {@link #execute} until it runs or is cancelled.
      *
      * @throws IllegalArgumentException if {@code delay} is negative
      */
@@ -183,7 +193,18 @@ public interface EventLoop extends Executor {
     /** Removes a registered file from the table (the raw descriptor stays open). */
     void unregisterFile(IoFd.Fixed fd) throws IOException;
 
-    /** Binds a socket ({@code bind(2)}); synchronous, any thread. */
+    /*
+     * The synchronous socket calls below run on the calling thread. On the handle of a networking-API socket
+     * (NetSocket.fd()) they are bound to that socket's lifetime: once it is closed they throw
+     * ClosedChannelException, and its close waits for those in progress (see NetSocket).
+     */
+
+    /**
+     * Binds a socket ({@code bind(2)}); synchronous, any thread.
+     *
+     * @throws java.nio.channels.ClosedChannelException if {@code fd} is the handle of a closed net socket (the
+     *         same holds for every synchronous socket call below)
+     */
     void bind(IoFd fd, SocketAddress local) throws IOException;
 
     /** Marks a bound stream socket as listening; synchronous, any thread. */

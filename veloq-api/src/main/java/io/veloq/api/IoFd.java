@@ -25,7 +25,9 @@ public sealed interface IoFd permits IoFd.Raw, IoFd.Fixed {
      * the next socket or file). The handle of a socket of the networking API ({@code TcpStream.fd()} and
      * the like) is bound to that socket instead: once the socket is closed, every op naming that
      * {@code Raw} (however it was built) completes with a closed-channel error and never reaches the
-     * driver, even when the number already belongs to a newer socket.
+     * driver, even when the number already belongs to a newer socket; a synchronous call naming it
+     * ({@code loop.setOption(fd, ...)}, {@code loop.localAddress(fd)}, ...) throws
+     * {@link java.nio.channels.ClosedChannelException}.
      */
     final class Raw implements IoFd {
         static {

@@ -91,11 +91,18 @@ public interface IoRuntime extends AutoCloseable {
     boolean isClosed();
 
     /**
-     * Cancels everything in flight, waits for every op to complete, frees native memory, joins threads.
-     * Every call returns only once that is done, a second call racing the first included, with one
-     * exception: called on one of this runtime's loop threads (from a completer or a task), it starts the
-     * shutdown and returns at once, since that thread cannot wait for its own loop; the loop finishes
-     * closing after the callback returns. Idempotent.
+     * Cancels everything in flight, waits for every op to complete, closes the networking API's sockets
+     * that are still open, frees native memory, joins threads. Every call returns only once that is done, a
+     * second call racing the first included, with one exception: called on one of this runtime's loop
+     * threads (from a completer or a task), it starts the shutdown and returns at once, since that thread
+     * cannot wait for its own loop; the loop finishes closing after the callback returns. Idempotent.
+     *
+     * <p>Descriptors: a {@link io.veloq.api.net.NetSocket} ({@code TcpStream}, {@code TcpListener},
+     * {@code UdpSocket}, ...) belongs to the networking layer, so the runtime closes those the application
+     * left open (their ops cancelled first), as a Netty event loop group's shutdown closes its channels;
+     * {@code close()} on such a socket afterwards does nothing. A descriptor the application made itself
+     * with a {@link io.veloq.api.op.Socket} op (or got from an {@code Accept} op it submitted) is the
+     * application's: the runtime leaves it open, and the application closes it.
      */
     @Override
     void close();
@@ -195,7 +202,10 @@ public interface IoRuntime extends AutoCloseable {
          * thread past that is refused with a {@link java.util.concurrent.RejectedExecutionException} naming
          * the loop and this setting, and the op stays the caller's; the loop thread's own submits are never
          * refused. It keeps a burst of submitters from queuing millions of ops that {@link IoRuntime#close()} would
-         * then have to drain.
+         * then have to drain. Tasks other threads hand over ({@link EventLoop#execute}, {@link EventLoop#schedule})
+         * meet a bound of the same size, {@code maxInFlight + maxQueued} tasks not yet run per loop, under the
+         * same policy ({@code QUEUE} refuses, {@code WAIT} waits); a scheduled task counts until it runs or is
+         * cancelled.
          */
         public Builder maxQueued(int ops) {
             this.maxQueued = ops;

@@ -42,6 +42,7 @@ public final class BenchMain {
     final List<SyscallRow> syscallRows = new ArrayList<>();
     String syscallTool;
     FileBench fileBench;
+    HttpBench httpBench;
     boolean pinned;
     int clientCpus;
     Path logs;
@@ -89,6 +90,11 @@ public final class BenchMain {
         if (o.files) {
             fileBench = new FileBench(o, progress, serverJvmArgs, pinned ? SERVER_CPU : null, logs);
             fileBench.run();
+        }
+        if (o.http) {
+            httpBench = new HttpBench(o, progress, serverJvmArgs, pinned ? SERVER_CPU : null, pinned ? CLIENT_CPU : null,
+                    logs);
+            httpBench.run();
         }
         progress.done();
         ReportWriter w = new ReportWriter(this, o);

@@ -19,6 +19,10 @@ public final class BenchOptions {
     public boolean echo = true;
     public boolean files = true;
     public boolean syscalls = true;
+    /** The HTTP static-file part (wrk against Veloq's http-server, Netty and the JDK's server). */
+    public boolean http = true;
+    public List<String> httpServers = new ArrayList<>(io.veloq.bench.http.HttpServers.DEFAULT_ORDER);
+    public int httpConnections = 64;
     public boolean pin = true;
     public int clientThreads = 1;
     public int redo;
@@ -61,6 +65,12 @@ public final class BenchOptions {
                 case "--no-files": o.files = false; break;
                 case "--no-echo": o.echo = false; break;
                 case "--no-syscalls": o.syscalls = false; break;
+                case "--no-http": o.http = false; break;
+                case "--http-only": o.echo = false; o.files = false; o.http = true; break;
+                case "--http-servers": o.httpServers = list(v != null ? v : value(args, ++i, a)); break;
+                case "--http-connections":
+                    o.httpConnections = positiveInt(v != null ? v : value(args, ++i, a), a);
+                    break;
                 case "--no-pin": o.pin = false; break;
                 case "--servers": o.servers = list(v != null ? v : value(args, ++i, a)); break;
                 case "--scenarios": o.scenarios = scenarios(v != null ? v : value(args, ++i, a)); break;
@@ -104,6 +114,12 @@ public final class BenchOptions {
                 throw new IllegalArgumentException("unknown server '" + s + "', known: " + EchoServers.names());
             }
         }
+        for (String h : o.httpServers) {
+            if (!io.veloq.bench.http.HttpServers.NAMES.contains(h)) {
+                throw new IllegalArgumentException("unknown http server '" + h + "', known: "
+                        + io.veloq.bench.http.HttpServers.NAMES);
+            }
+        }
         for (String e : o.fileEngines) {
             if (!io.veloq.bench.files.FileEngines.names().contains(e)) {
                 throw new IllegalArgumentException("unknown file engine '" + e + "', known: "
@@ -132,6 +148,10 @@ public final class BenchOptions {
                 "  --syscall-seconds S      window of the syscall-count run; --no-syscalls skips it",
                 "  --syscall-tool T         auto (perf if it works, else strace), perf or strace",
                 "  --no-echo / --no-files   skip the echo part / the file part",
+                "  --no-http / --http-only  skip the HTTP static-file part (wrk) / run only it",
+                "  --http-servers a,b,...   known: " + io.veloq.bench.http.HttpServers.NAMES + "; default "
+                        + io.veloq.bench.http.HttpServers.DEFAULT_ORDER,
+                "  --http-connections N     wrk connections (default 64)",
                 "  --file-engines a,b,...   known: " + io.veloq.bench.files.FileEngines.names(),
                 "  --file-size-mib N        random-read file size (default 1024; --quick 256)",
                 "  --file-write-mib N       bytes written by the sequential-write test (default 256; --quick 64)",

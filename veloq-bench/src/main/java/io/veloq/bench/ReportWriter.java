@@ -30,6 +30,9 @@ final class ReportWriter {
             List.of(FileEngines.FC_ONE_THREAD, FileEngines.FC_POOL), false, false, "worker JVM",
             BenchMain.DISTURBED_CORES);
 
+    static final Markdown.Style HTTP_STYLE = new Markdown.Style("server", "req/s", "req",
+            List.of(io.veloq.bench.http.HttpServers.NETTY_EPOLL), true, true, "server", BenchMain.DISTURBED_CORES);
+
     private final BenchMain b;
     private final BenchOptions o;
     private final List<Path> written = new ArrayList<>();
@@ -157,6 +160,36 @@ final class ReportWriter {
                 sb.append(Markdown.table(t, FILE_STYLE)).append('\n');
             }
         }
+        if (b.httpBench != null && !b.httpBench.tables.isEmpty()) {
+            sb.append(httpMarkdown(b.httpBench));
+        }
+        return sb.toString();
+    }
+
+    private String httpMarkdown(HttpBench h) {
+        StringBuilder sb = new StringBuilder("## HTTP static files\n\n");
+        if (h.setupNote != null) {
+            sb.append("- ").append(h.setupNote).append('\n');
+        }
+        sb.append("- wrk -t1 against each server (its own JVM, restarted and interleaved every round: ")
+                .append(String.join(" ", o.httpServers)).append("); CPU per request is the server JVM's CPU time "
+                        + "over the window / requests; alloc B/req is the loop (or dispatcher) thread's bytes over the "
+                        + "window / requests, wrk's connection set-up included. \"client CPU\" is wrk's.\n");
+        sb.append("- Targets (issue 13): Veloq req/s >= Netty's, CPU per request <= 0.95 x Netty's, 0 B per request "
+                + "on the loop thread for the 1 KiB file.\n");
+        sb.append("- Allocation probe (1 KiB file, 8 keep-alive connections opened before it, 16,000 requests): "
+                + "loop-thread bytes per request, median over rounds:");
+        for (String s : o.httpServers) {
+            double p = h.probeMedian(s);
+            sb.append(' ').append(s).append(' ').append(Double.isNaN(p) ? "—" : String.format(Locale.ROOT, "%.3f", p))
+                    .append(';');
+        }
+        sb.setLength(sb.length() - 1);
+        sb.append("\n\n");
+        for (Table t : h.tables.values()) {
+            sb.append("### ").append(t.id).append(" — ").append(t.title).append("\n\n");
+            sb.append(Markdown.table(t, HTTP_STYLE)).append('\n');
+        }
         return sb.toString();
     }
 
@@ -223,9 +256,22 @@ final class ReportWriter {
             }
         }
         root.put("files", files);
+        List<Object> http = new ArrayList<>();
+        if (b.httpBench != null) {
+            for (Table t : b.httpBench.tables.values()) {
+                http.add(tableJson(t));
+            }
+            root.put("httpAllocationProbe", b.httpBench.probes);
+        }
+        root.put("http", http);
         List<Object> raw = new ArrayList<>();
         for (RunRecord r : b.echoRuns) {
             raw.add(runJson(r));
+        }
+        if (b.httpBench != null) {
+            for (RunRecord r : b.httpBench.runs) {
+                raw.add(runJson(r));
+            }
         }
         if (b.fileBench != null) {
             for (RunRecord r : b.fileBench.runs) {

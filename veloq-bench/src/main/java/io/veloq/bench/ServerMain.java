@@ -2,6 +2,7 @@ package io.veloq.bench;
 
 import io.veloq.bench.echo.EchoServer;
 import io.veloq.bench.echo.EchoServers;
+import io.veloq.bench.http.HttpServers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -10,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Entry point of a server process: {@code ServerMain NAME [PORT]}.
+ * Entry point of a server process: {@code ServerMain NAME [PORT]}: an echo server, or with the prefix
+ * {@code http-} an HTTP static-file server ({@link HttpServers}).
  *
  * <p>Starts the echo server, prints {@code READY port=P pid=PID} then {@code INFO ...} on stdout, and
  * answers commands read from stdin, one per line:
@@ -38,13 +40,15 @@ public final class ServerMain {
         EchoServer server;
         int bound;
         try {
-            String reason = EchoServers.unavailableReason(name);
+            boolean http = HttpServers.isHttp(name);
+            String id = http ? name.substring(HttpServers.PREFIX.length()) : name;
+            String reason = http ? HttpServers.unavailableReason(id) : EchoServers.unavailableReason(name);
             if (reason != null) {
                 out.println("FAILED " + reason);
                 System.exit(2);
                 return;
             }
-            server = EchoServers.create(name);
+            server = http ? HttpServers.create(id) : EchoServers.create(name);
             bound = server.start(port);
         } catch (Throwable t) {
             out.println("FAILED " + t.toString().replace('\n', ' '));

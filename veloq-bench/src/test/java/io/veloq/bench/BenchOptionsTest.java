@@ -17,7 +17,7 @@ class BenchOptionsTest {
         assertEquals(2.0, o.warmupSeconds);
         assertEquals(3.0, o.seconds);
         assertEquals(1024, o.fileSizeMib);
-        assertEquals(List.of("nio", "netty-epoll", "netty-uring", "veloq"), o.servers);
+        assertEquals(List.of("nio", "netty-epoll", "netty-uring", "veloq", "veloq-nio"), o.servers);
         assertEquals(List.of(Scenario.values()), o.scenarios);
         assertEquals(Paths.get("target", "bench"), o.out);
     }

@@ -36,13 +36,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code ./veloq demo}: opens a runtime on the best driver (the fake, by name, when no real one can run
- * here) and runs a {@code Nop}, a {@code Timeout} and a loopback TCP round trip built from ops only:
+ * {@code ./veloq demo}: opens a runtime on the best driver (the pure-Java {@code nio} driver where no kernel
+ * driver can run: it is chosen without any flag) and runs a {@code Nop}, a {@code Timeout} and a loopback TCP round trip built from ops only:
  * {@code Socket}, bind/listen, {@code Accept} + {@code Connect}, {@code Send} + {@code Recv} each way.
  *
  * <pre>{@code
  * ./veloq demo                 # best driver
- * ./veloq demo --driver fake   # a named one
+ * ./veloq demo --driver nio    # a named one
  * }</pre>
  */
 final class Demo {
@@ -75,17 +75,18 @@ final class Demo {
         if (driver == null && System.getProperty("veloq.driver") != null) {
             how = "named by -Dveloq.driver";
         }
+        List<String> passedOver = new ArrayList<>();
         if (how == null) {
             how = "best available";
             try {
+                // No flag needed where io_uring is blocked (a container's seccomp profile) or absent (macOS):
+                // the runtime falls back to the pure-Java nio driver by itself. Say what it passed over.
                 List<DriverDescription> found = IoRuntime.drivers();
-                if (found.stream().noneMatch(d -> d.available() && !d.explicitOnly())) {
-                    driver = "fake";
-                    how = "fallback: no real driver can run here (./veloq doctor says why)";
-                    for (DriverDescription d : found) {
-                        if (!d.explicitOnly()) {
-                            out.println("  (" + d.id() + " unavailable: " + d.reason() + ")");
-                        }
+                int best = found.stream().filter(d -> d.available() && !d.explicitOnly())
+                        .mapToInt(DriverDescription::priority).max().orElse(Integer.MIN_VALUE);
+                for (DriverDescription d : found) {
+                    if (!d.available() && !d.explicitOnly() && d.priority() > best) {
+                        passedOver.add(d.id() + " unavailable: " + d.reason());
                     }
                 }
             } catch (RuntimeException e) {
@@ -103,6 +104,9 @@ final class Demo {
         try (rt) {
             out.println("Veloq demo");
             out.println("driver: " + rt.driverId() + " (" + how + ")");
+            for (String p : passedOver) {
+                out.println("  (" + p + ")");
+            }
             out.println("capabilities: " + rt.capabilities());
             // The provider reports what the kernel accepted at setup (io_uring: SINGLE_ISSUER|DEFER_TASKRUN|...).
             IoRuntime.drivers().stream().filter(d -> d.id().equals(rt.driverId())).findFirst()

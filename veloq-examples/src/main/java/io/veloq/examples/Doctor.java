@@ -160,15 +160,50 @@ final class Doctor {
                 best = d;
             }
         }
+        printChain(drivers, best);
+        return 0;
+    }
+
+    /**
+     * The order the runtime tries drivers in, best first, each with why it was passed over, then the one
+     * {@code IoRuntime.open()} picks:
+     * <pre>
+     * Driver chain (IoRuntime.open() takes the first available):
+     *   uring: unavailable (io_uring_setup: EPERM, blocked by a seccomp filter ...)
+     *   nio: selected
+     *   fake: available, used only when named (--driver fake)
+     * </pre>
+     */
+    private void printChain(List<DriverDescription> drivers, DriverDescription best) {
+        List<DriverDescription> chain = new ArrayList<>(drivers);
+        chain.sort(Comparator.comparingInt(DriverDescription::priority).reversed().thenComparing(DriverDescription::id));
+        out.println();
+        out.println("Driver chain (IoRuntime.open() takes the first available):");
+        for (DriverDescription d : chain) {
+            String state;
+            if (d == best) {
+                state = "selected";
+            } else if (!d.available()) {
+                state = "unavailable (" + d.reason() + ")";
+            } else if (d.explicitOnly()) {
+                state = "available, used only when named (--driver " + d.id() + ")";
+            } else {
+                state = "available, not chosen (" + best.id() + " ranks higher)";
+            }
+            out.println("  " + d.id() + ": " + state);
+        }
         out.println();
         if (best != null) {
             out.println("IoRuntime.open() would use: " + best.id());
+            if (best.priority() < 100 && chain.stream().anyMatch(d -> d.priority() >= 100 && !d.available())) {
+                out.println("  (" + best.id() + " is the pure-Java fallback: fix the cause above to get the kernel "
+                        + "driver's speed and features back)");
+            }
         } else {
             out.println("IoRuntime.open() would fail: no available driver that may be picked without naming it"
                     + (drivers.stream().anyMatch(d -> d.available() && d.explicitOnly())
                     ? "; the fake driver works when named (./veloq demo --driver fake)" : ""));
         }
-        return 0;
     }
 
     private void line(String key, String value) {

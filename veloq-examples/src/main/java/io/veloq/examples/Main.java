@@ -21,6 +21,7 @@ public final class Main {
     static final String ECHO_SERVER = "io.veloq.examples.echo.EchoServerMain";
     static final String ECHO_CLIENT = "io.veloq.examples.echo.EchoClientMain";
     static final String XDP_REFLECT = "io.veloq.examples.xdp.XdpReflectMain";
+    static final String HTTP_SERVER = "io.veloq.examples.http.HttpServerMain";
 
     private Main() {
     }
@@ -47,6 +48,8 @@ public final class Main {
                 return delegate(ECHO_CLIENT, command, rest, err);
             case "xdp-reflect":
                 return delegate(XDP_REFLECT, command, rest, err);
+            case "http-server":
+                return delegate(HTTP_SERVER, command, rest, err);
             case "bench":
                 err.println("bench is run by the launcher, not by this module: ./veloq bench [--quick] "
                         + "(it delegates to veloq-bench/run-bench.sh)");
@@ -70,12 +73,20 @@ public final class Main {
         out.println("  demo [--driver ID]     runs a Nop, a Timeout and a loopback Send/Recv round trip");
         out.println("  echo-server [...]      the echo server example (" + ECHO_SERVER + ")");
         out.println("  echo-client [...]      the echo client example (" + ECHO_CLIENT + ")");
+        out.println("  http-server --dir DIR [--port P]   static files over HTTP/1.1 (" + HTTP_SERVER + ")");
         out.println("  xdp-reflect --iface IF [--queue Q] [--udp-port P]   AF_XDP UDP reflector (root; README)");
         out.println("  bench [--quick ...]    benchmarks against NIO and Netty (veloq-bench/run-bench.sh)");
         out.println("  help                   this text");
         out.println();
-        out.println("The driver is the best available (io_uring on Linux, IOCP on Windows) unless named with");
-        out.println("--driver or -Dveloq.driver=ID (uring, iocp, fake). JVM flags go in VELOQ_JAVA_OPTS.");
+        out.println("The driver is the best available: io_uring on Linux, IOCP on Windows, else the pure-Java nio");
+        out.println("driver (macOS, or a container whose seccomp profile blocks io_uring; doctor says why). Name one");
+        out.println("with --driver or -Dveloq.driver=ID (uring, iocp, nio; fake with the testkit on the module path).");
+        out.println();
+        out.println("Launcher (./veloq) environment:");
+        out.println("  VELOQ_JAVA_OPTS        JVM options, e.g. -Dveloq.driver=nio or -Xmx64m");
+        out.println("  VELOQ_MODULE_PATH      extra module-path entries (your driver or app jars), ':'-separated;");
+        out.println("                         or --module-path-add PATH before the command, repeatable");
+        out.println("  VELOQ_NO_BUILD=1       never run Maven");
     }
 
     /** Runs {@code className.main(rest)}, a class that may not be written yet. */

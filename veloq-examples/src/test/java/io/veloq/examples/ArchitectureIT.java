@@ -35,7 +35,9 @@ class ArchitectureIT {
     @BeforeAll
     static void importTheShippedJars() throws IOException {
         try (Stream<Path> s = Files.list(ModularApp.MODULES)) {
-            veloqJars = s.filter(p -> p.getFileName().toString().startsWith("veloq-")).sorted().toList();
+            List<Path> shipped = new ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("veloq-")).sorted().toList());
+            shipped.add(ModularApp.testkitJar()); // test code: not in the app's module directory
+            veloqJars = shipped;
         }
         assertTrue(veloqJars.size() >= 6, "expected the veloq module jars in " + ModularApp.MODULES + ", found " + veloqJars);
         List<java.util.jar.JarFile> jars = new ArrayList<>();
@@ -65,6 +67,18 @@ class ArchitectureIT {
         for (ArchRule r : VeloqArchRules.forDriver("io.veloq.driver.uring..")) {
             r.check(veloq);
         }
+    }
+
+    @Test
+    void theNioDriverIsPureJava() {
+        assertTrue(veloq.stream().anyMatch(c -> c.getPackageName().startsWith("io.veloq.driver.nio")), "no nio driver classes imported");
+        for (ArchRule r : VeloqArchRules.forDriver("io.veloq.driver.nio..")) {
+            r.check(veloq);
+        }
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAPackage("io.veloq.driver.nio..")
+                .should().dependOnClassesThat().resideInAnyPackage("jnr..", "com.kenai..", "sun..", "jdk.internal..")
+                .because("the nio driver runs wherever a JDK does: no native code, no JDK internals")
+                .check(veloq);
     }
 
     @Test

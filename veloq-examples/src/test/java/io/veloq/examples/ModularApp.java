@@ -1,5 +1,6 @@
 package io.veloq.examples;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,11 +48,20 @@ final class ModularApp {
      * the main module, nothing else (no --add-modules/--add-opens/--add-exports).
      */
     static Result run(Path java, List<String> jvmOptions, String... args) {
+        return run(java, jvmOptions, List.of(), args);
+    }
+
+    /** {@link #run(Path, List, String...)} with {@code extra} after MODULES on the module path. */
+    static Result run(Path java, List<String> jvmOptions, List<Path> extra, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(jvmOptions);
         cmd.add("-p");
-        cmd.add(MODULES.toString());
+        StringBuilder mp = new StringBuilder(MODULES.toString());
+        for (Path p : extra) {
+            mp.append(File.pathSeparator).append(p);
+        }
+        cmd.add(mp.toString());
         cmd.add("-m");
         cmd.add("veloq.examples/io.veloq.examples.Main");
         cmd.addAll(List.of(args));
@@ -75,6 +85,34 @@ final class ModularApp {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /**
+     * What {@code --driver fake} needs on top of MODULES, which ships no test code: the testkit and the
+     * modules it requires (JUnit's API, ArchUnit), taken from this test JVM's class path.
+     */
+    static List<Path> testkitModulePath() {
+        List<Path> out = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(e).toAbsolutePath();
+            String n = p.getFileName().toString();
+            boolean testkitClasses = n.equals("classes") && p.getParent() != null && p.getParent().getParent() != null
+                    && p.getParent().getParent().getFileName().toString().equals("veloq-testkit");
+            if (testkitClasses || n.startsWith("veloq-testkit-") || n.startsWith("junit-jupiter-api-")
+                    || n.startsWith("junit-platform-commons-") || n.startsWith("opentest4j-") || n.startsWith("apiguardian-api-")
+                    || n.matches("archunit-\\d.*\\.jar") || n.startsWith("slf4j-api-")) {
+                out.add(p);
+            }
+        }
+        if (out.stream().noneMatch(p -> p.toString().contains("veloq-testkit"))) {
+            throw new AssertionError("veloq-testkit is not on the test class path: " + System.getProperty("java.class.path"));
+        }
+        return out;
+    }
+
+    /** The testkit's jar (or classes directory) on the test class path. */
+    static Path testkitJar() {
+        return testkitModulePath().stream().filter(p -> p.toString().contains("veloq-testkit")).findFirst().orElseThrow();
     }
 
     private static String read(InputStream in) {

@@ -43,7 +43,7 @@ class ModulePathIT {
         doctor = ModularApp.run(ModularApp.currentJava(), FLAGS, "doctor");
         assertEquals(0, doctor.exitCode(), doctor.toString());
         Matcher m = Pattern.compile("Runtime.open\\(\\) would use: (\\S+)").matcher(doctor.out());
-        expectedDriver = m.find() ? m.group(1) : "fake";
+        expectedDriver = m.find() ? m.group(1) : "nio";
     }
 
     @Test
@@ -62,8 +62,9 @@ class ModulePathIT {
     }
 
     @Test
-    void theDemoRunsOnTheFakeDriverWhenNamed() {
-        ModularApp.Result r = ModularApp.run(ModularApp.currentJava(), FLAGS, "demo", "--driver", "fake");
+    void theDemoRunsOnTheFakeDriverWhenNamedAndTheTestkitIsAdded() {
+        ModularApp.Result r = ModularApp.run(ModularApp.currentJava(), FLAGS, ModularApp.testkitModulePath(),
+                "demo", "--driver", "fake");
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("driver: fake (named with --driver)"), r.toString());
         assertTrue(r.out().contains("round trip OK on driver fake"), r.toString());
@@ -73,7 +74,8 @@ class ModulePathIT {
     void doctorReportsEveryProviderTheJdkAndTheIoUringSwitches() {
         String out = doctor.out();
         for (String s : List.of("Java", "version:", "System", "kernel:", "Modules", "module path;",
-                "veloq.api@", "veloq.spi@", "veloq.testkit@", "Drivers found:", "fake: available (used only when named)")) {
+                "veloq.api@", "veloq.spi@", "veloq.driver.nio@", "Drivers found:", "nio: available, priority 50",
+                "Driver chain (IoRuntime.open() takes the first available):")) {
             assertTrue(out.contains(s), "doctor does not print '" + s + "':\n" + doctor);
         }
         if (System.getProperty("os.name").startsWith("Linux")) {
@@ -93,7 +95,7 @@ class ModulePathIT {
         assertEquals(1, r.exitCode(), r.toString());
         assertTrue(r.err().contains("unknown driver id 'nope' (from system property veloq.driver)"), r.toString());
         assertTrue(r.err().contains("Available drivers: ["), r.toString());
-        assertTrue(r.err().contains("fake: available (only when named)"), r.toString());
+        assertTrue(r.err().contains("nio: available"), r.toString());
         assertTrue(r.err().contains("uring: "), r.toString());
     }
 
@@ -250,8 +252,33 @@ class ModulePathIT {
     }
 
     @Test
+    void theNioDriverIsPureJavaAndExportsNothing() throws IOException {
+        Descriptor d = Descriptor.of(jar("veloq-driver-nio"));
+        assertEquals("veloq.driver.nio", d.name());
+        assertEquals(Set.of("java.base mandated", "veloq.spi", "jdk.net"), d.requires());
+        assertEquals(Set.of(), d.exports());
+        assertEquals(Set.of(), d.qualifiedExports());
+        assertEquals(Set.of(), d.uses());
+        assertEquals(Set.of("io.veloq.spi.DriverProvider with io.veloq.driver.nio.NioProvider"), d.provides());
+        String md = modulesMd();
+        documented(md, d, "requires veloq.spi, jdk.net");
+        documented(md, d, "provides io.veloq.spi.DriverProvider with io.veloq.driver.nio.NioProvider");
+    }
+
+    @Test
+    void theAppsModuleDirectoryShipsNoTestCode() throws IOException {
+        try (Stream<Path> s = Files.list(ModularApp.MODULES)) {
+            List<String> test = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("veloq-testkit") || n.startsWith("junit-") || n.startsWith("archunit")
+                            || n.startsWith("opentest4j") || n.startsWith("apiguardian"))
+                    .collect(Collectors.toList());
+            assertEquals(List.of(), test, "the demo falls back to nio, so " + ModularApp.MODULES + " needs no testkit");
+        }
+    }
+
+    @Test
     void theTestkitProvidesTheFakeDriverAndExportsTheArchRules() throws IOException {
-        Descriptor d = Descriptor.of(jar("veloq-testkit"));
+        Descriptor d = Descriptor.of(ModularApp.testkitJar());
         assertEquals("veloq.testkit", d.name());
         assertTrue(d.requires().contains("veloq.spi transitive"), d.requires().toString());
         assertTrue(d.exports().containsAll(Set.of("io.veloq.testkit", "io.veloq.testkit.arch")), d.exports().toString());

@@ -84,6 +84,32 @@ import java.util.Set;
  * the platform it models would report (the fake models Linux, doubling included) and says so in its
  * documentation. A buffer size reads back at least what was set; a flag or a time reads back exactly.
  *
+ * <h2>Drivers without a POSIX kernel interface</h2>
+ * Some shapes of this contract come from POSIX; a driver over another API ({@code java.nio}, a user-space
+ * stack) keeps them as follows (the {@code nio} driver does all four):
+ * <ul>
+ *   <li><b>Handles</b> are numbers the driver issues ({@code Socket}, {@code Accept}, {@code Open}), in one
+ *       table that all its instances of a runtime share, as a process shares its fds. Such a driver should not
+ *       issue a closed handle's number again soon (a stale handle must not reach another socket). Its table
+ *       is not a process resource: when the last driver instance using it closes, nothing could reach or
+ *       {@code Close} the handles the application left open, so it closes them then (until then
+ *       {@link #close()} leaves them open, as above).</li>
+ *   <li><b>Bind, then listen.</b> Where the platform binds and listens in one call (java.nio's
+ *       {@code ServerSocketChannel.bind(address, backlog)}), {@link #bind} of a stream socket records the
+ *       address and {@link #listen} (or a {@code Connect}) performs the real bind, so no other process can
+ *       take the port between the two calls. A bind failure ({@code EADDRINUSE}) then surfaces from
+ *       {@code listen}/{@code Connect}, and {@link #localAddress} reports the address as requested until
+ *       then. Datagram sockets bind at {@code bind}.</li>
+ *   <li><b>Error codes.</b> Codes are whatever {@link #errors()} names. A driver without native codes
+ *       reports Linux errno values ({@link LinuxErrno#TABLE}), mapping the JDK's exceptions by type (never by
+ *       message) with {@link JavaErrors}, so its errors have the same kinds, names and {@code java.net} forms
+ *       as io_uring's.</li>
+ *   <li><b>Recv/Send flags</b> are Linux's {@code MSG_*} values. A driver that cannot honour them does not
+ *       report {@link Capability#MESSAGE_FLAGS}, and the host refuses ops carrying any before {@link #prepare}
+ *       ({@code MSG_NOSIGNAL} passes: it is implied everywhere). Whatever else {@link #prepare} refuses, it
+ *       explains through {@link #explainRefusal}.</li>
+ * </ul>
+ *
  * <h2>Close</h2>
  * The host calls {@link #close()} after every prepared op has completed (it cancels them and drains
  * first). Close then frees every native resource: rings, mappings, registered tables, the wake-up
@@ -128,6 +154,18 @@ public interface Driver extends AutoCloseable {
      *     the next {@link #submitAndWait}); a negative platform code to refuse the op
      */
     int prepare(long userData, OpPayload payload, long preAllocated, long deadlineNanos);
+
+    /**
+     * Why {@link #prepare} refused {@code payload} with {@code code}, in words for the error message (e.g.
+     * "Recv flags 0x2 (MSG_PEEK) are not supported by the nio driver; it honours MSG_NOSIGNAL only"), or
+     * null when the code says it all. Loop thread only.
+     *
+     * @implSpec returns null
+     * @since 0.1
+     */
+    default String explainRefusal(OpPayload payload, int code) {
+        return null;
+    }
 
     /**
      * Queues a cancellation of the op with {@code userData}. The target then completes, with the cancelled

@@ -49,7 +49,10 @@ public interface DriverProvider {
     /** A short stable id: {@code uring}, {@code iocp}, {@code fake}. */
     String id();
 
-    /** Higher wins when no driver is named. Kernel drivers use 100; a fallback driver less. */
+    /**
+     * Higher wins when no driver is named. Kernel drivers ({@code uring}, {@code iocp}) use 100, the pure-Java
+     * {@code nio} fallback 50, the testkit's {@code fake} 1 (and only when named).
+     */
     int priority();
 
     /** Whether the driver can run here and, if not, why. Cheap, never throws. */

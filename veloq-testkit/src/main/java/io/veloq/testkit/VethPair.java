@@ -199,13 +199,18 @@ public final class VethPair implements AutoCloseable {
         return udpExchange(srcPort, dstPort, count, size, 42, timeout, 0);
     }
 
-    /** {@link #udpExchange(int, int, int, int, Duration)} with a seed, and a 20 ms pause after every {@code pauseEvery} sends (0: none). */
-    public Exchange udpExchange(int srcPort, int dstPort, int count, int size, long seed, Duration timeout, int pauseEvery) {
+    /**
+     * {@link #udpExchange(int, int, int, int, Duration)} with a seed and a window: at most {@code window} datagrams
+     * unanswered at a time (after each {@code window} sends the probe waits, up to {@code timeout}, for their
+     * replies), so the exchange paces itself to the reflector instead of overrunning its rings when a busy machine
+     * runs it late. 0: send all, then wait (for tests of drops, where nothing answers).
+     */
+    public Exchange udpExchange(int srcPort, int dstPort, int count, int size, long seed, Duration timeout, int window) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of("ip", "netns", "exec", namespace, java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-cp", probeClassPath(), UdpProbe.class.getName(), peerAddress.getHostAddress(), String.valueOf(srcPort),
                 hostAddress.getHostAddress(), String.valueOf(dstPort), String.valueOf(count), String.valueOf(size),
-                String.valueOf(seed), String.valueOf(timeout.toMillis()), String.valueOf(pauseEvery));
+                String.valueOf(seed), String.valueOf(timeout.toMillis()), String.valueOf(window));
         String out = run(cmd, timeout.plusSeconds(60));
         List<String> lines = out.lines().toList();
         String summary = lines.stream().filter(l -> l.startsWith("SUMMARY")).findFirst()

@@ -16,26 +16,36 @@ import java.util.Arrays;
  *       the {@code Close} op;</li>
  *   <li>the host, on the loop thread, refuses every later op of the socket with a closed-channel error,
  *       and counts the socket's ops that are in the driver ({@link #enter}/{@link #exit});</li>
- *   <li>the host holds the {@code Close} back while any of them is in the driver (it cancels them), so the
- *       number is released by {@code close(2)} only once no op naming it can still reach the kernel.</li>
+ *   <li>the socket's synchronous calls ({@code setOption}, {@code getOption}, {@code bind}, {@code listen},
+ *       {@code localAddress}, {@code remoteAddress}), which run on the caller's thread, are counted while
+ *       they run ({@link #enterCall}/{@link #exitCall}): a call that finds the socket closed fails, one that
+ *       got in first completes against this socket;</li>
+ *   <li>the host holds the {@code Close} back while any op of the socket is in the driver (it cancels
+ *       them) or any synchronous call is in progress, so the number is released by {@code close(2)} only
+ *       once nothing naming it can still reach the kernel.</li>
  * </ul>
  *
- * <p>Threading: {@code closed} and the bound loop are written once from any thread; everything else is
- * the bound loop's, plain fields on its thread. Allocation-free after construction, unless a socket has
- * more than four ops in the driver at once.
+ * <p>Threading: the closed flag and the count of calls in progress are one atomic word (any thread); the
+ * bound loop is written once from any thread; everything else is the bound loop's, plain fields on its
+ * thread. Allocation-free after construction, unless a socket has more than four ops in the driver at once.
  */
 public final class SocketLifetime {
     private static final VarHandle HOST;
+    private static final VarHandle CALLS;
+    /** The closed flag: the sign bit of the calls word; the other bits count the calls in progress. */
+    private static final int CLOSED = Integer.MIN_VALUE;
 
     static {
         try {
-            HOST = MethodHandles.lookup().findVarHandle(SocketLifetime.class, "host", Object.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            HOST = l.findVarHandle(SocketLifetime.class, "host", Object.class);
+            CALLS = l.findVarHandle(SocketLifetime.class, "calls", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private volatile boolean closed;
+    private volatile int calls; // CLOSED | synchronous calls in progress
     private volatile Object host;
     private volatile SendWatch sendWatch;
 
@@ -72,12 +82,40 @@ public final class SocketLifetime {
 
     /** Marks the socket closed: from now on no op of it reaches the driver. Any thread; idempotent. */
     public void markClosed() {
-        closed = true;
+        CALLS.getAndBitwiseOr(this, CLOSED);
     }
 
     /** True once {@link #markClosed()} has run. */
     public boolean isClosed() {
-        return closed;
+        return calls < 0;
+    }
+
+    /**
+     * A synchronous call on the socket begins (any thread). False if the socket is closed: the call must not
+     * reach the driver. True: the descriptor stays this socket's until the matching {@link #exitCall()}.
+     */
+    public boolean enterCall() {
+        int c;
+        do {
+            c = calls;
+            if (c < 0) {
+                return false;
+            }
+        } while (!CALLS.weakCompareAndSet(this, c, c + 1));
+        return true;
+    }
+
+    /**
+     * The synchronous call that {@link #enterCall()} admitted has returned. True if the socket is closed and
+     * that was the last call in progress: its held {@code Close} may now proceed (tell the bound loop).
+     */
+    public boolean exitCall() {
+        return (int) CALLS.getAndAdd(this, -1) - 1 == CLOSED;
+    }
+
+    /** Synchronous calls in progress now. */
+    public int callsInProgress() {
+        return calls & ~CLOSED;
     }
 
     /**
@@ -102,7 +140,10 @@ public final class SocketLifetime {
         tokens[inDriver++] = token;
     }
 
-    /** The op under {@code token} left the driver; true if that was the last one and a close is held back for it. */
+    /**
+     * The op under {@code token} left the driver; true if a close is held back and may proceed now (no op
+     * in the driver, no synchronous call in progress).
+     */
     public boolean exit(long token) {
         for (int i = 0; i < inDriver; i++) {
             if (tokens[i] == token) {
@@ -110,7 +151,12 @@ public final class SocketLifetime {
                 break;
             }
         }
-        return inDriver == 0 && closeHeld;
+        return mayReleaseClose();
+    }
+
+    /** True if a close is held back and nothing uses the descriptor any more: no op in the driver, no call. */
+    public boolean mayReleaseClose() {
+        return closeHeld && inDriver == 0 && callsInProgress() == 0;
     }
 
     /** Ops of the socket in the driver now. */
@@ -128,7 +174,7 @@ public final class SocketLifetime {
         return closeOp;
     }
 
-    /** Records the one {@code Close} op of the socket; {@code held} while ops of it are still in the driver. */
+    /** Records the one {@code Close} op of the socket; {@code held} while its ops or calls still use the descriptor. */
     public void closeOp(Op<?> op, boolean held) {
         this.closeOp = op;
         this.closeHeld = held;
@@ -139,7 +185,7 @@ public final class SocketLifetime {
         closeHeld = false;
     }
 
-    /** True while the {@code Close} waits for the socket's ops to leave the driver. */
+    /** True while the {@code Close} waits for the socket's ops to leave the driver and its calls to return. */
     public boolean closeHeld() {
         return closeHeld;
     }

@@ -6,6 +6,7 @@ import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpPayload;
@@ -45,9 +46,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       handed to a new socket while an op of this one could still use it.</li>
  * </ul>
  * An op of a closed socket therefore never reads or writes the connection that later got the same
- * descriptor number. Submit a socket's ops to its {@link #loop()}: another loop refuses them. This holds
- * for the {@code IoFd} the socket hands out; a raw handle you make yourself with {@code IoFd.raw(n)} is
- * yours and is not protected (see {@link IoFd.Raw}).
+ * descriptor number. Submit a socket's ops to its {@link #loop()}: another loop refuses them. The same holds
+ * for the synchronous calls ({@code setOption}, {@code getOption}, {@code localAddress}, ... on the socket,
+ * or on the loop with {@link #fd()}), which run on the calling thread: a call that starts after the close
+ * throws {@link ClosedChannelException}, and the close waits for the calls already in progress, so each
+ * completes against this socket. This holds for the {@code IoFd} the socket hands out; a raw handle you
+ * make yourself with {@code IoFd.raw(n)} is yours and is not protected (see {@link IoFd.Raw}).
+ *
+ * <h2>The runtime owns the descriptor</h2>
+ * A socket's descriptor belongs to the networking layer, not to the application: closing the
+ * {@link io.veloq.api.IoRuntime} closes every socket still open, as above (its ops cancelled, then the
+ * descriptor closed), the way shutting down a Netty event loop group closes its channels. Such a socket
+ * then reports {@link #isOpen()} false, and closing it afterwards is a no-op. (A descriptor you made
+ * yourself with a {@code Socket} op is yours: closing the runtime leaves it open.)
  *
  * @since 0.1
  */
@@ -61,8 +72,17 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     NetSocket(EventLoop loop, IoFd fd, AddressFamily family) {
         this.loop = Objects.requireNonNull(loop, "loop");
         Objects.requireNonNull(fd, "fd");
-        // The socket's own handle carries its lifetime, so that every op naming it is bound to the socket.
-        this.fd = fd instanceof IoFd.Raw r ? ApiAccess.fds().owned(r.handle(), lifetime) : fd;
+        // The socket's own handle carries its lifetime, so that every op naming it is bound to the socket; the
+        // loop registers it, so that closing the runtime closes it if the application did not.
+        if (fd instanceof IoFd.Raw r) {
+            IoFd.Raw owned = ApiAccess.fds().owned(r.handle(), lifetime);
+            this.fd = owned;
+            if (loop instanceof OpenSockets register) {
+                register.opened(lifetime, owned);
+            }
+        } else {
+            this.fd = fd;
+        }
         this.family = family;
     }
 
@@ -89,9 +109,9 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         return family;
     }
 
-    /** False once {@link #close()} (in any shape) has been called. */
+    /** False once {@link #close()} (in any shape) has been called, or the runtime closed the socket. */
     public final boolean isOpen() {
-        return !closed.get();
+        return !closed.get() && !lifetime.isClosed();
     }
 
     /** The local address ({@code getsockname}): the port the kernel picked for a bind to port 0. */
@@ -125,7 +145,9 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     /**
      * Closes the socket and waits until the descriptor is closed: its ops in flight are cancelled first
      * and complete with their buffers. Called on the loop thread (from a completer) it does not wait. A
-     * second close does nothing.
+     * second close does nothing, and so does a close once the runtime has closed (the runtime closed the
+     * socket); during the runtime's close it leaves the descriptor to the runtime, which closes it before
+     * {@code IoRuntime.close()} returns.
      */
     @Override
     public void close() throws IOException {
@@ -136,28 +158,61 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
             SocketSetup.closeQuietly(loop, fd);
             return;
         }
-        loop.call(new Close(fd)).valueOrThrow();
+        Completion<Close> c;
+        try {
+            c = loop.call(new Close(fd));
+        } catch (IllegalStateException closedRuntime) {
+            if (loop.isClosed()) {
+                return; // the runtime closed the socket
+            }
+            throw closedRuntime;
+        }
+        closedByRuntime(c).valueOrThrow();
     }
 
-    /** Closes the socket; the future completes on the loop thread with the {@code Close} completion. */
+    /**
+     * Closes the socket; the future completes on the loop thread with the {@code Close} completion (at once,
+     * successfully, if the socket or its runtime was already closed).
+     */
     public CompletableFuture<Completion<Close>> closeAsync() {
-        if (!beginClose()) {
+        if (!beginClose() || loop.isClosed()) {
             return CompletableFuture.completedFuture(new Completion<>(new Close(fd), 0, null));
         }
-        return loop.submitAsync(new Close(fd));
+        try {
+            return loop.submitAsync(new Close(fd)).thenApply(this::closedByRuntime);
+        } catch (IllegalStateException closedRuntime) {
+            if (loop.isClosed()) {
+                return CompletableFuture.completedFuture(new Completion<>(new Close(fd), 0, null));
+            }
+            throw closedRuntime;
+        }
     }
 
     /**
      * Closes the socket; {@code completer} runs on the loop thread with {@code (null, null)} once the
-     * descriptor is closed, or {@code (null, error)}. If the socket was already closed it runs at once.
+     * descriptor is closed, or {@code (null, error)}. If the socket was already closed it runs at once; if
+     * its runtime has closed (and so closed the socket), at once on the calling thread.
      */
     public void close(Completer.OfValue<Void> completer) {
         Objects.requireNonNull(completer, "completer");
-        if (!beginClose()) {
-            loop.execute(() -> completer.onComplete(null, null));
-            return;
+        boolean first = beginClose();
+        try {
+            if (!first) {
+                loop.execute(() -> completer.onComplete(null, null));
+            } else {
+                loop.submit(Op.of(new Close(fd), op -> completer.onComplete(null, closedByRuntime(op.completion()).error())));
+            }
+        } catch (IllegalStateException closedRuntime) {
+            if (!loop.isClosed()) {
+                throw closedRuntime;
+            }
+            completer.onComplete(null, null); // the runtime closed the socket; no loop thread is left
         }
-        loop.submit(Op.of(new Close(fd), completer.adapt(op -> null)));
+    }
+
+    /** A close that failed because the runtime closed (or is closing) the socket itself succeeded. */
+    private Completion<Close> closedByRuntime(Completion<Close> c) {
+        return c.isSuccess() || !loop.isClosed() ? c : new Completion<>(c.payload(), 0, null);
     }
 
     private boolean beginClose() {
@@ -171,13 +226,13 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     }
 
     final void requireOpen() throws ClosedChannelException {
-        if (closed.get()) {
+        if (!isOpen()) {
             throw new ClosedChannelException();
         }
     }
 
     final void requireOpenUnchecked(String what) {
-        if (closed.get()) {
+        if (!isOpen()) {
             throw new IllegalStateException("cannot " + what + " on " + this + ": it is closed");
         }
     }

@@ -1,6 +1,10 @@
 package io.veloq.api.xdp;
 
+import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.buffer.FixedBuf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Ethernet + IPv4/IPv6 + UDP frames in {@link FixedBuf}s, read and written in place, without allocating:
@@ -25,6 +29,8 @@ public final class UdpFrame {
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int UDP = 17;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    private static final ApiAccess.Bufs BUFS = ApiAccess.bufs();
 
     private UdpFrame() {
     }
@@ -35,21 +41,25 @@ public final class UdpFrame {
      */
     public static int udpOffset(FixedBuf f) {
         int r = f.readerIndex();
-        int len = f.readableBytes();
+        return udpOffset(BUFS.memory(f), r, f.writerIndex() - r);
+    }
+
+    /** {@link #udpOffset(FixedBuf)} on the frame's memory (native order), its {@code len} bytes from {@code r}. */
+    private static int udpOffset(ByteBuffer m, int r, int len) {
         if (len < ETH_HEADER + 20 + 8) {
             return -1;
         }
-        int type = f.getUnsignedShort(r + 12);
+        int type = u16(m, r + 12);
         if (type == ETHERTYPE_IPV4) {
-            int vihl = f.getByte(r + ETH_HEADER) & 0xff;
+            int vihl = m.get(r + ETH_HEADER) & 0xff;
             int ihl = (vihl & 0x0f) * 4;
-            if (vihl >>> 4 != 4 || ihl < 20 || (f.getByte(r + ETH_HEADER + 9) & 0xff) != UDP
-                    || (f.getUnsignedShort(r + ETH_HEADER + 6) & 0x3fff) != 0 || len < ETH_HEADER + ihl + 8) {
+            if (vihl >>> 4 != 4 || ihl < 20 || (m.get(r + ETH_HEADER + 9) & 0xff) != UDP
+                    || (u16(m, r + ETH_HEADER + 6) & 0x3fff) != 0 || len < ETH_HEADER + ihl + 8) {
                 return -1;
             }
             return ETH_HEADER + ihl;
         }
-        if (type == ETHERTYPE_IPV6 && len >= ETH_HEADER + 40 + 8 && (f.getByte(r + ETH_HEADER + 6) & 0xff) == UDP) {
+        if (type == ETHERTYPE_IPV6 && len >= ETH_HEADER + 40 + 8 && (m.get(r + ETH_HEADER + 6) & 0xff) == UDP) {
             return ETH_HEADER + 40;
         }
         return -1;
@@ -63,25 +73,57 @@ public final class UdpFrame {
 
     /**
      * Turns a received UDP frame into its reply in place: swaps the MAC addresses, the IP addresses and the
-     * ports, and recomputes the IPv4 header checksum and the UDP checksum (which a sender with checksum
-     * offload may have left partial). Returns false, touching nothing, when the frame is not UDP.
+     * ports. Returns false, touching nothing, when the frame is not UDP.
+     *
+     * <p>Checksums: a one's-complement sum does not change when the words it covers are swapped among
+     * themselves, so the IPv4 header checksum and a complete UDP checksum stay right as they are (RFC 1624's
+     * incremental update with a zero difference): nothing is summed per packet. The one exception is a
+     * <em>partial</em> UDP checksum, which a sender with checksum offload leaves for the NIC to finish (on veth,
+     * every datagram from the kernel's stack): the field then holds the pseudo-header's sum alone, which is
+     * checked in a few additions, and only then is the checksum computed over the whole datagram.
      */
     public static boolean reflect(FixedBuf f) {
-        int u = udpOffset(f);
+        int r = f.readerIndex(); // checks the frame is usable (leased, not the kernel's)
+        int len = f.writerIndex() - r;
+        ByteBuffer m = BUFS.memory(f);
+        int u = udpOffset(m, r, len);
         if (u < 0) {
             return false;
         }
-        int r = f.readerIndex();
-        swap(f, r, r + 6, 6);
-        boolean v4 = f.getUnsignedShort(r + 12) == ETHERTYPE_IPV4;
+        // MACs: 6 bytes each, as an int and a short; byte order does not matter for a swap.
+        int dst4 = m.getInt(r);
+        short dst2 = m.getShort(r + 4);
+        m.putInt(r, m.getInt(r + 6));
+        m.putShort(r + 4, m.getShort(r + 10));
+        m.putInt(r + 6, dst4);
+        m.putShort(r + 10, dst2);
+        int ip = r + ETH_HEADER;
+        boolean v4 = u16(m, r + 12) == ETHERTYPE_IPV4;
         if (v4) {
-            swap(f, r + ETH_HEADER + 12, r + ETH_HEADER + 16, 4);
+            int src = m.getInt(ip + 12);
+            m.putInt(ip + 12, m.getInt(ip + 16));
+            m.putInt(ip + 16, src);
         } else {
-            swap(f, r + ETH_HEADER + 8, r + ETH_HEADER + 24, 16);
+            swap8(m, ip + 8, ip + 24);
+            swap8(m, ip + 16, ip + 32);
         }
-        swap(f, r + u, r + u + 2, 2);
-        fixChecksums(f, u, v4);
+        int udp = r + u;
+        // The two ports as one 32-bit word: swapping its halves is a 16-bit rotation in either byte order.
+        m.putInt(udp, Integer.rotateLeft(m.getInt(udp), 16));
+        int check = u16(m, udp + 6);
+        if (check == 0 && v4) {
+            return true; // IPv4 UDP without a checksum stays so
+        }
+        if (fold(pseudoHeaderSum(m, r, u, v4)) == check) {
+            writeUdpChecksum(m, r, u, len, v4); // a partial checksum: finish it
+        }
         return true;
+    }
+
+    private static void swap8(ByteBuffer m, int a, int b) {
+        long x = m.getLong(a);
+        m.putLong(a, m.getLong(b));
+        m.putLong(b, x);
     }
 
     /**
@@ -113,60 +155,84 @@ public final class UdpFrame {
         f.put(payload, off, len);
         int saved = f.readerIndex();
         f.readerIndex(start);
-        fixChecksums(f, ETH_HEADER + 20, true);
+        writeChecksums(f, ETH_HEADER + 20);
         f.readerIndex(saved);
         return f;
     }
 
     /** True when the frame is UDP and its IPv4 header checksum and UDP checksum (if not 0 on IPv4) are right. */
     public static boolean checksumsValid(FixedBuf f) {
-        int u = udpOffset(f);
+        int r = f.readerIndex();
+        int len = f.writerIndex() - r;
+        ByteBuffer m = BUFS.memory(f);
+        int u = udpOffset(m, r, len);
         if (u < 0) {
             return false;
         }
-        int r = f.readerIndex();
-        boolean v4 = f.getUnsignedShort(r + 12) == ETHERTYPE_IPV4;
-        if (v4 && fold(sum(f, r + ETH_HEADER, u - ETH_HEADER, 0)) != 0xffff) {
+        boolean v4 = u16(m, r + 12) == ETHERTYPE_IPV4;
+        if (v4 && fold(sum(m, r + ETH_HEADER, u - ETH_HEADER, 0)) != 0xffff) {
             return false;
         }
-        if (v4 && f.getUnsignedShort(r + u + 6) == 0) {
+        if (v4 && u16(m, r + u + 6) == 0) {
             return true;
         }
-        return fold(udpSum(f, r, u, v4)) == 0xffff;
+        return fold(udpSum(m, r, u, len, v4)) == 0xffff;
     }
 
-    private static void fixChecksums(FixedBuf f, int u, boolean v4) {
+    /** Computes both checksums of a new IPv4 UDP frame. */
+    private static void writeChecksums(FixedBuf f, int u) {
         int r = f.readerIndex();
-        if (v4) {
-            int ip = r + ETH_HEADER;
-            f.setShort(ip + 10, 0);
-            f.setShort(ip + 10, ~fold(sum(f, ip, u - ETH_HEADER, 0)) & 0xffff);
-            if (f.getUnsignedShort(r + u + 6) == 0) {
-                return; // IPv4 UDP without a checksum stays so
-            }
-        }
-        f.setShort(r + u + 6, 0);
-        int c = ~fold(udpSum(f, r, u, v4)) & 0xffff;
-        f.setShort(r + u + 6, c == 0 ? 0xffff : c);
+        int len = f.writerIndex() - r;
+        ByteBuffer m = BUFS.memory(f);
+        int ip = r + ETH_HEADER;
+        m.putShort(ip + 10, (short) 0);
+        putU16(m, ip + 10, ~fold(sum(m, ip, u - ETH_HEADER, 0)) & 0xffff);
+        writeUdpChecksum(m, r, u, len, true);
+    }
+
+    private static void writeUdpChecksum(ByteBuffer m, int r, int u, int len, boolean v4) {
+        m.putShort(r + u + 6, (short) 0);
+        int c = ~fold(udpSum(m, r, u, len, v4)) & 0xffff;
+        putU16(m, r + u + 6, c == 0 ? 0xffff : c);
+    }
+
+    /** The one's-complement sum of the pseudo-header: addresses, protocol, UDP length. */
+    private static long pseudoHeaderSum(ByteBuffer m, int r, int u, boolean v4) {
+        long s = v4 ? sum(m, r + ETH_HEADER + 12, 8, 0) : sum(m, r + ETH_HEADER + 8, 32, 0);
+        return s + UDP + u16(m, r + u + 4);
     }
 
     /** The one's-complement sum of the pseudo-header, the UDP header and the payload. */
-    private static long udpSum(FixedBuf f, int r, int u, boolean v4) {
-        int udpLen = f.getUnsignedShort(r + u + 4);
-        int avail = f.readableBytes() - u;
-        int n = Math.min(udpLen, avail);
-        long s = v4 ? sum(f, r + ETH_HEADER + 12, 8, 0) : sum(f, r + ETH_HEADER + 8, 32, 0);
-        s += UDP + udpLen;
-        return sum(f, r + u, n, s);
+    private static long udpSum(ByteBuffer m, int r, int u, int len, boolean v4) {
+        int n = Math.min(u16(m, r + u + 4), len - u);
+        return sum(m, r + u, n, pseudoHeaderSum(m, r, u, v4));
     }
 
-    private static long sum(FixedBuf f, int at, int len, long s) {
+    /**
+     * Adds {@code len} bytes from {@code at} as big-endian 16-bit words to {@code s}. Reads 32 bits at a time:
+     * the words of a native-order int are big-endian words with their bytes swapped, and a one's-complement sum
+     * of byte-swapped words is the byte-swapped sum (RFC 1071, "byte order independence").
+     */
+    private static long sum(ByteBuffer m, int at, int len, long s) {
         int i = 0;
-        for (; i + 1 < len; i += 2) {
-            s += f.getUnsignedShort(at + i);
+        if (LITTLE_ENDIAN) {
+            long w = 0;
+            for (; i + 3 < len; i += 4) {
+                w += m.getInt(at + i) & 0xffffffffL;
+            }
+            int folded = fold(w);
+            s += ((folded & 0xff) << 8) | (folded >>> 8);
+        } else {
+            for (; i + 3 < len; i += 4) {
+                s += m.getInt(at + i) & 0xffffffffL;
+            }
+        }
+        if (i + 1 < len) {
+            s += u16(m, at + i);
+            i += 2;
         }
         if (i < len) {
-            s += (f.getByte(at + i) & 0xff) << 8;
+            s += (m.get(at + i) & 0xff) << 8;
         }
         return s;
     }
@@ -178,11 +244,15 @@ public final class UdpFrame {
         return (int) s;
     }
 
-    private static void swap(FixedBuf f, int a, int b, int len) {
-        for (int i = 0; i < len; i++) {
-            byte x = f.getByte(a + i);
-            f.setByte(a + i, f.getByte(b + i));
-            f.setByte(b + i, x);
-        }
+    /** A big-endian 16-bit value from native-order memory. */
+    private static int u16(ByteBuffer m, int at) {
+        short v = m.getShort(at);
+        return Short.toUnsignedInt(LITTLE_ENDIAN ? Short.reverseBytes(v) : v);
     }
+
+    private static void putU16(ByteBuffer m, int at, int v) {
+        short s = (short) v;
+        m.putShort(at, LITTLE_ENDIAN ? Short.reverseBytes(s) : s);
+    }
+
 }

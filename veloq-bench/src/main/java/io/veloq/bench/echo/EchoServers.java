@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * The registry of echo servers, by name.
  *
- * <p>Built in: {@code nio}, {@code netty-epoll}, {@code netty-uring}. The {@code veloq} slot is filled by
+ * <p>Built in: {@code nio}, {@code netty-epoll}, {@code netty-uring}, {@code veloq-nio} (Veloq on its
+ * pure-Java driver, filled by the same class as {@code veloq}). The {@code veloq} slot is filled by
  * one class: {@value #VELOQ_CLASS}, an {@link EchoServer} with a public no-argument constructor (and,
  * optionally, {@code public static String unavailableReason()} returning {@code null} when it can run).
  * Until that class is on the class path the slot reports {@value #VELOQ_NOT_YET}; no figure is ever made
@@ -23,13 +24,15 @@ public final class EchoServers {
     public static final String NETTY_EPOLL = "netty-epoll";
     public static final String NETTY_URING = "netty-uring";
     public static final String VELOQ = "veloq";
+    /** Veloq's echo server on the pure-Java nio driver. */
+    public static final String VELOQ_NIO = "veloq-nio";
 
     /** Fully qualified name of the class that fills the {@code veloq} slot. */
     public static final String VELOQ_CLASS = "io.veloq.bench.echo.VeloqEchoServer";
     public static final String VELOQ_NOT_YET = "not available yet";
 
     /** Default order of the rows: the order servers are interleaved in each round. */
-    public static final List<String> DEFAULT_ORDER = List.of(NIO, NETTY_EPOLL, NETTY_URING, VELOQ);
+    public static final List<String> DEFAULT_ORDER = List.of(NIO, NETTY_EPOLL, NETTY_URING, VELOQ, VELOQ_NIO);
 
     /** A pluggable server (found with {@link ServiceLoader}). */
     public interface Provider {
@@ -68,6 +71,9 @@ public final class EchoServers {
                     return NettyEchoServer.unavailableReason(NettyEchoServer.Transport.IO_URING);
                 case VELOQ:
                     return veloqUnavailableReason();
+                case VELOQ_NIO:
+                    String why = veloqUnavailableReason();
+                    return why != null ? why : VeloqLeanEchoServer.unavailableReason("nio");
                 default:
                     Provider p = provider(name);
                     return p == null ? "unknown server" : p.unavailableReason();
@@ -88,6 +94,8 @@ public final class EchoServers {
                 return new NettyEchoServer(NettyEchoServer.Transport.IO_URING);
             case VELOQ:
                 return createVeloq();
+            case VELOQ_NIO:
+                return VeloqEchoServer.nio();
             default:
                 Provider p = provider(name);
                 if (p == null) {

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * The {@code veloq} row: the project's own echo server ({@code io.veloq.examples.echo.EchoServer}, what
  * {@code ./veloq echo-server} runs) on the io_uring driver, completer API, one event loop by default. Each
  * connection has one buffer from the loop's registered pool and a {@code Recv} and a send-all op made once
- * and reused, so an echoed message allocates nothing.
+ * and reused, so an echoed message allocates nothing. The {@code veloq-nio} row ({@link #nio()}) is the same
+ * server on the pure-Java nio driver (java.nio's Selector), the fallback where io_uring cannot run.
  *
  * <p>The bench opens the runtime itself, so it knows the loop threads ({@code veloq-loop-<i>-<driver>}) it
  * measures. System properties as for {@link VeloqLeanEchoServer}: {@code veloq.bench.driver},
@@ -26,9 +27,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VeloqEchoServer implements EchoServer {
 
+    private final String name;
+    private final String driver;
     private IoRuntime runtime;
     private io.veloq.examples.echo.EchoServer server;
     private final List<Thread> threads = new ArrayList<>();
+
+    /** The {@code veloq} row: {@code veloq.bench.driver}, io_uring by default. */
+    public VeloqEchoServer() {
+        this(EchoServers.VELOQ, VeloqLeanEchoServer.DRIVER);
+    }
+
+    private VeloqEchoServer(String name, String driver) {
+        this.name = name;
+        this.driver = driver;
+    }
+
+    /** The {@code veloq-nio} row: the same server on the nio driver. */
+    static VeloqEchoServer nio() {
+        return new VeloqEchoServer(EchoServers.VELOQ_NIO, "nio");
+    }
 
     /** {@code null} when the driver can run here, else why not. */
     public static String unavailableReason() {
@@ -37,7 +55,7 @@ public final class VeloqEchoServer implements EchoServer {
 
     @Override
     public String name() {
-        return EchoServers.VELOQ;
+        return name;
     }
 
     @Override
@@ -47,7 +65,7 @@ public final class VeloqEchoServer implements EchoServer {
         }
         int maxConns = VeloqLeanEchoServer.MAX_CONNECTIONS;
         runtime = IoRuntime.builder()
-                .driver(VeloqLeanEchoServer.DRIVER)
+                .driver(driver)
                 .threads(VeloqLeanEchoServer.THREADS)
                 .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns)
                 .maxInFlight(Math.max(4096, 2 * maxConns + 64))
@@ -68,7 +86,7 @@ public final class VeloqEchoServer implements EchoServer {
             }
             threads.addAll(found);
             server = io.veloq.examples.echo.EchoServer.start(runtime, new EchoServerOptions(
-                    VeloqLeanEchoServer.THREADS, port, "127.0.0.1", VeloqLeanEchoServer.DRIVER,
+                    VeloqLeanEchoServer.THREADS, port, "127.0.0.1", driver,
                     VeloqLeanEchoServer.BUFFER_SIZE, maxConns));
             return server.port();
         } catch (Exception | Error e) {
@@ -110,12 +128,13 @@ public final class VeloqEchoServer implements EchoServer {
     public String describe() {
         StringBuilder sb = new StringBuilder("io.veloq.examples.echo.EchoServer, ");
         sb.append(threads.size()).append(" Veloq loop").append(threads.size() == 1 ? "" : "s").append(" (driver ")
-                .append(VeloqLeanEchoServer.DRIVER).append(", completer API");
+                .append(driver).append(", completer API");
         for (Thread t : threads) {
             sb.append(", ").append(t.getName());
         }
         sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
-                .append(" KiB registered-pool buffer + reused Recv/send-all ops per connection");
+                .append(runtime != null && runtime.loop(0).bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
+                .append(" buffer + reused Recv/send-all ops per connection");
         return sb.toString();
     }
 }

@@ -61,12 +61,17 @@ public final class VeloqLeanEchoServer implements EchoServer {
 
     /** {@code null} when the driver can run here, else why not (from {@link IoRuntime#drivers()}). */
     public static String unavailableReason() {
+        return unavailableReason(DRIVER);
+    }
+
+    /** {@code null} when {@code driver} can run here, else why not. */
+    static String unavailableReason(String driver) {
         for (DriverDescription d : IoRuntime.drivers()) {
-            if (d.id().equals(DRIVER)) {
-                return d.available() ? null : "driver " + DRIVER + " unavailable: " + d.reason();
+            if (d.id().equals(driver)) {
+                return d.available() ? null : "driver " + driver + " unavailable: " + d.reason();
             }
         }
-        return "no Veloq driver '" + DRIVER + "' on the class path";
+        return "no Veloq driver '" + driver + "' on the class path";
     }
 
     @Override

@@ -48,16 +48,28 @@ public final class ProcCpu {
         }
     }
 
+    /**
+     * Time the live threads of {@code pid} have spent runnable but waiting for a CPU (the second field of
+     * {@code schedstat}), in ns; -1 if unknown. A server that waits a lot was held back by other work on its
+     * CPU, not by its own load.
+     */
+    public static long runQueueWaitNanos(long pid) {
+        return schedstatField(pid, 1);
+    }
+
     private static long schedstatNanos(long pid) {
+        return schedstatField(pid, 0);
+    }
+
+    private static long schedstatField(long pid, int field) {
         Path tasks = Paths.get("/proc/" + pid + "/task");
         long sum = 0;
         int n = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tasks)) {
             for (Path t : ds) {
                 try {
-                    String s = Files.readString(t.resolve("schedstat"), StandardCharsets.US_ASCII).trim();
-                    int sp = s.indexOf(' ');
-                    sum += Long.parseLong(sp < 0 ? s : s.substring(0, sp));
+                    String[] f = Files.readString(t.resolve("schedstat"), StandardCharsets.US_ASCII).trim().split(" ");
+                    sum += Long.parseLong(f[field]);
                     n++;
                 } catch (IOException | RuntimeException e) {
                     // thread exited between listing and reading

@@ -1,9 +1,11 @@
 package io.veloq.driver.iocp;
 
 /**
- * What the IOCP drivers of one binding know about each handle: socket or file, which completion port it is
- * associated with (a handle can be associated with exactly one, for good), whether completions that
+ * What the IOCP drivers of one binding know about each handle: socket or file, which driver's completion port
+ * it is associated with (a handle can be associated with exactly one, for good), whether completions that
  * succeed at once skip the port, and a file's current position (overlapped handles have none of their own).
+ * A driver is named by its owner id ({@link PortRelay#id()}), never by its port's handle value: Windows gives
+ * a closed port's value to the next handle opened, perhaps another loop's port.
  *
  * <p>It is also the list of handles the drivers may touch at all: those they created (Socket, Open, the
  * socket an Accept pre-creates) and those the application adopted ({@link IocpDriverProvider#adopt}). Windows
@@ -17,7 +19,7 @@ package io.veloq.driver.iocp;
  *
  * <pre>{@code
  * table.register(socket, HandleTable.SOCKET | HandleTable.TYPED);
- * int f = table.flagsFor(socket, port);   // 0: unknown, -1: associated with another port, else the flags
+ * int f = table.flagsFor(socket, owner);  // 0: unknown, else the flags (FOREIGN: another driver's port has it)
  * }</pre>
  */
 final class HandleTable {
@@ -36,9 +38,17 @@ final class HandleTable {
     static final int INET6 = 256;
     /** Adopted by the application rather than created by a driver. */
     static final int ADOPTED = 512;
+    /** Reported, never stored: the handle is associated with another driver's port than the caller's (PortRelay). */
+    static final int FOREIGN = 1024;
+
+    /** Associates a handle with the caller's port (CreateIoCompletionPort and its notification modes). */
+    interface Association {
+        /** Returns SKIP_ON_SUCCESS or 0, or minus the Win32 error; must not use the table. */
+        int attach(long handle, int flags);
+    }
 
     private long[] keys = new long[64];
-    private long[] ports = new long[64];
+    private long[] owners = new long[64];
     private long[] positions = new long[64];
     private int[] flags = new int[64];
     private int size;
@@ -49,21 +59,27 @@ final class HandleTable {
         if (keys[i] != handle) {
             i = insert(handle);
         }
-        ports[i] = 0;
+        owners[i] = 0;
         positions[i] = 0;
         flags[i] = kind;
     }
 
     /**
-     * The flags of {@code handle} (ASSOCIATED set if it is associated with {@code port}); 0 if the handle is
-     * unknown; -1 if it is associated with another port.
+     * The flags of {@code handle}, with FOREIGN if it is associated with the port of another driver than
+     * {@code owner}; 0 if the handle is unknown.
      */
-    synchronized int flagsFor(long handle, long port) {
+    synchronized int flagsFor(long handle, long owner) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
             return 0;
         }
-        return (flags[i] & ASSOCIATED) != 0 && ports[i] != port ? -1 : flags[i];
+        return (flags[i] & ASSOCIATED) != 0 && owners[i] != owner ? flags[i] | FOREIGN : flags[i];
+    }
+
+    /** The owner id of the driver whose port a known handle is associated with; 0 if none or unknown. */
+    synchronized long ownerOf(long handle) {
+        int i = slotOf(handle);
+        return keys[i] == handle ? owners[i] : 0;
     }
 
     /** Kind flags of a handle (SOCKET, FILE, APPEND), 0 when unknown. */
@@ -73,16 +89,25 @@ final class HandleTable {
     }
 
     /**
-     * Records the association of a known {@code handle} with {@code port}; returns the flags now held, or 0 if
-     * the handle was forgotten meanwhile (closed by another loop).
+     * Associates a known, not yet associated {@code handle} with the port of driver {@code owner} through
+     * {@code a}, under the table's lock so that two loops cannot both try (the second CreateIoCompletionPort
+     * would fail). Returns the flags now held (FOREIGN if another driver's port had it already), 0 if the
+     * handle is unknown, or minus the Win32 error of the association.
      */
-    synchronized int associate(long handle, long port, boolean skipOnSuccess) {
+    synchronized int associateOnce(long handle, long owner, Association a) {
         int i = slotOf(handle);
         if (keys[i] != handle) {
             return 0;
         }
-        ports[i] = port;
-        flags[i] |= ASSOCIATED | (skipOnSuccess ? SKIP_ON_SUCCESS : 0);
+        if ((flags[i] & ASSOCIATED) != 0) {
+            return owners[i] != owner ? flags[i] | FOREIGN : flags[i];
+        }
+        int skip = a.attach(handle, flags[i]);
+        if (skip < 0) {
+            return skip;
+        }
+        owners[i] = owner;
+        flags[i] |= ASSOCIATED | skip;
         return flags[i];
     }
 
@@ -154,13 +179,13 @@ final class HandleTable {
         int j = (i + 1) & mask;
         while (keys[j] != 0) {
             long k = keys[j];
-            long p = ports[j];
+            long p = owners[j];
             long pos = positions[j];
             int f = flags[j];
             keys[j] = 0;
             int to = slotOf(k);
             keys[to] = k;
-            ports[to] = p;
+            owners[to] = p;
             positions[to] = pos;
             flags[to] = f;
             j = (j + 1) & mask;
@@ -169,19 +194,19 @@ final class HandleTable {
 
     private void grow() {
         long[] oldKeys = keys;
-        long[] oldPorts = ports;
+        long[] oldOwners = owners;
         long[] oldPositions = positions;
         int[] oldFlags = flags;
         int n = oldKeys.length * 2;
         keys = new long[n];
-        ports = new long[n];
+        owners = new long[n];
         positions = new long[n];
         flags = new int[n];
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldKeys[i] != 0) {
                 int to = slotOf(oldKeys[i]);
                 keys[to] = oldKeys[i];
-                ports[to] = oldPorts[i];
+                owners[to] = oldOwners[i];
                 positions[to] = oldPositions[i];
                 flags[to] = oldFlags[i];
             }

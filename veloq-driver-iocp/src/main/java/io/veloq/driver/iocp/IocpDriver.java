@@ -53,35 +53,29 @@ import static io.veloq.driver.iocp.win32.Win32Constants.*;
  * each with its slot's OVERLAPPED, and dequeues completion packets with one GetQueuedCompletionStatusEx.
  * Calls that block the calling thread (CreateFileW, FlushFileBuffers, a lingering closesocket) run on a small
  * pool ({@link BlockingCalls}) whose results come back as packets. Socket, Shutdown, Close and Nop complete at
- * once. Ops that complete at once and dequeued packets are delivered to the sink in that order.
- *
- * <h2>Which packet belongs to which op</h2>
- * See {@link OverlappedSlots}: each slot alternates between two OVERLAPPEDs, a packet counts only for the
- * current one, and only once its {@code Internal} no longer says STATUS_PENDING; the status and byte count
- * are read from the OVERLAPPED. Anything else is counted in {@link #staleCompletions()} and dropped.
+ * once. Ops that complete at once and dequeued packets are delivered to the sink in that order. A packet
+ * counts only for the current OVERLAPPED of its slot once the request is over ({@link OverlappedSlots});
+ * anything else is counted in {@link #staleCompletions()} and dropped.
  *
  * <h2>Skipping the port on success</h2>
- * TCP sockets (whose provider has IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}
- * when they are associated with the port: an op that succeeds at once then queues no packet, and the driver
- * completes it from its OVERLAPPED. UDP sockets do not (as in Go): a datagram longer than the buffer
- * completes with the warning STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), which is not a success, so its packet is
- * queued even in skip mode while WSARecvFrom reports a failure. The driver always waits for that packet.
- * Option {@code iocp.skip-completion-port-on-success=false} turns skip mode off altogether.
+ * TCP sockets (with IFS handles) and files get {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} when first
+ * associated ({@link PortRelay#associate}): an immediate success queues no packet and is completed from its
+ * OVERLAPPED. Never UDP sockets (as in Go): a datagram longer than the buffer completes with the warning
+ * STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), not a success, so its packet is queued even in skip mode, and the
+ * driver waits for it. Option {@code iocp.skip-completion-port-on-success=false} turns skip mode off.
  *
  * <h2>Handles</h2>
  * The driver touches only handles a driver of its provider created (Socket, Open, Accept) or the application
  * adopted ({@link IocpDriverProvider#adopt}): Windows reuses a handle value as soon as it is closed, so an
  * unknown value may be some other code's handle, which the driver must neither close nor associate with its
- * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. A handle
- * is associated with the completion port of the first loop that starts an overlapped op on it, for good (a
- * Windows rule): using it from another loop fails with ERROR_INVALID_PARAMETER.
+ * port. An op on one fails with WSAENOTSOCK (sockets) or ERROR_INVALID_HANDLE; a control call throws. Any loop
+ * may use a handle; its packets go to one port, and that loop forwards them ({@link PortRelay}).
  *
  * <h2>Timeouts and wake-up</h2>
- * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait. GetQueuedCompletionStatusEx
- * times out on the system clock tick (15.625 ms unless some process raised the timer resolution), so a wait
- * can end up to a tick early or late: the driver never fires a Timeout before its deadline (it checks
- * {@code System.nanoTime()} and waits again), so a Timeout fires up to about one tick late. {@link #wakeup()}
- * posts a packet with a reserved completion key and no OVERLAPPED.
+ * IOCP has no timer operation: {@code Timeout} ops sit in a heap and bound the wait, which ends on the system
+ * clock tick (15.625 ms unless a process raised the timer resolution), up to a tick early or late: a Timeout
+ * never fires before its deadline (the driver checks {@code System.nanoTime()} and waits again), up to about a
+ * tick late. {@link #wakeup()} posts a packet with a reserved completion key and no OVERLAPPED.
  *
  * <h2>Refused</h2>
  * {@link IoFd.Fixed}, {@code ReadFixed}/{@code WriteFixed} and Unix-domain sockets: see {@link IocpDriverProvider}.
@@ -122,7 +116,6 @@ final class IocpDriver implements Driver {
     private final String id;
     private final Win32 w;
     private final HandleTable handles;
-    private final boolean skipWanted;
     private final int capacity;
     private final long port;
     private final OverlappedSlots slots;
@@ -162,6 +155,7 @@ final class IocpDriver implements Driver {
     private final Object postLock = new Object();
     private final AcceptLifecycle acceptLifecycle;
     private final ConnectLifecycle connectLifecycle;
+    private final PortRelay relay;
     private volatile boolean closed;
     private int inKernel;
     private long staleCompletions;
@@ -169,13 +163,13 @@ final class IocpDriver implements Driver {
     private long queuedCompletions;
     private long warningsAtOnce;
 
-    private IocpDriver(String id, Win32 w, HandleTable handles, DriverConfig config, long port) {
+    private IocpDriver(String id, Win32 w, HandleTable handles, PortRelay.Directory loops, DriverConfig config,
+                       long port) {
         this.id = id;
         this.w = w;
         this.handles = handles;
         this.port = port;
         this.capacity = config.maxInFlight();
-        this.skipWanted = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
         this.entryCount = Math.max(16, Math.min(config.queueDepth(), 512));
         this.slots = new OverlappedSlots(capacity);
         this.entries = NativeMemory.allocate(entryCount * Structs.OverlappedEntry.SIZE);
@@ -204,10 +198,14 @@ final class IocpDriver implements Driver {
                 ov -> post(BLOCKING_KEY, ov));
         this.acceptLifecycle = new AcceptLifecycle(this);
         this.connectLifecycle = new ConnectLifecycle(this);
+        boolean skip = Boolean.parseBoolean(config.option("iocp.skip-completion-port-on-success", "true"));
+        // Last: once it joins the directory, other loops may forward packets to this port.
+        this.relay = new PortRelay(loops, handles, w, port, slots, this::wakeup, skip ? sockets::hasIfsHandles : null);
     }
 
     /** Creates the completion port and the slot memory. */
-    static IocpDriver open(String id, Win32 w, HandleTable handles, DriverConfig config) throws IOException {
+    static IocpDriver open(String id, Win32 w, HandleTable handles, PortRelay.Directory loops, DriverConfig config)
+            throws IOException {
         long port = w.createIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 1);
         if (port == 0) {
             int err = w.lastError();
@@ -215,7 +213,7 @@ final class IocpDriver implements Driver {
                     + ": CreateIoCompletionPort failed with " + Win32Error.TABLE.name(err) + " (" + err + ")");
         }
         try {
-            return new IocpDriver(id, w, handles, config, port);
+            return new IocpDriver(id, w, handles, loops, config, port);
         } catch (RuntimeException | Error e) {
             w.closeHandle(port);
             throw e;
@@ -333,6 +331,9 @@ final class IocpDriver implements Driver {
         if (closed) {
             throw new IllegalStateException("the iocp driver is closed");
         }
+        if (relay.ownerClosing()) {
+            cancelRoutesThroughClosingOwners();
+        }
         issueQueued();
         issueCancels();
         fireTimers();
@@ -345,7 +346,7 @@ final class IocpDriver implements Driver {
                 wait = Math.min(wait, Math.max(0, timers.nextDeadline() - System.nanoTime()));
             }
         }
-        if (wait != 0 || inKernel > 0 || wakePending.get()) {
+        if (wait != 0 || inKernel > 0 || wakePending.get() || relay.routedHere() > 0) {
             poll(wait);
             fireTimers();
         }
@@ -376,6 +377,16 @@ final class IocpDriver implements Driver {
             int slot = (int) token;
             if (tokens[slot] == token && states[slot] == KERNEL) {
                 // ERROR_NOT_FOUND: it already completed and its packet is on the way; nothing to do.
+                w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
+            }
+        }
+    }
+
+    /** Another loop that owns handles this one has ops on is closing: cancel those ops (see {@link PortRelay}). */
+    private void cancelRoutesThroughClosingOwners() {
+        for (int slot = 0; slot < capacity; slot++) {
+            if (states[slot] == KERNEL && !cancelAsked[slot] && relay.viaClosingOwner(slot)) {
+                cancelAsked[slot] = true;
                 w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
@@ -413,12 +424,13 @@ final class IocpDriver implements Driver {
         for (int i = 0; i < n; i++) {
             int e = i * Structs.OverlappedEntry.SIZE;
             onPacket(entryMem.getLong(e + Structs.OverlappedEntry.COMPLETION_KEY),
-                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED));
+                    entryMem.getLong(e + Structs.OverlappedEntry.OVERLAPPED),
+                    entryMem.getInt(e + Structs.OverlappedEntry.BYTES_TRANSFERRED));
         }
     }
 
     /** One dequeued packet: completes the op it belongs to, or counts it as stale (see {@link OverlappedSlots}). */
-    private void onPacket(long key, long overlapped) {
+    private void onPacket(long key, long overlapped, int bytes) {
         if (overlapped == 0) {
             if (key == WAKEUP_KEY) {
                 wakePending.set(false);
@@ -429,7 +441,10 @@ final class IocpDriver implements Driver {
         }
         int slot = slots.slotOf(overlapped);
         if (slot < 0) {
-            staleCompletions++; // not one of our OVERLAPPEDs, or one of a previous arm of its slot
+            // Another loop's op on a handle associated with this port: its packet goes on to that loop.
+            if (key != IO_KEY || slots.contains(overlapped) || !relay.forward(key, overlapped, bytes)) {
+                staleCompletions++; // a previous arm of one of our slots, or nobody's OVERLAPPED
+            }
             return;
         }
         if (key == BLOCKING_KEY) {
@@ -475,6 +490,7 @@ final class IocpDriver implements Driver {
 
     /** Completes the op in {@code slot} with {@code result}, delivered at the end of this turn. */
     void ready(int slot, long result) {
+        relay.settled(slot);
         states[slot] = READY;
         int at = (readyHead + readyCount++) % capacity;
         readyTokens[at] = tokens[slot];
@@ -516,40 +532,17 @@ final class IocpDriver implements Driver {
     }
 
     /**
-     * Makes sure the known {@code handle} is associated with this port before an overlapped op on it; returns
-     * its flags, or -1 after completing the op in {@code slot} with the error: WSAENOTSOCK /
-     * ERROR_INVALID_HANDLE for a handle no driver of this provider created or adopted, ERROR_INVALID_PARAMETER
-     * for one associated with another loop's port.
+     * Associates {@code handle} with a port, or routes the op in {@code slot} through the loop whose port has
+     * it ({@link PortRelay#associate}); returns the handle's flags, or -1 after completing the op with the error.
      */
     int associate(int slot, long handle, boolean socketOp) {
-        int flags = handles.flagsFor(handle, port);
-        if (flags == 0) {
-            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // unknown: never touch it
-            return -1;
-        }
+        int flags = relay.associate(slot, handle, socketOp);
         if (flags < 0) {
-            ready(slot, -ERROR_INVALID_PARAMETER); // associated with another loop's port
+            ready(slot, flags);
             return -1;
         }
         opHandles[slot] = handle;
-        if ((flags & HandleTable.ASSOCIATED) != 0) {
-            return flags;
-        }
-        if (w.createIoCompletionPort(handle, port, IO_KEY, 0) == 0) {
-            ready(slot, -w.lastError());
-            return -1;
-        }
-        boolean socket = (flags & HandleTable.SOCKET) != 0;
-        // Skip the port on success for TCP (IFS handles only) and files; never for UDP: see the class comment.
-        boolean skip = skipWanted && (!socket || ((flags & HandleTable.DATAGRAM) == 0 && sockets.hasIfsHandles(handle)))
-                && w.setFileCompletionNotificationModes(handle,
-                FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
-        int now = handles.associate(handle, port, skip);
-        if (now == 0) {
-            ready(slot, -(socketOp ? WSAENOTSOCK : ERROR_INVALID_HANDLE)); // closed by another loop meanwhile
-            return -1;
-        }
-        return now;
+        return flags;
     }
 
     /**
@@ -704,6 +697,11 @@ final class IocpDriver implements Driver {
         return inlineCompletions;
     }
 
+    /** How this driver shares handles with the other loops' (forwarded packets, routed ops). */
+    PortRelay relay() {
+        return relay;
+    }
+
     /** Ops completed by a dequeued packet. */
     long queuedCompletions() {
         return queuedCompletions;
@@ -745,19 +743,21 @@ final class IocpDriver implements Driver {
         synchronized (postLock) {
             closed = true;
         }
+        relay.closing(); // other loops stop routing ops through this port and cancel those they did
         for (int slot = 0; slot < capacity; slot++) {
             if (states[slot] == KERNEL) {
                 w.cancelIoEx(opHandles[slot], slots.overlapped(slot));
             }
         }
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while (kernelOwned() > 0 && System.nanoTime() - deadline < 0) {
+        while ((kernelOwned() > 0 || relay.routedHere() > 0) && System.nanoTime() - deadline < 0) {
             try {
                 poll(TimeUnit.MILLISECONDS.toNanos(50));
             } catch (VeloqIoException e) {
                 break;
             }
         }
+        relay.leave(id); // nothing is forwarded to this port from now on
         blocking.close();
         for (int slot = 0; slot < capacity; slot++) {
             OpPayload p = payloads[slot];

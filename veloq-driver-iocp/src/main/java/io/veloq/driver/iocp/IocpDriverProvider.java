@@ -76,11 +76,14 @@ public final class IocpDriverProvider implements DriverProvider {
 
     /** The handles of the real Windows process, shared by every provider that talks to it. */
     private static final HandleTable WINDOWS_HANDLES = new HandleTable();
+    /** The open iocp drivers of the real Windows process: a handle may be used by any of them (see PortRelay). */
+    private static final PortRelay.Directory WINDOWS_LOOPS = new PortRelay.Directory();
 
     private final Supplier<Win32> bindingFactory;
     private final String bindingNote;
     private final boolean requireWindows;
     private final HandleTable handles;
+    private final PortRelay.Directory loops;
     private Win32 binding;
 
     /** The service: real Windows bindings, loaded on first open. */
@@ -93,6 +96,7 @@ public final class IocpDriverProvider implements DriverProvider {
         this.bindingNote = bindingNote;
         this.requireWindows = requireWindows;
         this.handles = requireWindows ? WINDOWS_HANDLES : new HandleTable();
+        this.loops = requireWindows ? WINDOWS_LOOPS : new PortRelay.Directory();
     }
 
     /**
@@ -158,7 +162,7 @@ public final class IocpDriverProvider implements DriverProvider {
 
     @Override
     public Driver open(DriverConfig config) throws IOException {
-        return IocpDriver.open(id(), binding(), handles, config);
+        return IocpDriver.open(id(), binding(), handles, loops, config);
     }
 
     private synchronized Win32 binding() throws IOException {
@@ -181,7 +185,8 @@ public final class IocpDriverProvider implements DriverProvider {
      * a file opened with {@code FILE_FLAG_OVERLAPPED} elsewhere. A socket is asked its family and type
      * (SO_PROTOCOL_INFOW); a UDP socket gets SIO_UDP_CONNRESET and SIO_UDP_NETRESET turned off like the
      * driver's own. Anything that is not a socket is taken for an overlapped file handle. The first loop
-     * that starts an op on the handle associates it with its completion port, for good. A Close op closes it;
+     * that starts an op on the handle associates it with its completion port, for good; other loops' ops on it
+     * work too, their packets forwarded by that loop. A Close op closes it;
      * {@link #release} forgets it without closing it.
      *
      * <pre>{@code

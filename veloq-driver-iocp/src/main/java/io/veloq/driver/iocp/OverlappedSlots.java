@@ -109,6 +109,11 @@ final class OverlappedSlots implements AutoCloseable {
         return within == current(slot) ? slot : -1;
     }
 
+    /** Whether {@code address} lies in this driver's slot memory (any slot, any field). */
+    boolean contains(long address) {
+        return address - base >= 0 && address - base < (long) capacity * SLOT_SIZE;
+    }
+
     /** The NTSTATUS the kernel left in the slot's current OVERLAPPED. */
     int status(int slot) {
         return Structs.Overlapped.status(mem, overlappedOffset(slot));
@@ -122,6 +127,10 @@ final class OverlappedSlots implements AutoCloseable {
     /** True while the request is outstanding: a packet naming it now did not come from its completion. */
     boolean stillPending(int slot) {
         return status(slot) == NtStatus.STATUS_PENDING;
+    }
+
+    int capacity() {
+        return capacity;
     }
 
     long size() {

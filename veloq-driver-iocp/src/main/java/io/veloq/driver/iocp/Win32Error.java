@@ -40,7 +40,7 @@ public enum Win32Error implements ErrorTable.Code {
             + "(the connection was reset)"),
     ERROR_FILE_EXISTS(80, IoErrorKind.ALREADY_EXISTS, "the file exists"),
     ERROR_INVALID_PARAMETER(87, IoErrorKind.INVALID_ARGUMENT, "the parameter is incorrect (for an op on a socket "
-            + "or file: it may be bound to another loop's completion port)"),
+            + "or file: it may be associated with the completion port of a loop that was closed)"),
     ERROR_BROKEN_PIPE(109, IoErrorKind.BROKEN_PIPE, "the pipe has been ended"),
     ERROR_DISK_FULL(112, IoErrorKind.IO_ERROR, "there is not enough space on the disk"),
     ERROR_SEM_TIMEOUT(121, IoErrorKind.TIMED_OUT, "the semaphore timeout period has expired (the device did not "

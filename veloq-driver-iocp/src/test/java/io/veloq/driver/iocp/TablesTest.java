@@ -46,13 +46,21 @@ public class TablesTest {
         assertEquals(499, h.size());
         assertEquals(HandleTable.SOCKET, h.flagsFor(8, 0x100), "registered, not associated");
         assertEquals(0, h.flagsFor(4 * 600, 0x100), "unknown");
-        assertEquals(0, h.associate(4 * 600, 0x100, true), "an unknown handle is never recorded implicitly");
+        assertEquals(0, h.associateOnce(4 * 600, 0x100, (x, fl) -> {
+            throw new AssertionError("an unknown handle was associated");
+        }), "an unknown handle is never recorded implicitly");
         assertFalse(h.mark(4 * 600, HandleTable.REUSE_ADDR, true));
         assertEquals(0, h.kind(4 * 600));
-        int f = h.associate(8, 0x100, true);
+        assertEquals(-87, h.associateOnce(12, 0x100, (x, fl) -> -87), "a failed association is reported");
+        assertEquals(HandleTable.FILE, h.flagsFor(12, 0x100), "and not recorded");
+        int f = h.associateOnce(8, 0x100, (x, fl) -> HandleTable.SKIP_ON_SUCCESS);
         assertEquals(HandleTable.SOCKET | HandleTable.ASSOCIATED | HandleTable.SKIP_ON_SUCCESS, f);
         assertEquals(f, h.flagsFor(8, 0x100));
-        assertEquals(-1, h.flagsFor(8, 0x200), "associated with another port");
+        assertEquals(0x100, h.ownerOf(8));
+        assertEquals(f | HandleTable.FOREIGN, h.flagsFor(8, 0x200), "associated with another driver's port");
+        assertEquals(f | HandleTable.FOREIGN, h.associateOnce(8, 0x200, (x, fl) -> {
+            throw new AssertionError("a handle was associated twice");
+        }), "a second port never tries to associate it");
         h.advance(16, 100);
         h.advance(16, 20);
         assertEquals(120, h.position(16));

@@ -172,29 +172,21 @@ final class KernelProbe {
     /** Why io_uring_setup failed, and what to do about it. */
     static String explain(int errno, String attempt) {
         String name = LinuxErrno.TABLE.name(errno);
+        if (errno == LinuxErrno.ENOSYS.code() && "2".equals(procStatus().get("Seccomp"))) {
+            return "io_uring_setup: ENOSYS under a seccomp filter (Seccomp: 2 in /proc/self/status): most likely "
+                    + "blocked by that filter (some container profiles answer ENOSYS); allow io_uring_setup, "
+                    + "io_uring_enter and io_uring_register in the seccomp profile, or Linux " + kernelRelease()
+                    + " lacks io_uring (CONFIG_IO_URING)";
+        }
         if (errno == LinuxErrno.ENOSYS.code()) {
             return "io_uring is not available: io_uring_setup returned ENOSYS, so Linux " + kernelRelease()
                     + " was built without io_uring (CONFIG_IO_URING) or predates it; use a kernel with io_uring "
                     + "(5.6 or later) or another driver";
         }
         if (errno == LinuxErrno.EPERM.code()) {
-            String disabled = readProc("/proc/sys/kernel/io_uring_disabled");
-            if ("2".equals(disabled)) {
-                return "io_uring is disabled on this machine: kernel.io_uring_disabled=2; enable it with "
-                        + "'sysctl -w kernel.io_uring_disabled=0' (as root)";
-            }
-            if ("1".equals(disabled)) {
-                String group = readProc("/proc/sys/kernel/io_uring_group");
-                return "io_uring is restricted on this machine: kernel.io_uring_disabled=1 allows it only to "
-                        + "CAP_SYS_ADMIN and to members of group " + (group == null ? "?" : group)
-                        + " (kernel.io_uring_group); add this user to that group, or set "
-                        + "'sysctl -w kernel.io_uring_disabled=0'";
-            }
-            return "io_uring_setup was denied (EPERM) although kernel.io_uring_disabled="
-                    + (disabled == null ? "(absent)" : disabled) + ": most likely a seccomp filter (Docker's and "
-                    + "many container runtimes' default profiles block io_uring); allow io_uring_setup, "
-                    + "io_uring_enter and io_uring_register in the seccomp profile (e.g. docker run "
-                    + "--security-opt seccomp=<profile>)";
+            Map<String, String> status = procStatus();
+            return explainDenied(readProc("/proc/sys/kernel/io_uring_disabled"), readProc("/proc/sys/kernel/io_uring_group"),
+                    status.get("Seccomp"), status.get("Seccomp_filters"));
         }
         if (errno == LinuxErrno.ENOMEM.code()) {
             return "io_uring_setup failed with ENOMEM: the locked-memory limit (RLIMIT_MEMLOCK, "
@@ -207,6 +199,56 @@ final class KernelProbe {
                     + "for this driver (it needs Linux 5.6 or later)";
         }
         return "io_uring_setup failed with " + name + " (" + LinuxErrno.TABLE.describe(errno) + "): " + attempt;
+    }
+
+    /**
+     * Why io_uring_setup said EPERM, from what this process can see: the sysctl switch
+     * ({@code kernel.io_uring_disabled}, Linux 6.6+) or, per {@code /proc/self/status}, a seccomp filter (what
+     * Docker's and most container runtimes' default profiles install). Starts with
+     * {@code "io_uring_setup: EPERM, "} and the cause, so a chain of drivers reads
+     * {@code uring: unavailable (io_uring_setup: EPERM, blocked by a seccomp filter ...)}.
+     *
+     * @param disabled       {@code /proc/sys/kernel/io_uring_disabled}, or null when absent
+     * @param group          {@code /proc/sys/kernel/io_uring_group}, or null
+     * @param seccomp        the {@code Seccomp:} field of {@code /proc/self/status} (0 none, 1 strict, 2 filter), or null
+     * @param seccompFilters its {@code Seccomp_filters:} field, or null
+     */
+    static String explainDenied(String disabled, String group, String seccomp, String seccompFilters) {
+        if ("2".equals(disabled)) {
+            return "io_uring_setup: EPERM, disabled on this machine by kernel.io_uring_disabled=2; enable it with "
+                    + "'sysctl -w kernel.io_uring_disabled=0' (as root)";
+        }
+        if ("1".equals(disabled)) {
+            return "io_uring_setup: EPERM, restricted by kernel.io_uring_disabled=1 to CAP_SYS_ADMIN and to members of "
+                    + "group " + (group == null ? "?" : group) + " (kernel.io_uring_group); add this user to that group, "
+                    + "or set 'sysctl -w kernel.io_uring_disabled=0'";
+        }
+        if ("2".equals(seccomp) || "1".equals(seccomp)) {
+            String how = "2".equals(seccomp)
+                    ? "Seccomp: 2 in /proc/self/status" + (seccompFilters == null ? "" : ", " + seccompFilters + " filter(s)")
+                    : "seccomp strict mode (Seccomp: 1)";
+            return "io_uring_setup: EPERM, blocked by a seccomp filter (" + how + "; Docker's and many container "
+                    + "runtimes' default profiles block io_uring); allow io_uring_setup, io_uring_enter and "
+                    + "io_uring_register in the seccomp profile (e.g. docker run --security-opt seccomp=<profile>)";
+        }
+        return "io_uring_setup: EPERM, although kernel.io_uring_disabled=" + (disabled == null ? "(absent)" : disabled)
+                + " and no seccomp filter is active (Seccomp: " + (seccomp == null ? "?" : seccomp) + "): a security "
+                + "module (SELinux, AppArmor) or a sandbox denies it";
+    }
+
+    /** {@code /proc/self/status} as key/value pairs (empty when unreadable). */
+    static Map<String, String> procStatus() {
+        Map<String, String> out = new LinkedHashMap<>();
+        String s = readProc("/proc/self/status");
+        if (s != null) {
+            for (String line : s.split("\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    out.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                }
+            }
+        }
+        return out;
     }
 
     private static String features(int f) {

@@ -114,7 +114,8 @@ class XdpSocketTest {
                 xsk.awaitReady(XdpSocket.RX, h);
                 return null;
             });
-            VethPair.Exchange ex = veth.udpExchange(5001, PORT, count, size, seed, Duration.ofSeconds(15), 0);
+            // At most 128 unanswered: fewer than the 256 frames filled, so a reflector run late drops nothing.
+            VethPair.Exchange ex = veth.udpExchange(5001, PORT, count, size, seed, Duration.ofSeconds(15), 128);
             assertEquals(List.of(), problems);
             assertEquals(count, received.get());
             assertEquals(count, ex.received(), () -> String.join("\n", ex.lines()));
@@ -155,20 +156,38 @@ class XdpSocketTest {
              XdpSocket xsk = XdpSocket.open(rt.loop(), config().build())) {
             assertEquals(4, (int) onLoop(rt, () -> xsk.fill(4)));
             veth.udpExchange(5002, PORT, 50, 64, 1, Duration.ofMillis(500), 0);
+            // The kernel handles each datagram in the sender's softirq, or later in ksoftirqd on a busy machine:
+            // wait for all 50 to be accounted for, not for a moment.
+            waitFor("46 drops counted", Duration.ofSeconds(10), () -> {
+                try {
+                    return xsk.statistics().rxDropped() >= 46;
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
             FixedBuf[] batch = new FixedBuf[64];
             int got = onLoop(rt, () -> xsk.receive(batch, 0, batch.length));
             assertEquals(4, got, "exactly the filled frames hold packets");
             XdpStatistics st = xsk.statistics();
             assertTrue(st.fillRingEmpty() > 0, "fill-ring-empty counter: " + st);
-            assertTrue(st.rxDropped() >= 46, "dropped counter: " + st);
+            assertEquals(46, st.rxDropped(), "dropped counter: " + st);
             assertEquals(0, xsk.filled());
             onLoop(rt, () -> {
                 xsk.free(batch, 0, got);
                 return xsk.fill(256);
             });
             veth.udpExchange(5002, PORT, 50, 64, 2, Duration.ofMillis(500), 0);
-            int again = onLoop(rt, () -> xsk.receive(new FixedBuf[64], 0, 64));
-            assertEquals(50, again, "after refilling, every datagram arrives");
+            AtomicInteger again = new AtomicInteger();
+            FixedBuf[] more = new FixedBuf[64];
+            waitFor("50 datagrams received after refilling", Duration.ofSeconds(10), () -> {
+                try {
+                    return again.addAndGet(onLoop(rt, () -> xsk.receive(more, again.get(), 64 - again.get()))) >= 50;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertEquals(50, again.get(), "after refilling, every datagram arrives");
+            assertEquals(46, xsk.statistics().rxDropped(), "and none more was dropped");
         }
     }
 

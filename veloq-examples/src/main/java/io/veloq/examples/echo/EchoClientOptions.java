@@ -25,7 +25,7 @@ public record EchoClientOptions(String host, int port, int conns, int size, int 
 
     static final String USAGE = """
             usage: veloq echo-client [--host 127.0.0.1] [--port 7000] [--conns 64] [--size 64] [--depth 1]
-                                     [--seconds 5] [--threads 1] [--driver uring|iocp]
+                                     [--seconds 5] [--threads 1] [--driver uring|iocp|nio|fake]
                    veloq echo-client --rate N [--conns 10000] [--interval 1] [--report 10] [--server-pid PID] ...
               --conns     connections (default 64)
               --size      message size in bytes (default 64)

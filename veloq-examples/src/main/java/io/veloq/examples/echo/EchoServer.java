@@ -146,7 +146,9 @@ public final class EchoServer implements AutoCloseable {
      * SO_REUSEPORT would let our listeners join another process's listeners on the port (same user, the
      * option set on both, as {@code nc -l} does) and share its connections. A plain bind first, with
      * SO_REUSEADDR (old connections in TIME_WAIT do not count) but without SO_REUSEPORT, fails with
-     * EADDRINUSE while anyone listens there; the socket never listens and is closed at once.
+     * EADDRINUSE while anyone listens there; the socket is closed at once. It listens (backlog 0) too: a
+     * driver that binds stream sockets at listen time (nio: java.nio binds and listens in one call) reports
+     * EADDRINUSE only there.
      */
     static void probe(EventLoop loop, InetSocketAddress at) throws IOException {
         AddressFamily family = at.getAddress() instanceof Inet6Address ? AddressFamily.INET6 : AddressFamily.INET;
@@ -157,6 +159,7 @@ public final class EchoServer implements AutoCloseable {
                 loop.setOption(fd, VeloqSocketOptions.IPV6_V6ONLY, false); // conflicts with IPv4 listeners too
             }
             loop.bind(fd, at);
+            loop.listen(fd, 0);
         } finally {
             loop.call(new Close(fd));
         }

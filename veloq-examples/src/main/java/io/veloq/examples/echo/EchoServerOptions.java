@@ -39,7 +39,7 @@ public record EchoServerOptions(int threads, int port, String bind, String drive
     }
 
     static final String USAGE = """
-            usage: veloq echo-server [--port 7000] [--threads N] [--bind ADDR] [--driver uring|iocp|fake]
+            usage: veloq echo-server [--port 7000] [--threads N] [--bind ADDR] [--driver uring|iocp|nio|fake]
                                      [--buffer-size 16384] [--max-conns 1024] [--idle-timeout 60]
               --port         TCP port (default 7000; 0 picks a free one)
               --threads      event loops, each with its own listener on the port (default: cores)

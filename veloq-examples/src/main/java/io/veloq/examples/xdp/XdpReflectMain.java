@@ -106,7 +106,11 @@ public final class XdpReflectMain {
             try {
                 xsk = XdpSocket.open(rt.loop(), config);
             } catch (IOException | UnsupportedOperationException e) {
-                err.println("xdp-reflect: " + e.getMessage());
+                String m = e.getMessage();
+                if (config.mode() == XdpMode.ZERO_COPY && m != null && m.contains("XdpMode.COPY")) {
+                    m += " (on the command line: --mode copy, or --mode prefer-zero-copy)";
+                }
+                err.println("xdp-reflect: " + m);
                 return EXIT_OPEN;
             }
             XdpReflector reflector = new XdpReflector(xsk, batch);

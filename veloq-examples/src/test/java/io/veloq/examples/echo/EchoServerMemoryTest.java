@@ -31,7 +31,7 @@ class EchoServerMemoryTest {
 
     @Test
     void aTwoLoopServerStartsAndEchoesInA32MiBHeap() throws Exception {
-        String driver = EchoServerTest.kernel() ? "uring" : "fake";
+        String driver = io.veloq.examples.net.TestDrivers.kernelAvailable() ? "uring" : "fake";
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // -Xmx32m: the JDK's direct-memory limit defaults to the heap size, as in the report
@@ -95,7 +95,7 @@ class EchoServerMemoryTest {
 
     @Test
     void aGrowthFailureFailsThatLeaseWithTheCauseAndTheFixesAndTheLoopLivesOn() throws Exception {
-        String driver = EchoServerTest.kernel() ? "uring" : "fake";
+        String driver = io.veloq.examples.net.TestDrivers.kernelAvailable() ? "uring" : "fake";
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx32m", "-XX:MaxDirectMemorySize=3m", "-Djnr.ffi.x86asm.enabled=false",
                 "-cp", System.getProperty("java.class.path"), DirectMemoryChild.class.getName(), driver);

@@ -1,10 +1,11 @@
 package io.veloq.examples.echo;
 
-import io.veloq.api.DriverDescription;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoRuntime;
-import org.junit.jupiter.api.Assumptions;
+import io.veloq.examples.net.TestDrivers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,28 +31,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The echo server against real clients (plain JDK sockets and the Veloq load generator) on the io_uring
- * driver, and against the load generator on the fake driver (same runtime: the fake's network is per
- * runtime). Every test ends with every connection closed and every pooled buffer back.
+ * The echo server against real clients (plain JDK sockets and the Veloq load generator) on every driver with
+ * real sockets (the pure-Java nio driver, and io_uring where it runs: {@link TestDrivers#real()}), and
+ * against the load generator on the same runtime on every driver (the fake's network is per runtime). Every
+ * test ends with every connection closed and every pooled buffer back.
  */
 class EchoServerTest {
 
+    /** Whether the io_uring driver runs here (for the tests that need it specifically). */
     static boolean kernel() {
-        for (DriverDescription d : IoRuntime.drivers()) {
-            if (d.id().equals("uring") && d.available()) {
-                return true;
-            }
-        }
-        return false;
+        return TestDrivers.kernelAvailable();
     }
 
     static void assumeKernel() {
-        Assumptions.assumeTrue(kernel(), "needs the io_uring driver (kernel sockets for the JDK clients)");
+        TestDrivers.assumeKernel("kernel sockets for the JDK clients");
     }
 
-    /** With the command line's default idle timeout: each receive and send carries a deadline (a linked timeout). */
-    private static EchoServer startKernelServer(int threads) throws IOException {
-        return EchoServer.start(new EchoServerOptions(threads, 0, "::", "uring", 16 * 1024, 256,
+    /** With the command line's default idle timeout: each receive and send carries a deadline. */
+    private static EchoServer startServer(String driver, int threads) throws IOException {
+        return EchoServer.start(new EchoServerOptions(threads, 0, "::", driver, 16 * 1024, 256,
                 EchoServerOptions.DEFAULT_IDLE_TIMEOUT));
     }
 
@@ -85,12 +83,12 @@ class EchoServerTest {
         waitFor(() -> s.stats().buffersOutstanding() == 0, "every buffer back: " + s.stats());
     }
 
-    @Test
-    void loadGeneratorVerifiesEveryByteAndTheLoopThreadsAllocateNothingPerMessage() throws Exception {
-        assumeKernel();
-        try (EchoServer server = startKernelServer(2)) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void loadGeneratorVerifiesEveryByteAndTheLoopThreadsAllocateNothingPerMessage(String driver) throws Exception {
+        try (EchoServer server = startServer(driver, 2)) {
             EchoClientOptions warm = new EchoClientOptions("127.0.0.1", server.port(), 16, 100, 4,
-                    Duration.ofMillis(700), 1, "uring");
+                    Duration.ofMillis(700), 1, driver);
             LoadReport w = EchoLoad.run(warm);
             assertTrue(w.errors().isEmpty(), w.format());
 
@@ -98,7 +96,7 @@ class EchoServerTest {
             long before = allocated(loopThreads);
             long echoedBefore = server.stats().bytesEchoed();
             LoadReport r = EchoLoad.run(new EchoClientOptions("::1", server.port(), 32, 64, 2,
-                    Duration.ofSeconds(1), 1, "uring"));
+                    Duration.ofSeconds(1), 1, driver));
             long bytes = allocated(loopThreads) - before;
             long messages = (server.stats().bytesEchoed() - echoedBefore) / 64;
             System.out.println(r.format());
@@ -133,12 +131,13 @@ class EchoServerTest {
         return sum;
     }
 
-    @Test
-    void loadGeneratorOnTheFakeDriver() throws Exception {
-        try (IoRuntime rt = IoRuntime.builder().driver("fake").buffers(16 * 1024, 64).open()) {
-            EchoServer server = EchoServer.start(rt, EchoServerOptions.loopback("fake", 1));
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void loadGeneratorOnTheSameRuntime(String driver) throws Exception {
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(16 * 1024, 64).open()) {
+            EchoServer server = EchoServer.start(rt, EchoServerOptions.loopback(driver, 1));
             LoadReport r = EchoLoad.run(rt, new EchoClientOptions("::1", server.port(), 8, 300, 3,
-                    Duration.ofMillis(500), 1, "fake"), new InetSocketAddress("::1", server.port()));
+                    Duration.ofMillis(500), 1, driver), new InetSocketAddress("::1", server.port()));
             assertTrue(r.errors().isEmpty(), r.format());
             assertTrue(r.verified() > 100, r.format());
             EchoStats s = server.stop();
@@ -147,10 +146,10 @@ class EchoServerTest {
         }
     }
 
-    @Test
-    void survivesAClientThatConnectsAndSendsNothing() throws Exception {
-        assumeKernel();
-        EchoServer server = startKernelServer(1);
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void survivesAClientThatConnectsAndSendsNothing(String driver) throws Exception {
+        EchoServer server = startServer(driver, 1);
         Socket idle = new Socket();
         idle.connect(loopback(server));
         waitFor(() -> server.stats().open() == 1, "the idle client is accepted");
@@ -167,10 +166,10 @@ class EchoServerTest {
         idle.close();
     }
 
-    @Test
-    void survivesAClientThatResetsMidMessage() throws Exception {
-        assumeKernel();
-        try (EchoServer server = startKernelServer(1)) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void survivesAClientThatResetsMidMessage(String driver) throws Exception {
+        try (EchoServer server = startServer(driver, 1)) {
             for (int i = 0; i < 20; i++) {
                 Socket c = new Socket();
                 c.connect(loopback(server));
@@ -186,10 +185,10 @@ class EchoServerTest {
         }
     }
 
-    @Test
-    void survivesAClientThatSends16MiBWithoutReading() throws Exception {
-        assumeKernel();
-        try (EchoServer server = startKernelServer(1)) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void survivesAClientThatSends16MiBWithoutReading(String driver) throws Exception {
+        try (EchoServer server = startServer(driver, 1)) {
             byte[] data = new byte[16 << 20];
             for (int i = 0; i < data.length; i++) {
                 data[i] = (byte) (i ^ (i >>> 11));
@@ -226,10 +225,10 @@ class EchoServerTest {
         }
     }
 
-    @Test
-    void survivesTenThousandConnectionsOpenedAndClosed() throws Exception {
-        assumeKernel();
-        try (EchoServer server = startKernelServer(2)) {
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void survivesTenThousandConnectionsOpenedAndClosed(String driver) throws Exception {
+        try (EchoServer server = startServer(driver, 2)) {
             InetSocketAddress to = loopback(server);
             for (int i = 0; i < 10_000; i++) {
                 try (Socket c = new Socket()) {
@@ -248,13 +247,13 @@ class EchoServerTest {
         }
     }
 
-    @Test
-    void aPortInUseExitsWithCode2AndSaysSo() throws Exception {
-        assumeKernel();
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void aPortInUseExitsWithCode2AndSaysSo(String driver) throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int code = EchoServerMain.serve(new String[] {"--port", String.valueOf(taken.getLocalPort()), "--driver", "uring"},
+            int code = EchoServerMain.serve(new String[] {"--port", String.valueOf(taken.getLocalPort()), "--driver", driver},
                     new PrintStream(out, true), new PrintStream(err, true), new CompletableFuture<>());
             String msg = err.toString(StandardCharsets.UTF_8);
             assertEquals(2, code, msg + out);
@@ -262,9 +261,9 @@ class EchoServerTest {
         }
     }
 
-    @Test
-    void aPortHeldByAnotherReusePortListenerIsInUseToo() throws Exception {
-        assumeKernel();
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void aPortHeldByAnotherReusePortListenerIsInUseToo(String driver) throws Exception {
         // Another process's listener with SO_REUSEPORT (as `nc -l` sets it) must not be joined silently.
         try (java.nio.channels.ServerSocketChannel other = java.nio.channels.ServerSocketChannel.open()) {
             other.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
@@ -273,7 +272,7 @@ class EchoServerTest {
             for (String bind : new String[] {"127.0.0.1", "::"}) {
                 ByteArrayOutputStream err = new ByteArrayOutputStream();
                 int code = EchoServerMain.serve(new String[] {"--port", String.valueOf(port), "--bind", bind,
-                        "--driver", "uring"}, System.out, new PrintStream(err, true), new CompletableFuture<>());
+                        "--driver", driver}, System.out, new PrintStream(err, true), new CompletableFuture<>());
                 assertEquals(2, code, "--bind " + bind + ": " + err);
                 assertTrue(err.toString(StandardCharsets.UTF_8).contains("already in use"), err.toString());
             }
@@ -293,7 +292,7 @@ class EchoServerTest {
 
     @Test
     void stopSignalShutsDownCleanlyWithASummary() throws Exception {
-        String driver = kernel() ? "uring" : "fake";
+        String driver = TestDrivers.best();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CompletableFuture<Void> stop = new CompletableFuture<>();
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> EchoServerMain.serve(

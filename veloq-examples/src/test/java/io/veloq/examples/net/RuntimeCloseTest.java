@@ -8,6 +8,7 @@ import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -97,6 +100,96 @@ class RuntimeCloseTest {
         assertEquals(List.of(), thrown, "round " + round + ": exceptions in completers during close");
         assertEquals(2 * CONNECTIONS, ended.get(), "round " + round + ": ops that did not end through their completer");
         assertEquals(0, pool.outstanding(), "round " + round + ": buffers still leased after close");
+    }
+
+    /**
+     * The net layer owns its sockets' descriptors: closing the runtime closes every net socket the app left
+     * open (a listener, both ends of a connection, one with a receive in flight, a UDP socket, a Unix
+     * listener), as a Netty group's shutdown closes its channels. Checked on the kernel's own table: the
+     * descriptor each socket had is gone, or now names another file (another inode). A socket the app made
+     * itself with a {@code Socket} op is the app's and stays open.
+     */
+    @Test
+    void closingTheRuntimeClosesEveryDescriptorOfTheNetSocketsTheAppLeftOpen() throws Exception {
+        TestDrivers.assumeKernel("it reads the descriptors back from /proc/self/fd");
+        java.nio.file.Path unixPath = java.nio.file.Files.createTempDirectory("veloq-host2").resolve("l.sock");
+        IoRuntime rt = TestDrivers.open("uring");
+        java.util.Map<Long, String> targets = new java.util.LinkedHashMap<>();
+        long appSocket;
+        FixedBuf receiving;
+        CompletableFuture<Op<Recv>> recvEnded = new CompletableFuture<>();
+        try {
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            TcpStream client = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+            TcpStream server = accepted.get(10, TimeUnit.SECONDS);
+            receiving = rt.loop().bufPool().lease();
+            rt.loop().submit(server.recvOp(receiving, recvEnded::complete)); // in flight at close
+            io.veloq.api.net.UdpSocket udp = io.veloq.api.net.UdpSocket.bind(rt.loop(),
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            io.veloq.api.net.UnixListener unix = io.veloq.api.net.UnixListener.bind(rt.loop(),
+                    java.net.UnixDomainSocketAddress.of(unixPath));
+            for (io.veloq.api.net.NetSocket s : List.of(l, client, server, udp, unix)) {
+                long n = ((io.veloq.api.IoFd.Raw) s.fd()).handle();
+                targets.put(n, fdTarget(n));
+            }
+            appSocket = rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+                    io.veloq.api.net.SocketType.STREAM)).valueOrThrow();
+        } finally {
+            rt.close(); // none of the net sockets was closed by the app
+        }
+        assertTrue(recvEnded.isDone(), "the receive in flight ended through its completer");
+        receiving.release();
+        for (java.util.Map.Entry<Long, String> e : targets.entrySet()) {
+            String now = fdTarget(e.getKey());
+            assertTrue(now == null || !now.equals(e.getValue()), "fd " + e.getKey() + " (" + e.getValue()
+                    + ") of a net socket is still open after the runtime closed");
+        }
+        String app = fdTarget(appSocket);
+        assertTrue(app != null && app.startsWith("socket:["), "the app's own socket (fd " + appSocket
+                + ") was closed by the runtime: " + app);
+        try (IoRuntime other = TestDrivers.open("uring")) {
+            other.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(appSocket))).valueOrThrow();
+        }
+        java.nio.file.Files.deleteIfExists(unixPath);
+        java.nio.file.Files.deleteIfExists(unixPath.getParent());
+    }
+
+    /** What {@code /proc/self/fd/n} links to ({@code socket:[inode]}), or null when the descriptor is closed. */
+    private static String fdTarget(long n) throws IOException {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + n)).toString();
+        } catch (java.nio.file.NoSuchFileException closed) {
+            return null;
+        }
+    }
+
+    /**
+     * A socket left open when its runtime closed was closed by the runtime, so closing it afterwards (in any
+     * shape, from another thread) is quiet: no exception, and nothing reaches a descriptor number that may
+     * be someone else's by now.
+     */
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void closingANetSocketAfterItsRuntimeClosedIsQuiet(String driver) throws Exception {
+        IoRuntime rt = TestDrivers.open(driver);
+        TcpListener l;
+        io.veloq.api.net.UdpSocket a;
+        io.veloq.api.net.UdpSocket b;
+        try {
+            l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            a = io.veloq.api.net.UdpSocket.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            b = io.veloq.api.net.UdpSocket.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        } finally {
+            rt.close();
+        }
+        assertFalse(l.isOpen(), "the runtime closed it");
+        assertThrows(java.nio.channels.ClosedChannelException.class, l::localAddress, "a call on a socket the runtime closed");
+        l.close();
+        assertTrue(a.closeAsync().get(10, TimeUnit.SECONDS).isSuccess());
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        b.close((v, error) -> closed.complete(error));
+        assertEquals(null, closed.get(10, TimeUnit.SECONDS));
     }
 
     private static void closeQuietly(TcpStream s) {

@@ -111,7 +111,7 @@ class SocketLifetimeTest {
 
     /** The exact repro of the issue: close A (fd N), connect B (fd N), submit A's reusable recv op again. */
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void aReusableRecvOpOfAClosedStreamNeverReadsTheStreamThatReusedItsNumber(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
@@ -145,7 +145,7 @@ class SocketLifetimeTest {
 
     /** Every way to build an op for the socket is bound to it: send ops, one-shots, ops built with fd(), accept. */
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void everyOpBuiltForAClosedSocketFailsClosedEvenWhenItsNumberIsReused(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
@@ -263,5 +263,112 @@ class SocketLifetimeTest {
             assertEquals(0, foreign.get(), "A's completer saw bytes that were not A's");
             assertEquals(0, pool.outstanding(), "buffers still leased after " + rounds + " rounds");
         }
+    }
+
+    /**
+     * The socket's synchronous calls are bound to its lifetime too (#10): one thread closes a socket while two
+     * others call setOption/getOption/localAddress on it (through the socket, and through the loop with the
+     * socket's handle) and a fourth opens sockets that reuse the number. No call ever reaches a socket that
+     * took the number: each completes against the old socket or fails with ClosedChannelException, so
+     * SO_RCVBUF set on the old socket never shows on a new one.
+     */
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void syncCallsRacingACloseNeverReachTheSocketThatReusedTheNumber(String driver) throws Exception {
+        int rounds = 150;
+        int mark = 4099;
+        java.util.Random random = new java.util.Random(11);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int reused = 0;
+        try (IoRuntime rt = TestDrivers.open(driver)) {
+            long probe = rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+                    io.veloq.api.net.SocketType.DATAGRAM)).valueOrThrow();
+            int untouched = rt.loop().getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
+            rt.loop().setOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF, mark);
+            int marked = rt.loop().getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
+            rt.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(probe))).valueOrThrow();
+            assertTrue(untouched != marked, "SO_RCVBUF " + mark + " must show (" + marked + " vs " + untouched + ")");
+
+            for (int round = 0; round < rounds; round++) {
+                io.veloq.api.net.UdpSocket old = io.veloq.api.net.UdpSocket.bind(rt.loop(),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                long number = ((io.veloq.api.IoFd.Raw) old.fd()).handle();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                CountDownLatch calling = new CountDownLatch(2);
+                int r = round;
+                Thread viaLoop = caller("calls through the loop with the socket's handle", calling, stop, errors, r,
+                        () -> {
+                            rt.loop().setOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF, mark);
+                            rt.loop().getOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF);
+                            rt.loop().localAddress(old.fd());
+                        });
+                Thread viaSocket = caller("calls through the socket", calling, stop, errors, r, () -> {
+                    old.setOption(java.net.StandardSocketOptions.SO_RCVBUF, mark);
+                    old.getOption(java.net.StandardSocketOptions.SO_RCVBUF);
+                    old.localAddress();
+                });
+                List<Long> fresh = new java.util.concurrent.CopyOnWriteArrayList<>();
+                Thread opener = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 6; i++) {
+                            fresh.add(rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+                                    io.veloq.api.net.SocketType.DATAGRAM)).valueOrThrow());
+                        }
+                    } catch (Throwable t) {
+                        errors.add("round " + r + ": opening: " + t);
+                    }
+                }, "opener");
+                assertTrue(calling.await(WAIT, TimeUnit.SECONDS));
+                opener.start();
+                TimeUnit.MICROSECONDS.sleep(random.nextInt(200));
+                old.close();
+                opener.join(TimeUnit.SECONDS.toMillis(WAIT));
+                TimeUnit.MILLISECONDS.sleep(2); // the callers keep calling on the closed socket meanwhile
+                stop.set(true);
+                viaLoop.join(TimeUnit.SECONDS.toMillis(WAIT));
+                viaSocket.join(TimeUnit.SECONDS.toMillis(WAIT));
+                assertFalse(viaLoop.isAlive() || viaSocket.isAlive() || opener.isAlive(), "round " + round + ": stuck");
+                for (long n : fresh) {
+                    if (n == number) {
+                        reused++;
+                    }
+                    int v = rt.loop().getOption(io.veloq.api.IoFd.raw(n), java.net.StandardSocketOptions.SO_RCVBUF);
+                    if (v != untouched) {
+                        errors.add("round " + round + ": a call on the closed socket (fd " + number + ") set SO_RCVBUF "
+                                + v + " on the new socket fd " + n);
+                    }
+                    rt.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(n))).valueOrThrow();
+                }
+            }
+        }
+        assertTrue(errors.isEmpty(), errors.size() + " failures, the first: " + errors.subList(0, Math.min(5, errors.size())));
+        assertTrue(reused > 0, "no new socket reused a closed socket's number in " + rounds + " rounds: the race was "
+                + "never run");
+    }
+
+    private interface SocketCalls {
+        void run() throws IOException;
+    }
+
+    /**
+     * Calls {@code calls} until the socket reports itself closed (ClosedChannelException) or the round ends;
+     * any other failure (EBADF: a closed number reached) is an error.
+     */
+    private static Thread caller(String name, CountDownLatch calling, java.util.concurrent.atomic.AtomicBoolean stop,
+                                 List<String> errors, int round, SocketCalls calls) {
+        Thread t = new Thread(() -> {
+            calling.countDown();
+            try {
+                while (!stop.get()) {
+                    calls.run();
+                }
+            } catch (ClosedChannelException expected) {
+                // the socket is closed: the call never reached the driver
+            } catch (Throwable e) {
+                errors.add("round " + round + ": " + name + ": " + e);
+            }
+        }, name);
+        t.start();
+        return t;
     }
 }

@@ -49,7 +49,7 @@ class SocketOptionsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    @MethodSource("io.veloq.examples.net.TestDrivers#linuxOptions")
     void tcpOptionsReadBack(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              TcpListener l = TcpListener.binder(rt.loop())

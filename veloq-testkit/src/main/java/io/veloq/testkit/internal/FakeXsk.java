@@ -34,18 +34,23 @@ final class FakeXsk implements XdpEndpoint {
         final XdpRing completion;
         final String iface;
         final int queue;
+        /** The owner's headroom and need-wakeup choice: a sharer binds with XDP_SHARED_UMEM alone and gets these. */
+        final int headroom;
+        final boolean needWakeup;
         /** Addresses the kernel took from the fill ring and has not used (a drop because the RX ring was full). */
         final long[] spare;
         int spareCount;
         int users = 1;
 
-        Umem(int id, ByteBuffer memory, XdpRing fill, XdpRing completion, String iface, int queue, int frames) {
+        Umem(int id, ByteBuffer memory, XdpRing fill, XdpRing completion, XdpConfig owner, int frames) {
             this.id = id;
+            this.headroom = owner.headroom();
+            this.needWakeup = owner.needWakeup();
             this.memory = memory;
             this.fill = fill;
             this.completion = completion;
-            this.iface = iface;
-            this.queue = queue;
+            this.iface = owner.iface();
+            this.queue = owner.queue();
             this.spare = new long[frames];
         }
     }
@@ -86,7 +91,7 @@ final class FakeXsk implements XdpEndpoint {
             ByteBuffer mem = ByteBuffer.allocateDirect(config.frameSize() * frames + 4096).alignedSlice(4096)
                     .limit(config.frameSize() * frames).slice().order(ByteOrder.nativeOrder());
             this.umem = new Umem(umemId, mem, ring(config.fillRingSize(), XdpRing.ADDRESS_BYTES),
-                    ring(config.completionRingSize(), XdpRing.ADDRESS_BYTES), config.iface(), config.queue(), frames);
+                    ring(config.completionRingSize(), XdpRing.ADDRESS_BYTES), config, frames);
             this.sharesRings = false;
             this.fill = umem.fill;
             this.completion = umem.completion;
@@ -100,8 +105,8 @@ final class FakeXsk implements XdpEndpoint {
             this.fill = sharesRings ? shared.fill : ring(config.fillRingSize(), XdpRing.ADDRESS_BYTES);
             this.completion = sharesRings ? shared.completion : ring(config.completionRingSize(), XdpRing.ADDRESS_BYTES);
             this.frameSize = shared.memory.capacity() / shared.spare.length;
-            this.headroom = 0;
-            this.needWakeup = config.needWakeup();
+            this.headroom = shared.headroom;
+            this.needWakeup = shared.needWakeup;
         }
         this.rx = ring(config.rxRingSize(), XdpRing.DESC_BYTES);
         this.tx = ring(config.txRingSize(), XdpRing.DESC_BYTES);

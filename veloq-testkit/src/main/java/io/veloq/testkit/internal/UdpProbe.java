@@ -21,7 +21,12 @@ public final class UdpProbe {
     private UdpProbe() {
     }
 
-    /** Args: bindAddr bindPort dstAddr dstPort count size seed timeoutMillis pauseEveryN. */
+    /**
+     * Args: bindAddr bindPort dstAddr dstPort count size seed timeoutMillis window. With a window of N, at most N
+     * datagrams are unanswered at a time: after every N sends it waits (up to the timeout) for their replies, so
+     * a reflector that a busy machine schedules late is waited for instead of overrun. Window 0 sends all, then
+     * waits. A window whose replies do not all come back within the timeout ends the exchange.
+     */
     public static void main(String[] args) throws Exception {
         InetAddress bind = InetAddress.getByName(args[0]);
         int bindPort = Integer.parseInt(args[1]);
@@ -30,56 +35,65 @@ public final class UdpProbe {
         int size = Integer.parseInt(args[5]);
         long seed = Long.parseLong(args[6]);
         long timeoutMillis = Long.parseLong(args[7]);
-        int pauseEvery = Integer.parseInt(args[8]);
+        int window = Integer.parseInt(args[8]);
         byte[][] sent = new byte[count][];
-        int received = 0;
-        int bad = 0;
+        int[] tally = new int[2]; // received intact, bad
         boolean[] seen = new boolean[count];
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(bind, bindPort))) {
             s.setReceiveBufferSize(4 << 20);
-            for (int i = 0; i < count; i++) {
-                sent[i] = payload(seed, i, size);
-                s.send(new DatagramPacket(sent[i], size, dst));
-                if (pauseEvery > 0 && (i + 1) % pauseEvery == 0) {
-                    Thread.sleep(20);
+            int next = 0;
+            while (next < count) {
+                int end = window > 0 ? Math.min(count, next + window) : count;
+                for (; next < end; next++) {
+                    sent[next] = payload(seed, next, size);
+                    s.send(new DatagramPacket(sent[next], size, dst));
                 }
-            }
-            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-            byte[] buf = new byte[65536];
-            while (received < count) {
-                long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0) {
+                if (!awaitReplies(s, dst, sent, seen, size, tally, next, timeoutMillis)) {
                     break;
-                }
-                s.setSoTimeout((int) Math.max(1, left));
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    s.receive(p);
-                } catch (SocketTimeoutException e) {
-                    break;
-                }
-                int idx = p.getLength() >= 4 ? ((buf[0] & 0xff) << 24 | (buf[1] & 0xff) << 16 | (buf[2] & 0xff) << 8 | (buf[3] & 0xff)) : -1;
-                String why = null;
-                if (!p.getSocketAddress().equals(dst)) {
-                    why = "from " + p.getSocketAddress() + " instead of " + dst;
-                } else if (idx < 0 || idx >= count) {
-                    why = "unknown index " + idx;
-                } else if (seen[idx]) {
-                    why = "duplicate";
-                } else if (!Arrays.equals(sent[idx], 0, size, buf, 0, p.getLength())) {
-                    why = "payload differs (" + p.getLength() + " bytes)";
-                }
-                if (why == null) {
-                    seen[idx] = true;
-                    received++;
-                    System.out.println("REPLY " + idx + " " + p.getLength() + " OK");
-                } else {
-                    bad++;
-                    System.out.println("REPLY " + idx + " " + p.getLength() + " BAD " + why);
                 }
             }
         }
-        System.out.println("SUMMARY sent=" + count + " received=" + received + " bad=" + bad);
+        System.out.println("SUMMARY sent=" + count + " received=" + tally[0] + " bad=" + tally[1]);
+    }
+
+    /** Receives until {@code upTo} datagrams came back intact or {@code timeoutMillis} pass; false on timeout. */
+    private static boolean awaitReplies(DatagramSocket s, InetSocketAddress dst, byte[][] sent, boolean[] seen, int size,
+                                        int[] tally, int upTo, long timeoutMillis) throws java.io.IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        byte[] buf = new byte[65536];
+        while (tally[0] < upTo) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return false;
+            }
+            s.setSoTimeout((int) Math.max(1, left));
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                s.receive(p);
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+            int idx = p.getLength() >= 4 ? ((buf[0] & 0xff) << 24 | (buf[1] & 0xff) << 16 | (buf[2] & 0xff) << 8 | (buf[3] & 0xff)) : -1;
+            String why = null;
+            if (!p.getSocketAddress().equals(dst)) {
+                why = "from " + p.getSocketAddress() + " instead of " + dst;
+            } else if (idx < 0 || idx >= sent.length || sent[idx] == null) {
+                why = "unknown index " + idx;
+            } else if (seen[idx]) {
+                why = "duplicate";
+            } else if (!Arrays.equals(sent[idx], 0, size, buf, 0, p.getLength())) {
+                why = "payload differs (" + p.getLength() + " bytes)";
+            }
+            if (why == null) {
+                seen[idx] = true;
+                tally[0]++;
+                System.out.println("REPLY " + idx + " " + p.getLength() + " OK");
+            } else {
+                tally[1]++;
+                System.out.println("REPLY " + idx + " " + p.getLength() + " BAD " + why);
+            }
+        }
+        return true;
     }
 
     /** Payload {@code i}: its index big-endian, then seeded bytes. */

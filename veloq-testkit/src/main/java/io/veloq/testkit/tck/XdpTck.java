@@ -81,6 +81,17 @@ public abstract class XdpTck {
         return XdpConfig.builder(peer.iface()).udpPort(PORT).frames(4096, 256).rings(64);
     }
 
+    /** Checks {@code done} every 5 ms until it holds; fails naming {@code what} after {@link #timeout()}. */
+    private void awaitCondition(String what, Callable<Boolean> done) throws Exception {
+        long deadline = System.nanoTime() + timeout().toNanos();
+        while (!done.call()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new AssertionError("still not " + what + " after " + timeout().toSeconds() + " s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
     private <T> T onLoop(IoRuntime rt, Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
         rt.loop().execute(() -> {
@@ -150,7 +161,12 @@ public abstract class XdpTck {
                     xsk.awaitReady(XdpSocket.RX, new Reflect());
                     return null;
                 });
-                assertEquals(100, peer.exchange(5000, PORT, 100, 64, 11, timeout()), "datagrams back intact");
+                // 100 datagrams in batches of 25: a burst beyond the 64-entry RX ring is dropped by the kernel
+                // (rx ring full) whenever the loop has not reflected the start of it yet, as on a loaded machine.
+                for (int batch = 0; batch < 4; batch++) {
+                    assertEquals(25, peer.exchange(5000, PORT, 25, 64, 11 + batch, timeout()),
+                            "datagrams of batch " + batch + " back intact");
+                }
             }
         });
     }
@@ -161,6 +177,9 @@ public abstract class XdpTck {
             try (XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).build())) {
                 assertEquals(2, (int) onLoop(rt, () -> xsk.fill(2)));
                 peer.exchange(5001, PORT, 10, 64, 12, Duration.ofMillis(500));
+                // A kernel may account for the datagrams after the sender returns (softirq work deferred on a busy
+                // machine): wait for the drops to be counted rather than read the rings at one moment.
+                awaitCondition("8 drops counted", () -> xsk.statistics().rxDropped() >= 8);
                 FixedBuf[] got = new FixedBuf[16];
                 assertEquals(2, (int) onLoop(rt, () -> xsk.receive(got, 0, 16)), "only the filled frames hold packets");
                 XdpStatistics st = xsk.statistics();
@@ -170,7 +189,12 @@ public abstract class XdpTck {
                     return xsk.fill(64);
                 });
                 peer.exchange(5001, PORT, 10, 64, 13, Duration.ofMillis(500));
-                assertEquals(10, (int) onLoop(rt, () -> xsk.receive(got, 0, 16)), "refilled, every packet arrives");
+                int[] received = {0};
+                awaitCondition("10 datagrams received after refilling", () -> {
+                    received[0] += onLoop(rt, () -> xsk.receive(got, 0, 16));
+                    return received[0] >= 10;
+                });
+                assertEquals(10, received[0], "refilled, every packet arrives");
             }
         });
     }

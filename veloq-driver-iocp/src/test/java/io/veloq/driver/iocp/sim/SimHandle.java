@@ -74,7 +74,7 @@ abstract class SimHandle {
             return;
         }
         if (p != null) {
-            p.post(k, op.overlapped, op.bytes, op.status);
+            p.post(k, op.overlapped, op.bytes, op.status, true);
         }
     }
 }

@@ -3,7 +3,12 @@ package io.veloq.driver.iocp.sim;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
-/** A simulated I/O completion port: a FIFO of packets (key, OVERLAPPED address, bytes). */
+/**
+ * A simulated I/O completion port: a FIFO of packets (key, OVERLAPPED address, bytes, status, and whether an
+ * I/O request queued it). Closing it drops what is queued; an I/O packet dropped there, or queued to it later
+ * (Windows keeps the port object alive while associated handles exist, but nobody can dequeue from it any
+ * more), is counted as lost ({@link SimStats#lostPackets()}).
+ */
 final class SimPort extends SimHandle {
     private final ArrayDeque<long[]> packets = new ArrayDeque<>();
     private boolean closed;
@@ -12,11 +17,14 @@ final class SimPort extends SimHandle {
         super(os, value);
     }
 
-    synchronized void post(long key, long overlapped, long bytes, int status) {
+    synchronized void post(long key, long overlapped, long bytes, int status, boolean io) {
         if (closed) {
+            if (io) {
+                os.stats.lostPackets.incrementAndGet();
+            }
             return;
         }
-        packets.add(new long[]{key, overlapped, bytes, Integer.toUnsignedLong(status)});
+        packets.add(new long[]{key, overlapped, bytes, Integer.toUnsignedLong(status), io ? 1 : 0});
         os.stats.queuedPackets.incrementAndGet();
         notifyAll();
     }
@@ -75,6 +83,11 @@ final class SimPort extends SimHandle {
 
     synchronized void close() {
         closed = true;
+        for (long[] p : packets) {
+            if (p[4] != 0) {
+                os.stats.lostPackets.incrementAndGet();
+            }
+        }
         packets.clear();
         notifyAll();
     }

@@ -15,6 +15,7 @@ public final class SimStats {
     final AtomicLong fileAtOnce = new AtomicLong();
     final AtomicLong filePended = new AtomicLong();
     final AtomicLong blockingCalls = new AtomicLong();
+    final AtomicLong lostPackets = new AtomicLong();
 
     public long queuedPackets() {
         return queuedPackets.get();
@@ -60,11 +61,19 @@ public final class SimStats {
         return blockingCalls.get();
     }
 
+    /**
+     * Completion packets of I/O requests that nobody can dequeue: queued to a port that was closed, or still
+     * queued in one when it closed. The op they complete never learns its outcome.
+     */
+    public long lostPackets() {
+        return lostPackets.get();
+    }
+
     @Override
     public String toString() {
         return "queued packets " + queuedPackets + ", skipped packets " + skippedPackets + ", succeeded at once "
                 + succeededAtOnce + ", pended " + pended + ", cancelled " + cancelled + ", largest batch "
                 + largestBatch + ", waits " + waits + ", file I/O at once " + fileAtOnce + ", pended "
-                + filePended + ", blocking calls " + blockingCalls;
+                + filePended + ", blocking calls " + blockingCalls + ", lost packets " + lostPackets;
     }
 }

@@ -329,7 +329,7 @@ public final class SimWin32 implements Win32 {
         if (!(handles.get(completionPort) instanceof SimPort port)) {
             return fail(6);
         }
-        port.post(completionKey, overlapped, Integer.toUnsignedLong(bytes), 0);
+        port.post(completionKey, overlapped, Integer.toUnsignedLong(bytes), 0, false);
         ok();
         return true;
     }

@@ -229,6 +229,62 @@ public class SimWin32Test {
         assertEquals(0xC0000120, Structs.Overlapped.status(m, OV1), "STATUS_CANCELLED in OVERLAPPED.Internal");
     }
 
+    /**
+     * The rule a driver with several ports must live with: a handle's packets go to the one port it is
+     * associated with, whichever thread (loop) started the request; the association cannot change; a
+     * PostQueuedCompletionStatus to another port delivers the same key and OVERLAPPED there; a packet queued to a
+     * port that was closed is lost.
+     */
+    @Test
+    void aHandlesPacketsGoOnlyToItsPort_theAssociationIsForGood_andAPostForwardsThem() throws Exception {
+        long owner = w.createIoCompletionPort(-1, 0, 0, 1);
+        long other = w.createIoCompletionPort(-1, 0, 0, 1);
+        long[] pair = connectedPair(owner);
+        long s = pair[1];
+        assertEquals(0, w.createIoCompletionPort(s, other, 9, 0), "a second port cannot take the handle");
+        assertEquals(ERROR_INVALID_PARAMETER, w.lastError());
+        // Started from another thread, as a second loop would: the packet still goes to the owner's port.
+        Thread t = new Thread(() -> {
+            Structs.WsaBuf.put(m, WSABUF, base + DATA, 100);
+            m.putInt(FLAGS, 0);
+            Structs.Overlapped.clear(m, OV1);
+            w.wsaRecv(s, base + WSABUF, 1, 0, base + FLAGS, base + OV1, 0);
+        });
+        t.start();
+        t.join();
+        assertEquals(io.veloq.driver.iocp.win32.NtStatus.STATUS_PENDING, Structs.Overlapped.status(m, OV1), "no data yet: pending");
+        m.put(DATA + 200, new byte[]{4, 5});
+        Structs.WsaBuf.put(m, 1600, base + DATA + 200, 2);
+        Structs.Overlapped.clear(m, OV2);
+        boolean sent = w.wsaSend(pair[0], base + 1600, 1, 0, 0, base + OV2, 0) == 0;
+        assertTrue(sent || w.wsaGetLastError() == WSA_IO_PENDING);
+        int packets = 0;
+        boolean recvSeen = false;
+        while (packets < 2) {
+            assertTrue(w.getQueuedCompletionStatusEx(owner, base + ENTRIES, 1, base + REMOVED, 2000, false),
+                    "the Recv's and the Send's packets arrive at the owner's port");
+            packets++;
+            recvSeen |= m.getLong(ENTRIES + Structs.OverlappedEntry.OVERLAPPED) == base + OV1;
+        }
+        assertTrue(recvSeen, "the Recv started by the other thread completed on the owner's port");
+        assertEquals(2, Structs.Overlapped.transferred(m, OV1), "and its bytes are in its OVERLAPPED");
+        assertFalse(w.getQueuedCompletionStatusEx(other, base + ENTRIES, 16, base + REMOVED, 0, false),
+                "nothing reaches the other port by itself");
+        assertTrue(w.postQueuedCompletionStatus(other, 2, 1, base + OV1), "forwarded");
+        assertTrue(w.getQueuedCompletionStatusEx(other, base + ENTRIES, 16, base + REMOVED, 0, false));
+        assertEquals(base + OV1, m.getLong(ENTRIES + Structs.OverlappedEntry.OVERLAPPED));
+        assertEquals(1, m.getLong(ENTRIES + Structs.OverlappedEntry.COMPLETION_KEY));
+        // Once the owner's port is closed, the handle's packets go nowhere anyone can read.
+        assertEquals(0, w.stats().lostPackets());
+        assertTrue(w.closeHandle(owner));
+        Structs.Overlapped.clear(m, OV1);
+        m.putInt(FLAGS, 0);
+        assertEquals(-1, w.wsaRecv(s, base + WSABUF, 1, 0, base + FLAGS, base + OV1, 0));
+        assertEquals(WSA_IO_PENDING, w.wsaGetLastError());
+        assertTrue(w.cancelIoEx(s, base + OV1), "cancel: " + w.lastError());
+        assertEquals(1, w.stats().lostPackets(), "the cancelled Recv's packet is lost");
+    }
+
     private long[] connectedPair(long port) {
         long l = listener();
         w.createIoCompletionPort(l, port, 1, 0);

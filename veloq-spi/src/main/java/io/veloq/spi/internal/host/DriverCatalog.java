@@ -129,8 +129,8 @@ final class DriverCatalog {
 
     String summary() {
         if (entries.isEmpty()) {
-            return "Available drivers: none found; put veloq-driver-uring (Linux), veloq-driver-iocp (Windows) "
-                    + "or veloq-testkit (fake) on the module path";
+            return "Available drivers: none found; put veloq-driver-uring (Linux), veloq-driver-iocp (Windows), "
+                    + "veloq-driver-nio (pure Java, anywhere) or veloq-testkit (fake) on the module path";
         }
         StringBuilder sb = new StringBuilder("Available drivers: [");
         for (int i = 0; i < entries.size(); i++) {

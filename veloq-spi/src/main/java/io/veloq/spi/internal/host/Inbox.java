@@ -1,5 +1,6 @@
 package io.veloq.spi.internal.host;
 
+import io.veloq.api.BackpressurePolicy;
 import io.veloq.api.Op;
 import io.veloq.api.RuntimeConfig;
 
@@ -14,7 +15,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The cross-thread side of a loop: the queue other threads hand ops, cancels and tasks over by, the wake-up
  * flag, the count of ops in flight, and the limits a submitter on another thread meets (the in-flight
- * budget it waits for under {@code WAIT}, the queue bound that refuses it under {@code QUEUE}).
+ * budget it waits for under {@code WAIT}, the queue bound that refuses it under {@code QUEUE}). Tasks that
+ * other threads hand over ({@code execute}, {@code schedule}) meet a bound of the same size and the same
+ * policy: at most {@code maxInFlight + maxQueued} of them not yet run (a scheduled one until it runs or is
+ * cancelled).
  */
 final class Inbox {
     private static final VarHandle LOOP_PENDING;
@@ -44,10 +48,14 @@ final class Inbox {
     private volatile int budgetWaiters;
     private final int maxInFlight;
     private final int maxQueued;
+    private final boolean waitForRoom;
+    /* Tasks other threads handed over that have not run (or, scheduled, been cancelled) yet. */
+    private final AtomicInteger foreignTasks = new AtomicInteger();
 
     Inbox(RuntimeConfig config) {
         this.maxInFlight = config.maxInFlight();
         this.maxQueued = config.maxQueued();
+        this.waitForRoom = config.backpressure() == BackpressurePolicy.WAIT;
     }
 
     // ---- the queue ----
@@ -98,9 +106,13 @@ final class Inbox {
             foreignPending.decrementAndGet();
         }
         if (budgetWaiters > 0 && inFlight() < maxInFlight) {
-            synchronized (budgetLock) {
-                budgetLock.notifyAll();
-            }
+            wakeWaiters();
+        }
+    }
+
+    private void wakeWaiters() {
+        synchronized (budgetLock) {
+            budgetLock.notifyAll();
         }
     }
 
@@ -146,6 +158,62 @@ final class Inbox {
                     + "), so it is not keeping up with the threads submitting to it. The op was not submitted and "
                     + "is still yours. Raise the limit with IoRuntime.builder().maxQueued(n), make submitters wait "
                     + "with backpressure(BackpressurePolicy.WAIT), or submit less at once");
+        }
+    }
+
+    // ---- tasks from other threads ----
+
+    /**
+     * Counts a task another thread hands over, once there is room for it: {@code WAIT} waits for room (while
+     * the loop runs), {@code QUEUE} refuses with {@link RejectedExecutionException}. Exact: no racing thread
+     * gets past the bound.
+     */
+    void admitForeignTask(Object task, String what, Object loop, BooleanSupplier running) {
+        int limit = maxInFlight + maxQueued;
+        while (true) {
+            int n = foreignTasks.get();
+            if (n < limit) {
+                if (foreignTasks.compareAndSet(n, n + 1)) {
+                    return;
+                }
+                continue;
+            }
+            if (!waitForRoom) {
+                throw new RejectedExecutionException("cannot " + what + " " + task + " on " + loop + ": it already holds "
+                        + n + " tasks from other threads that have not run yet, its limit (maxInFlight " + maxInFlight
+                        + " + maxQueued " + maxQueued + "), so it is not keeping up with the threads handing it work. "
+                        + "The task was not accepted. Raise the limit with IoRuntime.builder().maxQueued(n), make those "
+                        + "threads wait with backpressure(BackpressurePolicy.WAIT), or hand over less at once");
+            }
+            awaitTaskRoom(task, limit, running);
+            if (!running.getAsBoolean()) {
+                foreignTasks.incrementAndGet(); // closing: let it in, the loop runs what is queued until it stops
+                return;
+            }
+        }
+    }
+
+    private void awaitTaskRoom(Object task, int limit, BooleanSupplier running) {
+        synchronized (budgetLock) {
+            budgetWaiters++;
+            try {
+                while (foreignTasks.get() >= limit && running.getAsBoolean()) {
+                    budgetLock.wait(100);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for room to hand " + task + " over", e);
+            } finally {
+                budgetWaiters--;
+            }
+        }
+    }
+
+    /** A counted task left the loop's queues (it ran, or was cancelled). Any thread. */
+    void foreignTaskDone() {
+        foreignTasks.decrementAndGet();
+        if (budgetWaiters > 0) {
+            wakeWaiters();
         }
     }
 }

@@ -11,10 +11,10 @@ import io.veloq.api.RuntimeConfig;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.Delays;
+import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.net.AddressLayout;
-import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Cancel;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpPayload;
@@ -48,8 +48,11 @@ import java.util.concurrent.TimeoutException;
  * <p>A turn: drain the cross-thread inbox, run tasks, resend held-back cancels, hand backlog ops to the
  * driver within the in-flight budget, then one {@link Driver#submitAndWait} that submits everything and
  * delivers completions, then due timers.
+ *
+ * <p>It keeps the register of the net layer's sockets made on this loop ({@link OpenSockets}): closing the
+ * loop closes those still open, through their {@code Close} ops, before the driver goes.
  */
-public final class LoopHost implements EventLoop {
+public final class LoopHost implements EventLoop, OpenSockets {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
     private static final System.Logger LOG = System.getLogger("io.veloq");
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -74,6 +77,7 @@ public final class LoopHost implements EventLoop {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final TimerQueue timers = new TimerQueue();
     private final OpDispatch ops;
+    private final LoopSockets sockets;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
 
@@ -84,6 +88,7 @@ public final class LoopHost implements EventLoop {
         this.manual = config.manual();
         this.inbox = new Inbox(config);
         this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight());
+        this.sockets = new LoopSockets(this, inbox, ops);
     }
 
     /** Opens the driver: on a new loop thread, or on the calling thread for a manual runtime. */
@@ -135,6 +140,7 @@ public final class LoopHost implements EventLoop {
             pool = regions.pool();
         }
         ops.attach(driver, regions);
+        sockets.attach(driver);
     }
 
     private void run(CompletableFuture<Void> opened) {
@@ -206,8 +212,11 @@ public final class LoopHost implements EventLoop {
             } else if (o instanceof CancelRequest c) {
                 ops.cancelHere(c.op);
             } else if (o instanceof ScheduledTask s) {
-                arm(s);
+                arm(s); // handed over, or cancelled by another thread: then its timer goes
+            } else if (o instanceof SocketLifetime lt) {
+                ops.releaseHeldClose(lt); // the socket's last synchronous call returned on another thread
             } else {
+                inbox.foreignTaskDone(); // it runs in this turn
                 tasks.add((Runnable) o);
             }
         }
@@ -248,8 +257,22 @@ public final class LoopHost implements EventLoop {
         return n;
     }
 
+    /** A scheduled task was cancelled (any thread): its timer leaves the queue, now or on the next turn. */
+    void cancelled(ScheduledTask s) {
+        if (inLoop()) {
+            arm(s);
+        } else if (state != CLOSED) {
+            inbox.add(s);
+        }
+    }
+
     private void arm(ScheduledTask s) {
-        if (!s.cancelled) {
+        if (s.isCancelled()) {
+            if (s.timer != null) {
+                timers.remove(s.timer);
+                s.timer = null;
+            }
+        } else if (s.timer == null) {
             s.timer = timers.add(driver.nanoTime() + s.delayNanos, s);
         }
     }
@@ -288,30 +311,27 @@ public final class LoopHost implements EventLoop {
     }
 
     /**
-     * Close, on the loop thread: cancel everything in the driver and wait (up to {@link #CLOSE_DRAIN_NANOS})
-     * for the completions, so that every payload comes back. Completers run meanwhile and may submit: their
-     * ops complete as cancelled (a socket's Close still runs, it gives the descriptor back).
+     * Close, on the loop thread: cancel everything in the driver, close the net sockets still open, and wait
+     * (up to {@link #CLOSE_DRAIN_NANOS}) for the completions, so that every payload comes back. Completers run
+     * meanwhile and may submit: their ops complete as cancelled (a socket's Close still runs, it gives the
+     * descriptor back).
      */
     private void drainAndClose() {
         drainInbox();
         ops.abandonBacklogExceptCloses();
         ops.cancelAll();
+        sockets.closeAll();
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        while ((ops.hasUnfinishedOps() || !tasks.isEmpty()) && System.nanoTime() - deadline < 0) {
-            ops.resendHeldCancels();
-            ops.dispatchBacklog();
-            try {
-                long wait = ops.inDriverCount() > 0 ? TimeUnit.MILLISECONDS.toNanos(50) : 0;
-                driver.submitAndWait(wait, ops.sink());
-            } catch (VeloqIoException e) {
-                report("driver failed while draining " + this + " on close", e);
+        while ((ops.hasUnfinishedOps() || !tasks.isEmpty() || sockets.anyOpen())
+                && System.nanoTime() - deadline < 0) {
+            if (!drainTurn()) {
                 break;
             }
-            ops.queueDrained();
             runTasks();
             drainInbox();
             ops.abandonBacklogExceptCloses();
             ops.completeRefused();
+            sockets.closeAll(); // sockets made meanwhile (an accept that won the race with its cancel)
         }
         if (ops.inDriverCount() > 0) {
             report("closing " + this + ": " + ops.inDriverCount() + " ops did not complete within "
@@ -320,17 +340,60 @@ public final class LoopHost implements EventLoop {
         ops.abandonQueued();
         runTasks();
         state = CLOSED;
-        Object o;
-        while ((o = inbox.poll()) != null) {
-            if (o instanceof Op<?> op) {
-                ops.completeCancelled(op);
-            }
-        }
+        drainInboxClosed();
         ops.completeRefused();
+        sockets.seal(); // no socket is registered after this
+        if (sockets.anyOpen()) {
+            // Made, or closed from another thread, as the drain ended: their descriptors still go.
+            sockets.closeAll();
+            long until = System.nanoTime() + CLOSE_DRAIN_NANOS;
+            while (ops.hasUnfinishedOps() && System.nanoTime() - until < 0 && drainTurn()) {
+                drainInboxClosed();
+                ops.completeRefused();
+            }
+            ops.abandonQueued();
+        }
         if (regions != null) {
             regions.close();
         }
         driver.close();
+    }
+
+    /** One turn of the drain: held cancels, backlog, submit and reap. False if the driver failed. */
+    private boolean drainTurn() {
+        ops.resendHeldCancels();
+        ops.dispatchBacklog();
+        try {
+            long wait = ops.inDriverCount() > 0 ? TimeUnit.MILLISECONDS.toNanos(50) : 0;
+            driver.submitAndWait(wait, ops.sink());
+        } catch (VeloqIoException e) {
+            report("driver failed while draining " + this + " on close", e);
+            return false;
+        }
+        ops.queueDrained();
+        return true;
+    }
+
+    /** The inbox once closed: ops complete as cancelled, a socket's returned call may release its Close. */
+    private void drainInboxClosed() {
+        Object o;
+        while ((o = inbox.poll()) != null) {
+            if (o instanceof Op<?> op) {
+                ops.completeCancelled(op);
+            } else if (o instanceof SocketLifetime lt) {
+                ops.releaseHeldClose(lt);
+            }
+        }
+    }
+
+    /** The socket's {@code Close} has been admitted: closing the loop need not close it any more. */
+    void forget(SocketLifetime lifetime) {
+        sockets.forget(lifetime);
+    }
+
+    @Override
+    public void opened(SocketLifetime lifetime, IoFd.Raw fd) {
+        sockets.opened(lifetime, fd);
     }
 
     private void failEverything(Throwable cause) {
@@ -469,7 +532,8 @@ public final class LoopHost implements EventLoop {
             throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
                     + lt.boundLoop() + "; submit them to the socket's loop(), the one it was opened on");
         }
-        if (state != RUNNING) {
+        int st = state;
+        if (st != RUNNING && (here || st == CLOSED || !(p instanceof Close))) {
             if (!here) {
                 throw new IllegalStateException("cannot submit " + op + ": the runtime is closed");
             }
@@ -489,7 +553,8 @@ public final class LoopHost implements EventLoop {
             }
             return;
         }
-        if (!here && !(p instanceof Cancel)) {
+        // From here on: running, or another thread's Close while closing (it still runs: it gives a descriptor back).
+        if (!here && st == RUNNING && !(p instanceof Cancel)) {
             if (config.backpressure() == BackpressurePolicy.WAIT) {
                 inbox.awaitBudget(op, () -> state == RUNNING);
             } else {
@@ -548,7 +613,8 @@ public final class LoopHost implements EventLoop {
         if (inLoop()) {
             tasks.add(task);
         } else {
-            inbox.add(task);
+            inbox.admitForeignTask(task, "run", this, () -> state == RUNNING);
+            inbox.add(task); // counted until the loop takes it to run
             wake();
         }
     }
@@ -562,13 +628,15 @@ public final class LoopHost implements EventLoop {
         if (state == CLOSED) {
             throw new IllegalStateException("cannot schedule a task: the runtime is closed");
         }
-        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay));
         if (inLoop()) {
+            ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, null);
             arm(s);
-        } else {
-            inbox.add(s);
-            wake();
+            return s;
         }
+        inbox.admitForeignTask(task, "schedule", this, () -> state == RUNNING);
+        ScheduledTask s = new ScheduledTask(task, Delays.saturatedNanos(delay), this, inbox); // counted until it runs or is cancelled
+        inbox.add(s);
+        wake();
         return s;
     }
 
@@ -675,41 +743,44 @@ public final class LoopHost implements EventLoop {
 
     @Override
     public void bind(IoFd fd, SocketAddress local) throws IOException {
-        driver.bind(fd, SockAddrStorage.of(local, layout));
+        sockets.bind(fd, local);
     }
 
     @Override
     public void listen(IoFd fd, int backlog) throws IOException {
-        if (backlog < 0) {
-            throw new IllegalArgumentException("listen backlog must be >= 0, got " + backlog + " for " + fd);
-        }
-        driver.listen(fd, backlog);
+        sockets.listen(fd, backlog);
     }
 
     @Override
     public SocketAddress localAddress(IoFd fd) throws IOException {
-        SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        driver.localAddress(fd, s);
-        return s.toSocketAddress();
+        return sockets.localAddress(fd);
     }
 
     @Override
     public SocketAddress remoteAddress(IoFd fd) throws IOException {
-        SockAddrStorage s = SockAddrStorage.allocate(layout).prepareForReceive();
-        driver.remoteAddress(fd, s);
-        return s.toSocketAddress();
+        return sockets.remoteAddress(fd);
     }
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws IOException {
-        SocketOptionRules.validate(option, value, fd);
-        driver.setOption(fd, option, value);
+        sockets.setOption(fd, option, value);
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws IOException {
-        Objects.requireNonNull(option, "option must not be null");
-        return driver.getOption(fd, option);
+        return sockets.getOption(fd, option);
+    }
+
+    /** The last synchronous call of a closed socket returned (any thread): its held Close may go now. */
+    void callsEnded(SocketLifetime lt) {
+        if (inLoop()) {
+            ops.releaseHeldClose(lt);
+        } else {
+            inbox.add(lt);
+            if (state != CLOSED) {
+                wake(); // once closed, the last drain polls the inbox without waiting for a wake-up
+            }
+        }
     }
 
     @Override
@@ -741,40 +812,6 @@ public final class LoopHost implements EventLoop {
 
         CancelRequest(Op<?> op) {
             this.op = op;
-        }
-    }
-
-    private static final class ScheduledTask implements Scheduled, Runnable {
-        final Runnable task;
-        final long delayNanos;
-        volatile boolean cancelled;
-        volatile boolean done;
-        TimerQueue.Timer timer;
-
-        ScheduledTask(Runnable task, long delayNanos) {
-            this.task = task;
-            this.delayNanos = delayNanos;
-        }
-
-        @Override
-        public void run() {
-            if (!cancelled) {
-                done = true;
-                task.run();
-            }
-        }
-
-        @Override
-        public boolean cancel() {
-            if (cancelled || done) {
-                return false;
-            }
-            cancelled = true;
-            TimerQueue.Timer t = timer;
-            if (t != null) {
-                t.cancelled = true;
-            }
-            return true;
         }
     }
 }

@@ -33,8 +33,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>It also keeps each socket's ops bound to the socket's lifetime ({@link SocketLifetime}): an op naming
  * a closed socket's handle completes with a closed-channel error instead of reaching the driver, and the
- * socket's {@code Close} is held back, its ops cancelled, until none of them is in the driver, so that the
- * descriptor number is released only when no op can use it any more.
+ * socket's {@code Close} is held back, its ops cancelled, until none of them is in the driver and none of
+ * its synchronous calls (options, addresses) is in progress, so that the descriptor number is released only
+ * when nothing can use it any more.
  *
  * <p>Loop thread only; allocates nothing per op.
  */
@@ -158,12 +159,13 @@ final class OpDispatch {
      * the Close waits for them. Returns true if it can go to the driver now.
      */
     private boolean admitSocketClose(Op<?> op, SocketLifetime lt) {
+        loop.forget(lt);
         if (lt.closeOp() != null) {
             complete(op, 0, closedError(op)); // closed twice: the number may be someone else's by now
             return false;
         }
-        lt.markClosed();
-        boolean held = lt.inDriver() > 0;
+        lt.markClosed(); // before counting the calls: no call enters after this
+        boolean held = lt.inDriver() > 0 || lt.callsInProgress() > 0;
         lt.closeOp(op, held);
         if (!held) {
             return true;
@@ -171,10 +173,26 @@ final class OpDispatch {
         heldCloses.add(op);
         for (int i = 0; i < lt.inDriver(); i++) {
             long token = lt.token(i);
-            table.setFlag(token, OpTable.USER_CANCELLED);
-            requestCancel(token);
+            if (!table.hasFlag(token, OpTable.USER_CANCELLED)) { // not cancelled already (closing the runtime)
+                table.setFlag(token, OpTable.USER_CANCELLED);
+                requestCancel(token);
+            }
         }
         return false;
+    }
+
+    /** A closed socket's last synchronous call returned: its held Close goes if no op of it is in the driver. */
+    void releaseHeldClose(SocketLifetime lt) {
+        if (lt.mayReleaseClose()) {
+            releaseClose(lt);
+        }
+    }
+
+    private void releaseClose(SocketLifetime lt) {
+        lt.releaseClose();
+        Op<?> close = lt.closeOp();
+        heldCloses.remove(close);
+        closesToIssue.add(close);
     }
 
     /** Hands backlog ops to the driver within the budget; sockets' released closes go first. */
@@ -265,7 +283,7 @@ final class OpDispatch {
         if (pre != OpLifecycle.NONE) {
             lc.discard(p, pre);
         }
-        complete(op, 0, failure(-rc, op));
+        complete(op, 0, refused(-rc, op));
         return true;
     }
 
@@ -343,11 +361,7 @@ final class OpDispatch {
         table.remove(token);
         inDriver--;
         if (lt != null && lt.exit(token)) {
-            // The last op of a closed socket left the driver: its descriptor may be closed now.
-            lt.releaseClose();
-            Op<?> close = lt.closeOp();
-            heldCloses.remove(close);
-            closesToIssue.add(close);
+            releaseClose(lt); // the last op of a closed socket left the driver: its descriptor may be closed now
         }
         finish(op, result, timedOut);
     }
@@ -382,6 +396,16 @@ final class OpDispatch {
     }
 
     /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
+    /** The exception for an op the driver refused in prepare, with the driver's reason when it gives one. */
+    private VeloqIoException refused(int code, Op<?> op) {
+        String why = driver.explainRefusal(op.payload(), code);
+        if (why == null) {
+            return failure(code, op);
+        }
+        return new VeloqIoException(errors.kind(code), code, errors.name(code), op.toString(),
+                errors.describe(code) + " (" + why + ")");
+    }
+
     private VeloqIoException failure(int code, Op<?> op) {
         String hint = misuseHint(op);
         if (hint == null) {

@@ -48,6 +48,14 @@ public final class HostXdpFactory implements XdpFactory {
                 throw new IllegalArgumentException("sharedUmem: " + o + " belongs to loop " + o.loop().index()
                         + "; sockets sharing a UMEM must be on the same loop (its frames are loop-thread state)");
             }
+            if (o.config().iface().equals(config.iface()) && o.config().queue() == config.queue()) {
+                // The kernel would bind it (on the owner's fill and completion rings), but the program redirects a
+                // queue to one socket: the newcomer would take the queue's packets from the owner.
+                throw new IllegalArgumentException("sharedUmem: " + o + " is already bound to queue " + config.queue()
+                        + " of " + config.iface() + ", and Veloq's XDP program steers each receive queue to one socket, "
+                        + "so a second socket there would never share its packets; bind it to another queue (veth: "
+                        + "`ip link add ... numrxqueues N`) or another interface");
+            }
             owner = o;
         }
         XdpEndpoint ep = xdp.open(config, owner == null ? null : owner.endpoint());

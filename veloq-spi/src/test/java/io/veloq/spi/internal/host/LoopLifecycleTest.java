@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -264,6 +265,84 @@ class LoopLifecycleTest extends HostFixture {
         waiter.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(waiter.isAlive());
         assertEquals(OpState.SUBMITTED, third.state());
+    }
+
+    // ---- tasks from other threads are bounded like ops ----
+
+    /** Blocks the loop thread in a task until the returned latch is counted down. */
+    private CountDownLatch blockTheLoop() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        rt.loop().execute(() -> {
+            blocked.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(10, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
+    void underQueueForeignTasksBeyondTheBoundAreRefusedNamingTheLoopAndTheSetting() throws Exception {
+        open(b -> b.maxInFlight(4).maxQueued(8).backpressure(BackpressurePolicy.QUEUE));
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch release = blockTheLoop();
+        for (int i = 0; i < 12; i++) {
+            rt.loop().execute(ran::incrementAndGet);
+        }
+        Runnable thirteenth = ran::incrementAndGet;
+        RejectedExecutionException refused = assertThrows(RejectedExecutionException.class,
+                () -> rt.loop().execute(thirteenth), "a 13th task queued beyond maxInFlight 4 + maxQueued 8");
+        assertMentions(refused, thirteenth.toString(), "EventLoop#0", "12 tasks", "maxInFlight 4", "maxQueued 8",
+                "IoRuntime.builder().maxQueued", "BackpressurePolicy.WAIT");
+        assertThrows(RejectedExecutionException.class, () -> rt.loop().schedule(thirteenth, Duration.ZERO));
+        release.countDown();
+        eventually(() -> ran.get() == 12, () -> "ran " + ran.get() + " of the 12 accepted tasks");
+
+        // Scheduled tasks count until they run or are cancelled.
+        List<EventLoop.Scheduled> later = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            later.add(rt.loop().schedule(ran::incrementAndGet, Duration.ofHours(1)));
+        }
+        assertThrows(RejectedExecutionException.class, () -> rt.loop().execute(thirteenth), "12 timers are pending");
+        assertTrue(later.get(0).cancel());
+        rt.loop().execute(ran::incrementAndGet); // the cancelled one made room
+        eventually(() -> ran.get() == 13, () -> "the task after the cancel did not run");
+
+        // The loop thread itself is never refused.
+        CompletableFuture<Integer> fromLoop = new CompletableFuture<>();
+        for (int i = 1; i < later.size(); i++) {
+            later.get(i).cancel();
+        }
+        rt.loop().execute(() -> {
+            for (int i = 0; i < 100; i++) {
+                rt.loop().execute(ran::incrementAndGet);
+                rt.loop().schedule(ran::incrementAndGet, Duration.ofHours(1));
+            }
+            fromLoop.complete(100);
+        });
+        assertEquals(100, fromLoop.get(10, TimeUnit.SECONDS));
+        eventually(() -> ran.get() == 113, () -> "ran " + ran.get());
+    }
+
+    @Test
+    void underWaitAForeignTaskWaitsForRoomInsteadOfBeingRefused() throws Exception {
+        open(b -> b.maxInFlight(1).maxQueued(1).backpressure(BackpressurePolicy.WAIT));
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch release = blockTheLoop();
+        rt.loop().execute(ran::incrementAndGet);
+        rt.loop().execute(ran::incrementAndGet);
+        Thread waiter = new Thread(() -> rt.loop().execute(ran::incrementAndGet), "waiter");
+        waiter.start();
+        waiter.join(300);
+        assertTrue(waiter.isAlive(), "WAIT let a third task in beyond maxInFlight 1 + maxQueued 1");
+        release.countDown();
+        waiter.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(waiter.isAlive());
+        eventually(() -> ran.get() == 3, () -> "ran " + ran.get());
     }
 
     @Test

@@ -283,21 +283,50 @@ final class ScriptedDriver implements Driver {
         }
     }
 
+    /** Each synchronous call the host made ("setOption fd 9"), in order. */
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    /** Synchronous calls in the driver now. */
+    final AtomicInteger callsInside = new AtomicInteger();
+    /** While set, every synchronous call waits inside the driver until the test counts it down. */
+    volatile java.util.concurrent.CountDownLatch callGate;
+
+    private void call(String what, IoFd fd) {
+        calls.add(what + " " + fd);
+        java.util.concurrent.CountDownLatch gate = callGate;
+        if (gate == null) {
+            return;
+        }
+        callsInside.incrementAndGet();
+        try {
+            if (!gate.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the test never released " + what + " on " + fd);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            callsInside.decrementAndGet();
+        }
+    }
+
     @Override
     public void bind(IoFd fd, SockAddrStorage local) {
+        call("bind", fd);
     }
 
     @Override
     public void listen(IoFd fd, int backlog) {
+        call("listen", fd);
     }
 
     @Override
     public void localAddress(IoFd fd, SockAddrStorage out) {
+        call("localAddress", fd);
         out.setInet4(new byte[] {127, 0, 0, 1}, 4000);
     }
 
     @Override
     public void remoteAddress(IoFd fd, SockAddrStorage out) {
+        call("remoteAddress", fd);
         out.setInet4(new byte[] {127, 0, 0, 1}, 5000);
     }
 
@@ -305,11 +334,13 @@ final class ScriptedDriver implements Driver {
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) {
+        call("setOption", fd);
         options.put(option.name(), value);
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) {
+        call("getOption", fd);
         return option.type().cast(options.get(option.name()));
     }
 

@@ -1,0 +1,400 @@
+package io.veloq.examples.http;
+
+import io.veloq.api.Completer;
+import io.veloq.api.EventLoop;
+import io.veloq.api.IoErrorKind;
+import io.veloq.api.IoFd;
+import io.veloq.api.Op;
+import io.veloq.api.OpState;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.ShutdownHow;
+import io.veloq.api.net.TcpStream;
+import io.veloq.api.op.ReadFixed;
+import io.veloq.api.op.Recv;
+import io.veloq.api.op.Send;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * One HTTP/1.1 connection: two buffers from the loop's registered pool ({@code in} for requests,
+ * {@code out} for responses) and reusable ops, so a keep-alive connection serving a cached file allocates
+ * nothing per request.
+ *
+ * <p>At most one op is in flight per connection, and the state machine is {@link #pump()}: parse the next
+ * request out of {@code in}, write its response head into {@code out}, and {@code ReadFixed} the file body
+ * straight into {@code out} behind the head (the loop's pool is registered with the kernel, so the read
+ * names the registered buffer instead of pinning pages). Pipelined requests are answered into the same
+ * {@code out} until it is full or the next request is not complete yet; then one send-all writes the batch.
+ * A body larger than {@code out} goes out in buffer-sized chunks. Only when everything is sent does the
+ * connection receive again, so a client that sends without reading is held back by TCP, not by memory.
+ *
+ * <p>Errors: a failed or cancelled op (peer reset, idle timeout, shutdown) ends the connection; the buffers
+ * are the connection's again in every completer, and {@link #finish()} returns them. A response that asks
+ * to close (an error, {@code Connection: close}, HTTP/1.0) is sent, then the write side is shut down and the
+ * rest of the client's bytes are read and dropped until it closes (a "lingering close": closing with unread
+ * bytes would reset the connection and could destroy the response before the client read it).
+ *
+ * <p>Loop thread only.
+ */
+final class HttpConnection {
+    /** Free space in {@code in} below which the unparsed rest moves to the front before the next receive. */
+    private static final int COMPACT_BELOW = 2048;
+    /** Read ops kept per connection: a body of up to this many buffers is sent again without allocating. */
+    private static final int MAX_CACHED_READS = 96;
+    private final HttpLoop owner;
+    private final TcpStream stream;
+    private final EventLoop loop;
+    private final FixedBuf in;
+    private final FixedBuf out;
+    private final Op<Recv> recv;
+    private final Op<Send> send;
+    private final Completer<ReadFixed> readDone = this::read;
+    /**
+     * The read ops of the last responses, by chunk number: a payload's offset is final, so each chunk of a body
+     * needs its own op, and a client fetching the same file again reuses them instead of allocating.
+     */
+    @SuppressWarnings("unchecked")
+    private final Op<ReadFixed>[] reads = new Op[MAX_CACHED_READS];
+    private int chunk;
+    private Op<?> inFlight;
+
+    // The response being written: its status (0 = none), the file it serves, and how far the body got.
+    private int status;
+    private boolean headPending;
+    private boolean headOnly;
+    private boolean keepAliveHeader;
+    private LoopFiles.Slot file;
+    private long fileOffset;
+    private long fileRemaining;
+    /** Once a response asks to close, nothing after it is read. */
+    private boolean closeAfter;
+    /** Request body bytes still to drop (a GET may carry a small body; it is ignored). */
+    private long discard;
+    /** The path being resolved by the catalog: no op is in flight meanwhile. */
+    private byte[] resolving;
+    private boolean lingering;
+    private boolean finished;
+    // Intrusive list of the loop's open connections.
+    HttpConnection prev;
+    HttpConnection next;
+
+    HttpConnection(HttpLoop owner, TcpStream stream, FixedBuf in, FixedBuf out, Duration idleTimeout) {
+        this.owner = owner;
+        this.stream = stream;
+        this.loop = stream.loop();
+        this.in = in;
+        this.out = out;
+        // A peer silent for idleTimeout, or one that stops reading a response for that long, is dropped.
+        stream.readTimeout(idleTimeout);
+        stream.writeTimeout(idleTimeout);
+        this.recv = stream.recvOp(in, this::received);
+        this.send = stream.sendAllOp(out, this::sent);
+    }
+
+    void start() {
+        submit(recv);
+    }
+
+    // ---- completions ----
+
+    private void received(Op<Recv> op) {
+        inFlight = null;
+        if (!op.isSuccess() || op.result() == 0 || owner.stopping()) {
+            // reset, idle timeout, cancelled at shutdown, or end of stream: nothing more to answer
+            if (!op.isSuccess() && !lingering) {
+                owner.connectionEnded(op.error().kind());
+            }
+            finish();
+            return;
+        }
+        if (lingering) {
+            in.clear(); // drop what the client still sends until it closes
+            submit(recv);
+            return;
+        }
+        pump();
+    }
+
+    private void sent(Op<Send> op) {
+        inFlight = null;
+        if (!op.isSuccess() || owner.stopping()) {
+            if (!op.isSuccess()) {
+                owner.connectionEnded(op.error().kind());
+            }
+            finish();
+            return;
+        }
+        out.clear();
+        pump();
+    }
+
+    private void read(Op<ReadFixed> op) {
+        inFlight = null;
+        if (!op.isSuccess() || op.result() == 0 || owner.stopping()) {
+            // an I/O error, or the file shrank under us: the promised Content-Length cannot be kept
+            if (!op.isSuccess() && op.error().kind() != IoErrorKind.CANCELLED) {
+                owner.fileErrors++;
+            }
+            finish();
+            return;
+        }
+        long n = op.result();
+        if (n > fileRemaining) { // the file grew since it was sized: send what Content-Length announced
+            out.writerIndex(out.writerIndex() - (int) (n - fileRemaining));
+            n = fileRemaining;
+        }
+        fileOffset += n;
+        fileRemaining -= n;
+        pump();
+    }
+
+    /** The catalog's answer for the path this connection waits on. */
+    void resolved(byte[] key, FileEntry entry) {
+        LoopFiles.Slot slot = owner.files().install(key, entry);
+        if (finished) {
+            if (slot.evicted && slot.users == 0) {
+                owner.files().acquire(slot);
+                owner.files().release(slot); // a one-off slot: drop its reference
+            }
+            return;
+        }
+        resolving = null;
+        respond(slot);
+        pump();
+    }
+
+    // ---- the state machine ----
+
+    /** Moves on until an op must be waited for; on return one op is in flight, or the connection waits on the catalog. */
+    private void pump() {
+        for (;;) {
+            if (status != 0) {
+                if (headPending && !writeHead()) {
+                    flushOrReceive();
+                    return;
+                }
+                if (fileRemaining > 0) {
+                    if (out.writableBytes() == 0) {
+                        flushOrReceive();
+                    } else {
+                        readFile();
+                    }
+                    return;
+                }
+                endResponse();
+                continue;
+            }
+            if (closeAfter) {
+                flushOrReceive();
+                return;
+            }
+            int readable = in.readableBytes();
+            if (readable == 0) {
+                flushOrReceive();
+                return;
+            }
+            if (discard > 0) {
+                int d = (int) Math.min(discard, readable);
+                in.readerIndex(in.readerIndex() + d);
+                discard -= d;
+                continue;
+            }
+            if (!nextRequest(readable)) {
+                return;
+            }
+        }
+    }
+
+    /** Parses the next request and starts its response; false when it waits (more bytes, or the catalog). */
+    private boolean nextRequest(int readable) {
+        byte[] scratch = owner.scratch();
+        int r = in.readerIndex();
+        int n = Math.min(readable, scratch.length);
+        in.get(scratch, 0, n);
+        in.readerIndex(r);
+        RequestParser p = owner.parser();
+        int result = p.parse(scratch, 0, n, owner.maxHeaderBytes());
+        if (result == RequestParser.INCOMPLETE) {
+            flushOrReceive();
+            return false;
+        }
+        owner.requests++;
+        if (result != RequestParser.OK) {
+            error(result, true, false);
+            return true;
+        }
+        in.readerIndex(r + p.headLength);
+        headOnly = p.method == RequestParser.Method.HEAD;
+        keepAliveHeader = !p.http11 && !p.close;
+        if (p.transferEncoding) {
+            error(501, true, headOnly); // a body of unknown length could not be skipped
+            return true;
+        }
+        if (p.contentLength > owner.maxBodyBytes()) {
+            error(413, true, headOnly);
+            return true;
+        }
+        discard = p.contentLength;
+        closeAfter = p.close;
+        if (p.method == RequestParser.Method.OTHER) {
+            error(405, false, false);
+            return true;
+        }
+        LoopFiles.Slot slot = owner.files().find(scratch, p.pathStart, p.pathEnd);
+        if (slot == null) {
+            resolving = Arrays.copyOfRange(scratch, p.pathStart, p.pathEnd);
+            owner.resolve(resolving, this);
+            return false;
+        }
+        respond(slot);
+        return true;
+    }
+
+    private void respond(LoopFiles.Slot slot) {
+        FileEntry e = slot.entry;
+        if (e.status != 200) {
+            error(e.status, false, headOnly);
+            return;
+        }
+        owner.files().acquire(slot);
+        file = slot;
+        status = 200;
+        headPending = true;
+        fileOffset = 0;
+        fileRemaining = headOnly ? 0 : e.size;
+        chunk = 0;
+    }
+
+    private void error(int code, boolean close, boolean head) {
+        status = code;
+        headPending = true;
+        headOnly = head;
+        closeAfter |= close;
+        fileRemaining = 0;
+        owner.errorResponses++;
+    }
+
+    /** Writes the response head (and an error's body) into {@code out}; false when it does not fit yet. */
+    private boolean writeHead() {
+        byte[] head = status == 200 ? file.entry.head : Responses.head(status);
+        byte[] body = status == 200 || headOnly ? null : Responses.body(status);
+        byte[] date = owner.dateLine();
+        byte[] connection = closeAfter ? Responses.CONNECTION_CLOSE
+                : keepAliveHeader ? Responses.CONNECTION_KEEP_ALIVE : null;
+        int need = head.length + date.length + (connection == null ? 0 : connection.length) + Responses.CRLF.length
+                + (body == null ? 0 : body.length);
+        // A body that fits in an empty buffer is not split over two sends: that would cost a second read op
+        // (at another offset) and a send of a few bytes.
+        int whole = need + (int) Math.min(fileRemaining, out.capacity());
+        if (out.writableBytes() < need || (whole <= out.capacity() && out.writableBytes() < whole)) {
+            if (out.readableBytes() == 0) {
+                throw new IllegalStateException("response head of " + need + " bytes does not fit in an empty "
+                        + out.capacity() + "-byte buffer");
+            }
+            return false;
+        }
+        out.put(head).put(date);
+        if (connection != null) {
+            out.put(connection);
+        }
+        out.put(Responses.CRLF);
+        if (body != null) {
+            out.put(body);
+        }
+        headPending = false;
+        return true;
+    }
+
+    private void endResponse() {
+        if (file != null) {
+            owner.files().release(file);
+            file = null;
+        }
+        status = 0;
+        owner.responses++;
+    }
+
+    private void readFile() {
+        IoFd fd = file.entry.fd;
+        int k = chunk++;
+        Op<ReadFixed> op = k < reads.length ? reads[k] : null;
+        if (op != null && op.payload().fd() == fd && op.payload().offset() == fileOffset) {
+            op.reset(); // the same chunk of the same file as before: the same op again
+        } else {
+            op = Op.of(new ReadFixed(fd, out, fileOffset), readDone);
+            if (k < reads.length) {
+                reads[k] = op;
+            }
+        }
+        submit(op);
+    }
+
+    /** Sends what {@code out} holds; with nothing to send, receives (or closes after a closing response). */
+    private void flushOrReceive() {
+        if (out.readableBytes() > 0) {
+            submit(send);
+            return;
+        }
+        if (closeAfter && status == 0) {
+            linger();
+            return;
+        }
+        if (in.readableBytes() == 0) {
+            in.clear();
+        } else if (in.writableBytes() < COMPACT_BELOW) {
+            in.compact(); // rare: a partial request near the end of the buffer
+        }
+        submit(recv);
+    }
+
+    private void linger() {
+        lingering = true;
+        Op<?> shut = stream.shutdown(ShutdownHow.WRITE, op -> {
+            inFlight = null;
+            if (!op.isSuccess() || owner.stopping()) {
+                finish();
+                return;
+            }
+            in.clear();
+            submit(recv);
+        });
+        inFlight = shut;
+    }
+
+    private void submit(Op<?> op) {
+        if (op.state() == OpState.COMPLETED) {
+            op.reset();
+        }
+        inFlight = op;
+        loop.submit(op);
+    }
+
+    /** Returns the buffers, drops the file, closes the socket, leaves the loop's list. Idempotent. */
+    void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (file != null) {
+            owner.files().release(file);
+            file = null;
+        }
+        // No op is in flight here (this runs from a completer, or from stop() with nothing pending), so both
+        // buffers are ours whatever the last op did.
+        in.release();
+        out.release();
+        owner.closeSocket(stream);
+        owner.closed(this);
+    }
+
+    /** At shutdown: cancels the op in flight (its completer then finishes), or finishes at once. */
+    void stop() {
+        Op<?> op = inFlight;
+        if (op != null && op.state() == OpState.SUBMITTED) {
+            loop.cancel(op);
+        } else if (resolving != null || op == null) {
+            finish();
+        }
+    }
+}

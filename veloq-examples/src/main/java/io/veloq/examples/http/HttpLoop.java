@@ -1,0 +1,216 @@
+package io.veloq.examples.http;
+
+import io.veloq.api.EventLoop;
+import io.veloq.api.IoErrorKind;
+import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.net.NetCompleter;
+import io.veloq.api.net.NetSocket;
+import io.veloq.api.net.TcpListener;
+import io.veloq.api.net.TcpStream;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+
+/**
+ * One event loop's share of the HTTP server: its own listener (the kernel spreads connections over the
+ * loops' listeners with {@code SO_REUSEPORT}), its own connections, buffers, request parser and file table.
+ * Nothing is shared with other loops but the {@link FileCatalog}'s read-only entries.
+ *
+ * <p>Loop thread only, except the counters, which other threads read (single writer, volatile).
+ */
+final class HttpLoop implements NetCompleter<TcpStream> {
+    private final EventLoop loop;
+    private final TcpListener listener;
+    private final BufPool pool;
+    private final FileCatalog catalog;
+    private final LoopFiles files;
+    private final RequestParser parser = new RequestParser();
+    private final byte[] scratch;
+    private final HttpServerOptions options;
+    private HttpConnection head;
+    private boolean stopping;
+    private Runnable whenIdle;
+    private int closing;
+    private final NetCompleter<Void> closeDone = (v, e) -> {
+        closing--;
+        checkIdle();
+    };
+
+    volatile long accepted;
+    volatile long open;
+    volatile long refused;
+    volatile long requests;
+    volatile long responses;
+    volatile long errorResponses;
+    volatile long timeouts;
+    volatile long connectionErrors;
+    volatile long fileErrors;
+
+    HttpLoop(EventLoop loop, TcpListener listener, FileCatalog catalog, HttpServerOptions options) {
+        this.loop = loop;
+        this.listener = listener;
+        this.pool = loop.bufPool();
+        this.catalog = catalog;
+        this.files = new LoopFiles(catalog);
+        this.options = options;
+        this.scratch = new byte[options.maxHeaderBytes()];
+        Runnable sweep = files::sweep;
+        catalog.onStale(() -> loop.execute(sweep));
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    void start() {
+        listener.accept(this);
+    }
+
+    /** Accept completer: serve the connection, then accept the next one with the same op. */
+    @Override
+    public void onComplete(TcpStream stream, Throwable error) {
+        if (error != null) {
+            if (!stopping && listener.isOpen()) {
+                listener.accept(this); // EMFILE, ECONNABORTED...: the listener itself is fine
+            }
+            return;
+        }
+        if (stopping) {
+            closeSocket(stream);
+            return;
+        }
+        accepted++;
+        try {
+            // Responses are written whole (or in buffer-sized chunks): Nagle would only hold back a batch's
+            // tail until the client's delayed ACK, 40 ms on Linux.
+            stream.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException | RuntimeException e) {
+            connectionErrors++;
+            closeSocket(stream);
+            listener.accept(this);
+            return;
+        }
+        FixedBuf in = pool.tryLease();
+        FixedBuf out = in == null ? null : pool.tryLease();
+        if (out == null) {
+            if (in != null) {
+                in.release();
+            }
+            refused++; // at --max-conns: two buffers per connection, none left
+            closeSocket(stream);
+        } else {
+            HttpConnection c = new HttpConnection(this, stream, in, out, options.idleTimeout());
+            link(c);
+            open++;
+            c.start();
+        }
+        listener.accept(this);
+    }
+
+    // ---- what connections use ----
+
+    LoopFiles files() {
+        return files;
+    }
+
+    RequestParser parser() {
+        return parser;
+    }
+
+    /** The loop's parse buffer: a connection copies its unparsed bytes here and parses them in place. */
+    byte[] scratch() {
+        return scratch;
+    }
+
+    int maxHeaderBytes() {
+        return options.maxHeaderBytes();
+    }
+
+    long maxBodyBytes() {
+        return options.maxBodyBytes();
+    }
+
+    byte[] dateLine() {
+        return catalog.dateLine();
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Asks the catalog about {@code key}; the answer comes back on this loop. */
+    void resolve(byte[] key, HttpConnection c) {
+        catalog.resolve(key, loop, entry -> c.resolved(key, entry));
+    }
+
+    void connectionEnded(IoErrorKind why) {
+        if (why == IoErrorKind.TIMED_OUT) {
+            timeouts++;
+        } else if (why != IoErrorKind.CANCELLED) {
+            connectionErrors++;
+        }
+    }
+
+    void closeSocket(NetSocket socket) {
+        closing++;
+        socket.close(closeDone);
+    }
+
+    void closed(HttpConnection c) {
+        unlink(c);
+        open--;
+        checkIdle();
+    }
+
+    /** On the loop thread: stop accepting, stop every connection, run {@code done} once all are closed. */
+    void stop(Runnable done) {
+        stopping = true;
+        whenIdle = done;
+        closeSocket(listener);
+        for (HttpConnection c = head; c != null; ) {
+            HttpConnection next = c.next;
+            c.stop();
+            c = next;
+        }
+        checkIdle();
+    }
+
+    private void checkIdle() {
+        if (stopping && head == null && closing == 0 && whenIdle != null) {
+            files.clear(); // every transfer is over: give the catalog its references back
+            Runnable r = whenIdle;
+            whenIdle = null;
+            r.run();
+        }
+    }
+
+    int buffersOutstanding() {
+        return pool.outstanding();
+    }
+
+    int cachedPaths() {
+        return files.size();
+    }
+
+    private void link(HttpConnection c) {
+        c.next = head;
+        if (head != null) {
+            head.prev = c;
+        }
+        head = c;
+    }
+
+    private void unlink(HttpConnection c) {
+        if (c.prev != null) {
+            c.prev.next = c.next;
+        } else if (head == c) {
+            head = c.next;
+        }
+        if (c.next != null) {
+            c.next.prev = c.prev;
+        }
+        c.prev = null;
+        c.next = null;
+    }
+}
