@@ -381,6 +381,28 @@ public final class FixedBuf {
     }
 
     /**
+     * A read-only slice of {@code length} bytes from absolute index {@code index} (position 0, big-endian),
+     * sharing this buffer's memory like {@link #readableView()}: hand one field or one message of a received
+     * batch to a parser without copying it and without moving either index. Bounds are checked once, here,
+     * against the capacity; the same validity rule applies (until this buffer's next op or its release).
+     *
+     * <pre>{@code
+     * int len = buf.getInt(buf.readerIndex());                          // a length-prefixed frame
+     * ByteBuffer frame = buf.view(buf.readerIndex() + 4, len);           // its body, in place
+     * handle(frame);
+     * buf.readerIndex(buf.readerIndex() + 4 + len);
+     * }</pre>
+     *
+     * @throws IndexOutOfBoundsException if {@code [index, index + length)} is not within the capacity
+     * @since 0.2
+     */
+    public ByteBuffer view(int index, int length) {
+        checkAccess();
+        Objects.checkFromIndexSize(index, length, memory.capacity());
+        return memory.slice(index, length).asReadOnlyBuffer().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
      * Copies as many remaining bytes of {@code src} as fit into the free space, advancing {@code src}'s position
      * and the writer index; returns the count (0 when full). The way to stage heap data ({@code byte[]} through
      * {@link ByteBuffer#wrap}) into a registered buffer in pieces.

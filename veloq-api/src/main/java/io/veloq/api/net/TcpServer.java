@@ -362,7 +362,10 @@ public final class TcpServer implements AutoCloseable {
          * {@code SO_REUSEPORT} would let our listeners join another process's listeners on the port (same
          * user, the option set on both) and share its connections. A plain bind first, with
          * {@code SO_REUSEADDR} (connections in TIME_WAIT do not count) and without {@code SO_REUSEPORT},
-         * fails with {@code EADDRINUSE} while anyone listens there; the socket never listens.
+         * fails with {@code EADDRINUSE} while anyone listens there. The probe then listens too, because a driver
+         * may do the bind at listen (the nio driver: java.nio decides between a client and a server channel
+         * there); it is closed at once. Nobody serves the port yet, so a client that reaches the probe in that
+         * instant is reset where it would have been refused.
          */
         private void ensureNobodyListens(EventLoop loop, InetSocketAddress at) throws IOException {
             SocketSetup probe = new SocketSetup(loop, SocketType.STREAM);
@@ -372,7 +375,13 @@ public final class TcpServer implements AutoCloseable {
             }
             probe.local(at);
             IoFd fd = probe.openAndWait(Addresses.familyOf(at));
-            SocketSetup.closeAndWait(loop, fd);
+            try {
+                loop.listen(fd, 1);
+            } catch (VeloqIoException e) {
+                throw e.toJava();
+            } finally {
+                SocketSetup.closeAndWait(loop, fd);
+            }
         }
     }
 }

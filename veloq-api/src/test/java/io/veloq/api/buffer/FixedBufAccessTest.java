@@ -76,6 +76,28 @@ class FixedBufAccessTest {
     }
 
     @Test
+    void aViewIsAReadOnlySliceAtAnAbsoluteIndexCheckedOnce() {
+        BufPool pool = BufPool.allocate(64, 1);
+        FixedBuf b = pool.lease();
+        b.putInt(5).put("hello".getBytes(StandardCharsets.US_ASCII)).putInt(2).put("hi".getBytes(StandardCharsets.US_ASCII));
+        int at = b.readerIndex();
+        int len = b.getInt(at);
+        ByteBuffer frame = b.view(at + 4, len);
+        assertTrue(frame.isReadOnly());
+        assertEquals(ByteOrder.BIG_ENDIAN, frame.order());
+        assertEquals("hello", StandardCharsets.US_ASCII.decode(frame.duplicate()).toString());
+        assertEquals(0, b.readerIndex(), "a view moves no index");
+        assertEquals(2, b.view(9, 4).getInt(0), "typed reads through a view are in network order");
+        b.setByte(at + 4, 'j'); // the same memory
+        assertEquals('j', frame.get(0));
+        assertThrows(ReadOnlyBufferException.class, () -> frame.put(0, (byte) 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.view(60, 5), "past the capacity");
+        assertThrows(IndexOutOfBoundsException.class, () -> b.view(-1, 2));
+        b.release();
+        assertThrows(IllegalStateException.class, () -> b.view(0, 1), "use after release");
+    }
+
+    @Test
     void transferFromStagesHeapBytesInPieces() {
         BufPool pool = BufPool.allocate(8, 1);
         FixedBuf b = pool.lease();

@@ -348,14 +348,15 @@ final class NioDriver implements Driver {
             case CLOSE -> ready(s, close(h));
             case SHUTDOWN -> ready(s, socketOps.shutdown(s));
             case FSYNC -> ready(s, -LinuxErrno.EINVAL.code()); // fsync(2) of a socket
-            case ACCEPT, RECV, RECV_FROM, READ -> startRead(s, h);
-            case SEND, SEND_TO, CONNECT, WRITE -> startWrite(s, h);
+            case ACCEPT, RECV, RECV_FROM, READ, RECV_MSG -> startRead(s, h);
+            case SEND, SEND_TO, CONNECT, WRITE, SEND_MSG -> startWrite(s, h);
             default -> ready(s, -LinuxErrno.EINVAL.code());
         }
     }
 
     private void startRead(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.ACCEPT ? null : views.fill(s.payload.buffer());
+        s.view = s.kind == OpKind.ACCEPT ? null
+                : s.kind == OpKind.RECV_MSG ? views.vector(s, s.payload.buffers(), true) : views.fill(s.payload.buffer());
         Port port = port(h);
         s.port = port;
         if (port.readHead == null && port.readable) {
@@ -371,7 +372,8 @@ final class NioDriver implements Driver {
     }
 
     private void startWrite(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.CONNECT ? null : views.drain(s.payload.buffer());
+        s.view = s.kind == OpKind.CONNECT ? null
+                : s.kind == OpKind.SEND_MSG ? views.vector(s, s.payload.buffers(), false) : views.drain(s.payload.buffer());
         Port port = port(h);
         s.port = port;
         if (port.writeHead == null && port.writable) {
