@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public abstract sealed class StreamSocket extends DataSocket permits TcpStream, UnixStream {
     private volatile SocketAddress remote;
+    private final HeapStage heapStage = new HeapStage();
 
     StreamSocket(EventLoop loop, IoFd fd, AddressFamily family, SocketAddress remote) {
         super(loop, fd, family);
@@ -160,9 +161,10 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
 
     /**
      * Sends every remaining byte of {@code src} (a heap buffer, {@code ByteBuffer.wrap(bytes)}, or any other) and
-     * waits, staging it through one buffer leased from the loop's pool: copy a buffer-full, send it all, repeat.
-     * No direct buffer is allocated per call and the staging buffer goes back to the pool at the end. The
-     * position of {@code src} advances by what was sent.
+     * waits, staging it through buffers leased from the loop's pool: up to 16 buffer-fulls are copied and go out
+     * in one vectored send, then the next part. So a payload larger than one buffer costs one op per 16 buffers
+     * (and per short write), not one per buffer. No direct buffer is allocated per call; the staging buffers go
+     * back to the pool at the end. The position of {@code src} advances by what was sent.
      *
      * <pre>{@code
      * stream.sendAll(ByteBuffer.wrap("HTTP/1.1 200 OK\r\n...".getBytes(US_ASCII)));
@@ -173,56 +175,73 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      */
     public long sendAll(ByteBuffer src) throws IOException {
         requireOpen();
-        FixedBuf stage = loop.bufPool().lease();
+        BufVec stage = heapStage.take();
         long total = 0;
         try {
             while (src.hasRemaining()) {
-                stage.clear();
-                stage.transferFrom(src);
+                HeapStage.fill(stage, src, loop.bufPool());
                 total += sendAll(stage);
+                HeapStage.releaseBuffers(stage);
             }
         } catch (IOException | RuntimeException e) {
             // What was staged but not sent goes back to src, so its position says what was sent.
-            if (stage.isLeased() && stage.owner() == null) {
-                src.position(src.position() - stage.readableBytes());
+            if (stage.owner() == null) {
+                src.position(src.position() - (int) stage.readableBytes());
             }
             throw e;
         } finally {
             if (stage.owner() == null) {
-                stage.release();
+                heapStage.giveBack(stage);
             }
         }
         return total;
     }
 
     /**
-     * Sends every remaining byte of {@code src}, staged through one pooled buffer as above, without waiting:
+     * Sends every remaining byte of {@code src}, staged through pooled buffers as above, without waiting:
      * {@code completer} runs once on the loop thread with {@code src} (position at its limit) or with the first
-     * error (position: what was sent). One op per call, reused for every chunk; the staging buffer is leased at
-     * the start and released before {@code completer} runs. Do not touch {@code src} until then.
+     * error (position: what was sent). One op per call, resubmitted for every staged part and short write; the
+     * staging buffers are leased at the start and released before {@code completer} runs. Do not touch
+     * {@code src} until then.
      *
      * @since 0.2
      */
     public void sendAll(ByteBuffer src, Completer.OfValue<ByteBuffer> completer) {
         Objects.requireNonNull(completer, "completer");
         requireOpenUnchecked("sendAll");
-        FixedBuf stage = loop.bufPool().lease();
-        stage.transferFrom(src);
-        submitTracked(new Send(fd, stage), new SendAllLoop<Send>(op -> {
-            FixedBuf b = op.payload().buf();
-            if (!op.isSuccess()) {
-                src.position(src.position() - b.readableBytes());
-                b.release();
-                completer.onComplete(null, op.error());
-            } else if (src.hasRemaining()) {         // a closed socket fails the resubmit: reported below
-                b.clear();
-                b.transferFrom(src);
-                loop.resubmit(op);
-            } else {
-                b.release();
-                completer.onComplete(src, null);
+        BufVec stage = heapStage.take();
+        try {
+            HeapStage.fill(stage, src, loop.bufPool());
+            submitTracked(new SendMsg(fd, stage), new SendAllLoop<SendMsg>(op -> {
+                BufVec v = op.payload().bufs();
+                if (!op.isSuccess()) {
+                    src.position(src.position() - (int) v.readableBytes());
+                    heapStage.giveBack(v);
+                    completer.onComplete(null, op.error());
+                } else if (v.readableBytes() > 0 || src.hasRemaining()) {
+                    if (v.readableBytes() == 0) {
+                        HeapStage.releaseBuffers(v);
+                        try {
+                            HeapStage.fill(v, src, loop.bufPool());
+                        } catch (RuntimeException poolAtItsCap) {
+                            heapStage.giveBack(v);
+                            completer.onComplete(null, poolAtItsCap);
+                            return;
+                        }
+                    }
+                    loop.resubmit(op);                   // a closed socket fails it: reported above
+                } else {
+                    heapStage.giveBack(v);
+                    completer.onComplete(src, null);
+                }
+            }, StreamSocket::unsent));
+        } catch (RuntimeException e) {
+            if (stage.owner() == null) {
+                src.position(src.position() - (int) stage.readableBytes());
+                heapStage.giveBack(stage);
             }
-        }, StreamSocket::unsent));
+            throw e;
+        }
     }
 
     /**

@@ -19,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Sending heap data: {@code sendAll(ByteBuffer)} stages a {@code byte[]} through one pooled buffer (several
- * buffer-fulls), blocking and with a completer, every byte arriving in order; the staging buffer goes back to
- * the pool. On the fake and io_uring.
+ * Sending heap data: {@code sendAll(ByteBuffer)} stages a {@code byte[]} through pooled buffers (several
+ * buffer-fulls), blocking and with a completer, every byte arriving in order; the staging buffers go back to
+ * the pool. A payload of many buffer-fulls goes out several buffers per op. On the fake, nio and io_uring.
  */
 class HeapSendTest {
     private static final int BUF = 4096;
@@ -60,6 +61,45 @@ class HeapSendTest {
             assertSame(b, done.get(10, TimeUnit.SECONDS));
             assertFalse(b.hasRemaining());
             assertEquals(leasedBefore, rt.loop().bufPool().outstanding(), "the staging buffer went back");
+        }
+    }
+
+    /**
+     * A heap payload far larger than the kernel can buffer, to a peer that does not read yet: the send stalls
+     * with one op in flight, and that op holds several staged buffers (a vector of buffer-fulls per op, not one
+     * buffer per op and round trip). Then the peer reads: every byte arrives in order and every staging buffer
+     * goes back. Before the vectored staging the stalled send held exactly one buffer.
+     */
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#all")
+    void aLargeHeapPayloadGoesOutSeveralBuffersPerOp(String driver) throws Exception {
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(BUF, 64).open();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+             TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), l.port()));
+             TcpStream s = l.accept()) {
+            byte[] payload = new byte[24 * 1024 * 1024 + 5]; // beyond any loopback send + receive buffer
+            new Random(44).nextBytes(payload);
+            int before = rt.loop().bufPool().outstanding();
+            CompletableFuture<ByteBuffer> done = new CompletableFuture<>();
+            c.sendAll(ByteBuffer.wrap(payload), (v, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(v);
+                }
+            });
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int staged = 0;
+            while (staged <= 1 && System.nanoTime() < end) {
+                staged = Math.max(staged, rt.loop().bufPool().outstanding() - before);
+                Thread.sleep(5);
+            }
+            assertTrue(staged > 1, "the stalled heap send held " + staged + " staging buffer(s); several expected");
+            assertTrue(staged <= 16, staged + " staging buffers: more than one vector's worth");
+            assertFalse(done.isDone(), "the peer has not read: the send cannot have finished");
+            assertArrayEquals(payload, receive(rt, s, payload.length), "every byte, in order");
+            assertFalse(done.get(20, TimeUnit.SECONDS).hasRemaining());
+            assertEquals(before, rt.loop().bufPool().outstanding(), "every staging buffer went back");
         }
     }
 
