@@ -294,6 +294,17 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
         return callTracked(new RecvMsg(fd, vec)).valueOrThrow();
     }
 
+    /**
+     * Receives into the buffers of {@code vec} in one op and waits at most {@code timeout} for the first byte, in
+     * place of the socket's read timeout for this call; returns the total, 0 at end of stream.
+     *
+     * @throws java.net.SocketTimeoutException when nothing arrived in time; the buffers are the caller's
+     * @since 0.2
+     */
+    public long recv(BufVec vec, Duration timeout) throws IOException {
+        return callTracked(new RecvMsg(fd, vec), timeout).valueOrThrow();
+    }
+
     // ---- vectored send: one op drains several buffers ----
 
     /**
@@ -323,6 +334,17 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
     /** Sends the readable bytes of {@code vec}'s buffers in one op and waits; returns the total (may be short). @since 0.2 */
     public long send(BufVec vec) throws IOException {
         return callTracked(new SendMsg(fd, vec)).valueOrThrow();
+    }
+
+    /**
+     * Sends the readable bytes of {@code vec}'s buffers in one op, waiting at most {@code timeout} for it to move
+     * a byte, in place of the socket's write timeout; returns the total (may be short).
+     *
+     * @throws java.net.SocketTimeoutException when the peer's window stayed full that long
+     * @since 0.2
+     */
+    public long send(BufVec vec, Duration timeout) throws IOException {
+        return callTracked(new SendMsg(fd, vec), timeout).valueOrThrow();
     }
 
     // ---- send ----

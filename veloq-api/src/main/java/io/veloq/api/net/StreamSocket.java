@@ -15,6 +15,7 @@ import io.veloq.api.op.Shutdown;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
 import java.util.concurrent.CompletableFuture;
@@ -88,11 +89,7 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
 
     /** Sends every readable byte of {@code buf} and waits; returns the total. */
     public long sendAll(FixedBuf buf) throws IOException {
-        long total = 0;
-        while (buf.readableBytes() > 0) {
-            total += callTracked(new Send(fd, buf)).valueOrThrow();
-        }
-        return total;
+        return drain(new Send(fd, buf), StreamSocket::unsent, new Within());
     }
 
     /**
@@ -106,15 +103,8 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      *
      * @since 0.2
      */
-    public long sendAll(FixedBuf buf, java.time.Duration timeout) throws IOException {
-        java.time.Duration d = SocketTimeouts.checked(timeout, "sendAll", this);
-        long end = d == null ? 0 : loop.nanoTime() + d.toNanos();
-        long total = 0;
-        while (buf.readableBytes() > 0) {
-            java.time.Duration left = d == null ? null : java.time.Duration.ofNanos(Math.max(1, end - loop.nanoTime()));
-            total += callTracked(new Send(fd, buf), left).valueOrThrow();
-        }
-        return total;
+    public long sendAll(FixedBuf buf, Duration timeout) throws IOException {
+        return drain(new Send(fd, buf), StreamSocket::unsent, new Within(timeout));
     }
 
     // ---- send all over a chain of buffers: one op, not one per buffer ----
@@ -150,11 +140,59 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
 
     /** Sends every readable byte of {@code vec}'s buffers with vectored sends and waits; returns the total. @since 0.2 */
     public long sendAll(BufVec vec) throws IOException {
+        return drain(new SendMsg(fd, vec), StreamSocket::unsent, new Within());
+    }
+
+    /**
+     * Sends every readable byte of {@code vec}'s buffers with vectored sends and waits, all within {@code timeout}
+     * (one deadline for the whole transfer, as for {@link #sendAll(FixedBuf, Duration)}); returns the total.
+     *
+     * @throws java.net.SocketTimeoutException when the peer did not take it all in time; the buffers' reader
+     *         indexes show how far it got
+     * @since 0.2
+     */
+    public long sendAll(BufVec vec, Duration timeout) throws IOException {
+        return drain(new SendMsg(fd, vec), StreamSocket::unsent, new Within(timeout));
+    }
+
+    /** Sends until {@code send}'s buffers are drained: one blocking op after another, each within {@code within}. */
+    private <P extends OpPayload> long drain(P send, ToLongFunction<P> unsent, Within within) throws IOException {
         long total = 0;
-        while (vec.readableBytes() > 0) {
-            total += callTracked(new SendMsg(fd, vec)).valueOrThrow();
+        while (unsent.applyAsLong(send) > 0) {
+            total += within.call(send);
         }
         return total;
+    }
+
+    /**
+     * How long the blocking sends of one call may take: the socket's write timeout per send (no per-call
+     * timeout), or one per-call deadline on the loop's clock for the whole transfer, each send getting what is
+     * left of it (a null or zero per-call timeout: none).
+     */
+    private final class Within {
+        private final boolean perCall;
+        private final Duration timeout;
+        private final long end;
+
+        Within() {
+            this.perCall = false;
+            this.timeout = null;
+            this.end = 0;
+        }
+
+        Within(Duration timeout) {
+            this.perCall = true;
+            this.timeout = SocketTimeouts.checked(timeout, "sendAll", StreamSocket.this);
+            this.end = this.timeout == null ? 0 : loop.nanoTime() + this.timeout.toNanos();
+        }
+
+        <P extends OpPayload> long call(P payload) throws IOException {
+            if (!perCall) {
+                return callTracked(payload).valueOrThrow();
+            }
+            Duration left = timeout == null ? null : Duration.ofNanos(Math.max(1, end - loop.nanoTime()));
+            return callTracked(payload, left).valueOrThrow();
+        }
     }
 
     // ---- send all from the heap ----
@@ -174,13 +212,29 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      * @since 0.2
      */
     public long sendAll(ByteBuffer src) throws IOException {
+        return sendHeap(src, new Within());
+    }
+
+    /**
+     * Sends every remaining byte of {@code src}, staged as {@link #sendAll(ByteBuffer)} does, and waits, all
+     * within {@code timeout} (one deadline for the whole transfer).
+     *
+     * @throws java.net.SocketTimeoutException when the peer did not take it all in time; the position of
+     *         {@code src} says what was sent, what the peer received of the rest is unknown: close the socket
+     * @since 0.2
+     */
+    public long sendAll(ByteBuffer src, Duration timeout) throws IOException {
+        return sendHeap(src, new Within(timeout));
+    }
+
+    private long sendHeap(ByteBuffer src, Within within) throws IOException {
         requireOpen();
         BufVec stage = heapStage.take();
         long total = 0;
         try {
             while (src.hasRemaining()) {
                 HeapStage.fill(stage, src, loop.bufPool());
-                total += sendAll(stage);
+                total += drain(new SendMsg(fd, stage), StreamSocket::unsent, within);
                 HeapStage.releaseBuffers(stage);
             }
         } catch (IOException | RuntimeException e) {

@@ -3,9 +3,11 @@ package io.veloq.examples.net;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.IoRuntime;
 import io.veloq.api.VeloqIoException;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
+import io.veloq.api.net.UdpSocket;
 import io.veloq.testkit.Peer;
 import io.veloq.testkit.Simulation;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,99 @@ class PerCallTimeoutTest {
             s.close();
             l.close();
             peer.close();
+            sim.runCurrent();
+        }
+    }
+
+    /**
+     * The per-call timeouts of the vectored, heap and datagram calls, in virtual time: a vectored receive with
+     * nothing to read, vectored and heap sendAll to a peer that reads nothing (one deadline for the whole
+     * transfer; what was sent is accounted for), a single vectored send to a full window, a datagram receive with
+     * nothing arriving. Each gives up at its own deadline, not the socket's.
+     */
+    @Test
+    void vectoredHeapAndDatagramCallsTakeAPerCallTimeoutInVirtualTime() throws Exception {
+        try (Simulation sim = Simulation.open()) {
+            IoRuntime rt = sim.runtime();
+            TcpListener l = TcpListener.bind(rt.loop(), ADDR);
+            CompletableFuture<TcpStream> accepted = l.acceptAsync();
+            Peer peer = sim.connect(ADDR);
+            TcpStream s = sim.await(accepted);
+            s.readTimeout(Duration.ofMinutes(10));
+            s.writeTimeout(Duration.ofMinutes(10));
+            FixedBuf a = rt.loop().bufPool().lease();
+            FixedBuf b = rt.loop().bufPool().lease();
+            BufVec in = BufVec.of(a, b);
+            Duration before = sim.currentTime();
+            assertThrows(SocketTimeoutException.class, () -> s.recv(in, Duration.ofSeconds(3)));
+            assertEquals(Duration.ofSeconds(3), sim.currentTime().minus(before), "vectored recv: the per-call timeout");
+            assertNull(in.owner(), "vector handed back");
+            peer.send("xy");
+            assertEquals(2, s.recv(in, Duration.ofSeconds(3)));
+
+            // A peer that reads nothing, and a socket whose send buffer is full: a single vectored send waits for
+            // room until its deadline.
+            peer.receiveWindow(0);
+            FixedBuf filler = rt.loop().bufPool().lease();
+            boolean full = false;
+            for (int i = 0; i < 10_000 && !full; i++) {
+                filler.clear().put(new byte[filler.capacity()]);
+                try {
+                    s.send(filler, Duration.ofMillis(100));
+                } catch (SocketTimeoutException e) {
+                    full = true;
+                }
+            }
+            assertTrue(full, "the socket never stopped taking bytes");
+            filler.release();
+            a.clear().put(new byte[600]);
+            b.clear().put(new byte[600]);
+            before = sim.currentTime();
+            assertThrows(SocketTimeoutException.class, () -> s.send(in, Duration.ofSeconds(2)));
+            assertEquals(Duration.ofSeconds(2), sim.currentTime().minus(before), "vectored send: the per-call timeout");
+            before = sim.currentTime();
+            assertThrows(SocketTimeoutException.class, () -> s.sendAll(in, Duration.ofSeconds(4)));
+            Duration took = sim.currentTime().minus(before);
+            assertTrue(!took.minus(Duration.ofSeconds(4)).isNegative() && took.compareTo(Duration.ofSeconds(5)) < 0,
+                    "vectored sendAll gave up after " + took);
+            assertEquals(1200, in.readableBytes(), "nothing was taken: every byte is still readable");
+
+            // Heap sendAll: the position of src says what was sent, and the staging buffers go back.
+            int leased = rt.loop().bufPool().outstanding();
+            java.nio.ByteBuffer src = java.nio.ByteBuffer.wrap(new byte[3000]);
+            before = sim.currentTime();
+            assertThrows(SocketTimeoutException.class, () -> s.sendAll(src, Duration.ofSeconds(4)));
+            took = sim.currentTime().minus(before);
+            assertTrue(!took.minus(Duration.ofSeconds(4)).isNegative() && took.compareTo(Duration.ofSeconds(5)) < 0,
+                    "heap sendAll gave up after " + took);
+            assertEquals(0, src.position(), "nothing was sent, so src is where it started");
+            assertEquals(leased, rt.loop().bufPool().outstanding(), "the staging buffers went back");
+            a.release();
+            b.release();
+            s.close();
+            l.close();
+            peer.close();
+
+            // A datagram receive with nothing arriving; a send with a timeout goes out at once.
+            InetSocketAddress udpAt = new InetSocketAddress("127.0.0.1", 7001);
+            try (UdpSocket u = UdpSocket.bind(rt.loop(), udpAt)) {
+                u.readTimeout(Duration.ofMinutes(10));
+                FixedBuf d = rt.loop().bufPool().lease();
+                before = sim.currentTime();
+                assertThrows(SocketTimeoutException.class, () -> u.recvFrom(d, Duration.ofSeconds(1)));
+                assertEquals(Duration.ofSeconds(1), sim.currentTime().minus(before), "recvFrom: the per-call timeout");
+                InetSocketAddress other = new InetSocketAddress("127.0.0.1", 7002);
+                sim.bindDatagramPeer(other);
+                d.clear().put("ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                assertEquals(4, u.sendTo(d, other, Duration.ofSeconds(1)));
+                sim.runCurrent();
+                assertEquals(1, sim.takeDatagrams(other).size());
+                assertTrue(sim.sendDatagram(other, udpAt, new byte[]{1, 2, 3}));
+                d.clear();
+                assertEquals(other, u.recvFrom(d, Duration.ofSeconds(1)));
+                assertEquals(3, d.readableBytes());
+                d.release();
+            }
             sim.runCurrent();
         }
     }
