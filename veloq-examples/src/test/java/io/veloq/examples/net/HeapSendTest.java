@@ -103,6 +103,51 @@ class HeapSendTest {
         }
     }
 
+    /**
+     * The completer shape stages each next part in the completer and resubmits the same op: once warm, a heap
+     * transfer of many parts allocates nothing on the loop thread per part (measured on a second transfer, the
+     * peer a plain JDK socket read by the test thread, so the loop thread runs only the send). On the drivers
+     * with real sockets (the fake records a trace per op).
+     */
+    @ParameterizedTest
+    @MethodSource("io.veloq.examples.net.TestDrivers#real")
+    void aHeapTransferAllocatesNothingPerPartOnTheLoopThread(String driver) throws Exception {
+        int size = 16 * 1024;
+        try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(size, 64).open();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+             java.net.Socket peer = new java.net.Socket(InetAddress.getByName("127.0.0.1"), l.port());
+             TcpStream s = l.accept()) {
+            CompletableFuture<Long> loopThread = new CompletableFuture<>();
+            rt.loop().execute(() -> loopThread.complete(Thread.currentThread().getId()));
+            long tid = loopThread.get(5, TimeUnit.SECONDS);
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            byte[] payload = new byte[32 * 1024 * 1024];
+            new Random(45).nextBytes(payload);
+            long parts = payload.length / (16L * size); // the fewest ops: one per full vector
+            long allocated = 0;
+            for (int round = 0; round < 2; round++) {
+                ByteBuffer src = ByteBuffer.wrap(payload);
+                CompletableFuture<Long> allocatedAtEnd = new CompletableFuture<>();
+                long atStart = mx.getThreadAllocatedBytes(tid);
+                s.sendAll(src, (v, e) -> {
+                    if (e != null) {
+                        allocatedAtEnd.completeExceptionally(e);
+                    } else {
+                        allocatedAtEnd.complete(mx.getThreadAllocatedBytes(tid));
+                    }
+                });
+                byte[] got = peer.getInputStream().readNBytes(payload.length);
+                assertArrayEquals(payload, got, "round " + round + ": every byte, in order");
+                allocated = allocatedAtEnd.get(20, TimeUnit.SECONDS) - atStart;
+            }
+            System.out.printf("%s: a 32 MiB heap sendAll (>= %d parts) allocated %d B on the loop thread%n",
+                    driver, parts, allocated);
+            // The call itself (its op, payload and completers) is allocated on the calling thread; the loop thread
+            // allocates nothing per part (measured: 0 B on io_uring, 72 B in all on nio). Slack for one-off paths.
+            assertTrue(allocated < 1024, allocated + " B allocated on the loop thread over >= " + parts + " parts");
+        }
+    }
+
     private static byte[] receive(IoRuntime rt, TcpStream s, int n) throws Exception {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         FixedBuf in = rt.loop().bufPool().lease();
