@@ -273,7 +273,7 @@ class SocketLifetimeTest {
      * SO_RCVBUF set on the old socket never shows on a new one.
      */
     @ParameterizedTest
-    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers") // nio never reuses a number: no race to set up
+    @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void syncCallsRacingACloseNeverReachTheSocketThatReusedTheNumber(String driver) throws Exception {
         int rounds = 150;
         int mark = 4099;
