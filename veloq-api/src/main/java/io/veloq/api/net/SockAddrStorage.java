@@ -147,7 +147,7 @@ public final class SockAddrStorage {
                 setInet6(ip6.getAddress(), inet.getPort(), 0, ip6.getScopeId());
             }
         } else if (address instanceof UnixDomainSocketAddress unix) {
-            setUnixPath(unix.getPath().toString(), address);
+            setUnixPath(unix.getPath().toString());
         } else {
             throw new IllegalArgumentException("unsupported socket address type " + address.getClass().getName()
                     + " (" + address + "): use InetSocketAddress or UnixDomainSocketAddress");
@@ -206,17 +206,20 @@ public final class SockAddrStorage {
         return this;
     }
 
-    private void setUnixPath(String path, SocketAddress original) {
+    private void setUnixPath(String path) {
         byte[] b = path.getBytes(StandardCharsets.UTF_8);
-        if (b.length == 0) {
-            throw new IllegalArgumentException("Unix socket address " + original + " has an empty path");
-        }
         if (b.length + 1 > UNIX_PATH_MAX) {
             throw new IllegalArgumentException("Unix socket path '" + path + "' is " + b.length
                     + " bytes; at most " + (UNIX_PATH_MAX - 1) + " fit in sockaddr_un");
         }
         clear();
         block.putShort(0, (short) layout.nativeFamily(AddressFamily.UNIX));
+        if (b.length == 0) {
+            // The unnamed address (an empty path): family only, what getpeername reports for an unbound
+            // client. Binding it makes Linux autobind an abstract name; connecting to it fails (EINVAL).
+            setLength(UNIX_PATH_OFFSET);
+            return;
+        }
         for (int i = 0; i < b.length; i++) {
             block.put(UNIX_PATH_OFFSET + i, b[i]);
         }
@@ -248,7 +251,8 @@ public final class SockAddrStorage {
 
     /**
      * Converts back to a JDK address: {@link InetSocketAddress} for IP, {@link UnixDomainSocketAddress} for
-     * a path-named Unix socket (an unnamed one gives an empty path).
+     * a path-named Unix socket; the unnamed Unix address (family only, length 2, what an unbound client's
+     * peer address is) gives an empty path, and {@code of(UnixDomainSocketAddress.of(""))} stores it back.
      *
      * @throws IllegalStateException when empty, abstract, or of an unknown family
      */

@@ -33,6 +33,9 @@ class EchoServerSignalTest {
     void aSignalStopsTheServerCleanlyWithExitCode0(String signal) throws Exception {
         String driver = io.veloq.examples.net.TestDrivers.best(); // real sockets: io_uring where it runs, else nio
         List<String> cmd = new ArrayList<>();
+        // A shell that starts jobs in the background (CI runners, `cmd &`) hands them SIGINT ignored, and a JVM
+        // keeps an ignored SIGINT ignored: start the server with the default dispositions, as a terminal does.
+        cmd.addAll(List.of("env", "--default-signal=INT,TERM"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Djnr.ffi.x86asm.enabled=false");
         cmd.add("-cp");
@@ -68,6 +71,10 @@ class EchoServerSignalTest {
             if (!driver.equals("fake")) {
                 // An idle connection and an echo: the shutdown must cancel the idle one's pending receive.
                 idle.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), at));
+                // One byte echoed first, so the server has accepted it (each loop accepts on its own) before
+                // the signal; then it sits idle with a receive pending.
+                idle.getOutputStream().write(9);
+                assertEquals(9, idle.getInputStream().read());
                 try (Socket c = new Socket(InetAddress.getLoopbackAddress(), at)) {
                     c.getOutputStream().write(new byte[] {1, 2, 3});
                     assertArrayEquals(new byte[] {1, 2, 3}, c.getInputStream().readNBytes(3));

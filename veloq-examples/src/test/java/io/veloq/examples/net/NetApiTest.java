@@ -487,6 +487,13 @@ class NetApiTest {
                 roundTrip(rt, c, s, "over a unix socket");
                 roundTrip(rt, s, c, "and back");
                 assertEquals(UnixDomainSocketAddress.of(path), c.remoteAddress());
+                // The client never bound: its address is the unnamed one (family only), and it converts
+                // both ways (#10 defect 6).
+                java.net.SocketAddress unnamed = s.remoteAddress();
+                assertEquals(UnixDomainSocketAddress.of(""), unnamed);
+                io.veloq.api.net.SockAddrStorage stored = io.veloq.api.net.SockAddrStorage.of(unnamed);
+                assertEquals(2, stored.length());
+                assertEquals(unnamed, stored.toSocketAddress());
             }
         } finally {
             Files.deleteIfExists(path);

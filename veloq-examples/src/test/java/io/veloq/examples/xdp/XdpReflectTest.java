@@ -90,6 +90,9 @@ class XdpReflectTest {
         assumeTrue(VethPair.missingPrivileges() == null, VethPair.missingPrivileges());
         try (VethPair veth = VethPair.create()) {
             List<String> cmd = new ArrayList<>();
+            // A shell that starts jobs in the background (CI runners, `cmd &`) hands them SIGINT ignored, and a JVM
+            // keeps an ignored SIGINT ignored: start the server with the default dispositions, as a terminal does.
+            cmd.addAll(List.of("env", "--default-signal=INT,TERM"));
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Djnr.ffi.x86asm.enabled=false");
             cmd.add("-cp");
