@@ -26,9 +26,16 @@ public enum Capability {
     REGISTERED_BUFFERS,
     /** Per-op deadlines enforced by the driver (io_uring linked timeouts) rather than the host's timers. */
     LINKED_TIMEOUTS,
-    /** Multishot accept/recv. */
+    /**
+     * Multishot ops and buffer rings: {@code AcceptMultishot}, {@code RecvMultishot} and
+     * {@link EventLoop#openBufRing} need it (io_uring on Linux 6.0+; the IOCP driver emulates them by
+     * re-issuing {@code AcceptEx}/{@code WSARecv}). The net API uses them where present, one-shot ops elsewhere.
+     */
     MULTISHOT,
-    /** Zero-copy send. */
+    /**
+     * {@code Send.zeroCopy} really avoids the copy (io_uring {@code SEND_ZC}, Linux 6.0+). Without it the same
+     * op is a copying send: nothing needs it, it says which one runs.
+     */
     ZERO_COPY_SEND,
     /** Unix-domain stream sockets: a {@code Socket} op of family {@code UNIX} needs it. */
     UNIX_SOCKETS,
@@ -86,5 +93,12 @@ public enum Capability {
      *
      * @since 0.2
      */
-    XDP
+    XDP,
+    /**
+     * {@link io.veloq.api.op.SendFile}: a file's bytes sent to a socket without a copy through user space
+     * (io_uring {@code SPLICE} through a pipe, nio {@code FileChannel.transferTo}; not on IOCP yet). The op needs it.
+     *
+     * @since 0.3
+     */
+    SEND_FILE
 }

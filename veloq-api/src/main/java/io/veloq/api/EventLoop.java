@@ -1,6 +1,7 @@
 package io.veloq.api;
 
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.op.OpPayload;
 
@@ -157,7 +158,7 @@ public interface EventLoop extends Executor {
     /**
      * The loop's clock in nanoseconds, the one its timers, {@code Timeout} ops and deadlines use: the driver's
      * ({@link System#nanoTime()} on the kernel drivers, virtual time on the fake driver's simulation). Compute
-     * a deadline that spans several ops with it. Any thread.
+     * a deadline that spans several ops with it; only differences between two readings mean something. Any thread.
      *
      * <pre>{@code
      * long end = loop.nanoTime() + timeout.toNanos();
@@ -181,6 +182,22 @@ public interface EventLoop extends Executor {
      * used with {@code ReadFixed}/{@code WriteFixed}.
      */
     BufPool bufPool();
+
+    /**
+     * Opens a ring of {@code buffers} buffers leased from this loop's pool, handed to the driver for
+     * multishot receives ({@link io.veloq.api.op.RecvMultishot}). Close it once its receives have ended.
+     *
+     * <pre>{@code BufRing ring = loop.openBufRing(128);}</pre>
+     *
+     * @param buffers a power of two, at most 32768
+     * @throws UnsupportedOperationException if the driver lacks {@link Capability#MULTISHOT}
+     * @throws IllegalArgumentException if {@code buffers} is not a power of two in range
+     * @throws IllegalStateException if the pool cannot lend that many buffers, or the loop has no pool
+     * @since 0.3
+     */
+    default BufRing openBufRing(int buffers) {
+        throw new UnsupportedOperationException(this + " has no provided-buffer rings");
+    }
 
     /**
      * Registers a file with the driver; ops may then name it by the returned {@link IoFd.Fixed}.

@@ -27,9 +27,18 @@ public enum IoErrorKind {
     INVALID_ARGUMENT,
     WOULD_BLOCK,
     INTERRUPTED,
+    /**
+     * No buffer space: the kernel's, or, for a multishot receive, its provided-buffer ring ran dry (release
+     * buffers to the ring, then submit the op again).
+     */
     NO_BUFFER_SPACE,
     TOO_MANY_OPEN_FILES,
     NOT_SUPPORTED,
     IO_ERROR,
+    /**
+     * A queue overflowed: for a multishot op, the kernel ended it because its completion queue was full.
+     * Nothing was lost (every item before it was delivered); submit the op again to go on. @since 0.3
+     */
+    OVERFLOW,
     OTHER
 }

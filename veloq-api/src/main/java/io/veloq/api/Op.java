@@ -39,21 +39,35 @@ import java.util.concurrent.atomic.AtomicLong;
  * @since 0.1
  */
 public final class Op<P extends OpPayload> {
+    // Ids are for messages only: taken on first use, so creating an op touches no state shared by loops.
     private static final AtomicLong IDS = new AtomicLong();
     private static final VarHandle STATE;
+    private static final VarHandle ID;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Op.class, "state", OpState.class);
+            ID = MethodHandles.lookup().findVarHandle(Op.class, "id", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
         ApiAccess.installOps(new OpBridge());
     }
 
-    private final long id = IDS.incrementAndGet();
+    private long id;
     private final P payload;
+    // Cached from the immutable payload: the host needs them several times per op, and the payload's methods
+    // are calls through a sealed interface of twenty records (megamorphic in a real server).
+    private final OpKind kind;
+    private final FixedBuf buf;
+    private final SocketLifetime lifetime;
     private final Completer<P> completer;
+    private final StreamCompleter<P> stream;
+    /*
+     * Written with release stores by the thread that moves it (the loop thread on the completer path), read with
+     * volatile/acquire loads anywhere: a future's or a blocking caller's thread sees result and error published
+     * by the COMPLETED store. Only a submit from another thread needs a CAS (two threads racing to submit).
+     */
     private volatile OpState state = OpState.DEFINED;
     private long deadlineNanos;
     private Object attachment;
@@ -72,12 +86,27 @@ public final class Op<P extends OpPayload> {
 
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
+        this.kind = payload.kind();
+        this.buf = payload.buffer();
+        IoFd fd = payload.fd();
+        this.lifetime = fd instanceof IoFd.Raw r ? ApiAccess.fds().owner(r) : null;
         this.completer = completer;
+        this.stream = completer instanceof StreamCompleter<P> s ? s : null;
     }
 
-    /** Creates an op whose completion is delivered to {@code completer} on the loop thread. */
+    /**
+     * Creates an op whose completion is delivered to {@code completer} on the loop thread. A multishot payload
+     * ({@link io.veloq.api.op.OpKind#multishot()}) needs a {@link StreamCompleter}, which also receives its items.
+     *
+     * @throws IllegalArgumentException for a multishot payload with a plain completer
+     */
     public static <P extends OpPayload> Op<P> of(P payload, Completer<P> completer) {
-        return new Op<>(payload, Objects.requireNonNull(completer, "completer must not be null"));
+        Objects.requireNonNull(completer, "completer must not be null");
+        if (payload != null && payload.kind().multishot() && !(completer instanceof StreamCompleter)) {
+            throw new IllegalArgumentException(payload.describe() + " is multishot: it needs a StreamCompleter "
+                    + "(items, then the final completion), e.g. StreamCompleter.of((op, value, buf) -> ..., op -> ...)");
+        }
+        return new Op<>(payload, completer);
     }
 
     /** Creates an op without a completer, for the future and blocking styles of {@link EventLoop}. */
@@ -85,9 +114,15 @@ public final class Op<P extends OpPayload> {
         return new Op<>(payload, null);
     }
 
-    /** A process-unique id, used in messages. */
+    /** A process-unique id, used in messages (taken the first time it is asked for). */
     public long id() {
-        return id;
+        long i = id;
+        if (i == 0) {
+            long mine = IDS.incrementAndGet();
+            ID.compareAndSet(this, 0L, mine);
+            i = (long) ID.getVolatile(this);
+        }
+        return i;
     }
 
     public P payload() {
@@ -165,18 +200,21 @@ public final class Op<P extends OpPayload> {
      * @throws IllegalStateException unless completed
      */
     public Op<P> reset() {
-        if (!STATE.compareAndSet(this, OpState.COMPLETED, OpState.DEFINED)) {
-            throw new IllegalStateException("cannot reset " + this + ": it is " + state + ", not COMPLETED");
+        OpState s = (OpState) STATE.getAcquire(this);
+        if (s != OpState.COMPLETED) {
+            throw new IllegalStateException("cannot reset " + this + ": it is " + s + ", not COMPLETED");
         }
         result = 0;
         error = null;
         aux = null;
+        // Only its completer's thread (or whoever holds the completed op) resets it: no CAS needed.
+        STATE.setRelease(this, OpState.DEFINED);
         return this;
     }
 
     @Override
     public String toString() {
-        return payload.describe() + " (op #" + id + ")";
+        return payload.describe() + " (op #" + id() + ")";
     }
 
     private void requireDefined(String what) {
@@ -191,23 +229,33 @@ public final class Op<P extends OpPayload> {
         }
     }
 
-    private boolean markSubmitted(Object host) {
-        if (!STATE.compareAndSet(this, OpState.DEFINED, OpState.SUBMITTED)) {
+    /**
+     * DEFINED -> SUBMITTED, taking the buffer. {@code onLoop}: the submitting thread is the loop thread, whose
+     * own completers resubmit: a plain check and a release store; from another thread a CAS, since two threads
+     * may race to submit one op.
+     */
+    private boolean markSubmitted(Object host, boolean onLoop) {
+        if (onLoop) {
+            if (STATE.getAcquire(this) != OpState.DEFINED) {
+                return false;
+            }
+            STATE.setRelease(this, OpState.SUBMITTED);
+        } else if (!STATE.compareAndSet(this, OpState.DEFINED, OpState.SUBMITTED)) {
             return false;
         }
         this.host = host;
-        FixedBuf buf = payload.buffer();
-        BufVec vec = buf == null ? payload.buffers() : null;
+        FixedBuf buf = this.buf;
+        BufVec vec = buf == null && kind.bufferUse() == OpKind.BufferUse.VECTOR ? payload.buffers() : null;
         if (buf != null || vec != null) {
             try {
                 if (buf != null) {
-                    ApiAccess.bufs().acquire(buf, this);
+                    ApiAccess.bufs().acquire(buf, this, onLoop);
                 } else {
                     ApiAccess.bufs().acquire(vec, this);
                 }
             } catch (RuntimeException e) {
                 this.host = null;
-                state = OpState.DEFINED;
+                STATE.setRelease(this, OpState.DEFINED);
                 throw e;
             }
             SocketLifetime.SendWatch w = sendWatch();
@@ -238,10 +286,10 @@ public final class Op<P extends OpPayload> {
     }
 
     private void complete(long value, VeloqIoException failure) {
-        FixedBuf buf = payload.buffer();
+        FixedBuf buf = this.buf;
         if (buf != null) {
             ApiAccess.bufs().release(buf, this, failure == null ? value : 0);
-        } else {
+        } else if (kind.bufferUse() == OpKind.BufferUse.VECTOR) {
             BufVec vec = payload.buffers();
             if (vec != null) {
                 ApiAccess.bufs().release(vec, this, failure == null ? value : 0);
@@ -258,7 +306,7 @@ public final class Op<P extends OpPayload> {
             watch.done(queuedBytes);
             queuedBytes = 0;
         }
-        state = OpState.COMPLETED; // volatile write publishes result and error
+        STATE.setRelease(this, OpState.COMPLETED); // publishes result and error to acquiring readers
         if (completer != null) {
             try {
                 completer.onComplete(this);
@@ -272,10 +320,44 @@ public final class Op<P extends OpPayload> {
         }
     }
 
+    private void item(long value, FixedBuf buf) {
+        stream.onItem(this, value, buf);
+    }
+
     private static final class OpBridge implements ApiAccess.Ops {
         @Override
         public boolean markSubmitted(Op<?> op, Object host) {
-            return op.markSubmitted(host);
+            return op.markSubmitted(host, false);
+        }
+
+        @Override
+        public boolean markSubmittedOnLoop(Op<?> op, Object host) {
+            return op.markSubmitted(host, true);
+        }
+
+        @Override
+        public OpKind kind(Op<?> op) {
+            return op.kind;
+        }
+
+        @Override
+        public FixedBuf buffer(Op<?> op) {
+            return op.buf;
+        }
+
+        @Override
+        public SocketLifetime lifetime(Op<?> op) {
+            return op.lifetime;
+        }
+
+        @Override
+        public void item(Op<?> op, long value, FixedBuf buf) {
+            op.item(value, buf);
+        }
+
+        @Override
+        public boolean hasStreamCompleter(Op<?> op) {
+            return op.stream != null;
         }
 
         @Override

@@ -25,10 +25,32 @@ import java.util.Set;
  * {@link #prepareCancel} re-entrantly (a completer that resubmits), which the driver must allow.
  *
  * <h2>Ownership</h2>
- * From {@link #prepare} until the op's completion has been delivered to the sink, the payload's buffer and
- * address storage belong to the driver: it may hand their memory to the kernel, and must keep them
- * strongly reachable until the kernel is done with them. After delivering the completion it must not
- * touch them again. Every prepared op is completed exactly once: success, error, or cancellation.
+ * From {@link #prepare} until the op's final completion has been delivered to the sink, the payload's
+ * buffer and address storage belong to the driver: it may hand their memory to the kernel, and must keep
+ * them strongly reachable until the kernel is done with them (for a zero-copy send: until its
+ * notification). After delivering the final completion it must not touch them again.
+ *
+ * <h2>Completions: many, then exactly one final</h2>
+ * Every prepared op gets zero or more intermediate completions ({@link CompletionSink#MORE}), then exactly
+ * one final completion (without {@code MORE}): success, error, or cancellation. Nothing follows the final
+ * one, and its user data may be reused after it.
+ * <ul>
+ *   <li>One-shot kinds get only the final completion, through either sink method.</li>
+ *   <li>Multishot kinds ({@link OpKind#multishot()}): each intermediate completion is one item (an accepted
+ *       handle; a received byte count with {@link CompletionSink#BUFFER} and the id of the buffer taken from
+ *       the op's ring). The final completion carries no item: a platform that ends a stream with a last
+ *       item (io_uring on CQ overflow) delivers that item as an intermediate completion, then a final one
+ *       with the platform's overflow code ({@code -EOVERFLOW}). A ring that runs dry ends the op with the
+ *       platform's "no buffers" code ({@code -ENOBUFS}); end of stream ends a receive with 0.</li>
+ *   <li>A zero-copy send ({@code Send.zeroCopy()}, with {@link Capability#ZERO_COPY_SEND}): its result as
+ *       an intermediate completion, then the notification ({@link CompletionSink#NOTIF}) as the final one,
+ *       once the kernel no longer reads the buffer. A driver without the capability runs it as a copying
+ *       send with one completion.</li>
+ *   <li>{@link #prepareCancel} of an op ends it: whatever it was doing, it gets exactly one final
+ *       completion (the cancelled code, or its real result if that won the race), for a multishot op too.</li>
+ *   <li>An op counts once against {@link DriverConfig#maxInFlight()} for its whole life, from
+ *       {@link #prepare} to its final completion, however many completions it has.</li>
+ * </ul>
  *
  * <h2>Vectored ops</h2>
  * Every driver supports {@link OpKind#RECV_MSG} and {@link OpKind#SEND_MSG} (no capability gates them):
@@ -42,6 +64,14 @@ import java.util.Set;
  * driver may fill with its platform's {@code iovec}/{@code WSABUF} layout: it stays valid and reachable
  * until the op completes. A send applies {@code MSG_NOSIGNAL} where it exists. A deadline works as for any
  * op: a vectored receive that times out has received nothing.
+ *
+ * <h2>SendFile</h2>
+ * A driver that reports {@link Capability#SEND_FILE} sends {@link io.veloq.api.op.SendFile}'s file range to
+ * its socket without copying it through user space, at most one chunk per op, and completes with the bytes
+ * that reached the socket (0 at end of file). The payload's {@code fd()} is the socket, so closing the socket
+ * ends the op as for a send; the file is only read, never closed or repositioned. A cancelled or timed-out
+ * op that already moved bytes completes with that count, never with an error that would hide them. Without
+ * the capability the host refuses the op before it reaches the driver. {@code SendFileTck} checks all this.
  *
  * <h2>User data</h2>
  * The host passes a non-negative {@code userData} with each op and gets it back in the completion. The
@@ -190,6 +220,22 @@ public interface Driver extends AutoCloseable {
     void wakeup();
 
     /**
+     * Wakes {@code other}, another instance of this driver (another loop of the runtime), through this one:
+     * called on this driver's loop thread when that thread hands work to {@code other}'s loop, so the wake-up
+     * can ride on this loop's own next submission instead of a syscall of its own (io_uring:
+     * {@code IORING_OP_MSG_RING} posts a completion into the other ring, no eventfd write). It must reach
+     * {@code other} no later than this driver's next {@link #submitAndWait}, and a spurious wake-up of it is
+     * harmless. Returns false if it cannot (another driver type, no room, a kernel without it): the host then
+     * calls {@code other.wakeup()}.
+     *
+     * @implSpec The default returns false.
+     * @since 0.3
+     */
+    default boolean wake(Driver other) {
+        return false;
+    }
+
+    /**
      * Registers buffer regions for {@code ReadFixed}/{@code WriteFixed}; region {@code i} is
      * {@code slabs[i]}. Only with {@link Capability#REGISTERED_BUFFERS}.
      */
@@ -227,6 +273,39 @@ public interface Driver extends AutoCloseable {
      */
     default void addBufferRegion(ByteBuffer[] slabs) throws VeloqIoException {
         registerBuffers(slabs);
+    }
+
+    /**
+     * Registers a provided-buffer ring for multishot receives: buffer group {@code group}, buffer id
+     * {@code i} is {@code buffers[i]} (its whole capacity; all of them free at first). A receive of that
+     * group takes one free buffer per chunk and reports its id ({@link CompletionSink#BUFFER}); the buffer
+     * is free again only after {@link #provideBuffer}. Loop thread, before any op names the group. Only with
+     * {@link Capability#MULTISHOT}.
+     *
+     * @implSpec The default throws {@link UnsupportedOperationException}.
+     * @since 0.3
+     */
+    default void registerBufRing(int group, io.veloq.api.buffer.FixedBuf[] buffers) throws VeloqIoException {
+        throw new UnsupportedOperationException(id() + " driver does not support provided-buffer rings");
+    }
+
+    /**
+     * Gives buffer {@code bufferId} of {@code group} back to the driver: it may be filled again. Loop thread.
+     *
+     * @implSpec The default throws {@link UnsupportedOperationException}.
+     * @since 0.3
+     */
+    default void provideBuffer(int group, int bufferId) {
+        throw new UnsupportedOperationException(id() + " driver does not support provided-buffer rings");
+    }
+
+    /**
+     * Unregisters a ring; no op of its group is in flight. Loop thread.
+     *
+     * @implSpec The default does nothing.
+     * @since 0.3
+     */
+    default void unregisterBufRing(int group) {
     }
 
     /**

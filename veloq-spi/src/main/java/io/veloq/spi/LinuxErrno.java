@@ -42,7 +42,7 @@ public enum LinuxErrno implements ErrorTable.Code {
     ENAMETOOLONG(36, IoErrorKind.INVALID_ARGUMENT, "file name too long"),
     ENOSYS(38, IoErrorKind.NOT_SUPPORTED, "function not implemented"),
     ETIME(62, IoErrorKind.TIMED_OUT, "timer expired"),
-    EOVERFLOW(75, IoErrorKind.INVALID_ARGUMENT, "value too large for defined data type"),
+    EOVERFLOW(75, IoErrorKind.OVERFLOW, "value too large for defined data type, or a completion queue overflowed"),
     EBADFD(77, IoErrorKind.BAD_DESCRIPTOR, "file descriptor in bad state"),
     ENOTSOCK(88, IoErrorKind.INVALID_ARGUMENT, "socket operation on non-socket"),
     EDESTADDRREQ(89, IoErrorKind.INVALID_ARGUMENT, "destination address required"),

@@ -4,6 +4,7 @@ import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.VeloqIoException;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
 
@@ -25,11 +26,29 @@ public final class ApiAccess {
 
     /** Op internals the host needs. */
     public interface Ops {
-        /** DEFINED -> SUBMITTED and take its buffer; false if the op was not DEFINED. */
+        /** DEFINED -> SUBMITTED and take its buffer, from any thread (CAS); false if the op was not DEFINED. */
         boolean markSubmitted(Op<?> op, Object host);
+
+        /** The same, on the loop thread that owns the op's loop: no CAS (release stores). */
+        boolean markSubmittedOnLoop(Op<?> op, Object host);
+
+        /** The payload's kind, cached in the op. */
+        io.veloq.api.op.OpKind kind(Op<?> op);
+
+        /** The payload's buffer, cached in the op, or null. */
+        FixedBuf buffer(Op<?> op);
+
+        /** The lifetime of the socket the payload's raw handle belongs to, cached in the op, or null. */
+        SocketLifetime lifetime(Op<?> op);
 
         /** SUBMITTED -> COMPLETED, give the buffer back (advancing its indices by {@code value}), run the completer. */
         void complete(Op<?> op, long value, VeloqIoException error);
+
+        /** One item of a multishot op (still SUBMITTED): runs its stream completer's {@code onItem}. */
+        void item(Op<?> op, long value, FixedBuf buf);
+
+        /** True if the op's completer is a {@code StreamCompleter}. */
+        boolean hasStreamCompleter(Op<?> op);
 
         boolean hasCompleter(Op<?> op);
 
@@ -52,8 +71,11 @@ public final class ApiAccess {
 
     /** Buffer internals the host and drivers need. */
     public interface Bufs {
-        /** Marks {@code buf} owned by {@code op}; throws if released or owned by another op. */
-        void acquire(FixedBuf buf, Op<?> op);
+        /**
+         * Marks {@code buf} owned by {@code op}; throws if released or owned by another op. {@code onLoop}: the
+         * caller is the loop thread (a release store), else a CAS (two threads may submit ops naming it).
+         */
+        void acquire(FixedBuf buf, Op<?> op, boolean onLoop);
 
         /** Ends {@code op}'s ownership and advances the buffer's indices by {@code transferred}. */
         void release(FixedBuf buf, Op<?> op, long transferred);
@@ -93,6 +115,23 @@ public final class ApiAccess {
 
         /** Marks the pool as registered with a driver (ReadFixed/WriteFixed allowed) or not. */
         void registered(BufPool pool, boolean registered);
+
+        /** A ring of {@code bufs} (leased by the caller; buffer id = array index), all in the ring at first. */
+        BufRing newRing(String name, FixedBuf[] bufs, int group, RingHost host);
+
+        /** Buffer {@code id}, filled by the driver with {@code length} bytes, leaves the ring for the application. */
+        FixedBuf takeFromRing(BufRing ring, int id, int length);
+
+        /** The ring's buffers, by id. */
+        FixedBuf[] ringBuffers(BufRing ring);
+
+        /** Counts ops in the driver that use the ring (loop thread). */
+        void ringUsers(BufRing ring, int delta);
+
+        int ringUsers(BufRing ring);
+
+        /** The ring is unregistered: buffers in it return to their pool, the others when released. */
+        void ringClosed(BufRing ring);
     }
 
     /** Descriptor internals: the socket lifetime a raw handle of the networking API carries. */

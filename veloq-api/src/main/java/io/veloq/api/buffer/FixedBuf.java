@@ -2,6 +2,7 @@ package io.veloq.api.buffer;
 
 import io.veloq.api.Op;
 import io.veloq.api.bootstrap.ApiAccess;
+import io.veloq.api.bootstrap.RingHost;
 import io.veloq.api.bootstrap.SlabMemory;
 import io.veloq.api.op.OpKind;
 
@@ -57,6 +58,12 @@ public final class FixedBuf {
     private int writerIndex;
     private volatile Op<?> owner;
     private boolean leased;
+    // Set while the buffer belongs to a BufRing: release() gives it back to the ring, and while it sits in
+    // the ring (the kernel may fill it) every access throws. Written by the loop thread, or by a releasing
+    // thread before it hands the buffer to the loop.
+    private BufRing ring;
+    private int ringId;
+    private boolean inRing;
 
     FixedBuf(BufPool pool, int index, ByteBuffer memory, int region, long offsetInRegion) {
         this.pool = pool;
@@ -430,14 +437,57 @@ public final class FixedBuf {
         return this;
     }
 
-    /** Returns the buffer to its pool. It must not be used afterwards. */
+    /**
+     * Returns the buffer to its pool, or, for a buffer of a {@link BufRing}, to that ring. It must not be
+     * used afterwards.
+     */
     public void release() {
         Op<?> o = owner;
         if (o != null) {
             throw new IllegalStateException("cannot release " + this + ": it is owned by " + o
                     + " until that op completes");
         }
+        BufRing r = ring;
+        if (r != null) {
+            r.recycle(this);
+            return;
+        }
         pool.giveBack(this);
+    }
+
+    /** The ring this buffer belongs to, or null. @since 0.3 */
+    public BufRing ring() {
+        return ring;
+    }
+
+    void adoptInto(BufRing r, int id) {
+        ring = r;
+        ringId = id;
+        inRing = true;
+    }
+
+    int ringId() {
+        return ringId;
+    }
+
+    boolean inRing() {
+        return inRing;
+    }
+
+    void returnToRing() {
+        inRing = true;
+    }
+
+    /** The ring closed: the buffer is an ordinary pool buffer again (given back by the caller). */
+    void leaveRing() {
+        ring = null;
+        inRing = false;
+    }
+
+    void takeFromRing(int length) {
+        inRing = false;
+        readerIndex = 0;
+        writerIndex = Math.min(length, memory.capacity());
     }
 
     /** True while leased from the pool (not yet released). */
@@ -478,15 +528,30 @@ public final class FixedBuf {
 
     /** Marks this buffer owned by {@code op}; throws if released or owned by another op (or by {@code op} twice). */
     void take(Op<?> op) {
+        take(op, false);
+    }
+
+    /**
+     * {@link #take(Op)}; {@code onLoop}: the caller is the loop thread submitting its own op (a completer
+     * resubmitting), so a check and a release store do; from another thread a CAS, since two threads may
+     * submit ops naming this buffer at once and exactly one may take it.
+     */
+    void take(Op<?> op, boolean onLoop) {
         if (!leased) {
             throw new IllegalStateException("cannot submit " + op + ": its buffer " + this
                     + " was released to its pool (use after release)");
         }
-        // Two threads may submit ops naming the same buffer at once: exactly one may take it.
-        if (!OWNER.compareAndSet(this, null, op)) {
+        if (inRing) {
+            throw new IllegalStateException("cannot submit " + op + ": its buffer " + this + " was released to "
+                    + ring + " (use after release)");
+        }
+        if (onLoop ? owner != null : !OWNER.compareAndSet(this, null, op)) {
             Op<?> cur = owner;
             throw new IllegalStateException("cannot submit " + op + ": its buffer " + this + " is owned by "
                     + (cur == op ? "this same op (it appears twice)" : cur + " until that op completes"));
+        }
+        if (onLoop) {
+            OWNER.setRelease(this, op);
         }
     }
 
@@ -506,7 +571,7 @@ public final class FixedBuf {
             n = (int) Math.min(Math.max(0, max), writerIndex - readerIndex);
             readerIndex += n;
         }
-        owner = null;
+        OWNER.setRelease(this, null); // publishes the indices above with it
         return n;
     }
 
@@ -534,6 +599,10 @@ public final class FixedBuf {
         if (!leased) {
             throw new IllegalStateException("use after release: " + this + " was returned to its pool");
         }
+        if (inRing) {
+            throw new IllegalStateException("use after release: " + this + " was released to " + ring
+                    + " and the kernel may be writing into it");
+        }
         Op<?> o = owner;
         if (o != null) {
             throw new IllegalStateException(this + " is owned by " + o
@@ -548,22 +617,20 @@ public final class FixedBuf {
 
     private static final class BufBridge implements ApiAccess.Bufs {
         @Override
-        public void acquire(FixedBuf buf, Op<?> op) {
-            OpKind k = op.payload().kind();
-            boolean fills = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
+        public void acquire(FixedBuf buf, Op<?> op, boolean onLoop) {
+            boolean fills = op.payload().kind().bufferUse() == OpKind.BufferUse.FILL;
             if (fills && buf.leasedWritable(op) == 0) {
                 throw new IllegalArgumentException("cannot submit " + op + ": its buffer " + buf
                         + " has no free space (writer index at capacity); clear() or compact() it first");
             }
-            buf.take(op);
+            buf.take(op, onLoop);
         }
 
         @Override
         public void release(FixedBuf buf, Op<?> op, long transferred) {
-            OpKind k = op.payload().kind();
-            boolean fill = k == OpKind.RECV || k == OpKind.RECV_FROM || k == OpKind.READ || k == OpKind.READ_FIXED;
-            boolean drain = k == OpKind.SEND || k == OpKind.SEND_TO || k == OpKind.WRITE || k == OpKind.WRITE_FIXED;
-            buf.giveBack(op, fill || drain ? transferred : 0, fill);
+            OpKind.BufferUse use = op.payload().kind().bufferUse();
+            boolean fill = use == OpKind.BufferUse.FILL;
+            buf.giveBack(op, fill || use == OpKind.BufferUse.DRAIN ? transferred : 0, fill);
         }
 
         @Override
@@ -619,6 +686,36 @@ public final class FixedBuf {
         @Override
         public void registered(BufPool pool, boolean registered) {
             pool.registered(registered);
+        }
+
+        @Override
+        public BufRing newRing(String name, FixedBuf[] bufs, int group, RingHost host) {
+            return new BufRing(name, bufs, group, host);
+        }
+
+        @Override
+        public FixedBuf takeFromRing(BufRing ring, int id, int length) {
+            return ring.take(id, length);
+        }
+
+        @Override
+        public FixedBuf[] ringBuffers(BufRing ring) {
+            return ring.buffers();
+        }
+
+        @Override
+        public void ringUsers(BufRing ring, int delta) {
+            ring.users(delta);
+        }
+
+        @Override
+        public int ringUsers(BufRing ring) {
+            return ring.users();
+        }
+
+        @Override
+        public void ringClosed(BufRing ring) {
+            ring.closed();
         }
     }
 }

@@ -6,7 +6,9 @@ import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.buffer.BufVec;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.Send;
@@ -345,6 +347,30 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
      */
     public long send(BufVec vec, Duration timeout) throws IOException {
         return callTracked(new SendMsg(fd, vec), timeout).valueOrThrow();
+    }
+
+    /**
+     * Receives every chunk until the connection ends, into buffers of {@code ring}, with one multishot
+     * receive (one submission for all of them): {@code receiver} gets each chunk (release its buffer when
+     * done: it goes back into the ring), then the end. When the ring runs dry the receive pauses and re-arms
+     * by itself once a buffer is released; when the kernel ends it for lack of completion-queue room it
+     * re-arms at once; neither reaches {@code receiver}. Closing the socket ends it.
+     *
+     * <pre>{@code
+     * BufRing ring = loop.openBufRing(256);             // shared by every connection of the loop
+     * stream.recvEach(ring, new ChunkReceiver() { ... });
+     * }</pre>
+     *
+     * @param ring a ring of this socket's loop ({@link EventLoop#openBufRing}); needs
+     *             {@link io.veloq.api.Capability#MULTISHOT}
+     * @return the receive op, to cancel it ({@code loop().cancel(op)}); it is reused when re-armed
+     * @since 0.3
+     */
+    public Op<RecvMultishot> recvEach(BufRing ring, ChunkReceiver receiver) {
+        java.util.Objects.requireNonNull(ring, "ring");
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        requireOpenUnchecked("recv");
+        return new RingReceive(this, ring, receiver).start();
     }
 
     // ---- send ----

@@ -38,7 +38,7 @@ final class SocketTimeouts {
     Duration deadlineFor(OpPayload payload) {
         return switch (payload.kind()) {
             case RECV, RECV_FROM, RECV_MSG -> read;
-            case SEND, SEND_TO, SEND_MSG -> write;
+            case SEND, SEND_TO, SEND_MSG, SEND_FILE -> write;
             default -> null;
         };
     }

@@ -1,12 +1,17 @@
 package io.veloq.api.net;
 
 import io.veloq.api.Completer;
+import io.veloq.api.Capability;
 import io.veloq.api.Completion;
+import io.veloq.api.IoErrorKind;
+import io.veloq.api.StreamCompleter;
+import io.veloq.api.VeloqIoException;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
 import io.veloq.api.OpState;
 import io.veloq.api.op.Accept;
+import io.veloq.api.op.AcceptMultishot;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -41,6 +46,19 @@ import java.util.concurrent.TimeUnit;
  * 2 s without failing) logs one warning through {@link System.Logger} (logger {@code io.veloq.api.net})
  * with the error, the open-file limit and the fix ({@code ulimit -n}).
  *
+ * <h2>Every connection from one call</h2>
+ * {@link #acceptEach} accepts until the listener closes: where the driver has
+ * {@link io.veloq.api.Capability#MULTISHOT} it is one multishot accept for all connections (one submission,
+ * no op per connection); elsewhere it re-arms a one-shot accept after each. Either way the completer runs once
+ * per connection, and once per failed accept; the listener re-arms by itself, after the same back-off when
+ * the failure is for want of resources (a multishot accept that ends with {@code EMFILE} is re-armed only
+ * after the pause).
+ * <pre>{@code
+ * listener.acceptEach((stream, error) -> {
+ *     if (error == null) serve(stream);        // every connection, on the loop thread
+ * });
+ * }</pre>
+ *
  * <p>On Linux the accepted stream wraps the fd the kernel returned; on Windows the IOCP driver's
  * {@code Accept} lifecycle pre-creates the socket. This class never knows which.
  *
@@ -52,6 +70,9 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     private boolean cachedBusy;
     private final AcceptBackoff backoff = new AcceptBackoff();
     private volatile Duration acceptTimeout;
+    // acceptEach: its completer and its multishot op (null on a driver without MULTISHOT).
+    private Completer.OfValue<S> each;
+    private Op<AcceptMultishot> stream;
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
@@ -235,6 +256,98 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         } catch (IllegalStateException closed) {
             stream.closeAsync();
             completer.onComplete(null, closed);
+        }
+    }
+
+    /**
+     * Accepts every connection until the listener is closed (see the class comment): {@code completer} runs on
+     * the loop thread once per connection, and once per failed accept, after which the listener goes on by
+     * itself. Closing the listener ends it; the completer then runs once more with the cancellation. One
+     * {@code acceptEach} per listener, and not beside {@link #accept(Completer.OfValue)}.
+     *
+     * @throws IllegalStateException if the listener is closed or already accepting each connection
+     * @since 0.3
+     */
+    public void acceptEach(Completer.OfValue<S> completer) {
+        Objects.requireNonNull(completer, "completer");
+        requireOpenUnchecked("accept");
+        synchronized (this) {
+            if (each != null) {
+                throw new IllegalStateException(this + " already accepts each connection (acceptEach was called)");
+            }
+            each = completer;
+        }
+        if (loop.capabilities().contains(Capability.MULTISHOT)) {
+            stream = Op.of(new AcceptMultishot(fd), StreamCompleter.of(this::acceptedOne, this::streamEnded));
+            loop.submit(stream);
+        } else {
+            accept(this::acceptedOneShot);
+        }
+    }
+
+    /** An item of the multishot accept: a connection. Its peer address comes from getpeername. */
+    private void acceptedOne(Op<AcceptMultishot> op, long handle, io.veloq.api.buffer.FixedBuf unused) {
+        backoff.record(null, this);
+        IoFd conn = IoFd.raw(handle);
+        if (!isOpen()) {
+            SocketSetup.closeQuietly(loop, conn); // accepted while the listener closed: nobody will serve it
+            return;
+        }
+        S s;
+        try {
+            s = wrap(conn, loop.remoteAddress(conn));
+        } catch (IOException | RuntimeException e) {
+            SocketSetup.closeQuietly(loop, conn); // reset before we saw it: the listener goes on
+            each.onComplete(null, e);
+            return;
+        }
+        each.onComplete(s, null);
+    }
+
+    /**
+     * The multishot accept ended: closed listener (cancelled), a failed accept (the completer hears it, then
+     * the stream is re-armed, after the back-off for want of resources), or the kernel's CQ overflowed
+     * (re-armed at once).
+     */
+    private void streamEnded(Op<AcceptMultishot> op) {
+        VeloqIoException e = op.error();
+        if (!isOpen()) {
+            each.onComplete(null, e != null ? e : new java.nio.channels.AsynchronousCloseException());
+            return;
+        }
+        if (e != null && e.kind() != IoErrorKind.OVERFLOW) {
+            backoff.record(e, this);
+            each.onComplete(null, e);
+        }
+        if (!isOpen()) {
+            return; // the completer closed it
+        }
+        long pause = e == null || e.kind() == IoErrorKind.OVERFLOW ? 0 : backoff.delayNanos();
+        if (pause == 0) {
+            loop.submit(op.reset());
+        } else {
+            loop.schedule(() -> {
+                if (isOpen()) {
+                    loop.submit(op.reset());
+                } else {
+                    each.onComplete(null, new java.nio.channels.AsynchronousCloseException());
+                }
+            }, Duration.ofNanos(pause));
+        }
+    }
+
+    /**
+     * acceptEach on a driver without multishot: one-shot accepts, re-armed after each ({@link #accept(Completer.OfValue)}
+     * applies the back-off itself).
+     */
+    private void acceptedOneShot(S s, Throwable error) {
+        if (error == null) {
+            each.onComplete(s, null);
+        } else {
+            each.onComplete(null, error);
+        }
+        if (isOpen()) {
+            accept(this::acceptedOneShot);
         }
     }
 

@@ -10,19 +10,24 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendMsg;
+import io.veloq.api.op.Close;
+import io.veloq.api.op.Open;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.Shutdown;
 
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A connected stream socket: {@link TcpStream} or {@link UnixStream}. Adds to {@link DataSocket} the
- * send that loops on short writes ({@code sendAll}), shutdown of one direction, and the peer address.
+ * send that loops on short writes ({@code sendAll}), a file's bytes sent without a copy through user space
+ * ({@code sendFile}), shutdown of one direction, and the peer address.
  *
  * <pre>{@code
  * buf.put(request);
@@ -327,6 +332,111 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
 
     private static long unsent(SendMsg s) {
         return s.bufs().readableBytes();
+    }
+
+    // ---- send file ----
+
+    /**
+     * A reusable {@link SendFile} of up to {@code count} bytes of {@code file} from {@code offset}, not yet
+     * submitted: one transfer, which may be short (a driver moves at most one chunk per op, 256 KiB on
+     * io_uring by default). It takes the {@link #writeTimeout(java.time.Duration) write timeout} as its
+     * deadline. Needs {@link io.veloq.api.Capability#SEND_FILE}: without it the op completes with a
+     * {@code NOT_SUPPORTED} error that names the capability.
+     *
+     * @param file a regular file open for reading ({@link Open#read}); its position is not used
+     */
+    public Op<SendFile> sendFileOp(IoFd file, long offset, long count, Completer<SendFile> completer) {
+        return reusable(new SendFile(fd, file, offset, count), completer);
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset}, or up to its end if it is shorter,
+     * submitting one {@link SendFile} after another over short transfers; {@code completer} runs once on the
+     * loop thread: after the last byte (or at end of file: a transfer of 0), or on the first error. The range
+     * sent ends at {@code op.payload().offset() + op.result()} of the op it gets. A 1 MiB file on io_uring
+     * takes 4 ops and no pool buffer.
+     *
+     * <pre>{@code
+     * stream.sendFile(file, 0, size, op -> {
+     *     if (!op.isSuccess()) { stream.close(); return; }        // reset by the peer, timed out, closed
+     *     long end = op.payload().offset() + op.result();          // == size unless the file shrank
+     *     ...next request...
+     * });
+     * }</pre>
+     *
+     * @return the first op (cancel it to stop before the first transfer)
+     */
+    public Op<SendFile> sendFile(IoFd file, long offset, long count, Completer<SendFile> completer) {
+        requireOpenUnchecked("sendFile");
+        Objects.requireNonNull(completer, "completer");
+        return submitTracked(new SendFile(fd, file, offset, count), new SendFileLoop(completer));
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset} (fewer if the file ends first) over as
+     * many {@link SendFile}s as it takes. The completion's value is the total sent; on failure it carries
+     * the error and the failed op's payload (its offset shows how far the earlier ops got).
+     */
+    public CompletableFuture<Completion<SendFile>> sendFileAsync(IoFd file, long offset, long count) {
+        requireOpenUnchecked("sendFile");
+        CompletableFuture<Completion<SendFile>> f = new CompletableFuture<>();
+        submitTracked(new SendFile(fd, file, offset, count), new SendFileLoop(op -> f.complete(new Completion<>(
+                op.payload(), op.isSuccess() ? op.payload().offset() + op.result() - offset : 0, op.error()))));
+        return f;
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset} (fewer if the file ends first) and waits;
+     * returns the total sent.
+     *
+     * @throws IOException the {@code java.net} form of the first error ({@code NOT_SUPPORTED} on a driver
+     *                     without {@link io.veloq.api.Capability#SEND_FILE})
+     */
+    public long sendFile(IoFd file, long offset, long count) throws IOException {
+        long sent = 0;
+        while (sent < count) {
+            long n = callTracked(new SendFile(fd, file, offset + sent, count - sent)).valueOrThrow();
+            if (n == 0) {
+                break; // end of file
+            }
+            sent += n;
+        }
+        return sent;
+    }
+
+    /**
+     * Opens {@code file} for reading, sends its bytes from {@code offset} ({@code count} of them, fewer if
+     * it ends first), closes it and returns the total sent. Blocking; the file is opened and closed through
+     * this socket's loop.
+     */
+    public long sendFile(Path file, long offset, long count) throws IOException {
+        requireOpen();
+        IoFd f = IoFd.raw(loop.call(Open.read(file)).valueOrThrow());
+        try {
+            return sendFile(f, offset, count);
+        } finally {
+            loop.call(new Close(f));
+        }
+    }
+
+    /** Submits the next SendFile after a short transfer, then hands the last op to the application's completer. */
+    private final class SendFileLoop implements Completer<SendFile> {
+        private final Completer<SendFile> then;
+
+        SendFileLoop(Completer<SendFile> then) {
+            this.then = then;
+        }
+
+        @Override
+        public void onComplete(Op<SendFile> op) {
+            SendFile p = op.payload();
+            long n = op.result();
+            if (op.isSuccess() && n > 0 && n < p.count() && isOpen()) {
+                submitTracked(new SendFile(fd, p.file(), p.offset() + n, p.count() - n), this);
+                return;
+            }
+            then.onComplete(op);
+        }
     }
 
     // ---- shutdown ----

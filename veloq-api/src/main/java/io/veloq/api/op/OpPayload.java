@@ -18,7 +18,7 @@ import io.veloq.api.buffer.FixedBuf;
  */
 public sealed interface OpPayload
         permits Nop, Timeout, Cancel, Socket, Accept, Connect, Shutdown, Recv, Send, RecvFrom, SendTo,
-        Read, Write, ReadFixed, WriteFixed, Open, Close, Fsync, RecvMsg, SendMsg {
+        Read, Write, ReadFixed, WriteFixed, Open, Close, Fsync, AcceptMultishot, RecvMultishot, RecvMsg, SendMsg, SendFile {
 
     /** This payload's kind. */
     OpKind kind();

@@ -18,7 +18,7 @@ import java.util.Objects;
 public record Read(IoFd fd, FixedBuf buf, long offset) implements OpPayload {
     public Read {
         Objects.requireNonNull(fd, "Read needs an fd");
-        Objects.requireNonNull(buf, "Read on " + fd + " needs a buffer");
+        Payloads.require(buf, "Read", fd, "a buffer");
         if (offset < -1) {
             throw new IllegalArgumentException("file offset must be >= 0 (or -1 for the current position), got " + offset + " for " + fd);
         }

@@ -18,7 +18,7 @@ import java.util.Objects;
 public record ReadFixed(IoFd fd, FixedBuf buf, long offset) implements OpPayload {
     public ReadFixed {
         Objects.requireNonNull(fd, "ReadFixed needs an fd");
-        Objects.requireNonNull(buf, "ReadFixed on " + fd + " needs a buffer");
+        Payloads.require(buf, "ReadFixed", fd, "a buffer");
         if (offset < -1) {
             throw new IllegalArgumentException("file offset must be >= 0 (or -1 for the current position), got " + offset + " for " + fd);
         }

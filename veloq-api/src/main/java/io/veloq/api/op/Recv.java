@@ -18,7 +18,7 @@ import java.util.Objects;
 public record Recv(IoFd fd, FixedBuf buf, int flags) implements OpPayload {
     public Recv {
         Objects.requireNonNull(fd, "Recv needs an fd");
-        Objects.requireNonNull(buf, "Recv on " + fd + " needs a buffer");
+        Payloads.require(buf, "Recv", fd, "a buffer");
     }
 
     /** With no flags. */

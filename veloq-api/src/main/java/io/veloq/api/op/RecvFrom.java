@@ -23,8 +23,8 @@ import java.util.Objects;
 public record RecvFrom(IoFd fd, FixedBuf buf, SockAddrStorage from) implements OpPayload {
     public RecvFrom {
         Objects.requireNonNull(fd, "RecvFrom needs an fd");
-        Objects.requireNonNull(buf, "RecvFrom on " + fd + " needs a buffer");
-        Objects.requireNonNull(from, "RecvFrom on " + fd + " needs a SockAddrStorage for the sender");
+        Payloads.require(buf, "RecvFrom", fd, "a buffer");
+        Payloads.require(from, "RecvFrom", fd, "a SockAddrStorage for the sender");
     }
 
     @Override

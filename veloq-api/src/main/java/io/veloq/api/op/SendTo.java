@@ -20,8 +20,8 @@ import java.util.Objects;
 public record SendTo(IoFd fd, FixedBuf buf, SockAddrStorage to) implements OpPayload {
     public SendTo {
         Objects.requireNonNull(fd, "SendTo needs an fd");
-        Objects.requireNonNull(buf, "SendTo on " + fd + " needs a buffer");
-        Objects.requireNonNull(to, "SendTo on " + fd + " needs a destination address");
+        Payloads.require(buf, "SendTo", fd, "a buffer");
+        Payloads.require(to, "SendTo", fd, "a destination address");
         if (to.isEmpty()) {
             throw new IllegalArgumentException("SendTo on " + fd + " needs a non-empty destination address");
         }

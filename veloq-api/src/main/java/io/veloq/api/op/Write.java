@@ -18,7 +18,7 @@ import java.util.Objects;
 public record Write(IoFd fd, FixedBuf buf, long offset) implements OpPayload {
     public Write {
         Objects.requireNonNull(fd, "Write needs an fd");
-        Objects.requireNonNull(buf, "Write on " + fd + " needs a buffer");
+        Payloads.require(buf, "Write", fd, "a buffer");
         if (offset < -1) {
             throw new IllegalArgumentException("file offset must be >= 0 (or -1 for the current position), got " + offset + " for " + fd);
         }

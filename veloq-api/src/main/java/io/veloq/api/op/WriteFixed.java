@@ -18,7 +18,7 @@ import java.util.Objects;
 public record WriteFixed(IoFd fd, FixedBuf buf, long offset) implements OpPayload {
     public WriteFixed {
         Objects.requireNonNull(fd, "WriteFixed needs an fd");
-        Objects.requireNonNull(buf, "WriteFixed on " + fd + " needs a buffer");
+        Payloads.require(buf, "WriteFixed", fd, "a buffer");
         if (offset < -1) {
             throw new IllegalArgumentException("file offset must be >= 0 (or -1 for the current position), got " + offset + " for " + fd);
         }

@@ -24,6 +24,7 @@ import java.util.Set;
 
 import static io.veloq.api.Messages.assertMentions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -108,6 +109,19 @@ class PayloadTest {
     }
 
     @Test
+    void sendFileRefusesANegativeOffsetOrCountNamingBothDescriptors() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SendFile(FD, IoFd.raw(9), -1, 10));
+        assertTrue(e.getMessage().contains("offset must be >= 0, got -1") && e.getMessage().contains("fd 9")
+                && e.getMessage().contains(FD.toString()), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SendFile(FD, IoFd.raw(9), 0, -5));
+        assertTrue(e.getMessage().contains("count must be >= 0, got -5"), e.getMessage());
+        SendFile p = new SendFile(FD, IoFd.raw(9), 4096, 1 << 20);
+        assertSame(FD, p.fd(), "the op belongs to its socket");
+        assertEquals("SendFile of fd 9 (offset 4096, 1048576 bytes) to " + FD, p.describe());
+    }
+
+    @Test
     void everyPayloadHasItsOwnKindAndOnlyIoOpsHoldABuffer() throws Exception {
         io.veloq.api.buffer.BufVec vec = io.veloq.api.buffer.BufVec.of(buf);
         SockAddrStorage addr = SockAddrStorage.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80), AddressLayout.LINUX);
@@ -116,7 +130,9 @@ class PayloadTest {
                 new Connect(FD, addr), new Shutdown(FD, ShutdownHow.BOTH), new Recv(FD, buf), new Send(FD, buf),
                 new RecvFrom(FD, buf, SockAddrStorage.allocate()), new SendTo(FD, buf, addr), new Read(FD, buf, 0),
                 new Write(FD, buf, 0), new ReadFixed(FD, buf, 0), new WriteFixed(FD, buf, 0), Open.read(Path.of("/x")),
-                new Close(FD), new Fsync(FD, true), new RecvMsg(FD, vec), new SendMsg(FD, vec));
+                new Close(FD), new Fsync(FD, true), new AcceptMultishot(FD), new RecvMultishot(FD, ring()),
+                new RecvMsg(FD, vec), new SendMsg(FD, vec),
+                new SendFile(FD, IoFd.raw(9), 0, 10));
         assertEquals(OpKind.count(), all.size(), "one payload per kind");
         assertEquals(OpKind.count(), OpPayload.class.getPermittedSubclasses().length);
         Set<OpKind> kinds = new HashSet<>();
@@ -124,6 +140,7 @@ class PayloadTest {
             assertTrue(kinds.add(p.kind()), "kind used twice: " + p.kind());
             assertEquals(p.getClass().getSimpleName().toUpperCase(), p.kind().name().replace("_", ""));
             assertSame(p.kind(), OpKind.of(p.kind().ordinal()));
+            assertEquals(p instanceof AcceptMultishot || p instanceof RecvMultishot, p.kind().multishot(), p.describe());
             boolean io = p instanceof Recv || p instanceof Send || p instanceof RecvFrom || p instanceof SendTo
                     || p instanceof Read || p instanceof Write || p instanceof ReadFixed || p instanceof WriteFixed;
             if (io) {
@@ -135,5 +152,50 @@ class PayloadTest {
             assertSame(vectored ? vec : null, p.buffers(), p.describe() + ": only vectored ops hold a BufVec");
         }
         assertEquals(EnumSet.allOf(OpKind.class), kinds);
+    }
+
+    @Test
+    void bufferUseIsAnAttributeOfTheKind() {
+        for (OpKind k : OpKind.values()) {
+            OpKind.BufferUse want = switch (k) {
+                case RECV, RECV_FROM, READ, READ_FIXED -> OpKind.BufferUse.FILL;
+                case SEND, SEND_TO, WRITE, WRITE_FIXED -> OpKind.BufferUse.DRAIN;
+                case RECV_MULTISHOT -> OpKind.BufferUse.PROVIDED;
+                case RECV_MSG, SEND_MSG -> OpKind.BufferUse.VECTOR;
+                default -> OpKind.BufferUse.NONE;
+            };
+            assertEquals(want, k.bufferUse(), k.name());
+            io.veloq.api.Capability cap = switch (k) {
+                case READ, WRITE, OPEN, FSYNC -> io.veloq.api.Capability.FILE_IO;
+                case READ_FIXED, WRITE_FIXED -> io.veloq.api.Capability.REGISTERED_BUFFERS;
+                case RECV_FROM, SEND_TO -> io.veloq.api.Capability.DATAGRAM_SOCKETS;
+                case ACCEPT_MULTISHOT, RECV_MULTISHOT -> io.veloq.api.Capability.MULTISHOT;
+                default -> null;
+            };
+            assertEquals(cap, k.capability(), k.name());
+        }
+    }
+
+    @Test
+    void zeroCopyIsASendAndSaysSo() {
+        Send zc = Send.zeroCopy(FD, buf);
+        assertEquals(OpKind.SEND, zc.kind(), "the same kind: a driver without zero-copy runs it as a copying send");
+        assertTrue(zc.zeroCopy());
+        assertFalse(new Send(FD, buf).zeroCopy());
+        assertEquals("Send (zero-copy) on fd 7", zc.describe());
+    }
+
+    @Test
+    void multishotPayloadsNeedAStreamCompleter() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Op.of(new AcceptMultishot(FD), op -> { }));
+        assertMentions(e, "AcceptMultishot on fd 7", "StreamCompleter");
+        assertMentions(assertThrows(NullPointerException.class, () -> new RecvMultishot(FD, null)),
+                "RecvMultishot on fd 7 needs a BufRing");
+    }
+
+    private io.veloq.api.buffer.BufRing ring() {
+        return io.veloq.api.bootstrap.ApiAccess.bufs().newRing("test ring", new FixedBuf[] {BufPool.allocate(32, 1).lease()}, 0,
+                new io.veloq.api.buffer.ManualRingHost());
     }
 }

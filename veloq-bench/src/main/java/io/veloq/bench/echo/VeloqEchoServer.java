@@ -27,25 +27,51 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VeloqEchoServer implements EchoServer {
 
+    /** The row of the same server with one-shot receives ({@code --ring 0}), beside {@code veloq} (multishot). */
+    public static final String ONE_SHOT = "veloq-oneshot";
+
     private final String name;
     private final String driver;
+    private final int ringBuffers;
     private IoRuntime runtime;
     private io.veloq.examples.echo.EchoServer server;
     private final List<Thread> threads = new ArrayList<>();
 
-    /** The {@code veloq} row: {@code veloq.bench.driver}, io_uring by default. */
+    /**
+     * The {@code veloq} row: {@code veloq.bench.driver}, io_uring by default; multishot accept and receive on
+     * buffer rings where the driver has them.
+     */
     public VeloqEchoServer() {
-        this(EchoServers.VELOQ, VeloqLeanEchoServer.DRIVER);
+        this(EchoServers.VELOQ, VeloqLeanEchoServer.DRIVER, EchoServerOptions.DEFAULT_RING);
     }
 
-    private VeloqEchoServer(String name, String driver) {
+    private VeloqEchoServer(String name, String driver, int ringBuffers) {
         this.name = name;
         this.driver = driver;
+        this.ringBuffers = ringBuffers;
     }
 
-    /** The {@code veloq-nio} row: the same server on the nio driver. */
+    /** The {@code veloq-nio} row: the same server on the nio driver (no multishot there: one-shot receives). */
     static VeloqEchoServer nio() {
-        return new VeloqEchoServer(EchoServers.VELOQ_NIO, "nio");
+        return new VeloqEchoServer(EchoServers.VELOQ_NIO, "nio", EchoServerOptions.DEFAULT_RING);
+    }
+
+    /** Plugs in the {@code veloq-oneshot} row (META-INF/services): one-shot receives, one buffer per connection. */
+    public static final class OneShotProvider implements EchoServers.Provider {
+        @Override
+        public String name() {
+            return ONE_SHOT;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return VeloqEchoServer.unavailableReason();
+        }
+
+        @Override
+        public EchoServer create() {
+            return new VeloqEchoServer(ONE_SHOT, VeloqLeanEchoServer.DRIVER, 0);
+        }
     }
 
     /** {@code null} when the driver can run here, else why not. */
@@ -67,7 +93,7 @@ public final class VeloqEchoServer implements EchoServer {
         runtime = IoRuntime.builder()
                 .driver(driver)
                 .threads(VeloqLeanEchoServer.THREADS)
-                .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns)
+                .buffers(VeloqLeanEchoServer.BUFFER_SIZE, maxConns + ringBuffers)
                 .maxInFlight(Math.max(4096, 2 * maxConns + 64))
                 .open();
         try {
@@ -87,7 +113,7 @@ public final class VeloqEchoServer implements EchoServer {
             threads.addAll(found);
             server = io.veloq.examples.echo.EchoServer.start(runtime, new EchoServerOptions(
                     VeloqLeanEchoServer.THREADS, port, "127.0.0.1", driver,
-                    VeloqLeanEchoServer.BUFFER_SIZE, maxConns));
+                    VeloqLeanEchoServer.BUFFER_SIZE, maxConns, ringBuffers));
             return server.port();
         } catch (Exception | Error e) {
             runtime.close();
@@ -132,9 +158,14 @@ public final class VeloqEchoServer implements EchoServer {
         for (Thread t : threads) {
             sb.append(", ").append(t.getName());
         }
-        sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
-                .append(runtime != null && runtime.loop(0).bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
-                .append(" buffer + reused Recv/send-all ops per connection");
+        if (ringBuffers > 0 && server != null && server.multishot()) {
+            sb.append("), multishot accept + multishot receive on a ").append(ringBuffers).append("-buffer ring per loop, one ")
+                    .append(VeloqLeanEchoServer.BUFFER_SIZE / 1024).append(" KiB send buffer + reused send-all op per connection");
+        } else {
+            sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
+                    .append(runtime != null && runtime.loop(0).bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
+                    .append(" buffer + reused Recv/send-all ops per connection (one-shot receives)");
+        }
         return sb.toString();
     }
 }

@@ -30,7 +30,8 @@ final class VeloqHttpServer implements EchoServer {
         int buffer = Integer.getInteger("veloq.bench.bufferSize", 16 * 1024);
         server = HttpServer.start(new HttpServerOptions(HttpServers.dir(), port, "127.0.0.1", loops,
                 System.getProperty("veloq.bench.driver", "uring"), buffer, 1024, Math.min(8192, buffer), 64 * 1024,
-                Duration.ofSeconds(60), Duration.ofSeconds(1)));
+                Duration.ofSeconds(60), Duration.ofSeconds(1),
+                !Boolean.getBoolean("veloq.bench.noSendFile")));
         for (EventLoop l : server.runtime().loops()) {
             CompletableFuture<Thread> t = new CompletableFuture<>();
             l.execute(() -> t.complete(Thread.currentThread()));

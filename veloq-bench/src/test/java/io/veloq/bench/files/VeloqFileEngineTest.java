@@ -43,7 +43,9 @@ class VeloqFileEngineTest {
         FileEngine.Result r = engine(name).run(w, job(readFile(size, false), size, null, 0, windows));
         assertEquals(2, windows.get(), "window begun and ended once");
         assertEquals(0, r.errors, () -> name + " " + w.id() + ": " + r.firstError);
-        assertTrue(r.ops > 100, name + " " + w.id() + " ops " + r.ops);
+        // Any positive count: how many reads fit the window depends on the machine's load (7 were seen with
+        // the 2 cores busy); the figures themselves belong to the bench, not to this test.
+        assertTrue(r.ops > 0, name + " " + w.id() + " ops " + r.ops);
         assertEquals(r.ops * 4096, r.bytes);
         assertEquals(r.ops, r.latencyNanos.getTotalCount());
         assertTrue(r.nanos >= 200_000_000L, "window " + r.nanos + " ns");

@@ -34,19 +34,24 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
 
     @Override
     public long preAlloc(Accept a) throws VeloqIoException {
-        long listener = listener(a);
-        driver.control().socketKind(a.fd(), a.describe()); // a listener the driver knows, or a clear error
+        return createAcceptSocket(a.fd(), a.describe());
+    }
+
+    /** The socket AcceptEx needs for the next connection on listener {@code fd} ({@code what} names the op). */
+    long createAcceptSocket(IoFd fd, String what) throws VeloqIoException {
+        long listener = listener(fd, what);
+        driver.control().socketKind(fd, what); // a listener the driver knows, or a clear error
         Win32 w = driver.win32();
         driver.scratchMem.putInt(IocpDriver.SCR_LEN, Structs.SockaddrStorage.SIZE);
         if (w.getsockname(listener, driver.scratchBase + IocpDriver.SCR_SOCKADDR,
                 driver.scratchBase + IocpDriver.SCR_LEN) != 0) {
-            throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
+            throw Win32Error.TABLE.exception(w.wsaGetLastError(), what
                     + ": getsockname of the listening socket (is it bound and listening?)");
         }
         int family = Short.toUnsignedInt(driver.scratchMem.getShort(IocpDriver.SCR_SOCKADDR));
         long s = w.wsaSocketW(family, SOCK_STREAM, IPPROTO_TCP, 0, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
         if (s == INVALID_SOCKET) {
-            throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
+            throw Win32Error.TABLE.exception(w.wsaGetLastError(), what
                     + ": creating the socket AcceptEx needs (WSASocketW, family " + family + ")");
         }
         driver.handles().register(s, HandleTable.SOCKET | HandleTable.TYPED
@@ -56,13 +61,8 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
 
     @Override
     public long intoOutput(Accept a, long socket, long slot) throws VeloqIoException {
-        long listener = listener(a);
+        long listener = updateAcceptContext(a.fd(), a.describe(), socket);
         Win32 w = driver.win32();
-        driver.scratchMem.putLong(IocpDriver.SCR_HANDLE, listener);
-        if (w.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, driver.scratchBase + IocpDriver.SCR_HANDLE, 8) != 0) {
-            throw Win32Error.TABLE.exception(w.wsaGetLastError(), a.describe()
-                    + ": SO_UPDATE_ACCEPT_CONTEXT on the accepted socket " + socket);
-        }
         long fn = driver.sockets().extension(ExtensionFunction.GET_ACCEPT_EX_SOCKADDRS, listener);
         if (fn < 0) {
             throw Win32Error.TABLE.exception((int) -fn, a.describe() + ": loading GetAcceptExSockaddrs");
@@ -85,6 +85,21 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
         return socket;
     }
 
+    /**
+     * Makes the accepted {@code socket} a full socket of listener {@code fd} (SO_UPDATE_ACCEPT_CONTEXT: then
+     * getsockname, getpeername and shutdown work on it); returns the listener's handle.
+     */
+    long updateAcceptContext(IoFd fd, String what, long socket) throws VeloqIoException {
+        long listener = listener(fd, what);
+        Win32 w = driver.win32();
+        driver.scratchMem.putLong(IocpDriver.SCR_HANDLE, listener);
+        if (w.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, driver.scratchBase + IocpDriver.SCR_HANDLE, 8) != 0) {
+            throw Win32Error.TABLE.exception(w.wsaGetLastError(), what
+                    + ": SO_UPDATE_ACCEPT_CONTEXT on the accepted socket " + socket);
+        }
+        return listener;
+    }
+
     /** The offset in slot memory of an address GetAcceptExSockaddrs pointed to, or -1 if it lies outside the buffer. */
     private int checkedOffset(Accept a, String which, long buffer, int ptrAt, int lenAt) {
         long p = driver.scratchMem.getLong(ptrAt);
@@ -102,10 +117,10 @@ final class AcceptLifecycle implements OpLifecycle<Accept> {
         driver.win32().closesocket(socket);
     }
 
-    private static long listener(Accept a) throws VeloqIoException {
-        if (a.fd() instanceof IoFd.Raw r) {
+    private static long listener(IoFd fd, String what) throws VeloqIoException {
+        if (fd instanceof IoFd.Raw r) {
             return r.handle();
         }
-        throw Win32Error.TABLE.exception(Win32Error.ERROR_NOT_SUPPORTED.code(), a.describe());
+        throw Win32Error.TABLE.exception(Win32Error.ERROR_NOT_SUPPORTED.code(), what);
     }
 }

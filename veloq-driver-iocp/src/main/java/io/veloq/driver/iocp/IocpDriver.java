@@ -7,6 +7,8 @@ import io.veloq.api.VeloqIoException;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.op.Accept;
+import io.veloq.api.op.AcceptMultishot;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Connect;
 import io.veloq.api.op.Fsync;
@@ -141,13 +143,12 @@ final class IocpDriver implements Driver {
     private final long[] cancelQueue;
     private int cancelHead;
     private int cancelCount;
-    private final long[] readyTokens;
-    private final long[] readyResults;
-    private int readyHead;
-    private int readyCount;
+    private final ReadyQueue readyQueue;
+    private final ReadyQueue.SlotRelease freeSlot = this::freeSlot;
 
     private final TimerHeap timers;
     private final SocketOps sockets;
+    private final StreamOps streams;
     private final FileOps files;
     private final SocketControl control;
     private final BlockingCalls blocking;
@@ -186,10 +187,10 @@ final class IocpDriver implements Driver {
         this.cancelAsked = new boolean[capacity];
         this.submitQueue = new int[capacity];
         this.cancelQueue = new long[capacity];
-        this.readyTokens = new long[capacity];
-        this.readyResults = new long[capacity];
+        this.readyQueue = new ReadyQueue(capacity);
         this.timers = new TimerHeap(capacity);
         this.sockets = new SocketOps(this);
+        this.streams = new StreamOps(this, capacity);
         this.files = new FileOps(this);
         this.control = new SocketControl(w, handles,
                 Boolean.parseBoolean(config.option("iocp.exclusive-bind", "true")));
@@ -338,7 +339,7 @@ final class IocpDriver implements Driver {
         issueCancels();
         fireTimers();
         long wait;
-        if (readyCount > 0 || timeoutNanos == 0) {
+        if (!readyQueue.isEmpty() || timeoutNanos == 0) {
             wait = 0;
         } else {
             wait = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos;
@@ -471,30 +472,26 @@ final class IocpDriver implements Driver {
     }
 
     private int deliver(CompletionSink sink) {
-        int delivered = 0;
-        while (readyCount > 0) {
-            long token = readyTokens[readyHead];
-            long result = readyResults[readyHead];
-            readyHead = (readyHead + 1) % capacity;
-            readyCount--;
-            int slot = (int) token;
-            // Free the slot first: the sink may prepare a new op into it.
-            payloads[slot] = null;
-            preAllocated[slot] = OpLifecycle.NONE;
-            states[slot] = FREE;
-            delivered++;
-            sink.complete(token, result);
-        }
-        return delivered;
+        return readyQueue.deliver(sink, freeSlot);
+    }
+
+    /** Frees a slot as its final completion goes out (first: the sink may prepare a new op into it). */
+    private void freeSlot(int slot) {
+        payloads[slot] = null;
+        preAllocated[slot] = OpLifecycle.NONE;
+        states[slot] = FREE;
+    }
+
+    /** An item of the multishot op in {@code slot}, delivered in order at the end of this turn. */
+    void item(int slot, long result, int flags, int bufferId) {
+        readyQueue.add(tokens[slot], result, flags | CompletionSink.MORE, bufferId);
     }
 
     /** Completes the op in {@code slot} with {@code result}, delivered at the end of this turn. */
     void ready(int slot, long result) {
         relay.settled(slot);
         states[slot] = READY;
-        int at = (readyHead + readyCount++) % capacity;
-        readyTokens[at] = tokens[slot];
-        readyResults[at] = result;
+        readyQueue.add(tokens[slot], result, 0, 0);
     }
 
     private void toKernel(int slot) {
@@ -527,6 +524,8 @@ final class IocpDriver implements Driver {
             case OPEN -> files.open(slot, (Open) p);
             case CLOSE -> sockets.close(slot, (Close) p);
             case FSYNC -> files.fsync(slot, (Fsync) p);
+            case ACCEPT_MULTISHOT -> streams.startAccept(slot, (AcceptMultishot) p);
+            case RECV_MULTISHOT -> streams.startRecv(slot, (RecvMultishot) p);
             default -> ready(slot, -Win32Error.ERROR_NOT_SUPPORTED.code());
         }
     }
@@ -578,6 +577,11 @@ final class IocpDriver implements Driver {
     private void completeSlot(int slot, int status, long bytes) {
         OpPayload p = payloads[slot];
         OpKind kind = p.kind();
+        if (kind.multishot()) {
+            boolean ok = NtStatus.isSuccess(status);
+            streams.completed(slot, ok, ok ? 0 : NtStatus.toWinsockError(status), bytes);
+            return;
+        }
         boolean file = kind == OpKind.READ || kind == OpKind.WRITE;
         if (!NtStatus.isSuccess(status)) {
             // Files: what GetOverlappedResult reports (RtlNtStatusToDosError); sockets: WSAGetOverlappedResult's code.
@@ -692,6 +696,45 @@ final class IocpDriver implements Driver {
         return preAllocated[slot];
     }
 
+    void preAllocated(int slot, long handle) {
+        preAllocated[slot] = handle;
+    }
+
+    OpPayload payload(int slot) {
+        return payloads[slot];
+    }
+
+    boolean cancelAsked(int slot) {
+        return cancelAsked[slot];
+    }
+
+    AcceptLifecycle acceptLifecycle() {
+        return acceptLifecycle;
+    }
+
+    /** A multishot op's next request goes out at the start of the next turn (see {@link StreamOps}). */
+    void requeue(int slot) {
+        states[slot] = QUEUED;
+        submitQueue[(submitHead + submitCount++) % capacity] = slot;
+    }
+
+    // ---- buffer rings, for the emulated multishot receive (StreamOps) ----
+
+    @Override
+    public void registerBufRing(int group, io.veloq.api.buffer.FixedBuf[] buffers) {
+        streams.register(group, buffers);
+    }
+
+    @Override
+    public void provideBuffer(int group, int bufferId) {
+        streams.provide(group, bufferId);
+    }
+
+    @Override
+    public void unregisterBufRing(int group) {
+        streams.unregister(group);
+    }
+
     /** Ops started that succeeded at once and were completed without a packet. */
     long inlineCompletions() {
         return inlineCompletions;
@@ -761,9 +804,9 @@ final class IocpDriver implements Driver {
         blocking.close();
         for (int slot = 0; slot < capacity; slot++) {
             OpPayload p = payloads[slot];
-            if (p != null && p.kind() == OpKind.ACCEPT && preAllocated[slot] != OpLifecycle.NONE
-                    && preAllocated[slot] >= 0) {
-                acceptLifecycle.discard((Accept) p, preAllocated[slot]); // the host gave up on it
+            if (p != null && (p.kind() == OpKind.ACCEPT || p.kind() == OpKind.ACCEPT_MULTISHOT)
+                    && preAllocated[slot] != OpLifecycle.NONE && preAllocated[slot] >= 0) {
+                acceptLifecycle.discard(null, preAllocated[slot]); // the host (or the stream) gave up on it
             }
             payloads[slot] = null;
         }

@@ -71,8 +71,9 @@ import java.util.function.Supplier;
  */
 public final class IocpDriverProvider implements DriverProvider {
     /** What every instance supports. */
+    /** MULTISHOT is emulated (re-issued AcceptEx/WSARecv, see StreamOps); no ZERO_COPY_SEND: a zero-copy send copies. */
     static final Set<Capability> CAPABILITIES = Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS,
-            Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY);
+            Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY, Capability.MULTISHOT);
 
     /** The handles of the real Windows process, shared by every provider that talks to it. */
     private static final HandleTable WINDOWS_HANDLES = new HandleTable();

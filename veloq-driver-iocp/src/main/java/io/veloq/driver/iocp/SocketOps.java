@@ -62,8 +62,20 @@ final class SocketOps {
     // ---- overlapped ----
 
     void startRecv(int slot, Recv r) {
-        long h = ((IoFd.Raw) r.fd()).handle();
-        int flags = recvFlags(r.flags());
+        FixedBuf b = r.buf();
+        startWsaRecv(slot, r.fd(), r.flags(),
+                NativeMemory.address(IoBuffers.memory(b)) + IoBuffers.fillOffset(b), IoBuffers.fillLength(b));
+    }
+
+    /** WSARecv of up to {@code len} bytes from the start of {@code buf}'s memory (a buffer-ring buffer). */
+    void startRecvInto(int slot, IoFd fd, int linuxFlags, FixedBuf buf) {
+        startWsaRecv(slot, fd, linuxFlags, NativeMemory.address(IoBuffers.memory(buf)), buf.capacity());
+    }
+
+    /** One overlapped WSARecv of up to {@code len} bytes at {@code addr}. */
+    private void startWsaRecv(int slot, IoFd fd, int linuxFlags, long addr, int len) {
+        long h = ((IoFd.Raw) fd).handle();
+        int flags = recvFlags(linuxFlags);
         if (flags < 0) {
             d.ready(slot, -Win32Error.WSAEOPNOTSUPP.code());
             return;
@@ -73,7 +85,7 @@ final class SocketOps {
             return;
         }
         int off = slots.arm(slot);
-        putBuffer(off, r.buf(), true);
+        Structs.WsaBuf.put(mem, off + WSABUF, addr, len);
         mem.putInt(off + FLAGS, flags);
         int rc = w.wsaRecv(h, slots.address(slot, WSABUF), 1, 0, slots.address(slot, FLAGS), slots.overlapped(slot), 0);
         d.started(slot, rc == 0, hf, true);
@@ -159,7 +171,12 @@ final class SocketOps {
     }
 
     void startAccept(int slot, Accept a) {
-        long listener = ((IoFd.Raw) a.fd()).handle();
+        startAccept(slot, a.fd());
+    }
+
+    /** AcceptEx on listener {@code fd} into the socket pre-allocated for {@code slot}. */
+    void startAccept(int slot, IoFd fd) {
+        long listener = ((IoFd.Raw) fd).handle();
         long acceptSocket = d.preAllocated(slot);
         if (acceptSocket == OpLifecycle.NONE) {
             d.ready(slot, -WSAEINVAL); // the host runs AcceptLifecycle.preAlloc first; without a socket AcceptEx cannot run

@@ -48,7 +48,8 @@ public class ProviderTest {
         if (!Bindings.windows()) {
             assertTrue(d.reason().startsWith("IOCP requires Windows (this is "), d.reason());
         }
-        assertEquals(Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY), d.capabilities());
+        assertEquals(Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY,
+                Capability.MULTISHOT), d.capabilities());
     }
 
     @Test
@@ -57,7 +58,8 @@ public class ProviderTest {
         assertEquals("iocp", p.id());
         assertEquals(100, p.priority());
         assertFalse(p.explicitOnly());
-        assertEquals(Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY), p.capabilities());
+        assertEquals(Set.of(Capability.FILE_IO, Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.IPV6_V6ONLY,
+                Capability.MULTISHOT), p.capabilities());
         Availability a = p.availability();
         if (Bindings.windows()) {
             assertTrue(a.available(), a.reason());

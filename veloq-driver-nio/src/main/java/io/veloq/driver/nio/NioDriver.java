@@ -349,7 +349,7 @@ final class NioDriver implements Driver {
             case SHUTDOWN -> ready(s, socketOps.shutdown(s));
             case FSYNC -> ready(s, -LinuxErrno.EINVAL.code()); // fsync(2) of a socket
             case ACCEPT, RECV, RECV_FROM, READ, RECV_MSG -> startRead(s, h);
-            case SEND, SEND_TO, CONNECT, WRITE, SEND_MSG -> startWrite(s, h);
+            case SEND, SEND_TO, CONNECT, WRITE, SEND_MSG, SEND_FILE -> startWrite(s, h);
             default -> ready(s, -LinuxErrno.EINVAL.code());
         }
     }
@@ -372,7 +372,7 @@ final class NioDriver implements Driver {
     }
 
     private void startWrite(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.CONNECT ? null
+        s.view = s.kind == OpKind.CONNECT || s.kind == OpKind.SEND_FILE ? null
                 : s.kind == OpKind.SEND_MSG ? views.vector(s, s.payload.buffers(), false) : views.drain(s.payload.buffer());
         Port port = port(h);
         s.port = port;

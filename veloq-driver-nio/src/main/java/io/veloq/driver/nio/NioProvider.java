@@ -68,7 +68,8 @@ public final class NioProvider implements DriverProvider {
      * datagram sockets and abstract names, recv/send flags, IPV6_V6ONLY (java.nio has none of them).
      */
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FILE_IO, Capability.UNIX_SOCKETS,
-            Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.LINKED_TIMEOUTS));
+            Capability.SOCKET_OPTIONS, Capability.DATAGRAM_SOCKETS, Capability.LINKED_TIMEOUTS,
+            Capability.SEND_FILE));
 
     @Override
     public Map<String, String> details() {

@@ -41,7 +41,7 @@ final class Refusals {
             return EBADF; // no registered-file table: as the kernel answers for an empty slot
         }
         switch (p.kind()) {
-            case READ_FIXED, WRITE_FIXED -> {
+            case READ_FIXED, WRITE_FIXED, ACCEPT_MULTISHOT, RECV_MULTISHOT -> {
                 return EOPNOTSUPP;
             }
             case RECV -> {
@@ -94,6 +94,12 @@ final class Refusals {
         switch (p.kind()) {
             case READ_FIXED, WRITE_FIXED -> {
                 return "the nio driver has no registered buffers (capability REGISTERED_BUFFERS); use Read/Write";
+            }
+            case ACCEPT_MULTISHOT, RECV_MULTISHOT -> {
+                // Refused rather than emulated: every completion it delivers is final (no MORE), so an op
+                // with many completions never reaches its loop (capability MULTISHOT absent).
+                return "the nio driver has no multishot ops (capability MULTISHOT): use one Accept/Recv per "
+                        + "completion (the net API's acceptEach and recvEach do that by themselves)";
             }
             case RECV, SEND, RECV_MSG, SEND_MSG -> {
                 int flags = p instanceof Recv r ? r.flags() : p instanceof Send d ? d.flags()

@@ -7,6 +7,7 @@ import io.veloq.api.op.Accept;
 import io.veloq.api.op.Connect;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Socket;
@@ -19,7 +20,9 @@ import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.FileChannel;
 import java.nio.channels.NetworkChannel;
+import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -180,9 +183,11 @@ final class SocketOps {
         try {
             return switch (h.kind()) {
                 case STREAM -> s.kind == OpKind.CONNECT ? connect(s, h)
-                        : s.kind == OpKind.SEND_MSG ? gather(h.stream(), s) : send(h.stream(), s.view);
+                        : s.kind == OpKind.SEND_MSG ? gather(h.stream(), s)
+                        : s.kind == OpKind.SEND_FILE ? sendFile((SendFile) s.payload, h.stream())
+                        : send(h.stream(), s.view);
                 case DATAGRAM -> s.kind == OpKind.CONNECT ? connectDatagram(s, h)
-                        : s.kind == OpKind.SEND_MSG ? EOPNOTSUPP : sendDatagram(s, h);
+                        : s.kind == OpKind.SEND_MSG || s.kind == OpKind.SEND_FILE ? EOPNOTSUPP : sendDatagram(s, h);
                 case LISTENER -> s.kind == OpKind.CONNECT ? EINVAL : EPIPE;
                 case FILE -> EINVAL;
             };
@@ -192,7 +197,34 @@ final class SocketOps {
             }
             return JavaErrors.result(e, s.kind);
         } catch (IOException | RuntimeException e) {
-            return JavaErrors.result(e, s.kind == OpKind.WRITE ? OpKind.SEND : s.kind);
+            return JavaErrors.result(e, s.kind == OpKind.WRITE || s.kind == OpKind.SEND_FILE ? OpKind.SEND : s.kind);
+        }
+    }
+
+    /**
+     * A SendFile: {@code FileChannel.transferTo} into the non-blocking socket, on the loop thread as Netty's
+     * epoll transport calls {@code sendfile}: the JDK uses {@code sendfile(2)} for a file to a socket, so the
+     * page-cache pages go to the socket without a copy through the Java heap, and a socket that takes
+     * nothing yields would-block (the op waits for OP_WRITE) instead of a wait on the loop. The errors are
+     * splice's: a source that is not a file {@code EINVAL}, one not open for reading {@code EBADF}.
+     */
+    private long sendFile(SendFile p, SocketChannel to) throws IOException {
+        Handle f = handles.get(p.file());
+        if (f == null) {
+            return -LinuxErrno.EBADF.code();
+        }
+        if (f.isSocket()) {
+            return -LinuxErrno.EINVAL.code();
+        }
+        FileChannel fc = f.file();
+        if (p.count() == 0 || p.offset() >= fc.size()) {
+            return 0; // end of file (transferTo's 0 would read as a full socket)
+        }
+        try {
+            long n = fc.transferTo(p.offset(), p.count(), to);
+            return n > 0 ? n : NioDriver.AGAIN;
+        } catch (NonReadableChannelException writeOnly) {
+            return -LinuxErrno.EBADF.code();
         }
     }
 

@@ -178,6 +178,24 @@ class NioDriverTest {
             assertEquals(-io.veloq.spi.LinuxErrno.EPROTONOSUPPORT.code(), Refusals.check(dgram, caps));
             assertTrue(Refusals.explain(dgram, 0, caps).contains("Unix-domain datagram"));
             assertEquals(0, Refusals.check(new Send(p[1], b, 0x4000), caps), "MSG_NOSIGNAL alone passes");
+            // Multishot ops (many completions, with MORE): refused by the runtime for the missing capability,
+            // and by the driver should one reach it; a zero-copy send is a copying send with one completion.
+            java.util.List<Long> items = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<Throwable> end = new CompletableFuture<>();
+            io.veloq.api.Op<io.veloq.api.op.AcceptMultishot> many = io.veloq.api.Op.of(
+                    new io.veloq.api.op.AcceptMultishot(p[0]), io.veloq.api.StreamCompleter.of(
+                            (op, v, buf) -> items.add(v), op -> end.complete(op.error())));
+            rt.loops().get(0).submit(many);
+            Throwable refusedMany = end.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(refusedMany instanceof VeloqIoException v && v.kind() == IoErrorKind.NOT_SUPPORTED
+                    && v.getMessage().contains("MULTISHOT"), String.valueOf(refusedMany));
+            assertTrue(items.isEmpty(), "no item before the refusal");
+            io.veloq.api.op.AcceptMultishot acceptMany = new io.veloq.api.op.AcceptMultishot(p[0]);
+            assertEquals(-io.veloq.spi.LinuxErrno.EOPNOTSUPP.code(), Refusals.check(acceptMany, caps));
+            assertTrue(Refusals.explain(acceptMany, 0, caps).contains("MULTISHOT"));
+            b.clear().put(new byte[] {2, 3});
+            assertEquals(2, rt.loop().call(Send.zeroCopy(p[1], b)).valueOrThrow(), "zero-copy falls back to a copying send");
+            assertEquals(null, b.owner(), "its buffer is back with its one completion");
             b.release();
             for (IoFd fd : p) {
                 rt.loop().call(new Close(fd));

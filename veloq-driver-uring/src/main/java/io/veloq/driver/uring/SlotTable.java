@@ -13,7 +13,8 @@ import java.util.Arrays;
  * TCK) may pass any user data; those ops take any free slot and are found by a scan.
  *
  * <p>The kernel sees {@code generation << 32 | slot}: a late cancel names the generation it meant, so it
- * can never hit a newer op that reuses the slot. Loop thread only.
+ * can never hit a newer op that reuses the slot. Generations have 29 bits, so that bits 62 and 61 are free
+ * for {@link SpliceChains#HEAD} and {@link SpliceChains#TIMER}. Loop thread only.
  */
 final class SlotTable {
     /** Bytes of native scratch per slot. */
@@ -111,7 +112,7 @@ final class SlotTable {
             displaced--;
         }
         payload[slot] = null;
-        generation[slot] = (generation[slot] + 1) & 0x7fffffff;
+        generation[slot] = (generation[slot] + 1) & 0x1fffffff; // 29 bits: bits 62, 61 mark a SendFile chain's head, timer
         freePos[slot] = freeCount;
         free[freeCount++] = slot;
         if (pathMemory[slot] != 0) {

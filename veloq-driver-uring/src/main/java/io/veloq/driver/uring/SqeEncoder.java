@@ -14,6 +14,7 @@ import io.veloq.api.op.Read;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvMsg;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
@@ -40,39 +41,39 @@ import static io.veloq.driver.uring.IoUringAbi.*;
  * go into the op's slot scratch. Loop thread only; allocates nothing except for an {@code Open}'s path.
  */
 final class SqeEncoder {
-    private enum Buffer { NONE, FILL, DRAIN }
-
-    private record Template(int opcode, boolean takesFd, Buffer buffer) {
+    private record Template(int opcode, boolean takesFd) {
     }
 
     private static final Template[] TEMPLATES = new Template[OpKind.count()];
 
     static {
-        t(OpKind.NOP, OP_NOP, false, Buffer.NONE);
-        t(OpKind.TIMEOUT, OP_TIMEOUT, false, Buffer.NONE);
+        t(OpKind.NOP, OP_NOP, false);
+        t(OpKind.TIMEOUT, OP_TIMEOUT, false);
         // OpKind.CANCEL stays null: the host turns it into prepareCancel.
-        t(OpKind.SOCKET, OP_SOCKET, false, Buffer.NONE);
-        t(OpKind.ACCEPT, OP_ACCEPT, true, Buffer.NONE);
-        t(OpKind.CONNECT, OP_CONNECT, true, Buffer.NONE);
-        t(OpKind.SHUTDOWN, OP_SHUTDOWN, true, Buffer.NONE);
-        t(OpKind.RECV, OP_RECV, true, Buffer.FILL);
-        t(OpKind.SEND, OP_SEND, true, Buffer.DRAIN);
-        t(OpKind.RECV_FROM, OP_RECVMSG, true, Buffer.FILL);
-        t(OpKind.SEND_TO, OP_SENDMSG, true, Buffer.DRAIN);
-        t(OpKind.READ, OP_READ, true, Buffer.FILL);
-        t(OpKind.WRITE, OP_WRITE, true, Buffer.DRAIN);
-        t(OpKind.READ_FIXED, OP_READ_FIXED, true, Buffer.FILL);
-        t(OpKind.WRITE_FIXED, OP_WRITE_FIXED, true, Buffer.DRAIN);
-        t(OpKind.OPEN, OP_OPENAT, false, Buffer.NONE);
-        t(OpKind.CLOSE, OP_CLOSE, true, Buffer.NONE);
-        t(OpKind.FSYNC, OP_FSYNC, true, Buffer.NONE);
+        t(OpKind.SOCKET, OP_SOCKET, false);
+        t(OpKind.ACCEPT, OP_ACCEPT, true);
+        t(OpKind.CONNECT, OP_CONNECT, true);
+        t(OpKind.SHUTDOWN, OP_SHUTDOWN, true);
+        t(OpKind.RECV, OP_RECV, true);
+        t(OpKind.SEND, OP_SEND, true);
+        t(OpKind.RECV_FROM, OP_RECVMSG, true);
+        t(OpKind.SEND_TO, OP_SENDMSG, true);
+        t(OpKind.READ, OP_READ, true);
+        t(OpKind.WRITE, OP_WRITE, true);
+        t(OpKind.READ_FIXED, OP_READ_FIXED, true);
+        t(OpKind.WRITE_FIXED, OP_WRITE_FIXED, true);
+        t(OpKind.OPEN, OP_OPENAT, false);
+        t(OpKind.CLOSE, OP_CLOSE, true);
+        t(OpKind.FSYNC, OP_FSYNC, true);
+        t(OpKind.ACCEPT_MULTISHOT, OP_ACCEPT, true);
+        t(OpKind.RECV_MULTISHOT, OP_RECV, true);
         // Vectored: the buffers go into the vector's iovec table, not the SQE (see vectorMsghdr).
-        t(OpKind.RECV_MSG, OP_RECVMSG, true, Buffer.NONE);
-        t(OpKind.SEND_MSG, OP_SENDMSG, true, Buffer.NONE);
+        t(OpKind.RECV_MSG, OP_RECVMSG, true);
+        t(OpKind.SEND_MSG, OP_SENDMSG, true);
     }
 
-    private static void t(OpKind k, int opcode, boolean takesFd, Buffer buffer) {
-        TEMPLATES[k.ordinal()] = new Template(opcode, takesFd, buffer);
+    private static void t(OpKind k, int opcode, boolean takesFd) {
+        TEMPLATES[k.ordinal()] = new Template(opcode, takesFd);
     }
 
     private static final int EINVAL = LinuxErrno.EINVAL.code();
@@ -89,9 +90,17 @@ final class SqeEncoder {
     private final ByteBuffer scratch;
     private final BufferAddresses buffers;
     private final FixedFiles fixedFiles;
+    private final ProvidedBuffers provided;
+    private final boolean zeroCopy;
 
     SqeEncoder(ByteBuffer sqes, boolean[] supported, NativeMemory mem, SlotTable slots, BufferAddresses buffers,
-               FixedFiles fixedFiles) {
+               FixedFiles fixedFiles, ProvidedBuffers provided, boolean zeroCopy) {
+        if (sqes.order() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            // write() packs fields for a little-endian kernel ABI (x86_64, aarch64, riscv64: all we run on).
+            throw new IllegalStateException("the io_uring driver supports little-endian machines only");
+        }
+        this.provided = provided;
+        this.zeroCopy = zeroCopy;
         this.sqes = sqes;
         this.supported = supported;
         this.sys = mem.syscalls();
@@ -120,6 +129,9 @@ final class SqeEncoder {
         if (!supported[t.opcode]) {
             return -EOPNOTSUPP;
         }
+        if (p instanceof RecvMultishot r && !provided.has(r.ring().group())) {
+            return -EINVAL; // the host registers a ring before any op names it: a ring of another loop
+        }
         if (t.takesFd) {
             IoFd fd = p.fd();
             if (fd instanceof IoFd.Raw r) {
@@ -142,7 +154,9 @@ final class SqeEncoder {
     int encode(int sqIndex, OpPayload p, int slot, long userData, boolean link) {
         OpKind kind = p.kind();
         Template t = TEMPLATES[kind.ordinal()];
+        int opcode = t.opcode;
         int sqeFlags = link ? SQE_IO_LINK : 0;
+        int ioprio = 0;
         int fd = 0;
         int fileIndex = 0;
         if (t.takesFd) {
@@ -158,15 +172,15 @@ final class SqeEncoder {
         }
         long addr = 0;
         int len = 0;
-        if (t.buffer != Buffer.NONE) {
+        OpKind.BufferUse use = kind.bufferUse();
+        if (use == OpKind.BufferUse.FILL) {
             FixedBuf buf = p.buffer();
-            if (t.buffer == Buffer.FILL) {
-                addr = buffers.address(buf) + IoBuffers.fillOffset(buf);
-                len = IoBuffers.fillLength(buf);
-            } else {
-                addr = buffers.address(buf) + IoBuffers.drainOffset(buf);
-                len = IoBuffers.drainLength(buf);
-            }
+            addr = buffers.address(buf) + IoBuffers.fillOffset(buf);
+            len = IoBuffers.fillLength(buf);
+        } else if (use == OpKind.BufferUse.DRAIN) {
+            FixedBuf buf = p.buffer();
+            addr = buffers.address(buf) + IoBuffers.drainOffset(buf);
+            len = IoBuffers.drainLength(buf);
         }
         long off = 0;
         int opFlags = 0;
@@ -207,7 +221,29 @@ final class SqeEncoder {
                 case BOTH -> 2;
             };
             case RECV -> opFlags = ((Recv) p).flags();
-            case SEND -> opFlags = ((Send) p).flags() | MSG_NOSIGNAL;
+            case SEND -> {
+                Send send = (Send) p;
+                opFlags = send.flags() | MSG_NOSIGNAL;
+                if (send.zeroCopy() && zeroCopy) {
+                    opcode = OP_SEND_ZC;
+                    int region = send.buf().regionIndex();
+                    if (send.buf().pool().isRegistered() && buffers.inRegisteredRegion(region, addr, len)) {
+                        ioprio = RECVSEND_FIXED_BUF; // the pages are pinned already: no per-send pinning
+                        bufIndex = region;
+                    }
+                }
+            }
+            case ACCEPT_MULTISHOT -> {
+                ioprio = ACCEPT_MULTISHOT; // no address: each accept would overwrite it (getpeername instead)
+                opFlags = SOCK_CLOEXEC;
+            }
+            case RECV_MULTISHOT -> {
+                RecvMultishot r = (RecvMultishot) p;
+                ioprio = RECV_MULTISHOT;
+                sqeFlags |= SQE_BUFFER_SELECT;
+                bufIndex = r.ring().group(); // buf_group shares the field with buf_index
+                opFlags = r.flags();
+            }
             case RECV_FROM -> {
                 SockAddrStorage from = ((RecvFrom) p).from();
                 if (from.layout() != AddressLayout.LINUX) {
@@ -261,14 +297,14 @@ final class SqeEncoder {
                 return -EINVAL;
             }
         }
-        write(sqIndex, t.opcode, sqeFlags, fd, off, addr, len, opFlags, userData, bufIndex, fileIndex);
+        write(sqIndex, opcode, sqeFlags, ioprio, fd, off, addr, len, opFlags, userData, bufIndex, fileIndex);
         return 0;
     }
 
     /** A LINK_TIMEOUT for the op just encoded in {@code slot}, due {@code nanos} after it starts. */
     void encodeLinkTimeout(int sqIndex, int slot, long nanos, long userData) {
         long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
-        write(sqIndex, OP_LINK_TIMEOUT, 0, 0, 0, ts, 1, 0, userData, 0, 0);
+        write(sqIndex, OP_LINK_TIMEOUT, 0, 0, 0, 0, ts, 1, 0, userData, 0, 0);
     }
 
     /**
@@ -276,45 +312,89 @@ final class SqeEncoder {
      * {@code fd}), which runs whatever the cancel found.
      */
     void encodeCancelFd(int sqIndex, int fd, long userData) {
-        write(sqIndex, OP_ASYNC_CANCEL, SQE_IO_HARDLINK, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, userData, 0, 0);
+        write(sqIndex, OP_ASYNC_CANCEL, SQE_IO_HARDLINK, 0, fd, 0, 0, 0, ASYNC_CANCEL_FD | ASYNC_CANCEL_ALL, userData, 0, 0);
+    }
+
+    /**
+     * A MSG_RING that posts a CQE with user data {@code targetUserData} (result 0) into the ring {@code ringFd};
+     * this ring gets its own CQE ({@code userData}) with the outcome. (CQE_SKIP would spare that one, but
+     * kernels refuse it for data messages with EINVAL.)
+     */
+    void encodeMsgRing(int sqIndex, int ringFd, long targetUserData, long userData) {
+        write(sqIndex, OP_MSG_RING, 0, 0, ringFd, targetUserData, MSG_DATA, 0, 0, userData, 0, 0);
     }
 
     /** An ASYNC_CANCEL of the request with {@code target} user data (or of everything with ANY). */
     void encodeCancel(int sqIndex, long target, int cancelFlags, long userData) {
-        write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
+        write(sqIndex, OP_ASYNC_CANCEL, 0, 0, 0, 0, target, 0, cancelFlags, userData, 0, 0);
+    }
+
+    /**
+     * A SPLICE of {@code len} bytes from {@code fdIn} (at {@code offIn}, or -1 for a pipe) to {@code fdOut}
+     * (a pipe or a socket: no output offset). {@code sqeFlags} carries {@code FIXED_FILE} for a registered
+     * {@code fdOut} and {@code IO_LINK} to chain the next SQE; {@code inFixed} says {@code fdIn} is a
+     * registered-file index.
+     */
+    void encodeSplice(int sqIndex, int fdIn, boolean inFixed, long offIn, int fdOut, int sqeFlags, int len,
+                      long userData) {
+        write(sqIndex, OP_SPLICE, sqeFlags, 0, fdOut, -1L, offIn, len, inFixed ? SPLICE_F_FD_IN_FIXED : 0, userData,
+                0, fdIn);
+    }
+
+    /**
+     * A SPLICE of up to {@code len} bytes from the pipe read end {@code pipeIn} to {@code fdOut}, with
+     * {@code SPLICE_F_NONBLOCK}: an empty pipe fails with EAGAIN at once (the flag governs the pipe only; a
+     * blocking socket still blocks until every byte is sent).
+     */
+    void encodeSpliceFromPipe(int sqIndex, int pipeIn, int fdOut, int sqeFlags, int len, long userData) {
+        write(sqIndex, OP_SPLICE, sqeFlags, 0, fdOut, -1L, -1L, len, SPLICE_F_NONBLOCK, userData, 0, pipeIn);
+    }
+
+    /**
+     * A plain TIMEOUT (count 0: only time ends it) of {@code nanos}, its timespec in the slot's link-timeout
+     * scratch: the deadline of a SendFile chain, which a LINK_TIMEOUT cannot guard (see {@link SpliceChains}).
+     */
+    void encodeDeadline(int sqIndex, int slot, long nanos, long userData) {
+        long ts = timespec(slot, SlotTable.LINK_TIMESPEC, nanos);
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, 0, ts, 1, 0, userData, 0, 0);
     }
 
     /** A one-shot POLL_ADD on {@code fd} for {@code pollMask} ({@code poll32_events}). */
     void encodePollAdd(int sqIndex, int fd, int pollMask, long userData) {
-        write(sqIndex, OP_POLL_ADD, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);
+        write(sqIndex, OP_POLL_ADD, 0, 0, fd, 0, 0, 0, pollMask, userData, 0, 0);
     }
 
     /** A READ of {@code len} bytes from {@code fd} into {@code addr}. */
     void encodeRead(int sqIndex, int fd, long addr, int len, long userData) {
-        write(sqIndex, OP_READ, 0, fd, 0, addr, len, 0, userData, 0, 0);
+        write(sqIndex, OP_READ, 0, 0, fd, 0, addr, len, 0, userData, 0, 0);
     }
 
-    /** A TIMEOUT on the timespec at {@code ts} that also completes after {@code count} other completions. */
-    void encodeTimeout(int sqIndex, long ts, int count, long userData) {
-        write(sqIndex, OP_TIMEOUT, 0, 0, count, ts, 1, 0, userData, 0, 0);
+    /** A pure TIMEOUT (no completion count) due at the absolute CLOCK_MONOTONIC time in the timespec at {@code ts}. */
+    void encodeDeadline(int sqIndex, long ts, long userData) {
+        write(sqIndex, OP_TIMEOUT, 0, 0, 0, 0, ts, 1, TIMEOUT_ABS, userData, 0, 0);
     }
 
-    private void write(int sqIndex, int opcode, int sqeFlags, int fd, long off, long addr, int len, int opFlags,
-                       long userData, int bufIndex, int fileIndex) {
+    /**
+     * Moves the TIMEOUT whose user data is {@code target} to the absolute time in the timespec at {@code ts};
+     * {@code sqeFlags} {@link IoUringAbi#SQE_CQE_SKIP_SUCCESS} posts a CQE only if the move fails.
+     */
+    void encodeTimeoutUpdate(int sqIndex, long target, long ts, int sqeFlags, long userData) {
+        // TIMEOUT_REMOVE: addr is the target, addr2 (the off field) the new timespec, len 0.
+        write(sqIndex, OP_TIMEOUT_REMOVE, sqeFlags, 0, 0, ts, target, 0, TIMEOUT_UPDATE | TIMEOUT_ABS, userData, 0, 0);
+    }
+
+    private void write(int sqIndex, int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len,
+                       int opFlags, long userData, int bufIndex, int fileIndex) {
+        // Eight 8-byte stores instead of fourteen field stores: the SQE's fields packed the way the kernel
+        // reads them (little-endian: the first field in the low bytes of each word).
         int b = sqIndex * SQE_SIZE;
         ByteBuffer s = sqes;
-        s.put(b + SQE_OPCODE, (byte) opcode);
-        s.put(b + SQE_FLAGS, (byte) sqeFlags);
-        s.putShort(b + SQE_IOPRIO, (short) 0);
-        s.putInt(b + SQE_FD, fd);
+        s.putLong(b, (opcode & 0xffL) | (sqeFlags & 0xffL) << 8 | (ioprio & 0xffffL) << 16 | (long) fd << 32);
         s.putLong(b + SQE_OFF, off);
         s.putLong(b + SQE_ADDR, addr);
-        s.putInt(b + SQE_LEN, len);
-        s.putInt(b + SQE_OP_FLAGS, opFlags);
+        s.putLong(b + SQE_LEN, (len & 0xffffffffL) | (long) opFlags << 32);
         s.putLong(b + SQE_USER_DATA, userData);
-        s.putShort(b + SQE_BUF_INDEX, (short) bufIndex);
-        s.putShort(b + SQE_PERSONALITY, (short) 0);
-        s.putInt(b + SQE_FILE_INDEX, fileIndex);
+        s.putLong(b + SQE_BUF_INDEX, (bufIndex & 0xffffL) | (long) fileIndex << 32); // personality 0
         s.putLong(b + SQE_ADDR3, 0L);
         s.putLong(b + SQE_PAD, 0L);
     }

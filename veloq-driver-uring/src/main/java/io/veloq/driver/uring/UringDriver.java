@@ -9,6 +9,9 @@ import io.veloq.api.op.Close;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.RecvMultishot;
+import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.SendFile;
 import io.veloq.driver.uring.ffi.Syscalls;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
@@ -43,7 +46,15 @@ final class UringDriver implements Driver {
     static final long CANCEL = -2;
     static final long LINK_TIMEOUT = -3;
     static final long WAIT_TIMER = -4;
+    /** A MSG_RING this ring sent: its CQE says whether the message was posted. */
+    static final long MSG_SENT = -5;
+    /** The CQE another loop's MSG_RING posts into this ring: a wake-up, nothing else. */
+    static final long MSG_WAKE = -6;
+    /** A move of the wait timer; with CQE_SKIP_SUCCESS its CQE comes only when the move failed. */
+    static final long TIMER_MOVE = -7;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** An armed wait timer due at most this much after a wait's deadline is moved earlier. */
+    private static final long WAIT_TIMER_SLACK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     /**
      * What every ring supports on the kernels the driver accepts (5.6+): files, TCP/UDP/Unix stream and
@@ -57,6 +68,7 @@ final class UringDriver implements Driver {
     }
     private static final int ETIME = LinuxErrno.ETIME.code();
     private static final int ECANCELED = LinuxErrno.ECANCELED.code();
+    private static final int EOVERFLOW = LinuxErrno.EOVERFLOW.code();
 
     private final Syscalls sys;
     private final NativeMemory mem;
@@ -65,7 +77,10 @@ final class UringDriver implements Driver {
     private final BufferAddresses buffers;
     private final BufferTable bufferTable;
     private final FixedFiles fixedFiles;
+    private final ProvidedBuffers provided;
     private final SqeEncoder encoder;
+    private final SpliceChains chains;
+    private final SpliceChains.Submissions internalSqes = this::claimInternalSqe;
     private final SocketControl control;
     private final Set<Capability> capabilities;
     private final boolean deferTaskrun;
@@ -82,6 +97,9 @@ final class UringDriver implements Driver {
     private final long waitArg;
     private final ByteBuffer waitArgView;
     private final Thread owner;
+    /** What io_uring_enter names: the ring's index in this thread's registered-ring table, or the ring fd. */
+    private final int enterFd;
+    private final int enterFlags;
 
     private int sqTail;
     private int sqHead;
@@ -90,6 +108,9 @@ final class UringDriver implements Driver {
     private boolean wakeArmed;
     private int wakeError;
     private boolean waitTimerArmed;
+    private final boolean cqeSkip;
+    /** The absolute deadline (CLOCK_MONOTONIC, as System.nanoTime) of the armed wait timer. */
+    private long waitTimerDeadline;
     private long enters;
     private long staleCompletions;
     private long overflowTurns;
@@ -99,6 +120,13 @@ final class UringDriver implements Driver {
     private final UringXdp xdp;
 
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final java.util.concurrent.atomic.LongAdder eventfdWrites = new java.util.concurrent.atomic.LongAdder();
+    // MSG_RING wake-ups of other loops' rings (loop thread): on, sent, failed; the rings messaged, to wake them
+    // by eventfd should a message fail.
+    private boolean msgRing;
+    private long msgRingsSent;
+    private long msgRingFailures;
+    private final java.util.List<UringDriver> messaged = new java.util.ArrayList<>(2);
     private final Object wakeLock = new Object();
     private volatile boolean closed;
 
@@ -116,17 +144,31 @@ final class UringDriver implements Driver {
         this.one = p.one;
         this.waitArg = p.waitArg;
         this.waitArgView = mem.view(waitArg, GETEVENTS_ARG_SIZE + 16);
-        this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles);
+        this.provided = new ProvidedBuffers(mem, ring.fd, buffers);
+        // SEND_ZC (6.0) dates multishot receive and provided-buffer rings (5.19-6.0) too; options switch them
+        // off, for the fallback paths of the net API and the bench's comparison rows.
+        boolean multishot = p.supported[OP_SEND_ZC] && p.supported[OP_ACCEPT] && p.supported[OP_RECV]
+                && !"off".equals(p.multishotOption);
+        boolean zeroCopy = p.supported[OP_SEND_ZC] && !"off".equals(p.zeroCopyOption);
+        this.encoder = new SqeEncoder(ring.sqes, p.supported, mem, slots, buffers, fixedFiles, provided, zeroCopy);
+        // MSG_RING (5.18): a wake-up costs the other ring one CQE and this one an SQE and a CQE, no syscall.
+        this.msgRing = p.supported[OP_MSG_RING] && !"off".equals(p.msgRingOption);
+        this.chains = new SpliceChains(mem, encoder, slots, fixedFiles, p.supported[OP_SPLICE], p.pipeBytes);
         this.control = new SocketControl(mem, i -> fixedFiles == null ? -1 : fixedFiles.rawFd(i));
         this.deferTaskrun = (ring.flags & SETUP_DEFER_TASKRUN) != 0;
         this.taskrunFlag = (ring.flags & SETUP_TASKRUN_FLAG) != 0;
-        this.extArg = (ring.features & FEAT_EXT_ARG) != 0 && !"timeout-sqe".equals(p.timedWait);
+        // EXT_ARG only when asked: its six-argument io_uring_enter goes through jnr-ffi's heap invocation
+        // buffer, one allocation per timed wait; the default deadline timer costs one SQE per new deadline.
+        this.extArg = (ring.features & FEAT_EXT_ARG) != 0 && "ext-arg".equals(p.timedWait);
+        this.cqeSkip = (ring.features & FEAT_CQE_SKIP) != 0;
         this.cq = ring.cq;
         this.cqesOffset = ring.cqesOffset;
         this.cqMask = ring.cqMask;
         this.sqMask = ring.sqMask;
         this.sqEntries = ring.sqEntries;
         this.owner = Thread.currentThread();
+        this.enterFd = registerRingFd(p.ringFdOption);
+        this.enterFlags = enterFd == ring.fd ? 0 : ENTER_REGISTERED_RING;
         EnumSet<Capability> caps = baseCapabilities();
         if (p.supported[OP_READ_FIXED] && p.supported[OP_WRITE_FIXED]) {
             caps.add(Capability.REGISTERED_BUFFERS);
@@ -136,6 +178,15 @@ final class UringDriver implements Driver {
         }
         if (fixedFiles != null) {
             caps.add(Capability.FIXED_FILES);
+        }
+        if (multishot) {
+            caps.add(Capability.MULTISHOT);
+        }
+        if (zeroCopy) {
+            caps.add(Capability.ZERO_COPY_SEND);
+        }
+        if (chains.supported()) {
+            caps.add(Capability.SEND_FILE);
         }
         this.xdp = p.xdp ? new UringXdp(this, sys) : null;
         if (xdp != null) {
@@ -162,6 +213,11 @@ final class UringDriver implements Driver {
         String timedWait;
         boolean xdp;
         String bufferTableOption;
+        String multishotOption;
+        String msgRingOption;
+        String ringFdOption;
+        String zeroCopyOption;
+        int pipeBytes;
 
         void free() {
             if (fixedFiles != null) {
@@ -184,10 +240,14 @@ final class UringDriver implements Driver {
 
     /**
      * Opens a ring for {@code config}. Options: {@code uring.setup-flags=none} (ask for no optional setup
-     * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=timeout-sqe} (timed
-     * waits through a TIMEOUT SQE instead of {@code IORING_ENTER_EXT_ARG}), {@code uring.buffer-table=reregister}
+     * flag: the fallback path), {@code uring.cq-entries=N}, {@code uring.timed-wait=ext-arg} (timed waits
+     * through {@code IORING_ENTER_EXT_ARG}, which allocates per wait in jnr-ffi, instead of the default
+     * {@code timer}: one absolute-deadline TIMEOUT SQE kept armed, moved earlier when a wait needs it), {@code uring.buffer-table=reregister}
      * (grow the registered-buffer table by registering it again, the pre-5.19 fallback, instead of a
-     * sparse table).
+     * sparse table), {@code uring.multishot=off} (no multishot ops or buffer rings: capability MULTISHOT
+     * absent), {@code uring.zero-copy=off} (zero-copy sends copy: capability ZERO_COPY_SEND absent),
+     * {@code uring.msg-ring=off} (another loop wakes this one through its eventfd, not MSG_RING), {@code uring.sendfile-pipe-bytes=N} (the capacity asked for each
+     * SendFile pipe, which bounds the bytes one SendFile moves; default 256 KiB; 0 keeps the kernel's 64 KiB).
      */
     static UringDriver open(DriverConfig config, Syscalls sys) throws java.io.IOException {
         Parts p = new Parts();
@@ -201,8 +261,17 @@ final class UringDriver implements Driver {
             int cqWanted = Integer.parseInt(config.option("uring.cq-entries", String.valueOf(Math.min(1 << 16, roomy))));
             List<Integer> chain = "none".equals(config.option("uring.setup-flags", ""))
                     ? SetupFlags.noneChain() : SetupFlags.preferredChain();
-            p.timedWait = config.option("uring.timed-wait", "ext-arg");
+            p.timedWait = config.option("uring.timed-wait", "timer");
+            if (!"timer".equals(p.timedWait) && !"ext-arg".equals(p.timedWait) && !"timeout-sqe".equals(p.timedWait)) {
+                throw new IllegalArgumentException("uring.timed-wait=" + p.timedWait + ": expected timer or ext-arg");
+            }
             p.bufferTableOption = config.option("uring.buffer-table", "sparse");
+            p.multishotOption = config.option("uring.multishot", "on");
+            p.msgRingOption = config.option("uring.msg-ring", "on");
+            p.ringFdOption = config.option("uring.registered-ring", "on");
+            p.zeroCopyOption = config.option("uring.zero-copy", "on");
+            p.pipeBytes = Integer.parseInt(config.option("uring.sendfile-pipe-bytes",
+                    String.valueOf(SpliceChains.DEFAULT_PIPE_BYTES)));
             if (!"sparse".equals(p.bufferTableOption) && !"reregister".equals(p.bufferTableOption)) {
                 throw new java.io.IOException("option uring.buffer-table=" + p.bufferTableOption
                         + " is not one of sparse, reregister");
@@ -236,6 +305,50 @@ final class UringDriver implements Driver {
             p.free();
             throw e;
         }
+    }
+
+    /**
+     * IORING_REGISTER_RING_FDS (5.18): the ring in this thread's table of registered rings, so each enter
+     * skips the kernel's file-descriptor lookup. The table is per thread, which SINGLE_ISSUER makes the
+     * only one that enters; without SINGLE_ISSUER (or refused, or switched off) the ring fd is used.
+     */
+    private int registerRingFd(String option) {
+        if ((ring.flags & SETUP_SINGLE_ISSUER) == 0 || "off".equals(option)) {
+            return ring.fd;
+        }
+        long arg = mem.allocate(16, "io_uring_rsrc_update for the registered ring");
+        try {
+            ByteBuffer u = mem.view(arg, 16);
+            u.putInt(0, -1); // any free index; the kernel writes it back
+            u.putInt(4, 0);
+            u.putLong(8, ring.fd);
+            long rc = sys.ioUringRegister(ring.fd, REGISTER_RING_FDS, arg, 1);
+            return rc == 1 ? u.getInt(0) : ring.fd;
+        } finally {
+            mem.free(arg);
+        }
+    }
+
+    /** Drops the ring from the thread's table (only that thread can); else it goes when the thread ends. */
+    private void unregisterRingFd() {
+        if (enterFd == ring.fd || Thread.currentThread() != owner) {
+            return;
+        }
+        long arg = mem.allocate(16, "io_uring_rsrc_update for the registered ring");
+        try {
+            ByteBuffer u = mem.view(arg, 16);
+            u.putInt(0, enterFd);
+            u.putInt(4, 0);
+            u.putLong(8, 0L);
+            sys.ioUringRegister(ring.fd, UNREGISTER_RING_FDS, arg, 1);
+        } finally {
+            mem.free(arg);
+        }
+    }
+
+    /** True when enters name the ring by its registered index (IORING_REGISTER_RING_FDS). */
+    boolean registeredRing() {
+        return enterFd != ring.fd;
     }
 
     private static volatile Boolean xdpSupported;
@@ -341,9 +454,12 @@ final class UringDriver implements Driver {
 
     // ---- submission ----
 
-    /** SQ entries ops may not take: room to re-arm the wake-up read and, without EXT_ARG, a wait timer. */
+    /**
+     * SQ entries ops may not take: room to re-arm the wake-up read. The wait timer takes none: a turn that
+     * finds the SQ full does not wait (its enter empties the SQ; the next turn arms the timer).
+     */
     private int reserved() {
-        return (wakeArmed ? 0 : 1) + (extArg || waitTimerArmed ? 0 : 1);
+        return wakeArmed ? 0 : 1;
     }
 
     private boolean hasRoom(int n) {
@@ -358,6 +474,9 @@ final class UringDriver implements Driver {
     public int prepare(long userData, OpPayload payload, long preAllocated, long deadlineNanos) {
         if (closing) {
             throw new IllegalStateException("io_uring driver is closed: cannot prepare " + payload.describe());
+        }
+        if (payload instanceof SendFile sf) {
+            return prepareSendFile(userData, sf, deadlineNanos);
         }
         int rc = encoder.check(payload);
         if (rc < 0) {
@@ -382,9 +501,11 @@ final class UringDriver implements Driver {
             return rc;
         }
         if (cancelFd) {
-            encoder.encodeCancelFd(sqTail & sqMask, (int) ((IoFd.Raw) payload.fd()).handle(), CANCEL);
+            int fd = (int) ((IoFd.Raw) payload.fd()).handle();
+            encoder.encodeCancelFd(sqTail & sqMask, fd, CANCEL);
             sqTail++;
             internalInFlight++;
+            chains.cancelOnSocket(fd); // a SendFile's tail waits behind its head, out of the fd cancel's reach
         }
         sqTail++;
         if (link) {
@@ -395,11 +516,46 @@ final class UringDriver implements Driver {
         return 1;
     }
 
+    /** A SendFile: the two linked SPLICEs of {@link SpliceChains}, and a TIMEOUT beside them for a deadline. */
+    private int prepareSendFile(long userData, SendFile p, long deadlineNanos) {
+        int rc = chains.check(p);
+        if (rc < 0) {
+            return rc;
+        }
+        boolean timer = deadlineNanos > 0;
+        if (!hasRoom((timer ? 3 : 2) + reserved())) {
+            return 0;
+        }
+        int slot = slots.acquire(userData, p);
+        if (slot < 0) {
+            return 0;
+        }
+        rc = chains.start(slot, p, sqTail & sqMask, (sqTail + 1) & sqMask, (sqTail + 2) & sqMask, deadlineNanos);
+        if (rc < 0) {
+            slots.release(slot);
+            return rc;
+        }
+        sqTail += timer ? 3 : 2;
+        return 1;
+    }
+
+    /** One SQ entry for an internal request (a cancel), or -1 when the SQ has no room now. */
+    private int claimInternalSqe() {
+        if (!hasRoom(1 + (closing ? 0 : reserved()))) {
+            return -1;
+        }
+        internalInFlight++;
+        return sqTail++ & sqMask;
+    }
+
     @Override
     public boolean prepareCancel(long userData) {
         int slot = slots.find(userData);
         if (slot < 0) {
             return true; // already completed (or never here): nothing to cancel
+        }
+        if (chains.active(slot)) {
+            return chains.cancel(slot, internalSqes);
         }
         if (!hasRoom(1 + reserved())) {
             return false;
@@ -431,6 +587,9 @@ final class UringDriver implements Driver {
             xdp.flushPending();
         }
         int delivered = drain(sink);
+        if (chains.hasQueuedCancels()) {
+            chains.flushCancels(internalSqes);
+        }
         armWake();
         boolean busy = xdp != null && xdp.busyPolling();
         boolean wait = delivered == 0 && timeoutNanos != 0 && !busy;
@@ -452,20 +611,53 @@ final class UringDriver implements Driver {
         return delivered;
     }
 
+    /**
+     * Makes sure a wait ends by {@code deadline}: a pure TIMEOUT (no completion count) on an absolute
+     * CLOCK_MONOTONIC deadline stays armed across turns; a later deadline keeps it (the loop wakes early once
+     * and waits again), an earlier one moves it with IORING_TIMEOUT_UPDATE. So a loop whose timers lie in the
+     * future pays one SQE per new earliest deadline, not one per wait. The kernel reads the timespec when it
+     * takes the SQE, within this turn's enter, so the one timespec is reused.
+     */
+    private boolean armWaitTimer(long deadline) {
+        if (waitTimerArmed && deadline - waitTimerDeadline >= -WAIT_TIMER_SLACK_NANOS) {
+            return true;
+        }
+        if (!hasRoom(1)) {
+            return false; // no wait this turn: its enter submits the full SQ, the next turn has room
+
+        }
+        long ts = waitArg + GETEVENTS_ARG_SIZE;
+        waitArgView.putLong(GETEVENTS_ARG_SIZE, deadline / 1_000_000_000L);
+        waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, deadline % 1_000_000_000L);
+        if (waitTimerArmed) {
+            // Without a CQE when it works (else the move's own CQE would end this wait at once); a failed move
+            // (the timer fired meanwhile: its CQE disarms it) posts one, counted then.
+            encoder.encodeTimeoutUpdate(sqTail & sqMask, WAIT_TIMER, ts, cqeSkip ? SQE_CQE_SKIP_SUCCESS : 0, TIMER_MOVE);
+            if (!cqeSkip) {
+                internalInFlight++;
+            }
+        } else {
+            encoder.encodeDeadline(sqTail & sqMask, ts, WAIT_TIMER);
+            waitTimerArmed = true;
+            internalInFlight++;
+        }
+        sqTail++;
+        waitTimerDeadline = deadline;
+        return true;
+    }
+
     /** The one io_uring_enter of a turn: submits what is queued and, if asked, waits for a completion. */
     private void enter(boolean wait, long timeoutNanos) throws VeloqIoException {
         // GETEVENTS always: with DEFER_TASKRUN completions are posted only while the issuer is in GETEVENTS.
         int flags = ENTER_GETEVENTS;
         boolean timed = wait && timeoutNanos > 0;
         if (timed) {
-            waitArgView.putLong(GETEVENTS_ARG_SIZE, timeoutNanos / 1_000_000_000L);
-            waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, timeoutNanos % 1_000_000_000L);
-            if (!extArg && !waitTimerArmed && hasRoom(1)) {
-                // Expires after the timeout, or completes as soon as any other completion is posted.
-                encoder.encodeTimeout(sqTail & sqMask, waitArg + GETEVENTS_ARG_SIZE, 1, WAIT_TIMER);
-                sqTail++;
-                waitTimerArmed = true;
-                internalInFlight++;
+            if (extArg) {
+                waitArgView.putLong(GETEVENTS_ARG_SIZE, timeoutNanos / 1_000_000_000L);
+                waitArgView.putLong(GETEVENTS_ARG_SIZE + 8, timeoutNanos % 1_000_000_000L);
+            } else if (!armWaitTimer(System.nanoTime() + timeoutNanos)) {
+                wait = false;
+                timed = false;
             }
         }
         sqHead = ring.sqHead();
@@ -474,8 +666,8 @@ final class UringDriver implements Driver {
             ring.publishSqTail(sqTail);
         }
         long rc = timed && extArg
-                ? sys.ioUringEnter(ring.fd, toSubmit, 1, flags | ENTER_EXT_ARG, waitArg, GETEVENTS_ARG_SIZE)
-                : sys.ioUringEnter(ring.fd, toSubmit, wait ? 1 : 0, flags);
+                ? sys.ioUringEnter(enterFd, toSubmit, 1, flags | enterFlags | ENTER_EXT_ARG, waitArg, GETEVENTS_ARG_SIZE)
+                : sys.ioUringEnter(enterFd, toSubmit, wait ? 1 : 0, flags | enterFlags);
         enters++;
         sqHead = ring.sqHead();
         if (rc < 0) {
@@ -511,17 +703,47 @@ final class UringDriver implements Driver {
                 int res = cq.getInt(off + CQE_RES);
                 ring.publishCqHead(++cqHead);
                 if (ud < 0) {
+                    if (ud == MSG_WAKE) {
+                        continue; // another loop woke us: its work is in our inbox
+                    }
+                    if (ud == MSG_SENT) {
+                        if (res < 0) {
+                            msgRingFailed(res);
+                        }
+                        continue;
+                    }
                     if (internal(ud, res)) {
                         n++; // an AF_XDP readiness callback ran: user code, so do not sleep this turn
                     }
                     continue;
+                }
+                if ((ud & SpliceChains.TIMER) != 0) {
+                    chains.timerCompleted(ud & ~SpliceChains.TIMER, res);
+                    continue;
+                }
+                boolean head = ud >= SpliceChains.HEAD;
+                if (head) {
+                    ud -= SpliceChains.HEAD;
                 }
                 if (!slots.matches(ud)) {
                     staleCompletions++;
                     continue;
                 }
                 int slot = (int) ud;
-                long result = result(slot, res);
+                int cflags = cq.getInt(off + CQE_FLAGS);
+                if ((cflags & (CQE_F_MORE | CQE_F_NOTIF | CQE_F_BUFFER)) != 0) {
+                    n += multi(slot, res, cflags, sink);
+                    continue;
+                }
+                long result;
+                if (chains.active(slot)) {
+                    result = chains.completed(slot, head, res);
+                    if (result == SpliceChains.PENDING) {
+                        continue;
+                    }
+                } else {
+                    result = result(slot, res);
+                }
                 long hostUserData = slots.release(slot);
                 if (sink != null) {
                     sink.complete(hostUserData, result);
@@ -529,6 +751,59 @@ final class UringDriver implements Driver {
                 n++;
             }
         }
+    }
+
+    /**
+     * A CQE of a multishot op or a zero-copy send (flags MORE, NOTIF or BUFFER): items and the send's result
+     * go to the sink as intermediate completions; the CQE without MORE ends the op. A last item that comes
+     * without MORE (the kernel ended the stream, CQ overflow) is delivered as an item, then the final
+     * completion says why: EOVERFLOW. A buffer the kernel took for nothing (end of stream, error) goes
+     * straight back to its ring. Returns the completions delivered.
+     */
+    private int multi(int slot, int res, int cflags, CompletionSink sink) {
+        long ud = slots.hostUserData(slot);
+        boolean more = (cflags & CQE_F_MORE) != 0;
+        boolean hasBuffer = (cflags & CQE_F_BUFFER) != 0;
+        int bid = cflags >>> CQE_BUFFER_SHIFT;
+        if ((cflags & CQE_F_NOTIF) != 0) {
+            slots.release(slot); // the kernel no longer reads the buffer: the send ends
+            if (sink != null) {
+                sink.complete(ud, 0, CompletionSink.NOTIF, 0);
+            }
+            return 1;
+        }
+        OpPayload p = slots.payload(slot);
+        boolean item = p.kind().multishot() && res > 0 || (p.kind() == OpKind.ACCEPT_MULTISHOT && res >= 0);
+        if (hasBuffer && !item) {
+            provided.provide(((RecvMultishot) p).ring().group(), bid); // taken but not filled
+            hasBuffer = false;
+        }
+        if (more) {
+            if (sink != null) {
+                if (hasBuffer) {
+                    sink.complete(ud, res, CompletionSink.MORE | CompletionSink.BUFFER, bid);
+                } else {
+                    sink.complete(ud, res, CompletionSink.MORE, 0);
+                }
+            } else if (hasBuffer) {
+                provided.provide(((RecvMultishot) p).ring().group(), bid); // closing: nobody takes it
+            }
+            return 1;
+        }
+        slots.release(slot);
+        if (sink == null) {
+            if (hasBuffer) {
+                provided.provide(((RecvMultishot) p).ring().group(), bid);
+            }
+            return 0;
+        }
+        if (item) {
+            sink.complete(ud, res, hasBuffer ? CompletionSink.MORE | CompletionSink.BUFFER : CompletionSink.MORE, bid);
+            sink.complete(ud, -EOVERFLOW, 0, 0);
+            return 2;
+        }
+        sink.complete(ud, res, 0, 0);
+        return 1;
     }
 
     /** The op's result as the contract wants it, after its kind's bookkeeping. */
@@ -547,6 +822,9 @@ final class UringDriver implements Driver {
     }
 
     private boolean internal(long ud, int res) {
+        if (ud == TIMER_MOVE && cqeSkip) {
+            return false; // a failed move, not counted in flight: the timer's own CQE follows or came first
+        }
         internalInFlight--;
         if (ud <= UringXdp.POLL_BASE) {
             return xdp != null && xdp.completed(ud, res);
@@ -571,10 +849,55 @@ final class UringDriver implements Driver {
         if (!wakePending.get() && wakePending.compareAndSet(false, true)) {
             synchronized (wakeLock) {
                 if (!closed) {
+                    eventfdWrites.increment();
                     sys.write(eventFd, one, 8);
                 }
             }
         }
+    }
+
+    /**
+     * Wakes another loop's ring with a MSG_RING from this one (queued now, submitted with this loop's next
+     * enter): a CQE with user data {@link #MSG_WAKE} lands in the other ring, which returns from its wait.
+     */
+    @Override
+    public boolean wake(Driver other) {
+        if (!msgRing || !(other instanceof UringDriver u) || u == this || u.closed || closing
+                || !hasRoom(1 + reserved())) {
+            return false;
+        }
+        encoder.encodeMsgRing(sqTail & sqMask, u.ring.fd, MSG_WAKE, MSG_SENT);
+        sqTail++;
+        msgRingsSent++;
+        if (!messaged.contains(u)) {
+            messaged.add(u);
+        }
+        return true;
+    }
+
+    /** A MSG_RING failed: stop using them, and wake every ring messaged by eventfd (the one that failed among them). */
+    private void msgRingFailed(int res) {
+        msgRingFailures++;
+        msgRing = false;
+        System.err.println("veloq: IORING_OP_MSG_RING from ring fd " + ring.fd + " failed ("
+                + LinuxErrno.TABLE.name(-res) + "); cross-loop wake-ups use the eventfd from now on");
+        for (UringDriver u : messaged) {
+            u.wakeup();
+        }
+    }
+
+    /** Eventfd writes of {@link #wakeup()} so far (tests: none on the MSG_RING path). */
+    long eventfdWrites() {
+        return eventfdWrites.sum();
+    }
+
+    /** MSG_RING wake-ups sent to other rings, and how many failed. */
+    long msgRingsSent() {
+        return msgRingsSent;
+    }
+
+    long msgRingFailures() {
+        return msgRingFailures;
     }
 
     // ---- registration ----
@@ -602,9 +925,33 @@ final class UringDriver implements Driver {
         }
     }
 
+    /** The SendFile chains and their pipes (tests: pipes are reused, and closed when they may hold bytes). */
+    SpliceChains spliceChains() {
+        return chains;
+    }
+
     /** How the registered-buffer table grows and what it holds (tests, diagnostics). */
     BufferTable bufferTable() {
         return bufferTable;
+    }
+
+    @Override
+    public void registerBufRing(int group, FixedBuf[] bufs) throws VeloqIoException {
+        if (!capabilities.contains(Capability.MULTISHOT)) {
+            throw new UnsupportedOperationException("this io_uring has no provided-buffer rings for multishot receive "
+                    + "(kernel before 6.0, or uring.multishot=off)");
+        }
+        provided.register(group, bufs);
+    }
+
+    @Override
+    public void provideBuffer(int group, int bufferId) {
+        provided.provide(group, bufferId);
+    }
+
+    @Override
+    public void unregisterBufRing(int group) {
+        provided.unregister(group);
     }
 
     @Override
@@ -681,7 +1028,10 @@ final class UringDriver implements Driver {
         if (fixedFiles != null) {
             fixedFiles.close();
         }
+        unregisterRingFd();
         ring.close();
+        chains.close(); // after the ring: no request can reach a pipe any more
+        provided.close();
         sys.close(eventFd);
         if (drained) {
             slots.free();
@@ -698,7 +1048,7 @@ final class UringDriver implements Driver {
     private boolean cancelAndDrain() {
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         try {
-            while (internalInFlight > 0 || slots.inUse() > 0) {
+            while (internalInFlight > 0 || slots.inUse() > 0 || chains.timersInKernel() > 0) {
                 if (System.nanoTime() - deadline > 0) {
                     return false;
                 }
@@ -723,6 +1073,9 @@ final class UringDriver implements Driver {
                     encoder.encodeCancel(sqTail & sqMask, slots.kernelUserData(slot), 0, CANCEL);
                     sqTail++;
                     internalInFlight++;
+                }
+                if (chains.hasQueuedCancels()) {
+                    chains.flushCancels(internalSqes); // deadline timers of chains that ended
                 }
                 enter(true, TimeUnit.MILLISECONDS.toNanos(20));
                 drain(null);

@@ -176,8 +176,8 @@ class UringDriverTest {
     }
 
     @Test
-    void timedWaitsReturnAfterTheTimeoutWithExtArgAndWithATimeoutSqe() throws Exception {
-        for (String mode : new String[] {"ext-arg", "timeout-sqe"}) {
+    void timedWaitsReturnAfterTheTimeoutWithExtArgAndWithTheDeadlineTimer() throws Exception {
+        for (String mode : new String[] {"ext-arg", "timer"}) {
             try (UringDriver d = open(8, 16, Map.of("uring.timed-wait", mode))) {
                 Sink sink = new Sink();
                 for (int i = 0; i < 3; i++) {
@@ -195,6 +195,61 @@ class UringDriverTest {
                 }
                 assertTrue(System.nanoTime() - t0 < 1_000 * MS, mode);
                 assertEquals(0L, sink.results.get(1L));
+            }
+        }
+    }
+
+    /**
+     * A host timer makes every wait of its loop a timed one (the echo server's idle timers do): a timed
+     * io_uring_enter must not allocate. The six-argument EXT_ARG form goes through jnr-ffi's heap invocation
+     * buffer (one per call); the default keeps one absolute-deadline TIMEOUT SQE armed instead.
+     */
+    @Test
+    void timedWaitsAllocateNothing() throws Exception {
+        // By reflection: this module does not read java.management (core reflection needs no read edge).
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long me = Thread.currentThread().getId();
+        try (UringDriver d = open(8, 16, Map.of())) {
+            long[] completed = new long[1];
+            io.veloq.spi.CompletionSink sink = (userData, result) -> completed[0]++; // allocates nothing itself
+            Nop nop = new Nop();
+            long enters = 0;
+            long before = 0;
+            for (int round = 0; round < 2; round++) { // the first round warms up (class loading, JIT)
+                before = (Long) allocated.invoke(mx, me);
+                enters = d.enters();
+                for (int i = 0; i < 20_000; i++) {
+                    d.prepare(1, nop, -1, 0);
+                    int got = 0;
+                    while (got == 0) {
+                        got = d.submitAndWait(5_000 * MS, sink); // timed: waits in io_uring_enter for the nop
+                    }
+                }
+            }
+            long bytes = (Long) allocated.invoke(mx, me) - before;
+            assertEquals(40_000, completed[0]);
+            assertTrue(d.enters() - enters >= 20_000, "every turn entered the kernel: " + (d.enters() - enters));
+            assertTrue(bytes < 20_000, "20000 timed waits allocated " + bytes + " bytes");
+        }
+    }
+
+    /** A wait shorter than the deadline timer still armed from a longer wait moves the timer earlier. */
+    @Test
+    void aShortWaitAfterALongOneReturnsAfterTheShortTimeout() throws Exception {
+        try (UringDriver d = open(8, 16, Map.of())) {
+            Sink sink = new Sink();
+            d.prepare(1, new Nop(), -1, 0);
+            int got = 0;
+            while (got == 0) {
+                got = d.submitAndWait(10_000 * MS, sink); // arms a 10 s timer, returns with the nop
+            }
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                assertEquals(0, d.submitAndWait(20 * MS, sink));
+                long ms = (System.nanoTime() - t0) / MS;
+                assertTrue(ms >= 19 && ms < 5_000, "waited " + ms + " ms for a 20 ms timeout");
             }
         }
     }

@@ -26,7 +26,7 @@ import io.veloq.api.op.Send;
  *
  * <p>Loop thread only.
  */
-final class EchoConnection {
+final class EchoConnection extends Connection {
     private final EchoLoop owner;
     private final StreamSocket stream;
     private final EventLoop loop;
@@ -34,9 +34,6 @@ final class EchoConnection {
     private final Op<Recv> recv;
     private final Op<Send> send;
     private boolean finished;
-    // Intrusive list of the loop's open connections: no allocation per connection for bookkeeping.
-    EchoConnection prev;
-    EchoConnection next;
 
     EchoConnection(EchoLoop owner, StreamSocket stream, FixedBuf buf) {
         this.owner = owner;
@@ -49,6 +46,7 @@ final class EchoConnection {
         this.send = stream.sendAllOp(buf, this::sent);
     }
 
+    @Override
     void start() {
         loop.submit(recv);
     }
@@ -92,6 +90,7 @@ final class EchoConnection {
     }
 
     /** Returns the buffer, closes the socket and leaves the loop's list. Idempotent. */
+    @Override
     void finish() {
         if (finished) {
             return;
@@ -107,6 +106,7 @@ final class EchoConnection {
      * Stops the connection at shutdown: cancels the op in flight; its completer sees {@code CANCELLED} and
      * finishes the connection (buffer back, socket closed).
      */
+    @Override
     void stop() {
         if (recv.state() == OpState.SUBMITTED) {
             loop.cancel(recv);

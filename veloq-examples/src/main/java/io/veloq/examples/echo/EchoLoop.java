@@ -1,8 +1,10 @@
 package io.veloq.examples.echo;
 
 import io.veloq.api.Completer;
+import io.veloq.api.Capability;
 import io.veloq.api.EventLoop;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
@@ -24,7 +26,9 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
     private final BufPool pool;
     private final Admission admission;
     private final Duration idleTimeout;
-    private EchoConnection head;
+    private final int ringBuffers;
+    private BufRing ring; // the loop's receive buffers in multishot mode, null in one-shot mode
+    private Connection head;
     private boolean stopping;
     private Runnable whenIdle;
     private int closing;
@@ -42,12 +46,22 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
     volatile long acceptErrors;
     volatile long idleClosed;
 
-    EchoLoop(EventLoop loop, TcpListener listener, Admission admission, Duration idleTimeout) {
+    /**
+     * @param ringBuffers size of the loop's buffer ring for multishot receives where the driver has them
+     *                    (0: one-shot receives, one buffer per connection)
+     */
+    EchoLoop(EventLoop loop, TcpListener listener, Admission admission, Duration idleTimeout, int ringBuffers) {
         this.loop = loop;
         this.listener = listener;
         this.pool = loop.bufPool();
         this.admission = admission;
         this.idleTimeout = idleTimeout;
+        this.ringBuffers = ringBuffers;
+    }
+
+    /** True when connections receive with a multishot receive on the loop's ring. */
+    boolean multishot() {
+        return ring != null;
     }
 
     Duration idleTimeout() {
@@ -67,18 +81,24 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
     }
 
     void start() {
-        listener.accept(this);
+        if (ringBuffers > 0 && loop.capabilities().contains(Capability.MULTISHOT)) {
+            try {
+                ring = loop.openBufRing(ringBuffers);
+            } catch (IllegalStateException e) {
+                // The pool cannot lend a ring's worth of buffers (a runtime sized for one buffer per
+                // connection): serve with one-shot receives instead.
+                System.err.println("echo-server: loop " + loop.index() + " serves with one-shot receives: " + e.getMessage());
+            }
+        }
+        listener.acceptEach(this); // one multishot accept where the driver has it; re-armed (with back-off) by itself
     }
 
-    /** Accept completer: serve the connection, then accept the next one with the same op. */
+    /** Accept completer: runs for every connection (and every failed accept; the listener goes on by itself). */
     @Override
     public void onComplete(TcpStream stream, Throwable error) {
         if (error != null) {
             if (!stopping && listener.isOpen()) {
-                acceptErrors++;
-                // EMFILE, ECONNABORTED...: the listener itself is fine. After EMFILE and its kind the listener
-                // holds this accept back a little (and logs the episode once), so re-arming here cannot spin.
-                listener.accept(this);
+                acceptErrors++; // EMFILE, ECONNABORTED...: the listener is fine and re-arms, after a back-off for EMFILE
             }
             return;
         }
@@ -94,12 +114,12 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
             admission.release();
             refuse(stream, "loop " + loop.index() + " has no buffer left (its pool holds at most " + pool.maxCapacity() + ")");
         } else {
-            EchoConnection c = new EchoConnection(this, stream, buf);
+            Connection c = ring != null ? new RingEchoConnection(this, stream, buf, ring)
+                    : new EchoConnection(this, stream, buf);
             link(c);
             open++;
             c.start();
         }
-        listener.accept(this);
     }
 
     private void refuse(TcpStream stream, String why) {
@@ -120,7 +140,7 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
         socket.close(closeDone);
     }
 
-    void closed(EchoConnection c) {
+    void closed(Connection c) {
         unlink(c);
         open--;
         admission.release();
@@ -129,6 +149,9 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
 
     private void checkIdle() {
         if (stopping && head == null && closing == 0 && whenIdle != null) {
+            if (ring != null) {
+                ring.close(); // every receive has ended: its buffers go back to the pool
+            }
             Runnable r = whenIdle;
             whenIdle = null;
             r.run();
@@ -140,20 +163,24 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
         stopping = true;
         whenIdle = done;
         closeSocket(listener); // cancels the pending Accept
-        for (EchoConnection c = head; c != null; ) {
-            EchoConnection next = c.next;
+        for (Connection c = head; c != null; ) {
+            Connection next = c.next;
             c.stop();
             c = next;
         }
         checkIdle();
     }
 
-    /** Buffers of this loop's pool currently leased (0 once every connection is gone). */
+    /**
+     * Buffers of this loop's pool held by connections (0 once every connection is gone): leased ones, less
+     * those sitting in the loop's ring, free for the kernel. Read racily from other threads, for statistics.
+     */
     int buffersOutstanding() {
-        return pool.outstanding();
+        BufRing r = ring;
+        return pool.outstanding() - (r == null || r.isClosed() ? 0 : r.available());
     }
 
-    private void link(EchoConnection c) {
+    private void link(Connection c) {
         c.next = head;
         if (head != null) {
             head.prev = c;
@@ -161,7 +188,7 @@ final class EchoLoop implements Completer.OfValue<TcpStream> {
         head = c;
     }
 
-    private void unlink(EchoConnection c) {
+    private void unlink(Connection c) {
         if (c.prev != null) {
             c.prev.next = c.next;
         } else if (head == c) {

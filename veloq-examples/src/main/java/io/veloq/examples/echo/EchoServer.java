@@ -64,8 +64,9 @@ public final class EchoServer implements AutoCloseable {
                 .driver(o.driver())
                 .threads(o.threads())
                 // --max-conns is a total, and SO_REUSEPORT may send most connections to one loop: each
-                // loop's pool may grow to hold them all (pools grow on demand: a cap costs nothing unused).
-                .buffers(o.bufferSize(), o.maxConnections())
+                // loop's pool may grow to hold them all, plus its receive ring (pools grow on demand: a cap
+                // costs nothing unused).
+                .buffers(o.bufferSize(), o.maxConnections() + o.ringBuffers())
                 .maxInFlight(Math.max(4096, 2 * o.maxConnections() + 64))
                 .open();
         return start(rt, true, o);
@@ -95,10 +96,33 @@ public final class EchoServer implements AutoCloseable {
             }
             List<EchoLoop> loops = new ArrayList<>();
             Admission admission = new Admission(o.maxConnections());
+            List<java.util.concurrent.CompletableFuture<Void>> started = new ArrayList<>();
             for (int i = 0; i < listeners.size(); i++) {
-                EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i), admission, o.idleTimeout());
+                EchoLoop el = new EchoLoop(rt.loop(i), listeners.get(i), admission, o.idleTimeout(), o.ringBuffers());
                 loops.add(el);
-                el.loop().execute(el::start);
+                if (el.loop().inLoop()) {
+                    el.start(); // a manual runtime (a simulation), driven by this thread: nothing to wait for
+                    continue;
+                }
+                java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+                started.add(f);
+                el.loop().execute(() -> {
+                    try {
+                        el.start();
+                        f.complete(null);
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            }
+            for (java.util.concurrent.CompletableFuture<Void> f : started) {
+                try {
+                    f.get(10, TimeUnit.SECONDS); // serving (accepting) when start returns
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException("an event loop could not start serving: " + e.getCause(), e.getCause());
+                } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+                    throw new IOException("an event loop did not start serving within 10 s", e);
+                }
             }
             return new EchoServer(rt, owned, List.copyOf(loops), first);
         } catch (IOException | RuntimeException e) {
@@ -210,6 +234,16 @@ public final class EchoServer implements AutoCloseable {
 
     public int loopCount() {
         return loops.size();
+    }
+
+    /** True when the loops receive with multishot receives on buffer rings (the driver has them, --ring > 0). */
+    public boolean multishot() {
+        for (EchoLoop l : loops) {
+            if (!l.multishot()) {
+                return false;
+            }
+        }
+        return !loops.isEmpty();
     }
 
     /** Counters summed over the loops (racy but monotonic reads of single-writer counters). */

@@ -1,5 +1,6 @@
 package io.veloq.examples.http;
 
+import io.veloq.api.Capability;
 import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoErrorKind;
@@ -9,9 +10,12 @@ import io.veloq.api.OpState;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.net.ShutdownHow;
 import io.veloq.api.net.TcpStream;
+import io.veloq.api.op.OpPayload;
+import io.veloq.api.op.Read;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,10 +28,13 @@ import java.util.Arrays;
  * <p>At most one op is in flight per connection, and the state machine is {@link #pump()}: parse the next
  * request out of {@code in}, write its response head into {@code out}, and {@code ReadFixed} the file body
  * straight into {@code out} behind the head (the loop's pool is registered with the kernel, so the read
- * names the registered buffer instead of pinning pages). Pipelined requests are answered into the same
+ * names the registered buffer instead of pinning pages; a driver without registered buffers, such as nio,
+ * gets a plain {@code Read}). Pipelined requests are answered into the same
  * {@code out} until it is full or the next request is not complete yet; then one send-all writes the batch.
- * A body larger than {@code out} goes out in buffer-sized chunks. Only when everything is sent does the
- * connection receive again, so a client that sends without reading is held back by TCP, not by memory.
+ * A body larger than {@code out} goes out with {@code SendFile} where the driver has it (io_uring: the file's
+ * pages are spliced to the socket, 256 KiB per op, no copy through a buffer), right after the head and
+ * whatever pipelined responses precede it; on a driver without it, in buffer-sized chunks, each a
+ * {@code ReadFixed} and a send. Only when everything is sent does the connection receive again, so a client that sends without reading is held back by TCP, not by memory.
  *
  * <p>Errors: a failed or cancelled op (peer reset, idle timeout, shutdown) ends the connection; the buffers
  * are the connection's again in every completer, and {@link #finish()} returns them. A response that asks
@@ -42,6 +49,8 @@ final class HttpConnection {
     private static final int COMPACT_BELOW = 2048;
     /** Read ops kept per connection: a body of up to this many buffers is sent again without allocating. */
     private static final int MAX_CACHED_READS = 96;
+    /** SendFile ops kept per connection (io_uring moves 256 KiB per op: 16 MiB bodies reuse them). */
+    private static final int MAX_CACHED_SENDFILES = 64;
     private final HttpLoop owner;
     private final TcpStream stream;
     private final EventLoop loop;
@@ -50,12 +59,21 @@ final class HttpConnection {
     private final Op<Recv> recv;
     private final Op<Send> send;
     private final Completer<ReadFixed> readDone = this::read;
+    private final Completer<Read> plainReadDone = this::read;
+    /** The loop's pool is registered with the driver: file reads are ReadFixed, else plain Read (the nio driver). */
+    private final boolean registered;
+    private final Completer<SendFile> sendFileDone = this::sentFile;
+    /** Bodies larger than {@code out} go out with SendFile (the driver has it). */
+    private final boolean sendFiles;
     /**
      * The read ops of the last responses, by chunk number: a payload's offset is final, so each chunk of a body
      * needs its own op, and a client fetching the same file again reuses them instead of allocating.
      */
     @SuppressWarnings("unchecked")
-    private final Op<ReadFixed>[] reads = new Op[MAX_CACHED_READS];
+    private final Op<? extends OpPayload>[] reads = new Op[MAX_CACHED_READS];
+    /** The SendFile ops of the last large body, by transfer number, kept for the same reason. */
+    @SuppressWarnings("unchecked")
+    private final Op<SendFile>[] fileSends = new Op[MAX_CACHED_SENDFILES];
     private int chunk;
     private Op<?> inFlight;
 
@@ -64,6 +82,8 @@ final class HttpConnection {
     private boolean headPending;
     private boolean headOnly;
     private boolean keepAliveHeader;
+    /** The body of the response being written goes out with SendFile. */
+    private boolean sendingFile;
     private LoopFiles.Slot file;
     private long fileOffset;
     private long fileRemaining;
@@ -90,6 +110,8 @@ final class HttpConnection {
         stream.writeTimeout(idleTimeout);
         this.recv = stream.recvOp(in, this::received);
         this.send = stream.sendAllOp(out, this::sent);
+        this.sendFiles = owner.sendFiles();
+        this.registered = loop.capabilities().contains(Capability.REGISTERED_BUFFERS);
     }
 
     void start() {
@@ -129,7 +151,7 @@ final class HttpConnection {
         pump();
     }
 
-    private void read(Op<ReadFixed> op) {
+    private void read(Op<?> op) {
         inFlight = null;
         if (!op.isSuccess() || op.result() == 0 || owner.stopping()) {
             // an I/O error, or the file shrank under us: the promised Content-Length cannot be kept
@@ -144,6 +166,28 @@ final class HttpConnection {
             out.writerIndex(out.writerIndex() - (int) (n - fileRemaining));
             n = fileRemaining;
         }
+        fileOffset += n;
+        fileRemaining -= n;
+        pump();
+    }
+
+    private void sentFile(Op<SendFile> op) {
+        inFlight = null;
+        if (!op.isSuccess() || op.result() == 0 || owner.stopping()) {
+            // reset, timed out, cancelled at shutdown, or the file shrank under us (0: end of file before
+            // Content-Length): the response cannot be completed
+            if (!op.isSuccess()) {
+                if (op.error().kind() == IoErrorKind.CANCELLED || op.error().kind() == IoErrorKind.TIMED_OUT
+                        || op.error().kind() == IoErrorKind.CONNECTION_RESET || op.error().kind() == IoErrorKind.BROKEN_PIPE) {
+                    owner.connectionEnded(op.error().kind());
+                } else {
+                    owner.fileErrors++;
+                }
+            }
+            finish();
+            return;
+        }
+        long n = op.result();
         fileOffset += n;
         fileRemaining -= n;
         pump();
@@ -175,7 +219,13 @@ final class HttpConnection {
                     return;
                 }
                 if (fileRemaining > 0) {
-                    if (out.writableBytes() == 0) {
+                    if (sendingFile) {
+                        if (out.readableBytes() > 0) {
+                            flushOrReceive(); // the head (and responses before it) first, in order
+                        } else {
+                            sendFile();
+                        }
+                    } else if (out.writableBytes() == 0) {
                         flushOrReceive();
                     } else {
                         readFile();
@@ -263,6 +313,7 @@ final class HttpConnection {
         headPending = true;
         fileOffset = 0;
         fileRemaining = headOnly ? 0 : e.size;
+        sendingFile = sendFiles && fileRemaining > out.capacity();
         chunk = 0;
     }
 
@@ -272,6 +323,7 @@ final class HttpConnection {
         headOnly = head;
         closeAfter |= close;
         fileRemaining = 0;
+        sendingFile = false;
         owner.errorResponses++;
     }
 
@@ -318,13 +370,34 @@ final class HttpConnection {
     private void readFile() {
         IoFd fd = file.entry.fd;
         int k = chunk++;
-        Op<ReadFixed> op = k < reads.length ? reads[k] : null;
-        if (op != null && op.payload().fd() == fd && op.payload().offset() == fileOffset) {
+        Op<? extends OpPayload> op = k < reads.length ? reads[k] : null;
+        if (op != null && op.payload().fd() == fd && offset(op.payload()) == fileOffset) {
             op.reset(); // the same chunk of the same file as before: the same op again
         } else {
-            op = Op.of(new ReadFixed(fd, out, fileOffset), readDone);
+            op = registered ? Op.of(new ReadFixed(fd, out, fileOffset), readDone)
+                    : Op.of(new Read(fd, out, fileOffset), plainReadDone);
             if (k < reads.length) {
                 reads[k] = op;
+            }
+        }
+        submit(op);
+    }
+
+    private static long offset(OpPayload p) {
+        return p instanceof ReadFixed r ? r.offset() : ((Read) p).offset();
+    }
+
+    private void sendFile() {
+        IoFd fd = file.entry.fd;
+        int k = chunk++;
+        Op<SendFile> op = k < fileSends.length ? fileSends[k] : null;
+        SendFile p = op == null ? null : op.payload();
+        if (p != null && p.file() == fd && p.offset() == fileOffset && p.count() == fileRemaining) {
+            op.reset(); // the same transfer of the same file as before: the same op again
+        } else {
+            op = stream.sendFileOp(fd, fileOffset, fileRemaining, sendFileDone);
+            if (k < fileSends.length) {
+                fileSends[k] = op;
             }
         }
         submit(op);

@@ -127,6 +127,11 @@ final class HttpLoop implements NetCompleter<TcpStream> {
         return options.maxHeaderBytes();
     }
 
+    /** Bodies larger than a buffer go out with SendFile: asked for, and the driver has it. */
+    boolean sendFiles() {
+        return options.sendFile() && loop.capabilities().contains(io.veloq.api.Capability.SEND_FILE);
+    }
+
     long maxBodyBytes() {
         return options.maxBodyBytes();
     }

@@ -25,17 +25,20 @@ import java.util.Set;
  * @param idleTimeout    a connection with no request coming in (or a response not being read) for this long
  *                       is closed
  * @param fileCheck      how often cached paths are compared with the disk
+ * @param sendFile       send bodies larger than a buffer with {@code SendFile} where the driver has it (else
+ *                       they go through the buffers: read, send)
  */
 public record HttpServerOptions(Path dir, int port, String bind, int threads, String driver, int bufferSize,
                                 int maxConnections, int maxHeaderBytes, long maxBodyBytes, Duration idleTimeout,
-                                Duration fileCheck) {
+                                Duration fileCheck, boolean sendFile) {
     static final Set<String> FLAGS = new LinkedHashSet<>(List.of("dir", "port", "bind", "threads", "driver",
-            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check"));
+            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check", "sendfile"));
 
     static final String USAGE = """
             usage: veloq http-server --dir DIR [--port 8080] [--threads N] [--bind ADDR] [--driver ID]
                                      [--buffer-size 16384] [--max-conns 1024] [--max-header-bytes 8192]
                                      [--max-body-bytes 65536] [--idle-timeout 30] [--file-check 1]
+                                     [--sendfile on]
               --dir              the directory to serve (GET and HEAD; a directory serves its index.html)
               --port             TCP port (default 8080; 0 picks a free one)
               --threads          event loops, each with its own listener on the port (default: cores)
@@ -47,6 +50,8 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
               --max-body-bytes   largest request body, read and ignored, else 413 (default 65536)
               --idle-timeout     seconds a connection may stay silent or not read (default 30)
               --file-check       seconds between checks of cached files against the disk (default 1)
+              --sendfile         on: bodies larger than a buffer go file -> socket without a copy where the
+                                 driver can (io_uring splice, nio transferTo); off: through the buffers
             Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.""";
 
     public HttpServerOptions {
@@ -59,12 +64,18 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
     /** Defaults for a test: any free port on loopback, short timeouts. */
     public static HttpServerOptions loopback(Path dir, String driver, int threads) {
         return new HttpServerOptions(dir, 0, "127.0.0.1", threads, driver, 16 * 1024, 256, 8192, 64 * 1024,
-                Duration.ofSeconds(30), Duration.ofMillis(200));
+                Duration.ofSeconds(30), Duration.ofMillis(200), true);
     }
 
     public HttpServerOptions withIdleTimeout(Duration d) {
         return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
-                maxBodyBytes, d, fileCheck);
+                maxBodyBytes, d, fileCheck, sendFile);
+    }
+
+    /** The same options with SendFile for large bodies on or off. */
+    public HttpServerOptions withSendFile(boolean on) {
+        return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
+                maxBodyBytes, idleTimeout, fileCheck, on);
     }
 
     static HttpServerOptions parse(String[] args) throws Flags.UsageException {
@@ -79,6 +90,10 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
         int cores = Runtime.getRuntime().availableProcessors();
         int bufferSize = f.integer("buffer-size", 16 * 1024, 1024, 16 << 20);
         int maxHeader = f.integer("max-header-bytes", Math.min(8192, bufferSize), 256, bufferSize);
+        String sendFile = f.string("sendfile", "on");
+        if (!sendFile.equals("on") && !sendFile.equals("off")) {
+            throw new Flags.UsageException("http-server: --sendfile must be on or off, got " + sendFile);
+        }
         return new HttpServerOptions(
                 Path.of(dir),
                 f.integer("port", 8080, 0, 65535),
@@ -90,6 +105,7 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
                 maxHeader,
                 f.integer("max-body-bytes", 64 * 1024, 0, Integer.MAX_VALUE),
                 Duration.ofMillis((long) (f.decimal("idle-timeout", 30, 0.001) * 1000)),
-                Duration.ofMillis((long) (f.decimal("file-check", 1, 0.01) * 1000)));
+                Duration.ofMillis((long) (f.decimal("file-check", 1, 0.01) * 1000)),
+                sendFile.equals("on"));
     }
 }

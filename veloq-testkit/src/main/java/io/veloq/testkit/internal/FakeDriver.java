@@ -37,8 +37,8 @@ public final class FakeDriver implements Driver {
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FIXED_FILES,
             Capability.REGISTERED_BUFFERS, Capability.UNIX_SOCKETS, Capability.FILE_IO, Capability.SOCKET_OPTIONS,
             Capability.DATAGRAM_SOCKETS, Capability.UNIX_DATAGRAM_SOCKETS, Capability.UNIX_ABSTRACT_NAMES,
-            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS,
-            Capability.XDP));
+            Capability.IPV6_V6ONLY, Capability.MESSAGE_FLAGS, Capability.MULTISHOT, Capability.ZERO_COPY_SEND,
+            Capability.XDP, Capability.SEND_FILE));
 
     /** How long a stuck simulation waits (real time) for another thread before failing. */
     private static final long STALL_GRACE_MILLIS = 300;
@@ -47,7 +47,11 @@ public final class FakeDriver implements Driver {
     private final DriverConfig config;
     private final ArrayDeque<Object> submissions = new ArrayDeque<>();
     private final Map<Long, KernelOp> live = new LinkedHashMap<>();
-    private final ArrayDeque<KernelOp> ready = new ArrayDeque<>();
+    /** Completions to deliver, in order: {@link Item}s (intermediate) and {@link KernelOp}s (final). */
+    private final ArrayDeque<Object> ready = new ArrayDeque<>();
+    /** Provided-buffer groups: the ring's buffers by id, and the ids free for the kernel to fill, in order. */
+    private final Map<Integer, FixedBuf[]> groups = new LinkedHashMap<>();
+    private final Map<Integer, ArrayDeque<Integer>> freeBuffers = new LinkedHashMap<>();
     private final SimFile[] fixedFiles;
     private ByteBuffer[] registeredSlabs;
     private volatile boolean wakeRequested;
@@ -56,6 +60,10 @@ public final class FakeDriver implements Driver {
     private final FakeXdp xdp;
 
     private record CancelRequest(long userData) {
+    }
+
+    /** An intermediate completion: a multishot item, or a zero-copy send's result. */
+    private record Item(KernelOp op, long result, int flags, int bufferId) {
     }
 
     FakeDriver(FakeKernel kernel, DriverConfig config) {
@@ -166,7 +174,7 @@ public final class FakeDriver implements Driver {
 
     @Override
     public int submitAndWait(long timeoutNanos, CompletionSink sink) throws VeloqIoException {
-        KernelOp[] batch;
+        Object[] batch;
         synchronized (kernel) {
             if (closed) {
                 throw new IllegalStateException("fake driver of loop " + loopIndex() + " is closed");
@@ -184,10 +192,12 @@ public final class FakeDriver implements Driver {
             if (ready.isEmpty()) {
                 batch = null;
             } else {
-                batch = ready.toArray(new KernelOp[0]);
+                batch = ready.toArray();
                 ready.clear();
-                for (KernelOp op : batch) {
-                    live.remove(op.userData);
+                for (Object o : batch) {
+                    if (o instanceof KernelOp op) {
+                        live.remove(op.userData);
+                    }
                 }
                 delivered += batch.length;
             }
@@ -197,10 +207,16 @@ public final class FakeDriver implements Driver {
             return fired;
         }
         boolean duplicate = kernel.defects.contains(Defect.DUPLICATE_COMPLETIONS);
-        for (KernelOp op : batch) {
-            sink.complete(op.userData, op.result);
+        for (Object o : batch) {
+            if (o instanceof Item i) {
+                sink.complete(i.op().userData, i.result(), i.flags(), i.bufferId());
+                continue;
+            }
+            KernelOp op = (KernelOp) o;
+            int flags = op.notif ? CompletionSink.NOTIF : 0;
+            sink.complete(op.userData, op.result, flags, 0);
             if (duplicate) {
-                sink.complete(op.userData, op.result);
+                sink.complete(op.userData, op.result, flags, 0);
             }
         }
         return batch.length + fired;
@@ -281,6 +297,68 @@ public final class FakeDriver implements Driver {
             throw new IllegalStateException("completion of " + op + " routed to loop " + loopIndex());
         }
         ready.addLast(op);
+    }
+
+    /** Called by the kernel (lock held): an intermediate completion of a live op, delivered in order. */
+    void post(KernelOp op, long result, int flags, int bufferId) {
+        op.items++;
+        ready.addLast(new Item(op, result, flags | CompletionSink.MORE, bufferId));
+    }
+
+    /** The next free buffer id of {@code group} (the kernel takes it to fill it), or -1: the ring is dry. */
+    int takeBuffer(int group) {
+        ArrayDeque<Integer> free = freeBuffers.get(group);
+        Integer id = free == null ? null : free.pollFirst();
+        return id == null ? -1 : id;
+    }
+
+    /** Buffer {@code id} of {@code group}, or null for an unknown group. */
+    FixedBuf buffer(int group, int id) {
+        FixedBuf[] b = groups.get(group);
+        return b == null ? null : b[id];
+    }
+
+    boolean hasGroup(int group) {
+        return groups.containsKey(group);
+    }
+
+    @Override
+    public void registerBufRing(int group, FixedBuf[] buffers) {
+        synchronized (kernel) {
+            if (groups.containsKey(group)) {
+                throw new IllegalStateException("buffer group " + group + " is already registered on loop " + loopIndex());
+            }
+            groups.put(group, buffers.clone());
+            ArrayDeque<Integer> free = new ArrayDeque<>();
+            for (int i = 0; i < buffers.length; i++) {
+                free.addLast(i);
+            }
+            freeBuffers.put(group, free);
+        }
+    }
+
+    @Override
+    public void provideBuffer(int group, int bufferId) {
+        synchronized (kernel) {
+            ArrayDeque<Integer> free = freeBuffers.get(group);
+            if (free == null) {
+                kernel.violation("host gave back buffer " + bufferId + " of unknown group " + group);
+                return;
+            }
+            if (free.contains(bufferId)) {
+                kernel.violation("host gave back buffer " + bufferId + " of group " + group + " twice");
+                return;
+            }
+            free.addLast(bufferId);
+        }
+    }
+
+    @Override
+    public void unregisterBufRing(int group) {
+        synchronized (kernel) {
+            groups.remove(group);
+            freeBuffers.remove(group);
+        }
     }
 
     KernelOp live(long userData) {

@@ -8,6 +8,10 @@ import io.veloq.api.net.SockAddrStorage;
 import io.veloq.api.net.SocketType;
 import io.veloq.api.net.VeloqSocketOptions;
 import io.veloq.api.op.Accept;
+import io.veloq.api.op.AcceptMultishot;
+import io.veloq.api.op.RecvMultishot;
+import io.veloq.api.Capability;
+import io.veloq.spi.CompletionSink;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Connect;
 import io.veloq.api.op.Fsync;
@@ -20,6 +24,7 @@ import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.RecvFrom;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Shutdown;
 import io.veloq.api.op.Socket;
@@ -49,7 +54,9 @@ import java.util.TreeMap;
 import static io.veloq.spi.LinuxErrno.EADDRINUSE;
 import static io.veloq.spi.LinuxErrno.EAFNOSUPPORT;
 import static io.veloq.spi.LinuxErrno.EAGAIN;
+import static io.veloq.spi.LinuxErrno.ENOBUFS;
 import static io.veloq.spi.LinuxErrno.EBADF;
+import static io.veloq.spi.LinuxErrno.ESPIPE;
 import static io.veloq.spi.LinuxErrno.ECANCELED;
 import static io.veloq.spi.LinuxErrno.ECONNREFUSED;
 import static io.veloq.spi.LinuxErrno.ECONNRESET;
@@ -321,7 +328,7 @@ public final class FakeKernel {
             }
             case CANCEL -> finish(op, -EINVAL.code()); // the host handles Cancel; it never reaches a driver
             case SOCKET -> socket(op, (Socket) p);
-            case ACCEPT -> accept(op, (Accept) p);
+            case ACCEPT -> accept(op, p.fd());
             case CONNECT -> connect(op, (Connect) p);
             case SHUTDOWN -> shutdown(op, (Shutdown) p);
             case RECV -> recv(op, p.fd(), ((Recv) p).flags(), null);
@@ -337,6 +344,9 @@ public final class FakeKernel {
             case OPEN -> open(op, (Open) p);
             case CLOSE -> close(op, (Close) p);
             case FSYNC -> fsync(op, (Fsync) p);
+            case ACCEPT_MULTISHOT -> accept(op, p.fd());
+            case RECV_MULTISHOT -> recvMultishot(op, (RecvMultishot) p);
+            case SEND_FILE -> send(op, p.fd(), null);
             default -> finish(op, -EINVAL.code());
         }
     }
@@ -352,6 +362,13 @@ public final class FakeKernel {
         }
         op.parkedOn = null;
         op.state = KernelOp.COMPLETING;
+        if (result >= 0 && op.payload instanceof Send s && s.zeroCopy() && capabilities.contains(Capability.ZERO_COPY_SEND)) {
+            // As SEND_ZC: the result now, the notification (the final completion) when the "card" is done with
+            // the buffer, which the fault plan's delays make later.
+            op.driver.post(op, result, 0, 0);
+            op.notif = true;
+            result = 0;
+        }
         op.result = result;
         long delay = faults.delay();
         if (delay > 0) {
@@ -833,8 +850,9 @@ public final class FakeKernel {
         queue.addLast(op);
     }
 
-    private void accept(KernelOp op, Accept p) {
-        SimSocket s = socketFor(op, p.fd());
+    /** An Accept, or an AcceptMultishot (the parked op is served again after each connection). */
+    private void accept(KernelOp op, IoFd listener) {
+        SimSocket s = socketFor(op, listener);
         if (s == null) {
             return;
         }
@@ -854,15 +872,23 @@ public final class FakeKernel {
     private void pumpAccept(SimSocket l) {
         while (true) {
             while (!l.acceptWaiters.isEmpty() && !l.acceptQueue.isEmpty()) {
-                KernelOp w = l.acceptWaiters.pollFirst();
+                KernelOp w = l.acceptWaiters.peekFirst();
+                boolean multishot = w.payload instanceof AcceptMultishot;
                 SimSocket srv = l.acceptQueue.peekFirst();
                 srv.createdByLoop = w.driver.loopIndex();
                 int fd = allocFd(srv);
                 if (fd < 0) {
-                    finish(w, fd);
+                    l.acceptWaiters.pollFirst();
+                    finish(w, fd); // EMFILE ends a multishot accept too, as in the kernel
                     continue;
                 }
                 l.acceptQueue.pollFirst();
+                if (multishot) {
+                    trace(w.driver.loopIndex(), TraceEvent.Type.COMPLETE, w.id, w.payload.describe(), fd, "item");
+                    w.driver.post(w, fd, 0, 0); // stays first in line: one op takes every connection
+                    continue;
+                }
+                l.acceptWaiters.pollFirst();
                 srv.remote.writeTo(((Accept) w.payload).peer());
                 finish(w, fd);
             }
@@ -1077,8 +1103,71 @@ public final class FakeKernel {
         }
     }
 
+    private void recvMultishot(KernelOp op, RecvMultishot p) {
+        if (!op.driver.hasGroup(p.ring().group())) {
+            finish(op, -EINVAL.code()); // no such buffer group on this ring
+            return;
+        }
+        SimSocket s = socketFor(op, p.fd());
+        if (s == null) {
+            return;
+        }
+        if (s.isStream() && !s.wasConnected) {
+            finish(op, -ENOTCONN.code());
+            return;
+        }
+        if (!s.recvWaiters.isEmpty() || !tryRecvMultishot(s, op, p)) {
+            park(op, s, s.recvWaiters);
+        }
+    }
+
+    /**
+     * Delivers what the socket holds as items, one ring buffer each, as a multishot receive does. Returns true
+     * when the op ended (end of stream, error, or ENOBUFS: data came and the ring was dry), false while it
+     * keeps waiting for more.
+     */
+    private boolean tryRecvMultishot(SimSocket s, KernelOp op, RecvMultishot p) {
+        int group = p.ring().group();
+        while (s.in.size() > 0) {
+            int bid = op.driver.takeBuffer(group);
+            if (bid < 0) {
+                finish(op, -ENOBUFS.code());
+                return true;
+            }
+            FixedBuf buf = op.driver.buffer(group, bid);
+            int want = Math.min(buf.capacity(), s.in.size());
+            int shortened = faults.shortRead(want);
+            if (shortened > 0) {
+                trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                        "short read " + shortened + " of " + want);
+                want = shortened;
+            }
+            int n = s.in.take(IoBuffers.memory(buf), 0, want, false);
+            trace(op.driver.loopIndex(), TraceEvent.Type.COMPLETE, op.id, op.payload.describe(), n,
+                    "item in buffer " + bid);
+            op.driver.post(op, n, CompletionSink.BUFFER, bid);
+            if (s.peer != null) {
+                pumpSend(s.peer);
+            }
+        }
+        if (s.pendingError != 0) {
+            int e = s.pendingError;
+            s.pendingError = 0;
+            finish(op, -e);
+            return true;
+        }
+        if (s.inEof || s.readShut || s.state == SimSocket.State.CLOSED) {
+            finish(op, 0);
+            return true;
+        }
+        return false;
+    }
+
     private boolean tryRecv(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
+        if (p instanceof RecvMultishot r) {
+            return tryRecvMultishot(s, op, r);
+        }
         if (p instanceof Recv r) {
             return tryRecv(s, op, Segments.of(p, true), r.flags(), null);
         }
@@ -1179,9 +1268,13 @@ public final class FakeKernel {
         if (s == null) {
             return;
         }
+        Segments from = sendSource(op);
+        if (from == null) {
+            return;
+        }
         if (!s.isStream()) {
             SimAddress target = to == null ? null : SimAddress.of(to);
-            sendDatagram(op, s, Segments.of(op.payload, false), to == null ? null : target, to != null);
+            sendDatagram(op, s, from, to == null ? null : target, to != null);
             return;
         }
         if (!s.wasConnected) {
@@ -1189,13 +1282,60 @@ public final class FakeKernel {
             finish(op, -(s.family == AddressFamily.UNIX ? ENOTCONN : EPIPE).code());
             return;
         }
-        if (!s.sendWaiters.isEmpty() || !trySend(s, op, Segments.of(op.payload, false))) {
+        if (!s.sendWaiters.isEmpty() || !trySend(s, op, from)) {
             park(op, s, s.sendWaiters);
         }
     }
 
+    /** The bytes a send takes from: its buffers, or a SendFile's file (null when that failed the op). */
+    private Segments sendSource(KernelOp op) {
+        return op.payload instanceof SendFile ? fileSegments(op) : Segments.of(op.payload, false);
+    }
+
+    /** A SendFile moves at most this much per op, as a 64 KiB pipe does on Linux (the uring driver's default is larger). */
+    static final int SEND_FILE_CHUNK = 64 * 1024;
+
+    /**
+     * A SendFile's source, read when the send runs (as the kernel's splice reads the page cache): its file from
+     * its offset, at most one chunk. Finishes the op and returns null when the file cannot be read (EBADF,
+     * ESPIPE for a socket as Linux's splice says, a fault plan's EIO) or has nothing there (0: end of file).
+     */
+    private Segments fileSegments(KernelOp op) {
+        SendFile p = (SendFile) op.payload;
+        SimFile f = resolve(op.driver, p.file());
+        if (f == null || (f instanceof OpenFile of && !of.readable)) {
+            finish(op, -EBADF.code());
+            return null;
+        }
+        if (!(f instanceof OpenFile file)) {
+            finish(op, -ESPIPE.code());
+            return null;
+        }
+        if (faults.fileError()) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0, "EIO");
+            finish(op, -EIO.code());
+            return null;
+        }
+        long n = Math.min(Math.min(p.count(), SEND_FILE_CHUNK), file.inode.size - p.offset());
+        if (n <= 0) {
+            finish(op, 0);
+            return null;
+        }
+        int shortened = faults.fileShortRead((int) n); // a splice from the page cache may come back short
+        if (shortened > 0) {
+            trace(op.driver.loopIndex(), TraceEvent.Type.FAULT, op.id, op.payload.describe(), 0,
+                    "short file read " + shortened + " of " + n);
+            n = shortened;
+        }
+        return Segments.span(ByteBuffer.wrap(file.inode.data), (int) p.offset(), (int) n);
+    }
+
     private boolean trySend(SimSocket s, KernelOp op) {
         OpPayload p = op.payload;
+        if (p instanceof SendFile) {
+            Segments from = fileSegments(op);
+            return from == null || trySend(s, op, from);
+        }
         if (p.buffer() == null && p.buffers() == null) {
             finish(op, -EINVAL.code());
             return true;

@@ -19,6 +19,8 @@ final class KernelOp {
     Agenda.Event timer;
     long result;
     boolean held;                     // parked by the test's hold(): completes only when the test says so
+    boolean notif;                    // the final completion is a zero-copy send's notification
+    int items;                        // intermediate completions posted (multishot items, a ZC send's result)
 
     KernelOp(FakeDriver driver, long userData, OpPayload payload, long id, long submittedAt) {
         this.driver = driver;

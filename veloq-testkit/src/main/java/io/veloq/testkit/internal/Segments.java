@@ -37,6 +37,11 @@ final class Segments {
         this.total = t;
     }
 
+    /** One span of {@code len} bytes of {@code mem} from {@code off} (a SendFile's piece of its file). */
+    static Segments span(ByteBuffer mem, int off, int len) {
+        return new Segments(new ByteBuffer[] {mem}, new int[] {off}, new int[] {len});
+    }
+
     /** The spans of {@code p}'s buffer or buffers: free space for receives ({@code fill}), readable bytes for sends. */
     static Segments of(OpPayload p, boolean fill) {
         FixedBuf one = p.buffer();

@@ -14,6 +14,7 @@ import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.RecvFrom;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.Socket;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,7 @@ public abstract class CapabilityRules extends OptionRules {
             probes.put(Capability.MESSAGE_FLAGS, b -> new Recv(notOpenDescriptor(), b, NetworkRules.MSG_PEEK));
             probes.put(Capability.UNIX_ABSTRACT_NAMES, b -> new Connect(notOpenDescriptor(),
                     SockAddrStorage.allocate(rt.loop().addressLayout()).setAbstractUnix("veloq-tck-never-bound")));
+            probes.put(Capability.SEND_FILE, b -> new SendFile(notOpenDescriptor(), notOpenDescriptor(), 0, 1));
             Set<Capability> missing = EnumSet.noneOf(Capability.class);
             for (Capability c : probes.keySet()) {
                 if (!rt.capabilities().contains(c)) {

@@ -23,8 +23,9 @@ import io.veloq.spi.DriverProvider;
  * {@link NetworkRules} (sockets: round trips, short writes, error contracts, Close of a descriptor with ops
  * pending, UDP, Unix stream and datagram, abstract names, recv/send flags), {@link FileRules} (files, registered
  * files and buffers), {@link MultiLoopRules} (handles across loops, cross-loop submission, what closing a
- * runtime leaves open), {@link OptionRules} (socket options by group) and {@link CapabilityRules} (what the
- * runtime refuses for a missing capability). The harness itself is {@link TckHarness}.
+ * runtime leaves open), {@link OptionRules} (socket options by group), {@link CapabilityRules} (what the
+ * runtime refuses for a missing capability) and {@link MultishotRules} (ops with many completions: multishot
+ * accept and receive, a dry buffer ring, cancel mid-stream, zero-copy send, cross-loop submission). The harness itself is {@link TckHarness}.
  * Sockets are created with the {@code Socket} op and bound to loopback ({@code 127.0.0.1}); files live in
  * a fresh temporary directory.
  *
@@ -39,7 +40,7 @@ import io.veloq.spi.DriverProvider;
  *
  * @since 0.1
  */
-public abstract class DriverTck extends CapabilityRules {
+public abstract class DriverTck extends MultishotRules {
     /** For subclasses: a driver module's test class that supplies {@link #provider()}. */
     protected DriverTck() {
     }

@@ -34,7 +34,6 @@ import io.veloq.api.op.Write;
 import io.veloq.api.op.WriteFixed;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -217,7 +216,7 @@ public abstract class NetworkRules extends LifecycleRules {
                 out.put(data, off, n);
                 CompletableFuture<Completion<Send>> f = rt.loop().submitAsync(new Send(p.client, out));
                 if (received == null && !completesWithin(f, Duration.ofMillis(300))) {
-                    received = receiveToEndOfStream(rt, p.server);
+                    received = receiveToEndOfStream(rt.loop(), p.server);
                 }
                 int at = off;
                 long sent = await(f, "Send of " + n + " bytes at offset " + at + " of the stream").valueOrThrow();
@@ -228,7 +227,7 @@ public abstract class NetworkRules extends LifecycleRules {
                 off += (int) sent;
             }
             if (received == null) {
-                received = receiveToEndOfStream(rt, p.server);
+                received = receiveToEndOfStream(rt.loop(), p.server);
             }
             assertEquals(0L, await(rt.loop().submitAsync(new Shutdown(p.client, ShutdownHow.WRITE)), "Shutdown(WRITE)").valueOrThrow(),
                     "Shutdown result");
@@ -251,32 +250,6 @@ public abstract class NetworkRules extends LifecycleRules {
         } catch (java.util.concurrent.ExecutionException e) {
             return true;
         }
-    }
-
-    /** Receives on the loop thread, a Recv resubmitted from its completer, until end of stream. */
-    private CompletableFuture<byte[]> receiveToEndOfStream(IoRuntime rt, IoFd fd) {
-        CompletableFuture<byte[]> done = new CompletableFuture<>();
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        FixedBuf b = lease(rt.loop());
-        io.veloq.api.Completer<Recv> next = new io.veloq.api.Completer<>() {
-            @Override
-            public void onComplete(Op<Recv> op) {
-                if (!op.isSuccess()) {
-                    b.release();
-                    done.completeExceptionally(new AssertionError("Recv on " + fd + " after " + got.size() + " bytes failed: "
-                            + op.error(), op.error()));
-                } else if (op.result() == 0) {
-                    b.release();
-                    done.complete(got.toByteArray());
-                } else {
-                    got.writeBytes(b.getBytes());
-                    b.clear();
-                    rt.loop().submit(Op.of(new Recv(fd, b), guard(this)));
-                }
-            }
-        };
-        rt.loop().submit(Op.of(new Recv(fd, b), guard(next)));
-        return done;
     }
 
     @Test

@@ -347,6 +347,32 @@ public abstract class TckHarness {
         return new Conn(l, c, s, peer.toSocketAddress());
     }
 
+    /** Receives on the loop thread, a Recv resubmitted from its completer, until end of stream. */
+    protected final CompletableFuture<byte[]> receiveToEndOfStream(EventLoop rt, IoFd fd) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        FixedBuf b = lease(rt);
+        io.veloq.api.Completer<Recv> next = new io.veloq.api.Completer<>() {
+            @Override
+            public void onComplete(Op<Recv> op) {
+                if (!op.isSuccess()) {
+                    b.release();
+                    done.completeExceptionally(new AssertionError("Recv on " + fd + " after " + got.size() + " bytes failed: "
+                            + op.error(), op.error()));
+                } else if (op.result() == 0) {
+                    b.release();
+                    done.complete(got.toByteArray());
+                } else {
+                    got.writeBytes(b.getBytes());
+                    b.clear();
+                    rt.submit(Op.of(new Recv(fd, b), guard(this)));
+                }
+            }
+        };
+        rt.submit(Op.of(new Recv(fd, b), guard(next)));
+        return done;
+    }
+
     /**
      * Sends all of {@code data}, resubmitting after short writes, and checks that each Send advanced the
      * buffer by exactly what it reported. If a Send fails or never completes, that failure is what the rule

@@ -25,6 +25,7 @@ final class JnrSyscalls implements Syscalls {
     private static final long SYS_BPF = AARCH64 ? 280 : 321;
     private static final long SYS_CAPGET = AARCH64 ? 90 : 125;
     private static final long SYS_CAPSET = AARCH64 ? 91 : 126;
+    private static final long SYS_FCNTL = AARCH64 ? 25 : 72;
     private static final long SYS_IO_URING_SETUP = 425;
     private static final long SYS_IO_URING_ENTER = 426;
     private static final long SYS_IO_URING_REGISTER = 427;
@@ -163,6 +164,13 @@ final class JnrSyscalls implements Syscalls {
     @Override
     public long pipe2(long fds, int flags) {
         return check(libc.pipe2(fds, flags));
+    }
+
+    @Override
+    public long fcntl(int fd, int cmd, long arg) {
+        // The raw system call: libc's fcntl is variadic, which jnr-ffi does not bind reliably.
+        return sixIntact ? check(libc.syscall(SYS_FCNTL, fd, cmd, arg, 0, 0))
+                : check(libc.syscall(SYS_FCNTL, fd, cmd, arg, 0, 0, 0));
     }
 
     @Override

@@ -50,6 +50,9 @@ public interface Syscalls {
     /** {@code pipe2(fds, flags)}: two ints at {@code fds}. */
     long pipe2(long fds, int flags);
 
+    /** {@code fcntl(fd, cmd, arg)} with an integer argument ({@code F_SETPIPE_SZ}, {@code F_GETPIPE_SZ}). */
+    long fcntl(int fd, int cmd, long arg);
+
     long socket(int domain, int type, int protocol);
 
     long bind(int fd, long addr, int len);

@@ -12,6 +12,7 @@ import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendFile;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Socket;
 
@@ -19,7 +20,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Which capability an op needs (the table written on {@link Capability}'s constants), checked against what
+ * Which capability an op needs ({@link OpKind#capability()} for what a kind always needs, plus the cases that
+ * depend on the payload: flags, fixed files, socket families, abstract names), checked against what
  * one driver reports, so that an op the driver cannot run is refused by the host with an error naming the
  * capability, before the driver sees it. Built once per loop; {@link #missing} allocates nothing, and for a
  * driver that reports every capability a kind can need it is one array read.
@@ -36,11 +38,9 @@ final class CapabilityGate {
         this.caps = capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities);
         boolean fixed = !caps.contains(Capability.FIXED_FILES);
         for (OpKind k : OpKind.values()) {
-            check[k.ordinal()] = fixed || switch (k) {
-                case READ, WRITE, OPEN, FSYNC -> !caps.contains(Capability.FILE_IO);
-                case READ_FIXED, WRITE_FIXED -> !caps.contains(Capability.REGISTERED_BUFFERS);
-                case RECV_FROM -> !caps.contains(Capability.DATAGRAM_SOCKETS);
-                case SEND_TO -> !caps.contains(Capability.DATAGRAM_SOCKETS) || !caps.contains(Capability.UNIX_ABSTRACT_NAMES);
+            Capability base = k.capability();
+            check[k.ordinal()] = fixed || (base != null && !caps.contains(base)) || switch (k) {
+                case SEND_TO -> !caps.contains(Capability.UNIX_ABSTRACT_NAMES);
                 case SOCKET -> !caps.containsAll(EnumSet.of(Capability.UNIX_SOCKETS, Capability.DATAGRAM_SOCKETS,
                         Capability.UNIX_DATAGRAM_SOCKETS));
                 case RECV, SEND -> !caps.contains(Capability.MESSAGE_FLAGS);
@@ -52,23 +52,28 @@ final class CapabilityGate {
 
     /** The capability {@code p} needs and the driver lacks, or null when the driver can run it. */
     Capability missing(OpPayload p) {
-        OpKind k = p.kind();
+        return missing(p, p.kind());
+    }
+
+    /** {@link #missing(OpPayload)} with the payload's kind known (cached in its op). */
+    Capability missing(OpPayload p, OpKind k) {
         if (!check[k.ordinal()]) {
             return null;
         }
         if (p.fd() instanceof IoFd.Fixed && !caps.contains(Capability.FIXED_FILES)) {
             return Capability.FIXED_FILES;
         }
+        Capability base = k.capability(); // what the kind always needs (OpKind's attribute)
+        if (base != null && !caps.contains(base)) {
+            return base;
+        }
         Capability needed = switch (k) {
-            case READ, WRITE, OPEN, FSYNC -> Capability.FILE_IO;
-            case READ_FIXED, WRITE_FIXED -> Capability.REGISTERED_BUFFERS;
-            case RECV_FROM -> Capability.DATAGRAM_SOCKETS;
-            case SEND_TO -> !caps.contains(Capability.DATAGRAM_SOCKETS) ? Capability.DATAGRAM_SOCKETS
-                    : abstractName(((SendTo) p).to()) ? Capability.UNIX_ABSTRACT_NAMES : null;
+            case SEND_TO -> abstractName(((SendTo) p).to()) ? Capability.UNIX_ABSTRACT_NAMES : null;
             case SOCKET -> forSocket((Socket) p);
             case RECV -> flagged(((Recv) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case SEND -> flagged(((Send) p).flags()) ? Capability.MESSAGE_FLAGS : null;
             case CONNECT -> abstractName(((Connect) p).address()) ? Capability.UNIX_ABSTRACT_NAMES : null;
+            case SEND_FILE -> ((SendFile) p).file() instanceof IoFd.Fixed ? Capability.FIXED_FILES : null;
             default -> null;
         };
         return needed == null || caps.contains(needed) ? null : needed;
@@ -111,6 +116,9 @@ final class CapabilityGate {
             case UNIX_DATAGRAM_SOCKETS -> "Unix-domain datagram sockets";
             case UNIX_ABSTRACT_NAMES -> "abstract Unix-domain names";
             case MESSAGE_FLAGS -> "recv/send flags other than 0";
+            case MULTISHOT -> "multishot ops (AcceptMultishot, RecvMultishot, buffer rings); use Accept/Recv, which "
+                    + "the net API falls back to by itself";
+            case SEND_FILE -> "SendFile (file to socket without a copy); read the file into a buffer and Send it";
             default -> c.toString();
         };
     }

@@ -81,6 +81,17 @@ final class Inbox {
         return wakeupPending.compareAndSet(false, true);
     }
 
+    private final java.util.concurrent.atomic.LongAdder wokenByLoops = new java.util.concurrent.atomic.LongAdder();
+
+    /** Another loop's driver carried a wake-up to this loop (diagnostics, tests). */
+    void wokenByLoop() {
+        wokenByLoops.increment();
+    }
+
+    long wokenByLoops() {
+        return wokenByLoops.sum();
+    }
+
     /** The loop is awake and about to look at the queue. */
     void clearWakeup() {
         wakeupPending.set(false);

@@ -14,6 +14,7 @@ import io.veloq.api.bootstrap.Delays;
 import io.veloq.api.bootstrap.OpenSockets;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.net.AddressLayout;
 import io.veloq.api.op.Cancel;
 import io.veloq.api.op.Close;
@@ -77,6 +78,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final TimerQueue timers = new TimerQueue();
     private final OpDispatch ops;
+    private final LoopRings rings;
     private final LoopSockets sockets;
     private BufPool pool;
     private PoolRegions regions; // the pool's registration with the driver (grows with the pool)
@@ -87,7 +89,8 @@ public final class LoopHost implements EventLoop, OpenSockets {
         this.provider = provider;
         this.manual = config.manual();
         this.inbox = new Inbox(config);
-        this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight());
+        this.rings = new LoopRings(this);
+        this.ops = new OpDispatch(this, inbox, timers, tasks, config.maxInFlight(), rings);
         this.sockets = new LoopSockets(this, inbox, ops);
     }
 
@@ -99,7 +102,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             return;
         }
         CompletableFuture<Void> opened = new CompletableFuture<>();
-        Thread t = new Thread(() -> run(opened), "veloq-loop-" + index + "-" + provider.id());
+        Thread t = new LoopThread(this, () -> run(opened), "veloq-loop-" + index + "-" + provider.id());
         t.setDaemon(true);
         owner = t;
         t.start();
@@ -139,6 +142,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             }
             pool = regions.pool();
         }
+        rings.attach(driver);
         ops.attach(driver, regions);
         sockets.attach(driver);
     }
@@ -353,6 +357,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             }
             ops.abandonQueued();
         }
+        rings.closeAll(); // every receive has ended: ring buffers go back to the pool before it closes
         if (regions != null) {
             regions.close();
         }
@@ -527,7 +532,11 @@ public final class LoopHost implements EventLoop, OpenSockets {
     private void enqueue(Op<?> op) {
         boolean here = inLoop();
         OpPayload p = op.payload();
-        SocketLifetime lt = OpDispatch.lifetimeOf(p);
+        if (OPS.kind(op).multishot() && !OPS.hasStreamCompleter(op)) {
+            throw new IllegalArgumentException("cannot submit " + op + " for a future or a blocking call: it is "
+                    + "multishot; create it with Op.of(payload, StreamCompleter) and submit(op)");
+        }
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null && !lt.bindTo(this)) {
             throw new IllegalStateException("cannot submit " + op + " to " + this + ": its socket's ops run on "
                     + lt.boundLoop() + "; submit them to the socket's loop(), the one it was opened on");
@@ -539,7 +548,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
             }
             // A completer resubmitting during (or after) close: the op completes as cancelled through its
             // completer, buffer back, instead of throwing into the middle of the resubmit pattern.
-            if (!OPS.markSubmitted(op, this)) {
+            if (!OPS.markSubmittedOnLoop(op, this)) {
                 throw notDefined(op);
             }
             inbox.submittedOnLoop();
@@ -561,7 +570,7 @@ public final class LoopHost implements EventLoop, OpenSockets {
                 inbox.checkQueueBound(op, this);
             }
         }
-        if (!OPS.markSubmitted(op, this)) {
+        if (!(here ? OPS.markSubmittedOnLoop(op, this) : OPS.markSubmitted(op, this))) {
             throw notDefined(op);
         }
         if (here) {
@@ -586,8 +595,30 @@ public final class LoopHost implements EventLoop, OpenSockets {
 
     private void wake() {
         if (inbox.requestWakeup() && driver != null) {
+            // From another loop's thread: that loop's driver may carry the wake-up (io_uring: MSG_RING into our
+            // ring with its next submit) instead of a syscall on our eventfd. Foreign threads use the eventfd.
+            if (Thread.currentThread() instanceof LoopThread lt && lt.host != this && lt.host.driver != null
+                    && lt.host.driver.wake(driver)) {
+                inbox.wokenByLoop();
+                return;
+            }
             driver.wakeup();
         }
+    }
+
+    /** A loop's own thread: lets a submit from it find its loop (and driver) without a lookup. */
+    static final class LoopThread extends Thread {
+        final LoopHost host;
+
+        LoopThread(LoopHost host, Runnable body, String name) {
+            super(body, name);
+            this.host = host;
+        }
+    }
+
+    /** Wake-ups of this loop that another loop's driver carried instead of this driver's {@link Driver#wakeup()}. */
+    public long wakesByOtherLoops() {
+        return inbox.wokenByLoops();
     }
 
     @Override
@@ -683,15 +714,27 @@ public final class LoopHost implements EventLoop, OpenSockets {
     }
 
     @Override
+    public BufRing openBufRing(int buffers) {
+        if (state != RUNNING) {
+            throw new IllegalStateException("cannot open a buffer ring: " + this + " is closed");
+        }
+        try {
+            return runOnLoop(() -> rings.open(buffers, pool));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a buffer ring on " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public IoFd.Fixed registerFile(IoFd.Raw fd) throws IOException {
         requireCapability(Capability.FIXED_FILES, "registered files");
-        return new IoFd.Fixed(onLoop(() -> driver.registerFile(fd.handle())));
+        return new IoFd.Fixed(runOnLoop(() -> driver.registerFile(fd.handle())));
     }
 
     @Override
     public void unregisterFile(IoFd.Fixed fd) throws IOException {
         requireCapability(Capability.FIXED_FILES, "registered files");
-        onLoop(() -> {
+        runOnLoop(() -> {
             driver.unregisterFile(fd.index());
             return null;
         });
@@ -704,7 +747,8 @@ public final class LoopHost implements EventLoop, OpenSockets {
         }
     }
 
-    private <T> T onLoop(Callable<T> work) throws IOException {
+    /** Runs {@code work} on the loop thread and returns its value; waits up to 30 s when called elsewhere. */
+    <T> T runOnLoop(Callable<T> work) throws IOException {
         if (inLoop()) {
             try {
                 return work.call();

@@ -11,11 +11,13 @@ import io.veloq.api.VeloqIoException;
 import io.veloq.api.bootstrap.ApiAccess;
 import io.veloq.api.bootstrap.SocketLifetime;
 import io.veloq.api.buffer.BufPool;
+import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.Cancel;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.OpKind;
 import io.veloq.api.op.OpPayload;
+import io.veloq.api.op.RecvMultishot;
 import io.veloq.spi.CompletionSink;
 import io.veloq.spi.Driver;
 import io.veloq.spi.ErrorTable;
@@ -41,7 +43,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class OpDispatch {
     private static final ApiAccess.Ops OPS = ApiAccess.ops();
-    private static final ApiAccess.Fds FDS = ApiAccess.fds();
+    private static final ApiAccess.Bufs BUFS = ApiAccess.bufs();
     /** Ops submitted after close whose completers keep resubmitting are given up on after this many rounds. */
     private static final int MAX_REFUSALS_PER_DRAIN = 100_000;
 
@@ -63,7 +65,18 @@ final class OpDispatch {
     private int heldCancelCount;
     @SuppressWarnings("rawtypes")
     private final OpLifecycle[] lifecycles = new OpLifecycle[OpKind.count()];
-    private final CompletionSink sink = this::onCompletion;
+    private final LoopRings rings;
+    private final CompletionSink sink = new CompletionSink() {
+        @Override
+        public void complete(long userData, long result) {
+            onCompletion(userData, result, 0, 0);
+        }
+
+        @Override
+        public void complete(long userData, long result, int flags, int bufferId) {
+            onCompletion(userData, result, flags, bufferId);
+        }
+    };
 
     private Driver driver;
     private ErrorTable errors = LinuxErrno.TABLE;
@@ -76,8 +89,10 @@ final class OpDispatch {
     private boolean queueFull;
     private long staleCompletions;
 
-    OpDispatch(LoopHost loop, Inbox inbox, TimerQueue timers, ArrayDeque<Runnable> tasks, int maxInFlight) {
+    OpDispatch(LoopHost loop, Inbox inbox, TimerQueue timers, ArrayDeque<Runnable> tasks, int maxInFlight,
+               LoopRings rings) {
         this.loop = loop;
+        this.rings = rings;
         this.inbox = inbox;
         this.timers = timers;
         this.tasks = tasks;
@@ -113,12 +128,6 @@ final class OpDispatch {
         return sink;
     }
 
-    /** The socket lifetime an op's handle carries, or null for an op without one (a user's raw handle). */
-    static SocketLifetime lifetimeOf(OpPayload p) {
-        IoFd fd = p.fd();
-        return fd instanceof IoFd.Raw r ? FDS.owner(r) : null;
-    }
-
     // ---- handing ops to the driver ----
 
     /** A newly submitted op, on the loop thread. {@code running} false: close has begun. */
@@ -134,7 +143,7 @@ final class OpDispatch {
             dispatch(op); // takes no driver slot: never held back by the budget or the backlog
             return;
         }
-        SocketLifetime lt = lifetimeOf(p);
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null) {
             if (p instanceof Close) {
                 if (!admitSocketClose(op, lt)) {
@@ -215,7 +224,7 @@ final class OpDispatch {
 
     /** Completes {@code op} at once if it needs a capability the driver does not report. */
     private boolean refusedByCapability(Op<?> op) {
-        Capability missing = gate.missing(op.payload());
+        Capability missing = gate.missing(op.payload(), OPS.kind(op));
         if (missing == null) {
             return false;
         }
@@ -237,7 +246,7 @@ final class OpDispatch {
         if (refusedByCapability(op)) {
             return true;
         }
-        SocketLifetime lt = lifetimeOf(p);
+        SocketLifetime lt = OPS.lifetime(op);
         if (lt != null) {
             if (lt.closeOp() == op) {
                 lt = null; // the socket's own Close: it ends the lifetime, it is not one of its ops
@@ -246,7 +255,16 @@ final class OpDispatch {
                 return true;
             }
         }
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
+        OpKind kind = OPS.kind(op);
+        BufRing ring = p instanceof RecvMultishot r ? r.ring() : null;
+        if (ring != null && !rings.owns(ring)) {
+            complete(op, 0, new VeloqIoException(IoErrorKind.INVALID_ARGUMENT, errors.cancelledCode(),
+                    errors.name(errors.cancelledCode()), op.toString(), ring + (ring.isClosed() ? " is closed"
+                    : " belongs to another loop") + "; a RecvMultishot takes buffers from a ring of the loop it is "
+                    + "submitted to (loop.openBufRing)"));
+            return true;
+        }
+        OpLifecycle lc = lifecycles[kind.ordinal()];
         long pre = OPS.preAllocated(op);
         if (pre == OpLifecycle.NONE && lc != OpLifecycle.direct()) {
             try {
@@ -257,20 +275,26 @@ final class OpDispatch {
             }
             OPS.preAllocated(op, pre);
         }
-        if (regions != null && (p.kind() == OpKind.READ_FIXED || p.kind() == OpKind.WRITE_FIXED)) {
-            regions.cover(p.buffer()); // a region the pool added since: register it first
+        FixedBuf buf = OPS.buffer(op);
+        if (regions != null && buf != null) {
+            regions.cover(buf); // a region the pool added since: register it first (fixed and zero-copy ops)
         }
         long token = table.add(op);
         long deadline = op.deadlineNanos();
-        int rc = driver.prepare(token, p, pre, linkedTimeouts ? deadline : 0);
+        // A linked timeout would end a multishot op's whole stream from the kernel's side: host timers do it.
+        boolean linked = linkedTimeouts && !kind.multishot();
+        int rc = driver.prepare(token, p, pre, linked ? deadline : 0);
         if (rc == 1) {
             OPS.token(op, token);
             inDriver++;
+            if (ring != null) {
+                BUFS.ringUsers(ring, 1);
+            }
             if (lt != null) {
                 lt.enter(token);
                 table.lifetime(token, lt);
             }
-            if (deadline > 0 && !linkedTimeouts) {
+            if (deadline > 0 && !linked) {
                 table.deadlineTimer(token, timers.add(driver.nanoTime() + deadline, () -> expire(token)));
             }
             return true;
@@ -345,14 +369,26 @@ final class OpDispatch {
 
     // ---- completions ----
 
-    private void onCompletion(long token, long result) {
+    private void onCompletion(long token, long result, int flags, int bufferId) {
         Op<?> op = table.get(token);
         if (op == null) {
             staleCompletions++;
             return;
         }
+        if ((flags & CompletionSink.MORE) != 0) {
+            intermediate(op, token, result, flags, bufferId);
+            return;
+        }
+        if ((flags & CompletionSink.NOTIF) != 0) {
+            result = table.pendingResult(token); // the send's own result; the notification only frees the buffer
+        }
+        OpPayload p = op.payload();
+        if (p instanceof RecvMultishot r) {
+            BUFS.ringUsers(r.ring(), -1);
+        }
         boolean timedOut = table.hasFlag(token, OpTable.DEADLINE_EXPIRED)
-                || (linkedTimeouts && op.deadlineNanos() > 0 && !table.hasFlag(token, OpTable.USER_CANCELLED));
+                || (linkedTimeouts && op.deadlineNanos() > 0 && !OPS.kind(op).multishot()
+                && !table.hasFlag(token, OpTable.USER_CANCELLED));
         TimerQueue.Timer t = table.deadlineTimer(token);
         if (t != null) {
             timers.remove(t);
@@ -366,10 +402,44 @@ final class OpDispatch {
         finish(op, result, timedOut);
     }
 
+    /**
+     * A completion with more to come: an item of a multishot op, handed to its stream completer at once; or
+     * the result of a zero-copy send, kept until its notification ends it.
+     */
+    private void intermediate(Op<?> op, long token, long result, int flags, int bufferId) {
+        OpPayload p = op.payload();
+        if (!OPS.kind(op).multishot()) {
+            table.pendingResult(token, result);
+            return;
+        }
+        FixedBuf buf = null;
+        if ((flags & CompletionSink.BUFFER) != 0) {
+            if (!(p instanceof RecvMultishot r)) {
+                LoopHost.report("driver " + driver.id() + " reported buffer " + bufferId + " for " + op
+                        + ", which takes no provided buffer; ignored", null);
+                return;
+            }
+            buf = BUFS.takeFromRing(r.ring(), bufferId, (int) Math.max(0, result));
+        }
+        if (result < 0) {
+            if (buf != null) {
+                buf.release();
+            }
+            LoopHost.report("driver " + driver.id() + " reported an intermediate error " + result + " for " + op
+                    + "; errors end a stream with its final completion. Ignored", null);
+            return;
+        }
+        try {
+            OPS.item(op, result, buf);
+        } catch (Throwable t) {
+            loop.uncaught(op, t);
+        }
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finish(Op<?> op, long result, boolean timedOut) {
         OpPayload p = op.payload();
-        OpLifecycle lc = lifecycles[p.kind().ordinal()];
+        OpLifecycle lc = lifecycles[OPS.kind(op).ordinal()];
         long pre = OPS.preAllocated(op);
         if (result >= 0) {
             long value;
@@ -379,10 +449,10 @@ final class OpDispatch {
                 if (pre != OpLifecycle.NONE) {
                     lc.discard(p, pre);
                 }
-                complete(op, 0, e);
+                complete(op, 0, e, true);
                 return;
             }
-            complete(op, value, null);
+            complete(op, value, null, true);
             return;
         }
         if (pre != OpLifecycle.NONE) {
@@ -392,7 +462,7 @@ final class OpDispatch {
         if (timedOut && code == errors.cancelledCode()) {
             code = errors.timedOutCode();
         }
-        complete(op, 0, failure(code, op));
+        complete(op, 0, failure(code, op), true);
     }
 
     /** The exception for a failed op, with a hint when the failure is a known misuse the driver cannot name. */
@@ -416,7 +486,7 @@ final class OpDispatch {
     }
 
     private String misuseHint(Op<?> op) {
-        OpKind k = op.payload().kind();
+        OpKind k = OPS.kind(op);
         if (k == OpKind.READ_FIXED || k == OpKind.WRITE_FIXED) {
             FixedBuf b = op.payload().buffer();
             String unregistered = regions == null ? null : regions.unregistered(b);
@@ -444,7 +514,7 @@ final class OpDispatch {
     void abandon(Op<?> op) {
         long pre = OPS.preAllocated(op);
         if (pre != OpLifecycle.NONE) {
-            OpLifecycle lc = lifecycles[op.payload().kind().ordinal()];
+            OpLifecycle lc = lifecycles[OPS.kind(op).ordinal()];
             lc.discard(op.payload(), pre);
         }
         completeCancelled(op);
@@ -456,8 +526,13 @@ final class OpDispatch {
 
     /** Completes {@code op}: counts it out, hands its payload back and runs its completer. */
     void complete(Op<?> op, long value, VeloqIoException error) {
+        complete(op, value, error, loop.inLoop());
+    }
+
+    /** {@link #complete}, knowing whether this is the loop thread (a driver's completion always is). */
+    private void complete(Op<?> op, long value, VeloqIoException error, boolean onLoop) {
         Object aux = OPS.aux(op);
-        inbox.completed(loop.inLoop());
+        inbox.completed(onLoop);
         try {
             OPS.complete(op, value, error);
         } catch (Throwable t) {

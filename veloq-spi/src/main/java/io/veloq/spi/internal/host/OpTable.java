@@ -15,6 +15,7 @@ final class OpTable {
     private final TimerQueue.Timer[] deadlineTimers;
     private final SocketLifetime[] lifetimes;
     private final byte[] flags;
+    private final long[] pendingResults;
     private final int[] free;
     private int freeCount;
 
@@ -27,6 +28,7 @@ final class OpTable {
         deadlineTimers = new TimerQueue.Timer[capacity];
         lifetimes = new SocketLifetime[capacity];
         flags = new byte[capacity];
+        pendingResults = new long[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -54,6 +56,7 @@ final class OpTable {
         int slot = free[--freeCount];
         ops[slot] = op;
         flags[slot] = 0;
+        pendingResults[slot] = 0;
         deadlineTimers[slot] = null;
         return ((long) generations[slot] << 32) | slot;
     }
@@ -75,6 +78,15 @@ final class OpTable {
         lifetimes[slot] = null;
         generations[slot] = (generations[slot] + 1) & 0x7fffffff;
         free[freeCount++] = slot;
+    }
+
+    /** Keeps the result of an op whose final completion (a zero-copy send's notification) is still to come. */
+    void pendingResult(long token, long result) {
+        pendingResults[(int) token] = result;
+    }
+
+    long pendingResult(long token) {
+        return pendingResults[(int) token];
     }
 
     void setFlag(long token, byte flag) {

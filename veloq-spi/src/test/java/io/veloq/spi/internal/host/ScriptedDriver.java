@@ -277,10 +277,34 @@ final class ScriptedDriver implements Driver {
 
     @Override
     public void wakeup() {
+        wakeups.incrementAndGet();
+        wakeQuietly();
+    }
+
+    private void wakeQuietly() {
         synchronized (lock) {
             woken = true;
             lock.notifyAll();
         }
+    }
+
+    /** Calls of {@link #wakeup()} (the eventfd of a real driver). */
+    final java.util.concurrent.atomic.AtomicInteger wakeups = new java.util.concurrent.atomic.AtomicInteger();
+    /** When set, {@link #wake(Driver)} carries wake-ups to other scripted drivers (as MSG_RING does). */
+    volatile boolean carriesWakes;
+    /** Wake-ups this driver carried to others, and the thread each was asked on. */
+    final java.util.concurrent.atomic.AtomicInteger carried = new java.util.concurrent.atomic.AtomicInteger();
+    final List<Thread> carriedOn = new CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean wake(Driver other) {
+        if (!carriesWakes || !(other instanceof ScriptedDriver s) || s == this) {
+            return false;
+        }
+        carried.incrementAndGet();
+        carriedOn.add(Thread.currentThread());
+        s.wakeQuietly();
+        return true;
     }
 
     /** Each synchronous call the host made ("setOption fd 9"), in order. */
