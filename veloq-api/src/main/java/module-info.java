@@ -11,6 +11,7 @@ module veloq.api {
     exports io.veloq.api.op;
     exports io.veloq.api.buffer;
     exports io.veloq.api.net;
+    exports io.veloq.api.tls;
     exports io.veloq.api.xdp;
     // Internal bridge for the runtime host only; see MODULES.md ("module-info notes").
     exports io.veloq.api.bootstrap to veloq.spi;

@@ -191,13 +191,14 @@ class ModulePathIT {
         Descriptor d = Descriptor.of(jar("veloq-api"));
         assertEquals("veloq.api", d.name());
         assertEquals(Set.of("java.base mandated"), d.requires());
-        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net", "io.veloq.api.xdp"),
+        assertEquals(Set.of("io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net", "io.veloq.api.tls",
+                "io.veloq.api.xdp"),
                 d.exports());
         assertEquals(Set.of("io.veloq.api.bootstrap to veloq.spi"), d.qualifiedExports());
         assertEquals(Set.of("io.veloq.api.bootstrap.RuntimeFactory", "io.veloq.api.bootstrap.XdpFactory"), d.uses());
         assertEquals(Set.of(), d.provides());
         String md = modulesMd();
-        documented(md, d, "exports io.veloq.api, io.veloq.api.op, io.veloq.api.buffer, io.veloq.api.net, io.veloq.api.xdp");
+        documented(md, d, "exports io.veloq.api, io.veloq.api.op, io.veloq.api.buffer, io.veloq.api.net, io.veloq.api.tls, io.veloq.api.xdp");
         documented(md, d, "exports io.veloq.api.bootstrap to veloq.spi");
         documented(md, d, "uses io.veloq.api.bootstrap.RuntimeFactory");
         documented(md, d, "uses io.veloq.api.bootstrap.XdpFactory");

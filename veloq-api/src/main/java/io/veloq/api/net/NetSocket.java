@@ -222,7 +222,12 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         // From here on the loop refuses this socket's ops; the Close op cancels those in the driver and
         // waits for them before it closes the descriptor.
         lifetime.markClosed();
+        closing();
         return true;
+    }
+
+    /** Runs once, when a close begins, on the closing thread: subclasses let go of what they hold. */
+    void closing() {
     }
 
     final void requireOpen() throws ClosedChannelException {

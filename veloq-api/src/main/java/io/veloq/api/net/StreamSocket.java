@@ -10,15 +10,22 @@ import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendMsg;
+import io.veloq.api.internal.stream.SocketTransport;
+import io.veloq.api.internal.stream.TransportInputStream;
+import io.veloq.api.internal.stream.TransportOutputStream;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Open;
 import io.veloq.api.op.SendFile;
 import io.veloq.api.op.Shutdown;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
@@ -37,11 +44,49 @@ import java.util.concurrent.CompletableFuture;
  * while (stream.recv(buf) > 0) { ... }
  * }</pre>
  *
+ * <h2>Blocking stream views</h2>
+ * {@link #inputStream()}, {@link #outputStream()}, {@link #readableChannel()} and {@link #writableChannel()}
+ * give the socket to code written for {@code java.io}/{@code java.nio.channels}, from plain or virtual
+ * threads (never the loop thread):
+ * <pre>{@code
+ * try (TcpStream s = TcpStream.connect(rt, addr)) {
+ *     var out = new BufferedWriter(new OutputStreamWriter(s.outputStream(), UTF_8));
+ *     var in = new BufferedReader(new InputStreamReader(s.inputStream(), UTF_8));
+ *     out.write("PING\r\n");
+ *     out.flush();                      // the bytes leave on flush (or when the view's buffer is full)
+ *     String reply = in.readLine();     // null at end of stream
+ * }
+ * }</pre>
+ * Each direction buffers through one {@link FixedBuf} of the loop's pool, leased on first use and released
+ * when the view or the socket closes; a refill or a flush is one op, and the calling thread parks until it
+ * completes (a virtual thread unmounts; nothing spins). The input stream and the readable channel share one
+ * buffer, as do the output stream and the writable channel, so they can be mixed.
+ * <ul>
+ *   <li><b>End of stream</b>: {@code read} returns -1 once the peer has shut down its output (FIN).</li>
+ *   <li><b>{@code available()}</b>: the bytes already buffered, without a system call.</li>
+ *   <li><b>Close</b>: closing any view closes the socket, as the streams of {@code java.net.Socket} do
+ *       (the output view flushes first). To half-close, {@code flush()} the output view, then
+ *       {@code shutdown(ShutdownHow.WRITE)}: the peer reads end of stream and you can still read.
+ *       Closing the socket releases the views' buffers.</li>
+ *   <li><b>Interrupts</b> (plain and virtual threads alike): the streams cancel the pending op and throw
+ *       {@link java.io.InterruptedIOException}; the socket stays open and no byte is lost (received bytes
+ *       that won the race are returned; unsent ones stay buffered for the next flush). The channels behave
+ *       like the JDK's interruptible channels: they close the socket and throw
+ *       {@link java.nio.channels.ClosedByInterruptException}.</li>
+ *   <li><b>Closed meanwhile</b>: a read or write blocked while another thread closes the socket throws
+ *       {@link java.nio.channels.AsynchronousCloseException}.</li>
+ * </ul>
+ *
  * @since 0.1
  */
 public abstract sealed class StreamSocket extends DataSocket permits TcpStream, UnixStream {
     private volatile SocketAddress remote;
     private final HeapStage heapStage = new HeapStage();
+    private volatile Views views;
+
+    /** The blocking views, made on first use; one per direction, shared by the stream and the channel. */
+    private record Views(TransportInputStream in, TransportOutputStream out) {
+    }
 
     StreamSocket(EventLoop loop, IoFd fd, AddressFamily family, SocketAddress remote) {
         super(loop, fd, family);
@@ -57,6 +102,75 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
             remote = r;
         }
         return r;
+    }
+
+    // ---- blocking views ----
+
+    /**
+     * This socket's bytes as an {@link InputStream} (see "Blocking stream views" above): {@code read} parks
+     * until a receive completes, returns -1 at end of stream. The same object on every call.
+     *
+     * @since 0.2
+     */
+    public InputStream inputStream() {
+        return views().in();
+    }
+
+    /**
+     * An {@link OutputStream} to this socket (see above): writes are batched in one pooled buffer and sent
+     * when it is full or on {@code flush()}. The same object on every call.
+     *
+     * @since 0.2
+     */
+    public OutputStream outputStream() {
+        return views().out();
+    }
+
+    /**
+     * The input view as a {@link ReadableByteChannel}: shares the input stream's buffer; an interrupt closes
+     * the socket ({@link java.nio.channels.ClosedByInterruptException}).
+     *
+     * @since 0.2
+     */
+    public ReadableByteChannel readableChannel() {
+        return views().in().channel();
+    }
+
+    /**
+     * The output view as a {@link WritableByteChannel}: each write is sent before it returns, after the bytes
+     * the output stream has batched; an interrupt closes the socket.
+     *
+     * @since 0.2
+     */
+    public WritableByteChannel writableChannel() {
+        return views().out().channel();
+    }
+
+    private Views views() {
+        Views v = views;
+        if (v == null) {
+            synchronized (this) {
+                v = views;
+                if (v == null) {
+                    SocketTransport t = new SocketTransport(this);
+                    v = new Views(new TransportInputStream(t), new TransportOutputStream(t));
+                    views = v;
+                    if (!isOpen()) {
+                        closing();
+                    }
+                }
+            }
+        }
+        return v;
+    }
+
+    @Override
+    void closing() {
+        Views v = views;
+        if (v != null) {
+            v.in().transportClosed();
+            v.out().transportClosed();
+        }
     }
 
     // ---- send all ----

@@ -170,6 +170,7 @@ class PayloadTest {
                 case READ_FIXED, WRITE_FIXED -> io.veloq.api.Capability.REGISTERED_BUFFERS;
                 case RECV_FROM, SEND_TO -> io.veloq.api.Capability.DATAGRAM_SOCKETS;
                 case ACCEPT_MULTISHOT, RECV_MULTISHOT -> io.veloq.api.Capability.MULTISHOT;
+                case SEND_FILE -> io.veloq.api.Capability.SEND_FILE;
                 default -> null;
             };
             assertEquals(cap, k.capability(), k.name());

@@ -1,12 +1,12 @@
 package io.veloq.examples.echo;
 
+import io.veloq.api.CleanExit;
 import io.veloq.api.IoErrorKind;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * {@code ./veloq echo-server}: runs an {@link EchoServer} until Ctrl-C or SIGTERM, then stops it cleanly
@@ -41,36 +41,16 @@ public final class EchoServerMain {
         // not in the module graph) print two lines per record by default; the server's warnings read better as one.
         System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
         System.getProperties().putIfAbsent("jdk.system.logger.format", LOG_FORMAT);
-        CompletableFuture<Void> stop = new CompletableFuture<>();
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
-        // A JVM ended by SIGINT/SIGTERM exits with 130/143 unless a hook halts it with the code it wants: this
-        // hook asks serve() to stop, waits for its summary, and halts with serve()'s code (0 after a clean stop).
-        Thread hook = new Thread(() -> {
-            stop.complete(null);
-            int code;
-            try {
-                code = exit.get(15, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                System.err.println("echo-server: did not stop within 15 s");
-                code = EXIT_FAILURE;
-            } catch (Exception e) {
-                code = EXIT_FAILURE;
-            }
-            System.out.flush();
-            System.err.flush();
-            Runtime.getRuntime().halt(code);
-        }, "echo-server-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM/SIGINT complete stopRequested(); serve() then stops the server, prints its summary and
+        // returns the code, and CleanExit makes it the process's exit status (0 after a clean stop, not the
+        // JVM's 143/130). Bad flags or a port in use end serve() at once, with their own code.
+        CleanExit exit = CleanExit.install(Duration.ofSeconds(15));
         int code = EXIT_FAILURE;
         try {
-            code = serve(args, System.out, System.err, stop);
+            code = serve(args, System.out, System.err, exit.stopRequested());
         } finally {
-            exit.complete(code);
+            exit.exit(code);
         }
-        if (!stop.isDone()) {
-            System.exit(code); // ended on its own (bad flags, port in use): the hook halts with this code
-        }
-        // Otherwise the hook is running and halts the JVM with the code.
     }
 
     /** The start-up line; with the fake driver it says that the network is simulated, in this JVM only. */

@@ -16,7 +16,12 @@ import io.veloq.api.op.ReadFixed;
 import io.veloq.api.op.Recv;
 import io.veloq.api.op.Send;
 import io.veloq.api.op.SendFile;
+import io.veloq.api.tls.TlsCompleter;
+import io.veloq.api.tls.TlsStream;
 
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -42,6 +47,10 @@ import java.util.Arrays;
  * rest of the client's bytes are read and dropped until it closes (a "lingering close": closing with unread
  * bytes would reset the connection and could destroy the response before the client read it).
  *
+ * <p>HTTPS: the requests come in and the responses go out through a {@link TlsStream} over the socket (its
+ * first receive runs the handshake); the rest is the same. The file body is still read straight into
+ * {@code out}, and the TLS stream encrypts from there into its record buffer.
+ *
  * <p>Loop thread only.
  */
 final class HttpConnection {
@@ -58,6 +67,11 @@ final class HttpConnection {
     private final FixedBuf out;
     private final Op<Recv> recv;
     private final Op<Send> send;
+    /** Null for plain HTTP. Its calls are not ops: {@code tlsBusy} says one is pending. */
+    private final TlsStream tls;
+    private final TlsCompleter tlsReceived = this::tlsReceived;
+    private final TlsCompleter tlsSent = this::tlsSent;
+    private boolean tlsBusy;
     private final Completer<ReadFixed> readDone = this::read;
     private final Completer<Read> plainReadDone = this::read;
     /** The loop's pool is registered with the driver: file reads are ReadFixed, else plain Read (the nio driver). */
@@ -99,7 +113,7 @@ final class HttpConnection {
     HttpConnection prev;
     HttpConnection next;
 
-    HttpConnection(HttpLoop owner, TcpStream stream, FixedBuf in, FixedBuf out, Duration idleTimeout) {
+    HttpConnection(HttpLoop owner, TcpStream stream, TlsStream tls, FixedBuf in, FixedBuf out, Duration idleTimeout) {
         this.owner = owner;
         this.stream = stream;
         this.loop = stream.loop();
@@ -108,31 +122,59 @@ final class HttpConnection {
         // A peer silent for idleTimeout, or one that stops reading a response for that long, is dropped.
         stream.readTimeout(idleTimeout);
         stream.writeTimeout(idleTimeout);
-        this.recv = stream.recvOp(in, this::received);
-        this.send = stream.sendAllOp(out, this::sent);
-        this.sendFiles = owner.sendFiles();
+        this.tls = tls;
+        this.recv = tls == null ? stream.recvOp(in, this::received) : null;
+        this.send = tls == null ? stream.sendAllOp(out, this::sent) : null;
+        this.sendFiles = tls == null && owner.sendFiles(); // TLS encrypts from the buffer: no file -> socket path
         this.registered = loop.capabilities().contains(Capability.REGISTERED_BUFFERS);
     }
 
     void start() {
-        submit(recv);
+        receive();
+    }
+
+    private void receive() {
+        if (tls == null) {
+            submit(recv);
+        } else {
+            tlsBusy = true;
+            tls.recv(in, tlsReceived);
+        }
+    }
+
+    private void sendOut() {
+        if (tls == null) {
+            submit(send);
+        } else {
+            tlsBusy = true;
+            tls.sendAll(out, tlsSent);
+        }
     }
 
     // ---- completions ----
 
     private void received(Op<Recv> op) {
         inFlight = null;
-        if (!op.isSuccess() || op.result() == 0 || owner.stopping()) {
+        received(op.isSuccess(), op.isSuccess() ? op.result() : 0, op.isSuccess() ? null : op.error().kind());
+    }
+
+    private void tlsReceived(int n, IOException e) {
+        tlsBusy = false;
+        received(e == null, n, kindOf(e));
+    }
+
+    private void received(boolean ok, long n, IoErrorKind error) {
+        if (!ok || n == 0 || owner.stopping()) {
             // reset, idle timeout, cancelled at shutdown, or end of stream: nothing more to answer
-            if (!op.isSuccess() && !lingering) {
-                owner.connectionEnded(op.error().kind());
+            if (!ok && !lingering) {
+                owner.connectionEnded(error);
             }
             finish();
             return;
         }
         if (lingering) {
             in.clear(); // drop what the client still sends until it closes
-            submit(recv);
+            receive();
             return;
         }
         pump();
@@ -140,15 +182,38 @@ final class HttpConnection {
 
     private void sent(Op<Send> op) {
         inFlight = null;
-        if (!op.isSuccess() || owner.stopping()) {
-            if (!op.isSuccess()) {
-                owner.connectionEnded(op.error().kind());
+        sent(op.isSuccess(), op.isSuccess() ? null : op.error().kind());
+    }
+
+    private void tlsSent(int n, IOException e) {
+        tlsBusy = false;
+        sent(e == null, kindOf(e));
+    }
+
+    private void sent(boolean ok, IoErrorKind error) {
+        if (!ok || owner.stopping()) {
+            if (!ok) {
+                owner.connectionEnded(error);
             }
             finish();
             return;
         }
         out.clear();
         pump();
+    }
+
+    /** What a TLS failure counts as: a timeout, a close (shutdown), or null for any other connection error. */
+    private static IoErrorKind kindOf(IOException e) {
+        if (e == null) {
+            return null;
+        }
+        if (e instanceof SocketTimeoutException) {
+            return IoErrorKind.TIMED_OUT;
+        }
+        if (e instanceof ClosedChannelException) {
+            return IoErrorKind.CANCELLED; // AsynchronousCloseException too: the server stopping
+        }
+        return HttpServer.kindOf(e);
     }
 
     private void read(Op<?> op) {
@@ -406,7 +471,7 @@ final class HttpConnection {
     /** Sends what {@code out} holds; with nothing to send, receives (or closes after a closing response). */
     private void flushOrReceive() {
         if (out.readableBytes() > 0) {
-            submit(send);
+            sendOut();
             return;
         }
         if (closeAfter && status == 0) {
@@ -418,11 +483,24 @@ final class HttpConnection {
         } else if (in.writableBytes() < COMPACT_BELOW) {
             in.compact(); // rare: a partial request near the end of the buffer
         }
-        submit(recv);
+        receive();
     }
 
     private void linger() {
         lingering = true;
+        if (tls != null) {
+            tlsBusy = true;
+            tls.shutdownOutput((n, e) -> { // close_notify
+                tlsBusy = false;
+                if (e != null || owner.stopping()) {
+                    finish();
+                    return;
+                }
+                in.clear();
+                receive();
+            });
+            return;
+        }
         Op<?> shut = stream.shutdown(ShutdownHow.WRITE, op -> {
             inFlight = null;
             if (!op.isSuccess() || owner.stopping()) {
@@ -430,7 +508,7 @@ final class HttpConnection {
                 return;
             }
             in.clear();
-            submit(recv);
+            receive();
         });
         inFlight = shut;
     }
@@ -457,12 +535,20 @@ final class HttpConnection {
         // buffers are ours whatever the last op did.
         in.release();
         out.release();
-        owner.closeSocket(stream);
+        if (tls != null) {
+            owner.closeTls(tls);
+        } else {
+            owner.closeSocket(stream);
+        }
         owner.closed(this);
     }
 
     /** At shutdown: cancels the op in flight (its completer then finishes), or finishes at once. */
     void stop() {
+        if (tlsBusy) {
+            owner.closeTls(tls); // the pending TLS call fails with AsynchronousCloseException: its completer finishes
+            return;
+        }
         Op<?> op = inFlight;
         if (op != null && op.state() == OpState.SUBMITTED) {
             loop.cancel(op);

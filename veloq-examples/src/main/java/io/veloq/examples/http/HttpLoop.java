@@ -9,8 +9,14 @@ import io.veloq.api.net.NetSocket;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 
+import io.veloq.api.tls.TlsCompleter;
+import io.veloq.api.tls.TlsConfig;
+import io.veloq.api.tls.TlsStream;
+
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
+import java.time.Duration;
 
 /**
  * One event loop's share of the HTTP server: its own listener (the kernel spreads connections over the
@@ -36,6 +42,13 @@ final class HttpLoop implements NetCompleter<TcpStream> {
         closing--;
         checkIdle();
     };
+    /** HTTPS: the loop's TLS config and its own record-buffer pool (two per connection); null for plain HTTP. */
+    private final TlsConfig tls;
+    private final BufPool tlsRecords;
+    private final TlsCompleter tlsCloseDone = (n, e) -> {
+        closing--;
+        checkIdle();
+    };
 
     volatile long accepted;
     volatile long open;
@@ -47,7 +60,7 @@ final class HttpLoop implements NetCompleter<TcpStream> {
     volatile long connectionErrors;
     volatile long fileErrors;
 
-    HttpLoop(EventLoop loop, TcpListener listener, FileCatalog catalog, HttpServerOptions options) {
+    HttpLoop(EventLoop loop, TcpListener listener, FileCatalog catalog, HttpServerOptions options, SSLContext tls) {
         this.loop = loop;
         this.listener = listener;
         this.pool = loop.bufPool();
@@ -55,6 +68,16 @@ final class HttpLoop implements NetCompleter<TcpStream> {
         this.files = new LoopFiles(catalog);
         this.options = options;
         this.scratch = new byte[options.maxHeaderBytes()];
+        if (tls == null) {
+            this.tls = null;
+            this.tlsRecords = null;
+        } else {
+            // Grown on demand up to two record buffers per connection (a third only briefly, for a record whose
+            // plaintext overflows the connection's buffer: not with requests that fit in it).
+            this.tlsRecords = BufPool.allocate(TlsConfig.DEFAULT_RECORD_BUFFER_SIZE, 0, 2 * options.maxConnections() + 8);
+            this.tls = TlsConfig.builder(tls).applicationProtocols("http/1.1").recordBuffers(tlsRecords)
+                    .closeTimeout(Duration.ofSeconds(1)).build();
+        }
         Runnable sweep = files::sweep;
         catalog.onStale(() -> loop.execute(sweep));
     }
@@ -100,7 +123,8 @@ final class HttpLoop implements NetCompleter<TcpStream> {
             refused++; // at --max-conns: two buffers per connection, none left
             closeSocket(stream);
         } else {
-            HttpConnection c = new HttpConnection(this, stream, in, out, options.idleTimeout());
+            TlsStream secure = tls == null ? null : TlsStream.server(stream, tls);
+            HttpConnection c = new HttpConnection(this, stream, secure, in, out, options.idleTimeout());
             link(c);
             open++;
             c.start();
@@ -162,6 +186,12 @@ final class HttpLoop implements NetCompleter<TcpStream> {
         socket.close(closeDone);
     }
 
+    /** Sends close_notify (for at most the config's close timeout), then closes the socket. */
+    void closeTls(TlsStream stream) {
+        closing++;
+        stream.close(tlsCloseDone);
+    }
+
     void closed(HttpConnection c) {
         unlink(c);
         open--;
@@ -190,8 +220,9 @@ final class HttpLoop implements NetCompleter<TcpStream> {
         }
     }
 
+    /** The loop's pooled buffers still leased, TLS record buffers included. */
     int buffersOutstanding() {
-        return pool.outstanding();
+        return pool.outstanding() + (tlsRecords == null ? 0 : tlsRecords.outstanding());
     }
 
     int cachedPaths() {

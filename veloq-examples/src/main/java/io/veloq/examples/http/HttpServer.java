@@ -13,6 +13,7 @@ import io.veloq.api.net.VeloqSocketOptions;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Socket;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * A static-file HTTP/1.1 server on Veloq: one event loop per core, shared-nothing, each with its own
  * listener on the port ({@code SO_REUSEPORT}); GET and HEAD with keep-alive and pipelining; file bodies read
  * with {@code ReadFixed} into registered buffers; paths resolved off the loops by a {@link FileCatalog}.
+ * With {@link HttpServerOptions#tls()} it serves HTTPS: each connection is a server {@code TlsStream} over the
+ * accepted socket, the same state machine reading and writing plaintext through it.
  *
  * <pre>{@code
  * try (HttpServer server = HttpServer.start(HttpServerOptions.loopback(Path.of("site"), null, 2))) {
@@ -60,6 +63,11 @@ public final class HttpServer implements AutoCloseable {
      *     local; a plain one when the directory does not exist
      */
     public static HttpServer start(HttpServerOptions o) throws IOException {
+        return start(o, o.tls() == null ? null : o.tls().serverContext());
+    }
+
+    /** As {@link #start(HttpServerOptions)}, with the TLS context already made from {@code o.tls()} (or null). */
+    static HttpServer start(HttpServerOptions o, SSLContext tls) throws IOException {
         IoRuntime rt = IoRuntime.builder()
                 .driver(o.driver())
                 .threads(o.threads())
@@ -82,7 +90,7 @@ public final class HttpServer implements AutoCloseable {
             catalog.start();
             List<HttpLoop> loops = new ArrayList<>();
             for (int i = 0; i < listeners.size(); i++) {
-                HttpLoop hl = new HttpLoop(rt.loop(i), listeners.get(i), catalog, o);
+                HttpLoop hl = new HttpLoop(rt.loop(i), listeners.get(i), catalog, o, tls);
                 loops.add(hl);
                 hl.loop().execute(hl::start);
             }

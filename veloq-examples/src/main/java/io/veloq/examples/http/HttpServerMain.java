@@ -76,9 +76,20 @@ public final class HttpServerMain {
             (usage ? out : err).println(e.getMessage());
             return usage ? EXIT_OK : Flags.EXIT_USAGE;
         }
+        javax.net.ssl.SSLContext tls = null;
+        if (options.tls() != null) {
+            try {
+                tls = options.tls().serverContext();
+            } catch (IOException e) {
+                err.println("http-server: cannot serve HTTPS with --tls-cert " + options.tls().cert() + " --tls-key "
+                        + options.tls().key() + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file "
+                        + e.getMessage() : e.getMessage()));
+                return Flags.EXIT_USAGE;
+            }
+        }
         HttpServer server;
         try {
-            server = HttpServer.start(options);
+            server = HttpServer.start(options, tls);
         } catch (IOException e) {
             IoErrorKind kind = HttpServer.kindOf(e);
             String where = (options.bind() == null ? "::" : options.bind()) + " port " + options.port();
@@ -104,7 +115,7 @@ public final class HttpServerMain {
         }
         out.println("http-server: serving " + server.root() + " on " + server.address() + " (driver "
                 + server.driverId() + ", " + server.loopCount()
-                + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT") + ")");
+                + (server.loopCount() == 1 ? " loop" : " loops, SO_REUSEPORT") + (tls != null ? ", HTTPS" : "") + ")");
         out.flush();
         try {
             stop.join();

@@ -26,19 +26,22 @@ import java.util.Set;
  *                       is closed
  * @param fileCheck      how often cached paths are compared with the disk
  * @param sendFile       send bodies larger than a buffer with {@code SendFile} where the driver has it (else
- *                       they go through the buffers: read, send)
+ *                       they go through the buffers: read, send); not over TLS, whose records are encrypted
+ *                       from the buffers
+ * @param tls            the certificate and key to serve HTTPS with, or null for plain HTTP
  */
 public record HttpServerOptions(Path dir, int port, String bind, int threads, String driver, int bufferSize,
                                 int maxConnections, int maxHeaderBytes, long maxBodyBytes, Duration idleTimeout,
-                                Duration fileCheck, boolean sendFile) {
+                                Duration fileCheck, boolean sendFile, PemIdentity tls) {
     static final Set<String> FLAGS = new LinkedHashSet<>(List.of("dir", "port", "bind", "threads", "driver",
-            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check", "sendfile"));
+            "buffer-size", "max-conns", "max-header-bytes", "max-body-bytes", "idle-timeout", "file-check", "sendfile",
+            "tls-cert", "tls-key"));
 
     static final String USAGE = """
             usage: veloq http-server --dir DIR [--port 8080] [--threads N] [--bind ADDR] [--driver ID]
                                      [--buffer-size 16384] [--max-conns 1024] [--max-header-bytes 8192]
                                      [--max-body-bytes 65536] [--idle-timeout 30] [--file-check 1]
-                                     [--sendfile on]
+                                     [--sendfile on] [--tls-cert cert.pem --tls-key key.pem]
               --dir              the directory to serve (GET and HEAD; a directory serves its index.html)
               --port             TCP port (default 8080; 0 picks a free one)
               --threads          event loops, each with its own listener on the port (default: cores)
@@ -52,7 +55,17 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
               --file-check       seconds between checks of cached files against the disk (default 1)
               --sendfile         on: bodies larger than a buffer go file -> socket without a copy where the
                                  driver can (io_uring splice, nio transferTo); off: through the buffers
+              --tls-cert         serve HTTPS (HTTP/1.1 over TLS 1.2/1.3, ALPN http/1.1) with this PEM certificate
+                                 chain; needs --tls-key, an unencrypted PKCS#8 PEM key (openssl req -nodes)
             Ctrl-C or SIGTERM stops it cleanly (exit 0). Exit 2: the port is in use or the address is wrong.""";
+
+    /** Plain HTTP (no TLS). */
+    public HttpServerOptions(Path dir, int port, String bind, int threads, String driver, int bufferSize,
+                             int maxConnections, int maxHeaderBytes, long maxBodyBytes, Duration idleTimeout,
+                             Duration fileCheck, boolean sendFile) {
+        this(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes, maxBodyBytes, idleTimeout,
+                fileCheck, sendFile, null);
+    }
 
     public HttpServerOptions {
         if (maxHeaderBytes > bufferSize) {
@@ -69,13 +82,19 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
 
     public HttpServerOptions withIdleTimeout(Duration d) {
         return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
-                maxBodyBytes, d, fileCheck, sendFile);
+                maxBodyBytes, d, fileCheck, sendFile, tls);
     }
 
     /** The same options with SendFile for large bodies on or off. */
     public HttpServerOptions withSendFile(boolean on) {
         return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
-                maxBodyBytes, idleTimeout, fileCheck, on);
+                maxBodyBytes, idleTimeout, fileCheck, on, tls);
+    }
+
+    /** The same, served over TLS with this certificate chain and key (PEM files). */
+    public HttpServerOptions withTls(Path cert, Path key) {
+        return new HttpServerOptions(dir, port, bind, threads, driver, bufferSize, maxConnections, maxHeaderBytes,
+                maxBodyBytes, idleTimeout, fileCheck, sendFile, new PemIdentity(cert, key));
     }
 
     static HttpServerOptions parse(String[] args) throws Flags.UsageException {
@@ -94,6 +113,12 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
         if (!sendFile.equals("on") && !sendFile.equals("off")) {
             throw new Flags.UsageException("http-server: --sendfile must be on or off, got " + sendFile);
         }
+        String cert = f.string("tls-cert", null);
+        String key = f.string("tls-key", null);
+        if ((cert == null) != (key == null)) {
+            throw new Flags.UsageException("http-server: --tls-cert and --tls-key go together (the certificate "
+                    + "chain and its private key, PEM files)");
+        }
         return new HttpServerOptions(
                 Path.of(dir),
                 f.integer("port", 8080, 0, 65535),
@@ -106,6 +131,7 @@ public record HttpServerOptions(Path dir, int port, String bind, int threads, St
                 f.integer("max-body-bytes", 64 * 1024, 0, Integer.MAX_VALUE),
                 Duration.ofMillis((long) (f.decimal("idle-timeout", 30, 0.001) * 1000)),
                 Duration.ofMillis((long) (f.decimal("file-check", 1, 0.01) * 1000)),
-                sendFile.equals("on"));
+                sendFile.equals("on"),
+                cert == null ? null : new PemIdentity(Path.of(cert), Path.of(key)));
     }
 }

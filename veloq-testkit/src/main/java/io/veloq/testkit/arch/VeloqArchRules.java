@@ -50,7 +50,7 @@ public final class VeloqArchRules {
 
     /** The api packages exported to everyone (not {@code io.veloq.api.bootstrap}, which only the spi sees). */
     static final String[] API_EXPORTED = {"io.veloq.api", "io.veloq.api.op", "io.veloq.api.buffer", "io.veloq.api.net",
-        "io.veloq.api.xdp"};
+        "io.veloq.api.tls", "io.veloq.api.xdp"};
     /** The spi packages exported to drivers (not the host). */
     static final String[] SPI_EXPORTED = {"io.veloq.spi", "io.veloq.spi.xdp"};
     /** jnr-ffi and jffi, the native-call libraries drivers may use. */
@@ -61,10 +61,13 @@ public final class VeloqArchRules {
     private VeloqArchRules() {
     }
 
-    /** {@code veloq.api} depends on nothing but {@code java.*}. */
+    /**
+     * {@code veloq.api} depends on nothing but {@code java.base}: {@code java.*}, and {@code javax.net.ssl} (in
+     * {@code java.base}) for the TLS streams of {@code io.veloq.api.tls}.
+     */
     public static final ArchRule API_DEPENDS_ONLY_ON_JDK = classes().that().resideInAPackage(API)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(API, "java..")
-            .as("veloq.api depends only on the JDK (java.*) and itself")
+            .should().onlyDependOnClassesThat().resideInAnyPackage(API, "java..", "javax.net.ssl..")
+            .as("veloq.api depends only on the JDK (java.*, javax.net.ssl) and itself")
             .because("an application that codes against the API must pull in no third-party code");
 
     /** Veloq's drivers depend only on what {@link #forDriver(String)} allows. */
