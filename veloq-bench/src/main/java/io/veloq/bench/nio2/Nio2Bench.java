@@ -48,6 +48,10 @@ public final class Nio2Bench {
             new Server("SSHD, JDK provider", "sshd", false),
             new Server("SSHD, Veloq provider", "sshd", true));
 
+    /** Where each server's stderr and, when a round fails, its thread dump go ({@code --out}). */
+    private static Path logs = Path.of("target/bench");
+    private static int started;
+
     private Nio2Bench() {
     }
 
@@ -65,6 +69,7 @@ public final class Nio2Bench {
         Path out = Path.of(o.get("--out"));
         Files.createDirectories(out);
 
+        logs = out;
         Map<Server, List<double[]>> http = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
             for (Server s : HTTP) {
@@ -128,7 +133,7 @@ public final class Nio2Bench {
             long[] sys1 = ProcCpu.systemCpuNanos();
             long cpu1 = ProcCpu.processCpuNanos(c.pid());
             if (w.errors) {
-                throw new IOException(s.name() + ": wrk reported errors:\n" + w.text);
+                throw new IOException(s.name() + ": wrk reported errors:\n" + w.text + "\n" + c.diagnose());
             }
             double window = seconds * 1e9;
             double others = (sys1[0] - sys0[0] - (cpu1 - cpu0) - w.clientCpuNanos) / window;
@@ -209,11 +214,13 @@ public final class Nio2Bench {
         final Process process;
         final Writer stdin;
         final int port;
+        final Path log;
 
-        private Child(Process p, int port) {
+        private Child(Process p, int port, Path log) {
             this.process = p;
             this.stdin = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
             this.port = port;
+            this.log = log;
         }
 
         static Child start(Server s, List<String> extra) throws IOException {
@@ -224,8 +231,12 @@ public final class Nio2Bench {
             }
             List<String> args = new ArrayList<>(List.of(s.kind()));
             args.addAll(extra);
+            // The server's own log (Tomcat's, SSHD's, Veloq's exception handler) is kept: a failed round is
+            // diagnosed from it and from the thread dump diagnose() takes.
+            Path log = logs.resolve(String.format(Locale.ROOT, "server-%02d-%s%s.log", ++started, s.kind(),
+                    s.veloq() ? "-veloq" : ""));
             Process p = new ProcessBuilder(Env.childJvm(0, jvm, Nio2Server.class.getName(), args))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start(); // appended to, like diagnose()
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = r.readLine();
             if (line == null || !line.startsWith("READY port=")) {
@@ -237,7 +248,42 @@ public final class Nio2Bench {
                 p.destroyForcibly();
                 throw new IOException(s.name() + " runs on the wrong provider: " + line);
             }
-            return new Child(p, Integer.parseInt(line.substring("READY port=".length()).split(" ")[0]));
+            return new Child(p, Integer.parseInt(line.substring("READY port=".length()).split(" ")[0]), log);
+        }
+
+        /**
+         * For a failed round: the server's thread dump (jstack next to the running java, when there is
+         * one) and its io_uring rings' state from /proc appended to its log; returns where to look.
+         */
+        String diagnose() {
+            StringBuilder d = new StringBuilder();
+            Path jstack = Path.of(Env.javaCommand()).resolveSibling("jstack");
+            if (Files.isExecutable(jstack)) {
+                try {
+                    Process j = new ProcessBuilder(jstack.toString(), String.valueOf(pid())).redirectErrorStream(true).start();
+                    d.append(new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                    j.waitFor(30, TimeUnit.SECONDS);
+                } catch (IOException | InterruptedException e) {
+                    d.append("jstack failed: ").append(e).append('\n');
+                }
+            }
+            try (var fds = Files.list(Path.of("/proc", String.valueOf(pid()), "fd"))) {
+                for (Path fd : (Iterable<Path>) fds::iterator) {
+                    if (Files.readSymbolicLink(fd).toString().contains("io_uring")) {
+                        d.append("== fdinfo of ring fd ").append(fd.getFileName()).append('\n')
+                                .append(Files.readString(Path.of("/proc", String.valueOf(pid()), "fdinfo", fd.getFileName().toString())));
+                    }
+                }
+            } catch (IOException e) {
+                d.append("no /proc view of the rings: ").append(e).append('\n');
+            }
+            try {
+                Files.writeString(log, "\n==== diagnosis after the failed round ====\n" + d,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                return "(could not append the diagnosis to " + log + ": " + e + ")";
+            }
+            return "server log, thread dump and ring state: " + log;
         }
 
         long pid() {

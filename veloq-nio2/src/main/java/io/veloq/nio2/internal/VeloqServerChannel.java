@@ -204,13 +204,23 @@ final class VeloqServerChannel extends AsynchronousServerSocketChannel {
                 loop.submit(Op.of(new Close(conn), c -> { }));
                 failure = new java.nio.channels.AsynchronousCloseException();
             } else {
+                InetSocketAddress peer = null;
                 try {
-                    InetSocketAddress peer = Net.unmapped((InetSocketAddress) op.payload().peer().toSocketAddress());
-                    channel = new VeloqSocketChannel(group, group.nextCarrier(), conn, family, peer);
-                } catch (ShutdownChannelGroupException e) {
-                    failure = new IOException(e); // the JDK's wording: the group is shut down, the connection is closed
-                } catch (IOException | RuntimeException e) {
+                    peer = Net.unmapped((InetSocketAddress) op.payload().peer().toSocketAddress());
+                } catch (Throwable e) { // no channel owns the descriptor yet: close it here
+                    loop.submit(Op.of(new Close(conn), c -> { }));
                     failure = e;
+                }
+                if (peer != null) {
+                    try {
+                        channel = new VeloqSocketChannel(group, group.nextCarrier(), conn, family, peer);
+                    } catch (ShutdownChannelGroupException e) {
+                        failure = new IOException(e); // the JDK's wording: the group is shut down, the connection is closed
+                    } catch (Throwable e) {
+                        // An Error too: the handler must hear of it, or this channel stays "accepting" forever and
+                        // every later accept() throws AcceptPendingException while the backlog fills.
+                        failure = e;
+                    }
                 }
             }
         } else {
