@@ -523,6 +523,18 @@ final class NioDriver implements Driver {
         } catch (IOException e) {
             rc = -LinuxErrno.EIO.code(); // close(2) reports EIO and still frees the descriptor
         }
+        Port[] ports = h.ports();
+        Port own = loop < ports.length ? ports[loop] : null;
+        if (own != null && own.key != null) {
+            // java.nio closes a channel registered with a selector only when that selector next deregisters
+            // its key: flush it now, so the socket is gone (a listener refuses connections) when Close
+            // completes. Readiness of other keys is level-triggered, so the next select reports it again.
+            try {
+                selector.selectNow(k -> { });
+            } catch (IOException e) {
+                rc = rc == 0 ? -LinuxErrno.EIO.code() : rc;
+            }
+        }
         for (Port p : h.ports()) {
             if (p == null) {
                 continue;
