@@ -31,7 +31,7 @@ import java.util.concurrent.Executor;
  *
  * <h2>Submitting while the runtime closes</h2>
  * {@link IoRuntime#close()} completes every op in flight with a {@link IoErrorKind#CANCELLED} error, which
- * runs the completers, and those typically resubmit ({@code loop.submit(op.reset())}). So a submit <em>on
+ * runs the completers, and those typically resubmit ({@link #resubmit(Op) loop.resubmit(op)}). So a submit <em>on
  * the loop thread</em> after close has begun does not throw: the op completes, through its completer (or
  * future), with a {@code CANCELLED} error and its payload handed back, and never reaches the driver. A
  * completer that checks {@code op.isSuccess()} before resubmitting, as every example does, simply stops
@@ -69,6 +69,38 @@ public interface EventLoop extends Executor {
      *         {@link IoRuntime.Builder#maxQueued} ops; the op is not submitted
      */
     <P extends OpPayload> void submit(Op<P> op);
+
+    /**
+     * Submits a completed op again: {@link Op#reset()} then {@link #submit(Op)}, in one call, allocating nothing.
+     * This is the resubmit pattern of a server's completer:
+     *
+     * <pre>{@code
+     * Op<Recv> recv = Op.of(new Recv(fd, buf), op -> {
+     *     if (!op.isSuccess()) { buf.release(); return; }   // failed, cancelled, or the runtime is closing
+     *     handle(buf); buf.clear();
+     *     loop.resubmit(op);                                // same op, same buffer
+     * });
+     * }</pre>
+     *
+     * It behaves as {@code submit} does, from any thread: on the loop thread after close has begun, the op
+     * completes through its completer as {@link IoErrorKind#CANCELLED} (so the completer above stops at its
+     * {@code isSuccess()} check); from another thread after close it throws and the op stays
+     * {@link OpState#DEFINED}. An op that is still {@link OpState#DEFINED} (never submitted, or reset already) is
+     * simply submitted.
+     *
+     * @throws IllegalStateException if the op is {@link OpState#SUBMITTED} (in flight: it cannot be resubmitted
+     *         before it completes), has no completer, or as {@link #submit(Op)} throws
+     * @since 0.2
+     */
+    default <P extends OpPayload> void resubmit(Op<P> op) {
+        if (op.state() == OpState.COMPLETED) {
+            op.reset();
+        } else if (op.state() != OpState.DEFINED) {
+            throw new IllegalStateException("cannot resubmit " + op + ": it is still in flight (" + op.state()
+                    + "); resubmit it from its completer, once it has completed");
+        }
+        submit(op);
+    }
 
     /** Submits {@code payload} and returns a future of its completion (never completed exceptionally for I/O errors). */
     <P extends OpPayload> CompletableFuture<Completion<P>> submitAsync(P payload);
@@ -123,6 +155,22 @@ public interface EventLoop extends Executor {
      */
     boolean isClosed();
 
+    /**
+     * The loop's clock in nanoseconds, the one its timers, {@code Timeout} ops and deadlines use: the driver's
+     * ({@link System#nanoTime()} on the kernel drivers, virtual time on the fake driver's simulation). Compute
+     * a deadline that spans several ops with it; only differences between two readings mean something. Any thread.
+     *
+     * <pre>{@code
+     * long end = loop.nanoTime() + timeout.toNanos();
+     * while (...) { Duration left = Duration.ofNanos(end - loop.nanoTime()); ... }
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
     /** True when called on this loop's thread (or, in a manual runtime, the thread driving it). */
     boolean inLoop();
 
@@ -149,17 +197,6 @@ public interface EventLoop extends Executor {
      */
     default BufRing openBufRing(int buffers) {
         throw new UnsupportedOperationException(this + " has no provided-buffer rings");
-    }
-
-    /**
-     * The loop's clock, in nanoseconds (the one {@link #schedule} and op deadlines use: virtual time on the
-     * fake driver's simulation). Only differences between two readings mean something.
-     *
-     * @implSpec The default returns {@link System#nanoTime()}.
-     * @since 0.3
-     */
-    default long nanoTime() {
-        return System.nanoTime();
     }
 
     /**

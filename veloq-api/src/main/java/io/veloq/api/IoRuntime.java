@@ -10,18 +10,32 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
  * The entry point: a set of event loops, thread-per-core and shared-nothing, each with its own driver.
- * A runtime is itself an {@link EventLoop} that delegates to its first loop.
  *
  * <pre>{@code
  * try (IoRuntime rt = IoRuntime.open()) {                // best driver: io_uring on Linux, IOCP on Windows
- *     Completion<Nop> c = rt.call(new Nop());
+ *     EventLoop loop = rt.loop();                        // the only loop of a one-thread runtime
+ *     Completion<Nop> c = loop.call(new Nop());
  *     System.out.println(rt.driverId() + " -> " + c.value());
  * }
- * try (IoRuntime rt = IoRuntime.builder().driver("uring").threads(2).open()) { ... }
+ * try (IoRuntime rt = IoRuntime.builder().threads(4).open();
+ *      TcpServer server = TcpServer.bind(rt, new InetSocketAddress("::", 7000),
+ *              (stream, error) -> serve(stream))) {       // connections spread over the 4 loops
+ *     ...
+ * }
  * }</pre>
+ *
+ * <h2>A runtime is not a loop</h2>
+ * A runtime owns its loops; ops, buffers, tasks and sockets belong to one loop, which the code names:
+ * {@link #loop()} when the runtime has one loop (the default, {@code threads(1)}), {@link #loop(int)} or
+ * {@link #next()} (round-robin) otherwise, and {@link io.veloq.api.net.TcpServer} for a server that uses them
+ * all. Until 0.2 an {@code IoRuntime} was itself an {@link EventLoop} that forwarded to loop 0, so
+ * {@code TcpListener.bind(rt, ...)} silently served every connection on one core of a four-loop runtime.
+ * Naming the loop costs one call ({@code rt.loop().call(op)}) and makes that mistake impossible to write:
+ * {@code loop()} on a runtime with several loops throws, naming them.
  *
  * <p>Driver choice, in order: the builder's {@link Builder#driver(String)}; else the system property
  * {@code veloq.driver}; else the available driver with the highest priority (the fake driver only when
@@ -34,7 +48,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
-public interface IoRuntime extends EventLoop, AutoCloseable {
+public interface IoRuntime extends AutoCloseable {
 
     /** The loops, index order. */
     List<EventLoop> loops();
@@ -44,11 +58,36 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
         return loops().get(index);
     }
 
+    /**
+     * The runtime's only loop: for the one-loop runtime ({@code threads(1)}, the default) that most
+     * programs and tests use.
+     *
+     * @throws IllegalStateException if the runtime has several loops: say which one with {@link #loop(int)},
+     *         {@link #next()}, or serve on all of them with {@link io.veloq.api.net.TcpServer}
+     * @since 0.2
+     */
+    default EventLoop loop() {
+        List<EventLoop> all = loops();
+        if (all.size() != 1) {
+            throw new IllegalStateException(this + " has " + all.size() + " loops: name one with loop(i) or next(), "
+                    + "or serve on all of them with TcpServer.bind(rt, ...); loop() is for a one-loop runtime");
+        }
+        return all.get(0);
+    }
+
     /** The next loop, round-robin: spreads connections over cores. Thread-safe. */
     EventLoop next();
 
+    /** The id of the driver every loop runs ({@code uring}, {@code iocp}, {@code fake}, ...). */
+    String driverId();
+
+    /** The driver's capabilities (the same on every loop). */
+    Set<Capability> capabilities();
+
+    /** Ops in flight on all loops together (submitted and not yet completed). */
+    int inFlight();
+
     /** True once {@link #close()} has started. */
-    @Override
     boolean isClosed();
 
     /**
@@ -214,7 +253,7 @@ public interface IoRuntime extends EventLoop, AutoCloseable {
             return this;
         }
 
-        /** No loop thread: the caller drives the single loop with {@link EventLoop#runOnce}. */
+        /** No loop thread: the caller drives the single loop ({@link IoRuntime#loop()}) with {@link EventLoop#runOnce}. */
         public Builder manual() {
             this.manual = true;
             return this;

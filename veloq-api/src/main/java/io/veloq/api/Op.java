@@ -81,6 +81,8 @@ public final class Op<P extends OpPayload> {
     private long preAllocated = -1;
     private Object host;
     private Object aux;
+    // Bytes this send counts in its socket's write queue while in flight (0: none).
+    private long queuedBytes;
 
     private Op(P payload, Completer<P> completer) {
         this.payload = Objects.requireNonNull(payload, "payload must not be null");
@@ -256,8 +258,31 @@ public final class Op<P extends OpPayload> {
                 STATE.setRelease(this, OpState.DEFINED);
                 throw e;
             }
+            SocketLifetime.SendWatch w = sendWatch();
+            if (w != null) {
+                long n = buf != null ? readable(buf) : 0;
+                for (int i = 0; vec != null && i < vec.size(); i++) {
+                    n += readable(vec.get(i));
+                }
+                queuedBytes = n;
+                w.queued(n);
+            }
         }
         return true;
+    }
+
+    private static long readable(FixedBuf b) {
+        return ApiAccess.bufs().writerIndex(b) - ApiAccess.bufs().readerIndex(b);
+    }
+
+    /** The write-queue watch of the socket a send names, or null (not a send, or a user's own handle). */
+    private SocketLifetime.SendWatch sendWatch() {
+        OpKind k = payload.kind();
+        if (k != OpKind.SEND && k != OpKind.SEND_TO && k != OpKind.SEND_MSG) {
+            return null;
+        }
+        SocketLifetime lt = payload.fd() instanceof IoFd.Raw r ? ApiAccess.fds().owner(r) : null;
+        return lt == null ? null : lt.sendWatch();
     }
 
     private void complete(long value, VeloqIoException failure) {
@@ -275,9 +300,23 @@ public final class Op<P extends OpPayload> {
         this.token = -1;
         this.preAllocated = -1;
         this.host = null;
+        SocketLifetime.SendWatch watch = null;
+        if (queuedBytes != 0) {
+            watch = sendWatch();
+            watch.done(queuedBytes);
+            queuedBytes = 0;
+        }
         STATE.setRelease(this, OpState.COMPLETED); // publishes result and error to acquiring readers
         if (completer != null) {
-            completer.onComplete(this);
+            try {
+                completer.onComplete(this);
+            } finally {
+                if (watch != null) {
+                    watch.settle();
+                }
+            }
+        } else if (watch != null) {
+            watch.settle();
         }
     }
 

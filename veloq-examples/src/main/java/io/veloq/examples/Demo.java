@@ -151,24 +151,24 @@ final class Demo {
         try {
             InetSocketAddress local;
             try {
-                rt.bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                rt.listen(listener, 16);
-                local = (InetSocketAddress) rt.localAddress(listener);
+                rt.loop().bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                rt.loop().listen(listener, 16);
+                local = (InetSocketAddress) rt.loop().localAddress(listener);
             } catch (IOException e) {
                 throw new StepFailure("bind/listen on " + listener, e);
             }
             out.println("  Socket + bind + listen: " + listener + " listening on " + local);
 
-            SockAddrStorage peer = SockAddrStorage.allocate(rt.addressLayout());
+            SockAddrStorage peer = SockAddrStorage.allocate(rt.loop().addressLayout());
             Op<Accept> accept = Op.of(new Accept(listener, peer));
-            CompletableFuture<Completion<Accept>> accepted = rt.submitAsync(accept);
+            CompletableFuture<Completion<Accept>> accepted = rt.loop().submitAsync(accept);
             IoFd client = socket(rt);
-            await(rt, Op.of(new Connect(client, SockAddrStorage.of(local, rt.addressLayout()))), "Connect");
+            await(rt, Op.of(new Connect(client, SockAddrStorage.of(local, rt.loop().addressLayout()))), "Connect");
             IoFd server = IoFd.raw(finish(rt, accept, accepted, "Accept"));
             openFds.add(((IoFd.Raw) server).handle());
             out.println("  Connect + Accept: " + client + " connected; accepted " + server + " from " + peer);
 
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             FixedBuf sendBuf = pool.lease();
             FixedBuf recvBuf = pool.lease();
             try {
@@ -233,7 +233,7 @@ final class Demo {
     }
 
     private static <P extends OpPayload> long await(IoRuntime rt, Op<P> op, String what) throws StepFailure {
-        return finish(rt, op, rt.submitAsync(op), what);
+        return finish(rt, op, rt.loop().submitAsync(op), what);
     }
 
     private static <P extends OpPayload> long finish(IoRuntime rt, Op<P> op, CompletableFuture<Completion<P>> f,
@@ -259,7 +259,7 @@ final class Demo {
 
     /** A cancelled op still owns its buffer until it completes: wait for that before anyone releases it. */
     private static void cancelAndWait(IoRuntime rt, Op<?> op, CompletableFuture<?> f) {
-        rt.cancel(op);
+        rt.loop().cancel(op);
         try {
             f.get(STEP_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

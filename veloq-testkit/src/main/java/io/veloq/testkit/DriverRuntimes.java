@@ -18,7 +18,7 @@ import java.util.Objects;
  * // open a runtime on a provider you construct yourself, e.g. a driver wired to a simulated binding
  * DriverProvider provider = IocpDriverProvider.withBinding(() -> simulator, "the IOCP simulator");
  * try (IoRuntime rt = DriverRuntimes.open(provider, IoRuntime.builder().threads(2).maxInFlight(1024));
- *      TcpListener l = TcpListener.bind(rt, new InetSocketAddress("127.0.0.1", 0))) {
+ *      TcpServer server = TcpServer.bind(rt, new InetSocketAddress("127.0.0.1", 0), this::serve)) {
  *     ...
  * }
  * }</pre>

@@ -70,7 +70,7 @@ public final class Scheduler {
         drive(target, () -> {
             int turns = 0;
             while (kernel.now() < target) {
-                runtime.runOnce(Duration.ofNanos(target - kernel.now()));
+                runtime.loop().runOnce(Duration.ofNanos(target - kernel.now()));
                 if (++turns > MAX_TURNS) {
                     throw sim.failure("advanceBy(" + d + ") did not reach " + Durations.text(target)
                             + " within " + MAX_TURNS + " loop turns (stuck at " + Durations.text(kernel.now()) + ")");
@@ -92,7 +92,7 @@ public final class Scheduler {
             int idleTurns = 0;
             while (idleTurns < 2) {
                 long before = kernel.now();
-                int work = runtime.runOnce(null);
+                int work = runtime.loop().runOnce(null);
                 boolean idle = work == 0 && kernel.now() == before && !hostHoldsWork()
                         && kernel.nextEventTime() == Long.MAX_VALUE;
                 idleTurns = idle ? idleTurns + 1 : 0;
@@ -118,7 +118,7 @@ public final class Scheduler {
             int idleTurns = 0;
             while (!(met[0] = condition.getAsBoolean()) && idleTurns < 2) {
                 long before = kernel.now();
-                int work = runtime.runOnce(Duration.ofNanos(Math.max(0, limit - kernel.now())));
+                int work = runtime.loop().runOnce(Duration.ofNanos(Math.max(0, limit - kernel.now())));
                 boolean idle = work == 0 && kernel.now() == before && !hostHoldsWork()
                         && (kernel.now() >= limit || kernel.nextEventTime() > limit);
                 idleTurns = idle ? idleTurns + 1 : 0;
@@ -133,7 +133,7 @@ public final class Scheduler {
 
     private void settle() {
         int turns = 0;
-        while (runtime.runOnce(Duration.ZERO) > 0 || !quiet() || hostHoldsWork()) {
+        while (runtime.loop().runOnce(Duration.ZERO) > 0 || !quiet() || hostHoldsWork()) {
             if (++turns > MAX_TURNS) {
                 throw sim.failure("runCurrent did not settle within " + MAX_TURNS + " loop turns at virtual time "
                         + Durations.text(kernel.now()) + "; something resubmits forever without time passing");

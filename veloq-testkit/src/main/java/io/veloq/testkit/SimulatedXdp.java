@@ -21,7 +21,7 @@ import java.util.Objects;
  * <pre>{@code
  * try (IoRuntime rt = IoRuntime.builder().driver("fake").open()) {
  *     SimulatedXdp net = SimulatedXdp.of(rt).addInterface("sim0", 1);
- *     XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder("sim0").udpPort(9000).build());
+ *     XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").udpPort(9000).build());
  *     ... start your packet code on the loop ...
  *     assertEquals(Delivery.RECEIVED, net.deliver("sim0", 0, udpFrame));
  *     List<byte[]> out = net.takeTransmitted("sim0");
@@ -56,10 +56,16 @@ public final class SimulatedXdp {
         this.network = network;
     }
 
-    /** The simulated AF_XDP kernel behind {@code loop}, a loop (or runtime) on the fake driver. */
+    /** The simulated AF_XDP kernel of a runtime on the fake driver (its loops share one simulated network). */
+    public static SimulatedXdp of(IoRuntime rt) {
+        Objects.requireNonNull(rt, "rt");
+        return of(rt.loop(0));
+    }
+
+    /** The simulated AF_XDP kernel behind {@code loop}, a loop on the fake driver. */
     public static SimulatedXdp of(EventLoop loop) {
         Objects.requireNonNull(loop, "loop");
-        EventLoop l = loop instanceof IoRuntime rt ? rt.loop(0) : loop;
+        EventLoop l = loop;
         Driver d = l instanceof LoopHost h ? h.driver() : null;
         if (!(d instanceof FakeDriver fake)) {
             throw new IllegalArgumentException("SimulatedXdp needs a loop on the fake driver, got driver "

@@ -60,7 +60,7 @@ class FakeDriverTest {
     }
 
     private IoFd.Raw socket(AddressFamily f, SocketType t) {
-        return IoFd.raw(rt.call(new Socket(f, t)).value());
+        return IoFd.raw(rt.loop().call(new Socket(f, t)).value());
     }
 
     private static byte[] ascii(String s) {
@@ -70,26 +70,26 @@ class FakeDriverTest {
     /** A listening TCP socket on 127.0.0.1 with an ephemeral port. */
     private IoFd.Raw listener() throws Exception {
         IoFd.Raw l = socket(AddressFamily.INET, SocketType.STREAM);
-        rt.bind(l, new InetSocketAddress("127.0.0.1", 0));
-        rt.listen(l, 16);
+        rt.loop().bind(l, new InetSocketAddress("127.0.0.1", 0));
+        rt.loop().listen(l, 16);
         return l;
     }
 
     private IoFd.Raw[] connectedPair() throws Exception {
         IoFd.Raw l = listener();
-        SocketAddress where = rt.localAddress(l);
-        CompletableFuture<Completion<Accept>> accepted = rt.submitAsync(new Accept(l, SockAddrStorage.allocate()));
+        SocketAddress where = rt.loop().localAddress(l);
+        CompletableFuture<Completion<Accept>> accepted = rt.loop().submitAsync(new Accept(l, SockAddrStorage.allocate()));
         IoFd.Raw c = socket(AddressFamily.INET, SocketType.STREAM);
-        rt.call(new Connect(c, SockAddrStorage.of(where))).valueOrThrow();
+        rt.loop().call(new Connect(c, SockAddrStorage.of(where))).valueOrThrow();
         IoFd.Raw s = IoFd.raw(accepted.get(5, TimeUnit.SECONDS).valueOrThrow());
         return new IoFd.Raw[] {c, s, l};
     }
 
     @Test
     void nopAndTimeoutComplete() {
-        assertEquals(0, rt.call(new Nop()).value());
+        assertEquals(0, rt.loop().call(new Nop()).value());
         long t0 = System.nanoTime();
-        Completion<Timeout> t = rt.call(Timeout.of(Duration.ofMillis(20)));
+        Completion<Timeout> t = rt.loop().call(Timeout.of(Duration.ofMillis(20)));
         assertTrue(t.isSuccess(), () -> "timeout failed: " + t.error());
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(19), "timeout fired early");
     }
@@ -100,23 +100,23 @@ class FakeDriverTest {
         IoFd.Raw b = socket(AddressFamily.INET, SocketType.STREAM);
         assertEquals(3, a.handle());
         assertEquals(4, b.handle());
-        assertTrue(rt.call(new Close(a)).isSuccess());
+        assertTrue(rt.loop().call(new Close(a)).isSuccess());
         assertEquals(3, socket(AddressFamily.INET6, SocketType.DATAGRAM).handle());
     }
 
     @Test
     void tcpRoundTripAndEofAfterPeerClose() throws Exception {
         IoFd.Raw[] p = connectedPair();
-        FixedBuf out = rt.bufPool().lease();
-        FixedBuf in = rt.bufPool().lease();
+        FixedBuf out = rt.loop().bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
         out.put(ascii("hello"));
-        assertEquals(5, rt.call(new Send(p[0], out)).valueOrThrow());
-        assertEquals(5, rt.call(new Recv(p[1], in)).valueOrThrow());
+        assertEquals(5, rt.loop().call(new Send(p[0], out)).valueOrThrow());
+        assertEquals(5, rt.loop().call(new Recv(p[1], in)).valueOrThrow());
         assertEquals("hello", new String(in.getBytes(), StandardCharsets.US_ASCII));
-        assertEquals(rt.localAddress(p[0]), rt.remoteAddress(p[1]));
-        rt.call(new Close(p[0])).valueOrThrow();
+        assertEquals(rt.loop().localAddress(p[0]), rt.loop().remoteAddress(p[1]));
+        rt.loop().call(new Close(p[0])).valueOrThrow();
         in.clear();
-        assertEquals(0, rt.call(new Recv(p[1], in)).valueOrThrow(), "recv after peer close is EOF");
+        assertEquals(0, rt.loop().call(new Recv(p[1], in)).valueOrThrow(), "recv after peer close is EOF");
         out.release();
         in.release();
     }
@@ -124,10 +124,10 @@ class FakeDriverTest {
     @Test
     void connectToClosedPortIsRefused() throws Exception {
         IoFd.Raw l = listener();
-        SocketAddress where = rt.localAddress(l);
-        rt.call(new Close(l)).valueOrThrow();
+        SocketAddress where = rt.loop().localAddress(l);
+        rt.loop().call(new Close(l)).valueOrThrow();
         IoFd.Raw c = socket(AddressFamily.INET, SocketType.STREAM);
-        Completion<Connect> r = rt.call(new Connect(c, SockAddrStorage.of(where)));
+        Completion<Connect> r = rt.loop().call(new Connect(c, SockAddrStorage.of(where)));
         assertEquals(IoErrorKind.CONNECTION_REFUSED, r.error().kind());
         assertEquals("ECONNREFUSED", r.error().codeName());
     }
@@ -135,9 +135,9 @@ class FakeDriverTest {
     @Test
     void closedDescriptorIsEbadf() {
         IoFd.Raw s = socket(AddressFamily.INET, SocketType.STREAM);
-        rt.call(new Close(s));
-        FixedBuf b = rt.bufPool().lease();
-        Completion<Recv> r = rt.call(new Recv(s, b));
+        rt.loop().call(new Close(s));
+        FixedBuf b = rt.loop().bufPool().lease();
+        Completion<Recv> r = rt.loop().call(new Recv(s, b));
         assertEquals(IoErrorKind.BAD_DESCRIPTOR, r.error().kind());
         assertEquals("EBADF", r.error().codeName());
         assertEquals(0, b.readableBytes(), "the buffer is usable again");
@@ -147,39 +147,39 @@ class FakeDriverTest {
     @Test
     void sendAfterShutdownWriteIsEpipeAndPeerSeesEof() throws Exception {
         IoFd.Raw[] p = connectedPair();
-        rt.call(new Shutdown(p[0], ShutdownHow.WRITE)).valueOrThrow();
-        FixedBuf b = rt.bufPool().lease().put(ascii("x"));
-        Completion<Send> s = rt.call(new Send(p[0], b));
+        rt.loop().call(new Shutdown(p[0], ShutdownHow.WRITE)).valueOrThrow();
+        FixedBuf b = rt.loop().bufPool().lease().put(ascii("x"));
+        Completion<Send> s = rt.loop().call(new Send(p[0], b));
         assertEquals("EPIPE", s.error().codeName());
         assertEquals(IoErrorKind.BROKEN_PIPE, s.error().kind());
         b.clear();
-        assertEquals(0, rt.call(new Recv(p[1], b)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Recv(p[1], b)).valueOrThrow());
         b.release();
     }
 
     @Test
     void closeWithUnreadDataResetsThePeer() throws Exception {
         IoFd.Raw[] p = connectedPair();
-        FixedBuf b = rt.bufPool().lease().put(ascii("unread"));
-        rt.call(new Send(p[0], b)).valueOrThrow();
-        rt.call(new Close(p[1])).valueOrThrow();
+        FixedBuf b = rt.loop().bufPool().lease().put(ascii("unread"));
+        rt.loop().call(new Send(p[0], b)).valueOrThrow();
+        rt.loop().call(new Close(p[1])).valueOrThrow();
         b.clear();
-        Completion<Recv> r = rt.call(new Recv(p[0], b));
+        Completion<Recv> r = rt.loop().call(new Recv(p[0], b));
         assertEquals("ECONNRESET", r.error().codeName());
         b.clear();
-        assertEquals(0, rt.call(new Recv(p[0], b)).valueOrThrow(), "after the reset is reported, EOF");
+        assertEquals(0, rt.loop().call(new Recv(p[0], b)).valueOrThrow(), "after the reset is reported, EOF");
         b.release();
     }
 
     @Test
     void cancelPendingRecvGivesBufferBack() throws Exception {
         IoFd.Raw[] p = connectedPair();
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         Op<Recv> op = Op.of(new Recv(p[1], b));
-        CompletableFuture<Completion<Recv>> f = rt.submitAsync(op);
+        CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(op);
         Thread.sleep(20);
         assertFalse(f.isDone());
-        assertTrue(rt.cancel(op));
+        assertTrue(rt.loop().cancel(op));
         Completion<Recv> c = f.get(5, TimeUnit.SECONDS);
         assertEquals(IoErrorKind.CANCELLED, c.error().kind());
         assertNull(b.owner());
@@ -190,15 +190,15 @@ class FakeDriverTest {
     void udpSendToRecvFromOnIpv6() throws Exception {
         IoFd.Raw a = socket(AddressFamily.INET6, SocketType.DATAGRAM);
         IoFd.Raw b = socket(AddressFamily.INET6, SocketType.DATAGRAM);
-        rt.bind(b, new InetSocketAddress("::1", 9000));
-        FixedBuf out = rt.bufPool().lease().put(ascii("datagram"));
-        FixedBuf in = rt.bufPool().lease();
+        rt.loop().bind(b, new InetSocketAddress("::1", 9000));
+        FixedBuf out = rt.loop().bufPool().lease().put(ascii("datagram"));
+        FixedBuf in = rt.loop().bufPool().lease();
         SockAddrStorage from = SockAddrStorage.allocate();
-        CompletableFuture<Completion<RecvFrom>> r = rt.submitAsync(new RecvFrom(b, in, from));
-        assertEquals(8, rt.call(new SendTo(a, out, SockAddrStorage.of(new InetSocketAddress("::1", 9000)))).valueOrThrow());
+        CompletableFuture<Completion<RecvFrom>> r = rt.loop().submitAsync(new RecvFrom(b, in, from));
+        assertEquals(8, rt.loop().call(new SendTo(a, out, SockAddrStorage.of(new InetSocketAddress("::1", 9000)))).valueOrThrow());
         assertEquals(8, r.get(5, TimeUnit.SECONDS).valueOrThrow());
         assertEquals("datagram", new String(in.getBytes(), StandardCharsets.US_ASCII));
-        assertEquals(rt.localAddress(a), from.toSocketAddress());
+        assertEquals(rt.loop().localAddress(a), from.toSocketAddress());
         out.release();
         in.release();
     }
@@ -206,18 +206,18 @@ class FakeDriverTest {
     @Test
     void unixStreamSockets() throws Exception {
         IoFd.Raw l = socket(AddressFamily.UNIX, SocketType.STREAM);
-        rt.bind(l, UnixDomainSocketAddress.of("/tmp/veloq-fake.sock"));
-        rt.listen(l, 4);
-        CompletableFuture<Completion<Accept>> acc = rt.submitAsync(new Accept(l, SockAddrStorage.allocate()));
+        rt.loop().bind(l, UnixDomainSocketAddress.of("/tmp/veloq-fake.sock"));
+        rt.loop().listen(l, 4);
+        CompletableFuture<Completion<Accept>> acc = rt.loop().submitAsync(new Accept(l, SockAddrStorage.allocate()));
         IoFd.Raw c = socket(AddressFamily.UNIX, SocketType.STREAM);
-        rt.call(new Connect(c, SockAddrStorage.of(UnixDomainSocketAddress.of("/tmp/veloq-fake.sock")))).valueOrThrow();
+        rt.loop().call(new Connect(c, SockAddrStorage.of(UnixDomainSocketAddress.of("/tmp/veloq-fake.sock")))).valueOrThrow();
         IoFd.Raw s = IoFd.raw(acc.get(5, TimeUnit.SECONDS).valueOrThrow());
-        FixedBuf b = rt.bufPool().lease().put(ascii("unix"));
-        rt.call(new Send(s, b)).valueOrThrow();
+        FixedBuf b = rt.loop().bufPool().lease().put(ascii("unix"));
+        rt.loop().call(new Send(s, b)).valueOrThrow();
         b.clear();
-        assertEquals(4, rt.call(new Recv(c, b)).valueOrThrow());
+        assertEquals(4, rt.loop().call(new Recv(c, b)).valueOrThrow());
         IoFd.Raw other = socket(AddressFamily.UNIX, SocketType.STREAM);
-        Completion<Connect> missing = rt.call(new Connect(other, SockAddrStorage.of(UnixDomainSocketAddress.of("/tmp/none.sock"))));
+        Completion<Connect> missing = rt.loop().call(new Connect(other, SockAddrStorage.of(UnixDomainSocketAddress.of("/tmp/none.sock"))));
         assertEquals("ENOENT", missing.error().codeName());
         b.release();
     }
@@ -225,16 +225,16 @@ class FakeDriverTest {
     @Test
     void fileWriteReadFsync() throws Exception {
         Path path = Path.of("/sim/data/file.bin");
-        long fd = rt.call(new Open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        long fd = rt.loop().call(new Open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ), 0644)).valueOrThrow();
-        FixedBuf b = rt.bufPool().lease().put(ascii("file content"));
-        assertEquals(12, rt.call(new Write(IoFd.raw(fd), b, 0)).valueOrThrow());
-        assertEquals(0, rt.call(new Fsync(IoFd.raw(fd), false)).valueOrThrow());
+        FixedBuf b = rt.loop().bufPool().lease().put(ascii("file content"));
+        assertEquals(12, rt.loop().call(new Write(IoFd.raw(fd), b, 0)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Fsync(IoFd.raw(fd), false)).valueOrThrow());
         b.clear();
-        assertEquals(7, rt.call(new Read(IoFd.raw(fd), b, 5)).valueOrThrow());
+        assertEquals(7, rt.loop().call(new Read(IoFd.raw(fd), b, 5)).valueOrThrow());
         assertEquals("content", new String(b.getBytes(), StandardCharsets.US_ASCII));
-        rt.call(new Close(IoFd.raw(fd))).valueOrThrow();
-        Completion<Open> missing = rt.call(Open.read(Path.of("/sim/nothing")));
+        rt.loop().call(new Close(IoFd.raw(fd))).valueOrThrow();
+        Completion<Open> missing = rt.loop().call(Open.read(Path.of("/sim/nothing")));
         assertEquals("ENOENT", missing.error().codeName());
         b.release();
     }
@@ -242,10 +242,10 @@ class FakeDriverTest {
     @Test
     void manualRuntimeIsDrivenByTheCaller() {
         try (IoRuntime manual = IoRuntime.builder().driver("fake").manual().open()) {
-            assertEquals(0, manual.call(new Nop()).value());
-            CompletableFuture<Completion<Timeout>> t = manual.submitAsync(Timeout.of(Duration.ofMillis(5)));
+            assertEquals(0, manual.loop().call(new Nop()).value());
+            CompletableFuture<Completion<Timeout>> t = manual.loop().submitAsync(Timeout.of(Duration.ofMillis(5)));
             while (!t.isDone()) {
-                manual.runOnce(Duration.ofMillis(50));
+                manual.loop().runOnce(Duration.ofMillis(50));
             }
             assertTrue(t.join().isSuccess());
         }

@@ -28,7 +28,7 @@ class FakePoolGrowthTest {
     @Test
     void fixedOpsWorkOnBuffersFromEverySlabOfAGrowingPool() throws Exception {
         try (IoRuntime rt = IoRuntime.builder().driver("fake").buffers(256, 1, 24).open()) {
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             assertTrue(pool.isRegistered());
             assertEquals(1, pool.capacity());
             List<FixedBuf> bufs = new ArrayList<>();
@@ -36,21 +36,21 @@ class FakePoolGrowthTest {
                 bufs.add(pool.lease());
             }
             assertEquals(6, pool.regionCount(), pool.toString()); // 1, 1, 2, 4, 8, 8
-            long fd = rt.call(new Open(Path.of("/sim/fixed.bin"), EnumSet.of(StandardOpenOption.CREATE,
+            long fd = rt.loop().call(new Open(Path.of("/sim/fixed.bin"), EnumSet.of(StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE), 0600)).valueOrThrow();
             for (int i = 0; i < bufs.size(); i++) {
                 byte[] text = ("block " + i + " region " + bufs.get(i).regionIndex()).getBytes(StandardCharsets.US_ASCII);
                 bufs.get(i).put(text);
-                assertEquals(text.length, rt.call(new WriteFixed(IoFd.raw(fd), bufs.get(i), i * 256L)).valueOrThrow());
+                assertEquals(text.length, rt.loop().call(new WriteFixed(IoFd.raw(fd), bufs.get(i), i * 256L)).valueOrThrow());
             }
             for (int i = 0; i < bufs.size(); i++) {
                 FixedBuf in = bufs.get(bufs.size() - 1 - i).clear();
-                long n = rt.call(new ReadFixed(IoFd.raw(fd), in, i * 256L)).valueOrThrow();
+                long n = rt.loop().call(new ReadFixed(IoFd.raw(fd), in, i * 256L)).valueOrThrow();
                 assertTrue(n >= ("block " + i + " region 0").length(), "read " + n + " bytes"); // may be short
                 String got = new String(in.getBytes(), StandardCharsets.US_ASCII);
                 assertTrue(got.startsWith("block " + i + " region "), got);
             }
-            rt.call(new Close(IoFd.raw(fd))).valueOrThrow();
+            rt.loop().call(new Close(IoFd.raw(fd))).valueOrThrow();
             assertNull(pool.tryLease());
             IllegalStateException e = assertThrows(IllegalStateException.class, pool::lease);
             assertTrue(e.getMessage().contains("loop 0's buffer pool is exhausted: all 24 buffers"), e.getMessage());

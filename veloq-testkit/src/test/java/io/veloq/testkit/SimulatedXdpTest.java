@@ -48,7 +48,7 @@ class SimulatedXdpTest {
 
     private <T> T onLoop(Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             try {
                 f.complete(c.call());
             } catch (Throwable t) {
@@ -86,7 +86,7 @@ class SimulatedXdpTest {
 
     @Test
     void aFullRxRingDropsAndCountsAndKeepsTheFrameItTook() throws Exception {
-        try (XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder("sim0").frames(2048, 32).rings(16, 16, 4, 16).build())) {
+        try (XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").frames(2048, 32).rings(16, 16, 4, 16).build())) {
             assertEquals(8, (int) onLoop(() -> xsk.fill(8)));
             for (int i = 0; i < 4; i++) {
                 assertEquals(RECEIVED, net.deliver("sim0", 0, frame(60, i)), "frame " + i);
@@ -129,7 +129,7 @@ class SimulatedXdpTest {
     @Test
     void aFrameLongerThanAUmemFrameMinusHeadroomIsDroppedAndCounted() throws Exception {
         // 2048-byte frames: the kernel keeps 256 bytes of headroom, the config asks for 64 more.
-        try (XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder("sim0").frames(2048, 16).headroom(64).rings(8).build())) {
+        try (XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").frames(2048, 16).headroom(64).rings(8).build())) {
             int max = 2048 - XdpConfig.KERNEL_HEADROOM - 64;
             assertEquals(4, (int) onLoop(() -> xsk.fill(4)));
             assertEquals(DROPPED_TOO_LONG, net.deliver("sim0", 0, frame(max + 1, 1)));
@@ -158,7 +158,7 @@ class SimulatedXdpTest {
 
     @Test
     void framesForAnotherQueueOrWithoutASocketGoToTheStack() throws Exception {
-        try (XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder("sim0").queue(1).frames(2048, 8).rings(8).build())) {
+        try (XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").queue(1).frames(2048, 8).rings(8).build())) {
             onLoop(() -> xsk.fill(8));
             assertEquals(PASSED_TO_STACK, net.deliver("sim0", 0, frame(60, 1)), "no socket on queue 0");
             assertEquals(RECEIVED, net.deliver("sim0", 1, frame(60, 2)));
@@ -174,8 +174,8 @@ class SimulatedXdpTest {
     /** A sharer on another queue gets the owner's UMEM, frames and headroom; one on the owner's queue is refused. */
     @Test
     void aSharerOnAnotherQueueUsesTheOwnersUmemAndHeadroom() throws Exception {
-        try (XdpSocket owner = XdpSocket.open(rt, XdpConfig.builder("sim0").frames(2048, 16).headroom(64).rings(8).build());
-             XdpSocket sharer = XdpSocket.open(rt, XdpConfig.builder("sim0").queue(1).rings(8).sharedUmem(owner).build())) {
+        try (XdpSocket owner = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").frames(2048, 16).headroom(64).rings(8).build());
+             XdpSocket sharer = XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").queue(1).rings(8).sharedUmem(owner).build())) {
             assertEquals(16, sharer.frameCount());
             assertEquals(4, (int) onLoop(() -> sharer.fill(4)));
             assertEquals(12, owner.freeFrames(), "one free stack for both");
@@ -190,7 +190,7 @@ class SimulatedXdpTest {
             });
             assertEquals(XdpConfig.KERNEL_HEADROOM + 64, start, "the UMEM's headroom is the owner's");
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> XdpSocket.open(rt, XdpConfig.builder("sim0").rings(8).sharedUmem(owner).build()));
+                    () -> XdpSocket.open(rt.loop(), XdpConfig.builder("sim0").rings(8).sharedUmem(owner).build()));
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("queue 0 of sim0"), e.getMessage());
         }
     }

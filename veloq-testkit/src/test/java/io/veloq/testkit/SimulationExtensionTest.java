@@ -21,7 +21,7 @@ class SimulationExtensionTest {
     static class DeliberatelyFailing {
         @Test
         void failsPlainly(Simulation sim) {
-            sim.runtime().call(new Nop());
+            sim.runtime().loop().call(new Nop());
             assertEquals(1, 2, "plain assertion");
         }
     }

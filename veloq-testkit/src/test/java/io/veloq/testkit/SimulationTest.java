@@ -58,7 +58,7 @@ class SimulationTest {
     void timeoutsFireInVirtualTimeOnlyWhenTheTestAdvancesIt() {
         try (Simulation sim = Simulation.seeded(42)) {
             AtomicBoolean fired = new AtomicBoolean();
-            sim.runtime().submit(Op.of(Timeout.of(Duration.ofSeconds(5)), op -> fired.set(op.isSuccess())));
+            sim.runtime().loop().submit(Op.of(Timeout.of(Duration.ofSeconds(5)), op -> fired.set(op.isSuccess())));
             sim.runCurrent();
             sim.advanceBy(Duration.ofMillis(4999));
             assertFalse(fired.get(), "fired before its time");
@@ -74,10 +74,10 @@ class SimulationTest {
             List<String> order = new ArrayList<>();
             IoRuntime rt = sim.runtime();
             for (String name : List.of("a", "b", "c")) {
-                rt.submit(Op.of(Timeout.of(Duration.ofSeconds(1)), op -> order.add("timeout " + name)));
+                rt.loop().submit(Op.of(Timeout.of(Duration.ofSeconds(1)), op -> order.add("timeout " + name)));
             }
-            rt.schedule(() -> order.add("task x"), Duration.ofSeconds(1));
-            rt.schedule(() -> order.add("task y"), Duration.ofSeconds(1));
+            rt.loop().schedule(() -> order.add("task x"), Duration.ofSeconds(1));
+            rt.loop().schedule(() -> order.add("task y"), Duration.ofSeconds(1));
             sim.runUntilIdle();
             assertEquals(List.of("timeout a", "timeout b", "timeout c", "task x", "task y"), order);
             assertEquals(Duration.ofSeconds(1), sim.currentTime());
@@ -91,11 +91,11 @@ class SimulationTest {
             Peer client = sim.connect(ECHO);
             sim.runUntilIdle();
             IoFd.Raw fd = IoFd.raw(socketOf(sim, client));
-            FixedBuf buf = sim.runtime().bufPool().lease();
+            FixedBuf buf = sim.runtime().loop().bufPool().lease();
             // a second reader on the server's socket would compete; use a fresh connection from the code instead
-            IoFd.Raw c = IoFd.raw(sim.runtime().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            sim.runtime().call(new Connect(c, SockAddrStorage.of(ECHO))).valueOrThrow();
-            CompletableFuture<Completion<Recv>> f = sim.runtime().submitAsync(Op.of(new Recv(c, buf)).deadline(Duration.ofSeconds(2)));
+            IoFd.Raw c = IoFd.raw(sim.runtime().loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            sim.runtime().loop().call(new Connect(c, SockAddrStorage.of(ECHO))).valueOrThrow();
+            CompletableFuture<Completion<Recv>> f = sim.runtime().loop().submitAsync(Op.of(new Recv(c, buf)).deadline(Duration.ofSeconds(2)));
             sim.advanceBy(Duration.ofMillis(1999));
             assertFalse(f.isDone());
             sim.advanceBy(Duration.ofMillis(1));
@@ -122,7 +122,7 @@ class SimulationTest {
     void blockingCallAdvancesTimeJustFarEnough() {
         try (Simulation sim = Simulation.seeded(42)) {
             long t0 = System.nanoTime();
-            assertTrue(sim.runtime().call(Timeout.of(Duration.ofHours(1))).isSuccess());
+            assertTrue(sim.runtime().loop().call(Timeout.of(Duration.ofHours(1))).isSuccess());
             assertEquals(Duration.ofHours(1), sim.currentTime());
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "virtual hour took real time");
         }
@@ -132,11 +132,11 @@ class SimulationTest {
     void aCallThatCanNeverCompleteFailsWithTheSeedInsteadOfHanging() throws Exception {
         assumeSeedNotPinned();
         try (Simulation sim = Simulation.seeded(7)) {
-            IoFd.Raw l = IoFd.raw(sim.runtime().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            sim.runtime().bind(l, ECHO);
-            sim.runtime().listen(l, 1);
+            IoFd.Raw l = IoFd.raw(sim.runtime().loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            sim.runtime().loop().bind(l, ECHO);
+            sim.runtime().loop().listen(l, 1);
             AssertionError e = assertThrows(AssertionError.class,
-                    () -> sim.runtime().call(new Accept(l, SockAddrStorage.allocate())));
+                    () -> sim.runtime().loop().call(new Accept(l, SockAddrStorage.allocate())));
             assertTrue(e.getMessage().contains("Accept on fd 3"), e.getMessage());
             assertTrue(e.getMessage().contains("seed 7: rerun with -Dveloq.seed=7"), e.getMessage());
         }
@@ -175,20 +175,20 @@ class SimulationTest {
     void resetByPeerSurfacesAsEconnreset() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
             IoRuntime rt = sim.runtime();
-            IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            rt.bind(l, ECHO);
-            rt.listen(l, 4);
+            IoFd.Raw l = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            rt.loop().bind(l, ECHO);
+            rt.loop().listen(l, 4);
             Peer client = sim.connect(ECHO);
-            IoFd.Raw s = IoFd.raw(rt.call(new Accept(l, SockAddrStorage.allocate())).valueOrThrow());
-            FixedBuf buf = rt.bufPool().lease();
-            CompletableFuture<Completion<Recv>> r = rt.submitAsync(new Recv(s, buf));
+            IoFd.Raw s = IoFd.raw(rt.loop().call(new Accept(l, SockAddrStorage.allocate())).valueOrThrow());
+            FixedBuf buf = rt.loop().bufPool().lease();
+            CompletableFuture<Completion<Recv>> r = rt.loop().submitAsync(new Recv(s, buf));
             sim.runCurrent();
             client.reset();
             Completion<Recv> c = sim.await(r);
             assertEquals("ECONNRESET", c.error().codeName());
             assertEquals(IoErrorKind.CONNECTION_RESET, c.error().kind());
             buf.clear().put(new byte[] {1});
-            assertEquals("EPIPE", rt.call(new Send(s, buf)).error().codeName(), "send after reset");
+            assertEquals("EPIPE", rt.loop().call(new Send(s, buf)).error().codeName(), "send after reset");
             buf.release();
         }
     }
@@ -197,15 +197,15 @@ class SimulationTest {
     void failTheNextAcceptWithEmfile() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
             IoRuntime rt = sim.runtime();
-            IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            rt.bind(l, ECHO);
-            rt.listen(l, 4);
+            IoFd.Raw l = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            rt.loop().bind(l, ECHO);
+            rt.loop().listen(l, 4);
             sim.connect(ECHO);
             sim.failNext(OpKind.ACCEPT, LinuxErrno.EMFILE);
-            Completion<Accept> first = rt.call(new Accept(l, SockAddrStorage.allocate()));
+            Completion<Accept> first = rt.loop().call(new Accept(l, SockAddrStorage.allocate()));
             assertEquals("EMFILE", first.error().codeName());
             assertEquals(IoErrorKind.TOO_MANY_OPEN_FILES, first.error().kind());
-            assertTrue(rt.call(new Accept(l, SockAddrStorage.allocate())).isSuccess(), "the connection is still queued");
+            assertTrue(rt.loop().call(new Accept(l, SockAddrStorage.allocate())).isSuccess(), "the connection is still queued");
         }
     }
 
@@ -213,11 +213,11 @@ class SimulationTest {
     void manualModeTheTestCompletesEachOp() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
             IoRuntime rt = sim.runtime();
-            IoFd.Raw s = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            IoFd.Raw s = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
             sim.holdCompletions(true);
-            FixedBuf buf = rt.bufPool().lease();
-            CompletableFuture<Completion<Recv>> r = rt.submitAsync(new Recv(s, buf));
-            CompletableFuture<Completion<Nop>> n = rt.submitAsync(new Nop());
+            FixedBuf buf = rt.loop().bufPool().lease();
+            CompletableFuture<Completion<Recv>> r = rt.loop().submitAsync(new Recv(s, buf));
+            CompletableFuture<Completion<Nop>> n = rt.loop().submitAsync(new Nop());
             sim.runCurrent();
             assertEquals(2, sim.inFlight().size(), () -> sim.inFlight().toString());
             assertTrue(sim.inFlight(OpKind.RECV).isHeld());
@@ -227,7 +227,7 @@ class SimulationTest {
             assertEquals(5, r.join().value());
             assertEquals("hello", new String(buf.getBytes(), StandardCharsets.UTF_8));
             assertEquals("EIO", n.join().error().codeName());
-            CompletableFuture<Completion<Nop>> later = rt.submitAsync(new Nop());
+            CompletableFuture<Completion<Nop>> later = rt.loop().submitAsync(new Nop());
             sim.runCurrent();
             sim.inFlight(OpKind.NOP).proceed();
             sim.runCurrent();
@@ -242,13 +242,13 @@ class SimulationTest {
             InetSocketAddress upstream = new InetSocketAddress("10.0.0.2", 5432);
             PeerListener server = sim.listen(upstream);
             IoRuntime rt = sim.runtime();
-            IoFd.Raw c = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            rt.call(new Connect(c, SockAddrStorage.of(upstream))).valueOrThrow();
+            IoFd.Raw c = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            rt.loop().call(new Connect(c, SockAddrStorage.of(upstream))).valueOrThrow();
             Peer db = server.accept();
-            assertEquals(rt.localAddress(c), db.remoteAddress());
+            assertEquals(rt.loop().localAddress(c), db.remoteAddress());
             db.send("ready");
-            FixedBuf buf = rt.bufPool().lease();
-            assertEquals(5, rt.call(new Recv(c, buf)).valueOrThrow());
+            FixedBuf buf = rt.loop().bufPool().lease();
+            assertEquals(5, rt.loop().call(new Recv(c, buf)).valueOrThrow());
             buf.release();
             AssertionError none = assertThrows(AssertionError.class, server::accept);
             assertTrue(none.getMessage().contains("seed " + sim.seed() + ": rerun with"), none.getMessage());
@@ -259,17 +259,17 @@ class SimulationTest {
     void datagramsToAndFromTheTest() throws Exception {
         try (Simulation sim = Simulation.seeded(42)) {
             IoRuntime rt = sim.runtime();
-            IoFd.Raw u = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)).valueOrThrow());
-            rt.bind(u, new InetSocketAddress("127.0.0.1", 5353));
+            IoFd.Raw u = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)).valueOrThrow());
+            rt.loop().bind(u, new InetSocketAddress("127.0.0.1", 5353));
             InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 6000);
             sim.bindDatagramPeer(peer);
             assertTrue(sim.sendDatagram(peer, new InetSocketAddress("127.0.0.1", 5353), "query".getBytes(StandardCharsets.UTF_8)));
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
             SockAddrStorage from = SockAddrStorage.allocate();
-            assertEquals(5, rt.call(new RecvFrom(u, buf, from)).valueOrThrow());
+            assertEquals(5, rt.loop().call(new RecvFrom(u, buf, from)).valueOrThrow());
             assertEquals(peer, from.toSocketAddress());
             buf.clear().put("answer".getBytes(StandardCharsets.UTF_8));
-            rt.call(new SendTo(u, buf, from)).valueOrThrow();
+            rt.loop().call(new SendTo(u, buf, from)).valueOrThrow();
             List<Map.Entry<java.net.SocketAddress, byte[]>> got = sim.takeDatagrams(peer);
             assertEquals(1, got.size());
             assertEquals("answer", new String(got.get(0).getValue(), StandardCharsets.UTF_8));
@@ -284,17 +284,17 @@ class SimulationTest {
         try (Simulation sim = Simulation.seeded(42)) {
             sim.files().put(conf, "port=7000");
             IoRuntime rt = sim.runtime();
-            long fd = rt.call(Open.read(conf)).valueOrThrow();
-            FixedBuf buf = rt.bufPool().lease();
-            assertEquals(9, rt.call(new Read(IoFd.raw(fd), buf, 0)).valueOrThrow());
+            long fd = rt.loop().call(Open.read(conf)).valueOrThrow();
+            FixedBuf buf = rt.loop().bufPool().lease();
+            assertEquals(9, rt.loop().call(new Read(IoFd.raw(fd), buf, 0)).valueOrThrow());
             assertEquals("port=7000", new String(buf.getBytes(), StandardCharsets.UTF_8));
             buf.release();
         }
         try (Simulation sim = Simulation.seeded(42, FaultPlan.none().withFileErrors(1.0))) {
             sim.files().put(conf, "x");
-            long fd = sim.runtime().call(Open.read(conf)).valueOrThrow();
-            FixedBuf buf = sim.runtime().bufPool().lease();
-            assertEquals("EIO", sim.runtime().call(new Read(IoFd.raw(fd), buf, 0)).error().codeName());
+            long fd = sim.runtime().loop().call(Open.read(conf)).valueOrThrow();
+            FixedBuf buf = sim.runtime().loop().bufPool().lease();
+            assertEquals("EIO", sim.runtime().loop().call(new Read(IoFd.raw(fd), buf, 0)).error().codeName());
             buf.release();
         }
     }
@@ -370,16 +370,16 @@ class SimulationTest {
     void cancelRacingCompletionLetsTheResultWin() throws Exception {
         try (Simulation sim = Simulation.seeded(42, FaultPlan.none().withCancelRaces(1.0).withDelays(0, Duration.ofMillis(1)))) {
             IoRuntime rt = sim.runtime();
-            IoFd.Raw l = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            rt.bind(l, ECHO);
-            rt.listen(l, 4);
+            IoFd.Raw l = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            rt.loop().bind(l, ECHO);
+            rt.loop().listen(l, 4);
             Peer client = sim.connect(ECHO);
-            IoFd.Raw s = IoFd.raw(rt.call(new Accept(l, SockAddrStorage.allocate())).valueOrThrow());
-            FixedBuf buf = rt.bufPool().lease();
+            IoFd.Raw s = IoFd.raw(rt.loop().call(new Accept(l, SockAddrStorage.allocate())).valueOrThrow());
+            FixedBuf buf = rt.loop().bufPool().lease();
             Op<Recv> recv = Op.of(new Recv(s, buf));
-            CompletableFuture<Completion<Recv>> f = rt.submitAsync(recv);
+            CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(recv);
             sim.runCurrent();
-            rt.cancel(recv);
+            rt.loop().cancel(recv);
             sim.runCurrent();          // the cancel is on its way (late)
             client.send("won");        // data arrives first
             Completion<Recv> c = sim.await(f);
@@ -394,7 +394,7 @@ class SimulationTest {
                 .queueDepth(4).maxInFlight(8).open()) {
             int[] done = new int[1];
             for (int i = 0; i < 500; i++) {
-                sim.runtime().submit(Op.of(new Nop(), op -> done[0]++));
+                sim.runtime().loop().submit(Op.of(new Nop(), op -> done[0]++));
             }
             sim.runUntilIdle();
             assertEquals(500, done[0]);

@@ -26,14 +26,14 @@ final class TestEcho {
 
     TestEcho(IoRuntime rt, SocketAddress at) throws IOException {
         this.rt = rt;
-        listener = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-        rt.bind(listener, at);
-        rt.listen(listener, 128);
+        listener = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+        rt.loop().bind(listener, at);
+        rt.loop().listen(listener, 128);
         acceptNext();
     }
 
     private void acceptNext() {
-        rt.submit(Op.of(new Accept(listener, SockAddrStorage.allocate()), op -> {
+        rt.loop().submit(Op.of(new Accept(listener, SockAddrStorage.allocate()), op -> {
             if (!op.isSuccess()) {
                 return; // listener closed or runtime closing
             }
@@ -46,7 +46,7 @@ final class TestEcho {
 
     private final class Conn {
         final IoFd fd;
-        final FixedBuf buf = rt.bufPool().lease();
+        final FixedBuf buf = rt.loop().bufPool().lease();
 
         Conn(IoFd fd) {
             this.fd = fd;
@@ -54,7 +54,7 @@ final class TestEcho {
 
         void read() {
             buf.clear();
-            rt.submit(Op.of(new Recv(fd, buf), op -> {
+            rt.loop().submit(Op.of(new Recv(fd, buf), op -> {
                 if (!op.isSuccess() || op.result() == 0) {
                     close();
                     return;
@@ -64,7 +64,7 @@ final class TestEcho {
         }
 
         void write() {
-            rt.submit(Op.of(new Send(fd, buf), op -> {
+            rt.loop().submit(Op.of(new Send(fd, buf), op -> {
                 if (!op.isSuccess()) {
                     close();
                     return;
@@ -80,7 +80,7 @@ final class TestEcho {
 
         void close() {
             buf.release();
-            rt.submit(Op.of(new Close(fd), op -> open--));
+            rt.loop().submit(Op.of(new Close(fd), op -> open--));
         }
     }
 }

@@ -113,19 +113,19 @@ class TlsSimulationTest {
                         .delegatedTasks(Runnable::run).recordBuffers(records).build();
                 TlsConfig client = TlsConfig.builder(clientContext).applicationProtocols("http/1.1")
                         .delegatedTasks(Runnable::run).recordBuffers(records).build();
-                TcpListener listener = TcpListener.bind(rt, ADDR);
+                TcpListener listener = TcpListener.bind(rt.loop(), ADDR);
                 CompletableFuture<TcpStream> accepted = listener.acceptAsync();
-                TcpStream tcp = TcpStream.connect(rt, ADDR);
+                TcpStream tcp = TcpStream.connect(rt.loop(), ADDR);
                 TlsStream s = TlsStream.server(sim.await(accepted), server);
                 TlsStream c = TlsStream.client(tcp, client, "localhost");
 
-                FixedBuf sbuf = rt.bufPool().lease();
+                FixedBuf sbuf = rt.loop().bufPool().lease();
                 CompletableFuture<Long> echoed = new CompletableFuture<>();
                 echo(s, sbuf, echoed);
 
                 // The client sends the payload in pieces of every size while it reads the echo back.
-                FixedBuf out = rt.bufPool().lease();
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf out = rt.loop().bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 ByteArrayOutputStream back = new ByteArrayOutputStream();
                 CompletableFuture<Void> endOfStream = new CompletableFuture<>();
                 Random sizes = new Random(sim.seed());

@@ -47,12 +47,38 @@ public final class SocketLifetime {
 
     private volatile int calls; // CLOSED | synchronous calls in progress
     private volatile Object host;
+    private volatile SendWatch sendWatch;
 
     // The bound loop's thread only.
     private long[] tokens = new long[4];
     private int inDriver;
     private Op<?> closeOp;
     private boolean closeHeld;
+
+    /**
+     * What counts the bytes a socket's sends hold while in flight (its write queue): {@link io.veloq.api.Op}
+     * reports a {@code Send}/{@code SendTo}/{@code SendMsg} naming the socket when it is submitted and when it completes.
+     */
+    public interface SendWatch {
+        /** A send holding {@code bytes} was submitted (any thread). */
+        void queued(long bytes);
+
+        /** A send that held {@code bytes} completed, before its completer runs (loop thread). */
+        void done(long bytes);
+
+        /** After that completer returned (it may have sent again): report a writability change (loop thread). */
+        void settle();
+    }
+
+    /** The socket's write-queue watch, or null. */
+    public SendWatch sendWatch() {
+        return sendWatch;
+    }
+
+    /** Installs the socket's write-queue watch (once, when the socket is made). */
+    public void sendWatch(SendWatch watch) {
+        this.sendWatch = watch;
+    }
 
     /** Marks the socket closed: from now on no op of it reaches the driver. Any thread; idempotent. */
     public void markClosed() {

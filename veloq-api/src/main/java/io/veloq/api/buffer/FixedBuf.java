@@ -15,6 +15,11 @@ import java.util.Objects;
  * (what {@code Send}/{@code Write} send); {@code [writerIndex, capacity)} is free (what {@code Recv}/
  * {@code Read} fill). Completion advances the index by the bytes transferred.
  *
+ * <p>Typed values are in network byte order (big-endian), in four families: {@code getX(i)}/{@code setX(i, v)} at
+ * an absolute index (no index moves), {@code readX()} at the reader index and {@code putX(v)} at the writer
+ * index (both advance): {@code Byte}, {@code Short}, {@code Int}, {@code Long}, and unsigned reads. To parse
+ * without a check per access, take {@link #readableView()}.
+ *
  * <p>While an op that holds it is in flight the kernel may write into it, so every read or write through
  * this API throws {@link IllegalStateException} naming that op. Release it to its pool once; double
  * release and use after release are detected.
@@ -207,11 +212,22 @@ public final class FixedBuf {
         return n;
     }
 
+    // ---- typed access: network byte order (big-endian) ----
+    //
+    // get/set: absolute, at an index within [0, capacity), no index moves (rewrite a header in place).
+    // read:    relative, from the reader index, which advances; only readable bytes.
+    // put:     relative, at the writer index, which advances; only free space.
+
     /** The byte at absolute index {@code i} (no index moves). */
     public byte getByte(int i) {
         checkAccess();
         Objects.checkIndex(i, memory.capacity());
         return memory.get(i);
+    }
+
+    /** The byte at absolute index {@code i}, unsigned (0..255). */
+    public int getUnsignedByte(int i) {
+        return getByte(i) & 0xFF;
     }
 
     /** Sets the byte at absolute index {@code i} (no index moves), e.g. to rewrite a packet header in place. */
@@ -222,11 +238,16 @@ public final class FixedBuf {
         return this;
     }
 
-    /** The 16-bit value at absolute index {@code i}, in network byte order (big-endian), unsigned. */
-    public int getUnsignedShort(int i) {
+    /** The 16-bit value at absolute index {@code i}, big-endian. */
+    public short getShort(int i) {
         checkAccess();
         Objects.checkFromIndexSize(i, 2, memory.capacity());
-        return Short.toUnsignedInt(net(memory.getShort(i)));
+        return net(memory.getShort(i));
+    }
+
+    /** The 16-bit value at absolute index {@code i}, in network byte order (big-endian), unsigned. */
+    public int getUnsignedShort(int i) {
+        return Short.toUnsignedInt(getShort(i));
     }
 
     /** Sets the 16-bit value at absolute index {@code i}, in network byte order (big-endian). */
@@ -244,12 +265,164 @@ public final class FixedBuf {
         return net(memory.getInt(i));
     }
 
+    /** The 32-bit value at absolute index {@code i}, big-endian, unsigned. */
+    public long getUnsignedInt(int i) {
+        return Integer.toUnsignedLong(getInt(i));
+    }
+
     /** Sets the 32-bit value at absolute index {@code i}, in network byte order (big-endian). */
     public FixedBuf setInt(int i, int value) {
         checkAccess();
         Objects.checkFromIndexSize(i, 4, memory.capacity());
         memory.putInt(i, net(value));
         return this;
+    }
+
+    /** The 64-bit value at absolute index {@code i}, big-endian. */
+    public long getLong(int i) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 8, memory.capacity());
+        return net(memory.getLong(i));
+    }
+
+    /** Sets the 64-bit value at absolute index {@code i}, big-endian. */
+    public FixedBuf setLong(int i, long value) {
+        checkAccess();
+        Objects.checkFromIndexSize(i, 8, memory.capacity());
+        memory.putLong(i, net(value));
+        return this;
+    }
+
+    /** Reads one byte at the reader index and advances it. */
+    public byte readByte() {
+        return getByte(readable(1));
+    }
+
+    /** Reads one unsigned byte (0..255) at the reader index and advances it. */
+    public int readUnsignedByte() {
+        return getByte(readable(1)) & 0xFF;
+    }
+
+    /** Reads a big-endian 16-bit value at the reader index and advances it by 2. */
+    public short readShort() {
+        return getShort(readable(2));
+    }
+
+    /** Reads a big-endian unsigned 16-bit value at the reader index and advances it by 2. */
+    public int readUnsignedShort() {
+        return Short.toUnsignedInt(getShort(readable(2)));
+    }
+
+    /** Reads a big-endian 32-bit value at the reader index and advances it by 4. */
+    public int readInt() {
+        return getInt(readable(4));
+    }
+
+    /** Reads a big-endian unsigned 32-bit value at the reader index and advances it by 4. */
+    public long readUnsignedInt() {
+        return Integer.toUnsignedLong(getInt(readable(4)));
+    }
+
+    /** Reads a big-endian 64-bit value at the reader index and advances it by 8. */
+    public long readLong() {
+        return getLong(readable(8));
+    }
+
+    /** Appends a big-endian 16-bit value at the writer index. */
+    public FixedBuf putShort(int value) {
+        return setShort(writable(2), value);
+    }
+
+    /** Appends a big-endian 32-bit value at the writer index. */
+    public FixedBuf putInt(int value) {
+        return setInt(writable(4), value);
+    }
+
+    /** Appends a big-endian 64-bit value at the writer index. */
+    public FixedBuf putLong(long value) {
+        return setLong(writable(8), value);
+    }
+
+    /** Checks that {@code n} bytes are readable, advances the reader index past them, returns where they start. */
+    private int readable(int n) {
+        checkAccess();
+        int at = readerIndex;
+        if (n > writerIndex - at) {
+            throw new IndexOutOfBoundsException("cannot read " + n + " bytes: " + (writerIndex - at) + " readable in " + this);
+        }
+        readerIndex = at + n;
+        return at;
+    }
+
+    /** Checks that {@code n} bytes are free, advances the writer index past them, returns where they start. */
+    private int writable(int n) {
+        checkAccess();
+        ensureWritable(n);
+        int at = writerIndex;
+        writerIndex = at + n;
+        return at;
+    }
+
+    // ---- parsing in place, heap data in ----
+
+    /**
+     * A read-only {@link ByteBuffer} over the readable bytes ({@code [readerIndex, writerIndex)}, position 0,
+     * big-endian), sharing this buffer's memory: parse a request in place with the JDK's own accessors
+     * (a {@code CharsetDecoder}, {@code ByteBuffer.get(int)}, {@code mismatch}) and no per-byte checks. It is a
+     * snapshot of the bounds, checked once now: valid until this buffer's next op or its release (the kernel
+     * may write the memory once an op owns it, and the pool hands it to someone else after release); Veloq cannot
+     * check accesses through it. Reading through it does not move the reader index: call
+     * {@link #readerIndex(int)} with what you consumed.
+     *
+     * <pre>{@code
+     * ByteBuffer in = buf.readableView();
+     * int eol = indexOf(in, (byte) '\n');            // plain ByteBuffer.get(i) in a loop
+     * if (eol >= 0) { handleLine(in.slice(0, eol)); buf.readerIndex(buf.readerIndex() + eol + 1); }
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    public ByteBuffer readableView() {
+        checkAccess();
+        return memory.slice(readerIndex, writerIndex - readerIndex).asReadOnlyBuffer().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * A read-only slice of {@code length} bytes from absolute index {@code index} (position 0, big-endian),
+     * sharing this buffer's memory like {@link #readableView()}: hand one field or one message of a received
+     * batch to a parser without copying it and without moving either index. Bounds are checked once, here,
+     * against the capacity; the same validity rule applies (until this buffer's next op or its release).
+     *
+     * <pre>{@code
+     * int len = buf.getInt(buf.readerIndex());                          // a length-prefixed frame
+     * ByteBuffer frame = buf.view(buf.readerIndex() + 4, len);           // its body, in place
+     * handle(frame);
+     * buf.readerIndex(buf.readerIndex() + 4 + len);
+     * }</pre>
+     *
+     * @throws IndexOutOfBoundsException if {@code [index, index + length)} is not within the capacity
+     * @since 0.2
+     */
+    public ByteBuffer view(int index, int length) {
+        checkAccess();
+        Objects.checkFromIndexSize(index, length, memory.capacity());
+        return memory.slice(index, length).asReadOnlyBuffer().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Copies as many remaining bytes of {@code src} as fit into the free space, advancing {@code src}'s position
+     * and the writer index; returns the count (0 when full). The way to stage heap data ({@code byte[]} through
+     * {@link ByteBuffer#wrap}) into a registered buffer in pieces.
+     *
+     * @since 0.2
+     */
+    public int transferFrom(ByteBuffer src) {
+        checkAccess();
+        int n = Math.min(src.remaining(), memory.capacity() - writerIndex);
+        memory.put(writerIndex, src, src.position(), n);
+        src.position(src.position() + n);
+        writerIndex += n;
+        return n;
     }
 
     /** Copies the readable bytes of {@code src} (another buffer) to this one, advancing both. */
@@ -409,6 +582,10 @@ public final class FixedBuf {
 
     private static int net(int v) {
         return LITTLE_ENDIAN ? Integer.reverseBytes(v) : v;
+    }
+
+    private static long net(long v) {
+        return LITTLE_ENDIAN ? Long.reverseBytes(v) : v;
     }
 
     private void ensureWritable(int len) {

@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 
@@ -79,7 +80,7 @@ public final class ConnectBuilder<S extends StreamSocket> {
     }
 
     /** Connects; {@code completer} runs on the loop thread with the stream or the error. */
-    public void connect(SocketAddress remote, NetCompleter<S> completer) {
+    public void connect(SocketAddress remote, Completer.OfValue<S> completer) {
         Objects.requireNonNull(completer, "completer");
         AddressFamily family = check(remote);
         EventLoop loop = setup.loop();

@@ -5,11 +5,14 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
 import io.veloq.api.op.RecvMultishot;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendMsg;
 
 import io.veloq.api.op.OpPayload;
 
@@ -23,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Completer: loop thread, no allocation</h2>
  * Build the op once with {@link #recvOp}/{@link #sendOp}, then resubmit it from its own completer with
- * {@code loop.submit(op.reset())}. A failed or cancelled op hands its buffer back, so the error path is
+ * {@code loop.resubmit(op)}. A failed or cancelled op hands its buffer back, so the error path is
  * two lines:
  * <pre>{@code
  * Op<Recv> recv = stream.recvOp(buf, op -> {
@@ -32,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  *     }
  *     if (op.result() == 0) { ...end of stream... }
  *     ...use buf...; buf.clear();
- *     stream.loop().submit(op.reset());            // same op, same buffer: nothing allocated
+ *     stream.loop().resubmit(op);            // same op, same buffer: nothing allocated
  * });
  * stream.loop().submit(recv);
  * }</pre>
@@ -81,9 +84,77 @@ import java.util.concurrent.CompletableFuture;
 public abstract sealed class DataSocket extends NetSocket permits StreamSocket, UdpSocket {
 
     private final SocketTimeouts timeouts = new SocketTimeouts();
+    private final WriteQueue writeQueue;
 
     DataSocket(EventLoop loop, IoFd fd, AddressFamily family) {
         super(loop, fd, family);
+        this.writeQueue = new WriteQueue(loop);
+        lifetime().sendWatch(writeQueue);
+    }
+
+    // ---- write queue and writability ----
+
+    /**
+     * Told when a socket's {@linkplain #bytesQueued() write queue} crosses its watermarks: {@code false} when it
+     * rises above the high mark, {@code true} when it falls back to the low mark or below. Runs on the socket's
+     * loop thread, never inside your own send call.
+     *
+     * @since 0.2
+     */
+    @FunctionalInterface
+    public interface WritabilityListener {
+        void writabilityChanged(boolean writable);
+    }
+
+    /**
+     * The bytes this socket's sends hold right now: every send built on this socket's {@link #fd()} (the calls
+     * below in every shape, {@code sendAll}'s remainder, ops built by hand) counts the readable bytes of its
+     * buffer from submission until it completes. A peer that does not read fills its receive window and the
+     * kernel's send buffer, and then the sends wait: this number grows. Any thread.
+     *
+     * @since 0.2
+     */
+    public final long bytesQueued() {
+        return writeQueue.queued();
+    }
+
+    /**
+     * False from the moment {@link #bytesQueued()} rose above the high watermark until it fell back to the low
+     * one; always true without watermarks. Any thread (the loop thread sees every change first).
+     *
+     * @since 0.2
+     */
+    public final boolean isWritable() {
+        return writeQueue.writable();
+    }
+
+    /**
+     * Sets the write-queue watermarks and the listener told when writability changes (Netty's
+     * {@code WriteBufferWaterMark}). The way to stop reading from a peer that does not read: when the socket
+     * turns unwritable, stop resubmitting the receive; when it turns writable again, resume.
+     *
+     * <pre>{@code
+     * stream.writeWatermarks(64 * 1024, 256 * 1024, writable -> {
+     *     if (writable && readingPaused) { readingPaused = false; stream.loop().resubmit(recv); }
+     * });
+     * Op<Recv> recv = stream.recvOp(in, op -> {
+     *     if (!op.isSuccess() || op.result() == 0) { close(); return; }
+     *     respond(in);                                  // sendAll(...) of the replies: they queue
+     *     if (stream.isWritable()) stream.loop().resubmit(op);
+     *     else readingPaused = true;                   // the peer reads too slowly: stop reading from it
+     * });
+     * }</pre>
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= low <= high}
+     * @since 0.2
+     */
+    public final void writeWatermarks(long low, long high, WritabilityListener listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("write watermarks need 0 <= low <= high, got low " + low + ", high "
+                    + high + " for " + this);
+        }
+        writeQueue.watermarks(low, high, listener);
     }
 
     // ---- timeouts ----
@@ -142,7 +213,7 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
 
     /**
      * A reusable receive into the free space of {@code buf}, not yet submitted: submit it with
-     * {@code loop().submit(op)}, and again with {@code loop().submit(op.reset())} from its completer.
+     * {@code loop().submit(op)}, and again with {@code loop().resubmit(op)} from its completer.
      * Completes with the byte count (0 at end of stream) and advances the writer index.
      */
     public Op<Recv> recvOp(FixedBuf buf, Completer<Recv> completer) {
@@ -169,6 +240,113 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
      */
     public int recv(FixedBuf buf) throws IOException {
         return (int) callTracked(new Recv(fd, buf)).valueOrThrow();
+    }
+
+    /**
+     * Receives into {@code buf} and waits at most {@code timeout} for the first byte: a per-call timeout, in place
+     * of the socket's {@link #readTimeout()} for this call. The completer and future shapes take theirs as the
+     * op's deadline: {@code loop().submit(recvOp(buf, completer).deadline(timeout))}.
+     *
+     * <pre>{@code
+     * int n = stream.recv(buf, Duration.ofSeconds(5));   // SocketTimeoutException after 5 s without a byte
+     * }</pre>
+     *
+     * @throws java.net.SocketTimeoutException when nothing arrived in time; the buffer is the caller's, the
+     *         socket stays open
+     * @since 0.2
+     */
+    public int recv(FixedBuf buf, Duration timeout) throws IOException {
+        return (int) callTracked(new Recv(fd, buf), timeout).valueOrThrow();
+    }
+
+    // ---- vectored receive: one op fills several buffers ----
+
+    /**
+     * A reusable vectored receive ({@code recvmsg}/{@code readv} with an {@code iovec} per buffer;
+     * {@code WSARecv} with several {@code WSABUF}s): fills the free space of the buffers of {@code vec} in order
+     * and completes with the total (0 at end of stream), each buffer's writer index advanced by what it took.
+     * Every driver supports it.
+     *
+     * <pre>{@code
+     * BufVec in = BufVec.of(a, b, c);                     // three pooled buffers: 48 KiB in one op
+     * Op<RecvMsg> recv = stream.recvOp(in, op -> { ...; stream.loop().resubmit(op); });
+     * stream.loop().submit(recv);
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    public Op<RecvMsg> recvOp(BufVec vec, Completer<RecvMsg> completer) {
+        return reusable(new RecvMsg(fd, vec), completer);
+    }
+
+    /** Receives into the buffers of {@code vec} in one op; {@code completer} runs on the loop thread. @since 0.2 */
+    public Op<RecvMsg> recv(BufVec vec, Completer<RecvMsg> completer) {
+        requireOpenUnchecked("recv");
+        return submitTracked(new RecvMsg(fd, vec), completer);
+    }
+
+    /** Receives into the buffers of {@code vec} in one op; the completion carries the vector back. @since 0.2 */
+    public CompletableFuture<Completion<RecvMsg>> recvAsync(BufVec vec) {
+        requireOpenUnchecked("recv");
+        return submitTrackedAsync(new RecvMsg(fd, vec));
+    }
+
+    /** Receives into the buffers of {@code vec} in one op and waits; returns the total, 0 at end of stream. @since 0.2 */
+    public long recv(BufVec vec) throws IOException {
+        return callTracked(new RecvMsg(fd, vec)).valueOrThrow();
+    }
+
+    /**
+     * Receives into the buffers of {@code vec} in one op and waits at most {@code timeout} for the first byte, in
+     * place of the socket's read timeout for this call; returns the total, 0 at end of stream.
+     *
+     * @throws java.net.SocketTimeoutException when nothing arrived in time; the buffers are the caller's
+     * @since 0.2
+     */
+    public long recv(BufVec vec, Duration timeout) throws IOException {
+        return callTracked(new RecvMsg(fd, vec), timeout).valueOrThrow();
+    }
+
+    // ---- vectored send: one op drains several buffers ----
+
+    /**
+     * A reusable vectored send ({@code sendmsg}/{@code writev}; {@code WSASend}): sends the readable bytes of
+     * every buffer of {@code vec}, in order, in one op; completes with the total sent, which may be less than
+     * asked (each buffer's reader index says how far it got). See {@code StreamSocket.sendAll(BufVec)} for the
+     * op that continues until everything is sent. Every driver supports it.
+     *
+     * @since 0.2
+     */
+    public Op<SendMsg> sendOp(BufVec vec, Completer<SendMsg> completer) {
+        return reusable(new SendMsg(fd, vec), completer);
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op (may be short); completer on the loop thread. @since 0.2 */
+    public Op<SendMsg> send(BufVec vec, Completer<SendMsg> completer) {
+        requireOpenUnchecked("send");
+        return submitTracked(new SendMsg(fd, vec), completer);
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op (may be short). @since 0.2 */
+    public CompletableFuture<Completion<SendMsg>> sendAsync(BufVec vec) {
+        requireOpenUnchecked("send");
+        return submitTrackedAsync(new SendMsg(fd, vec));
+    }
+
+    /** Sends the readable bytes of {@code vec}'s buffers in one op and waits; returns the total (may be short). @since 0.2 */
+    public long send(BufVec vec) throws IOException {
+        return callTracked(new SendMsg(fd, vec)).valueOrThrow();
+    }
+
+    /**
+     * Sends the readable bytes of {@code vec}'s buffers in one op, waiting at most {@code timeout} for it to move
+     * a byte, in place of the socket's write timeout; returns the total (may be short).
+     *
+     * @throws java.net.SocketTimeoutException when the peer's window stayed full that long
+     * @since 0.2
+     */
+    public long send(BufVec vec, Duration timeout) throws IOException {
+        return callTracked(new SendMsg(fd, vec), timeout).valueOrThrow();
     }
 
     /**
@@ -221,5 +399,16 @@ public abstract sealed class DataSocket extends NetSocket permits StreamSocket, 
     /** Sends the readable bytes of {@code buf} once and waits; returns the byte count (may be short). */
     public int send(FixedBuf buf) throws IOException {
         return (int) callTracked(new Send(fd, buf)).valueOrThrow();
+    }
+
+    /**
+     * Sends the readable bytes of {@code buf} once, waiting at most {@code timeout} for the send to move a byte:
+     * a per-call timeout, in place of the socket's {@link #writeTimeout()}. Returns the count (may be short).
+     *
+     * @throws java.net.SocketTimeoutException when the peer's window stayed full that long
+     * @since 0.2
+     */
+    public int send(FixedBuf buf, Duration timeout) throws IOException {
+        return (int) callTracked(new Send(fd, buf), timeout).valueOrThrow();
     }
 }

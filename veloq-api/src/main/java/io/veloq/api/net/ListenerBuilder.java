@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.VeloqIoException;
@@ -19,10 +20,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>{@code
  * TcpListener l = TcpListener.binder(loop)
- *         .option(StandardSocketOptions.SO_REUSEPORT, true)   // one listener per loop, same port
+ *         .option(StandardSocketOptions.TCP_NODELAY, true)    // accepted streams inherit it
  *         .backlog(4096)
  *         .bind(new InetSocketAddress("::", 7000));
  * }</pre>
+ *
+ * <p>A listener serves one loop. To serve on every loop of a runtime, bind a {@link TcpServer}: it sets up
+ * one {@code SO_REUSEPORT} listener per loop where the platform has it (after checking that no other
+ * process listens on the port) and hands connections over otherwise.
  *
  * @param <L> the listener type
  * @since 0.1
@@ -75,7 +80,7 @@ public final class ListenerBuilder<L extends StreamListener<?>> {
     }
 
     /** Binds and listens; {@code completer} runs on the loop thread with the listener or the error. */
-    public void bind(SocketAddress local, NetCompleter<L> completer) {
+    public void bind(SocketAddress local, Completer.OfValue<L> completer) {
         Objects.requireNonNull(completer, "completer");
         AddressFamily family = prepare(local);
         setup.open(family, (fd, e) -> {

@@ -1,27 +1,21 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
+
 /**
- * The completer shape for the networking calls whose outcome is a new object rather than a byte count:
- * binding a listener, connecting, accepting. It runs on the event-loop thread, once, with either a value
- * or an error.
+ * The value form of a completer under its 0.1 name: {@link Completer.OfValue}, which every networking call now
+ * takes. Kept so that code written against 0.1 (a class that {@code implements NetCompleter<TcpStream>})
+ * compiles unchanged; new code names {@code Completer.OfValue}.
  *
  * <pre>{@code
- * listener.accept((stream, error) -> {
- *     if (error != null) { log(error); return; }
- *     serve(stream);
- *     listener.accept(thisCompleter);     // accept the next one; the listener reuses its Accept op
- * });
+ * listener.accept((stream, error) -> { if (error == null) serve(stream); });   // a lambda fits either name
  * }</pre>
- *
- * <p>Errors are {@link io.veloq.api.VeloqIoException}s for failed ops (with the errno name), and
- * {@link IllegalArgumentException}/{@link UnsupportedOperationException} for a socket option the host
- * refused while setting up the socket. A completer must not block: it runs on the loop thread.
  *
  * @param <T> the value: a listener, a stream, a socket
  * @since 0.1
+ * @deprecated since 0.2: use {@link Completer.OfValue}, the one completer family of ops and sockets
  */
+@Deprecated(since = "0.2")
 @FunctionalInterface
-public interface NetCompleter<T> {
-    /** Called on the loop thread with the value ({@code error == null}) or the error ({@code value == null}). */
-    void onComplete(T value, Throwable error);
+public interface NetCompleter<T> extends Completer.OfValue<T> {
 }

@@ -86,6 +86,11 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
         this.family = family;
     }
 
+    /** The lifetime the socket's own handle carries (its ops are bound to it). */
+    final SocketLifetime lifetime() {
+        return lifetime;
+    }
+
     /** The loop this socket's ops run on. */
     public final EventLoop loop() {
         return loop;
@@ -188,7 +193,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
      * descriptor is closed, or {@code (null, error)}. If the socket was already closed it runs at once; if
      * its runtime has closed (and so closed the socket), at once on the calling thread.
      */
-    public void close(NetCompleter<Void> completer) {
+    public void close(Completer.OfValue<Void> completer) {
         Objects.requireNonNull(completer, "completer");
         boolean first = beginClose();
         try {
@@ -255,6 +260,17 @@ public abstract sealed class NetSocket implements AutoCloseable permits StreamLi
     final <P extends OpPayload> Completion<P> callTracked(P payload) throws ClosedChannelException {
         requireOpen();
         return loop.call(timed(Op.of(payload)));
+    }
+
+    /**
+     * Runs a one-shot op with its own deadline (instead of the socket's timeout) and waits: a per-call timeout.
+     * A null or zero {@code timeout} means none.
+     */
+    final <P extends OpPayload> Completion<P> callTracked(P payload, java.time.Duration timeout)
+            throws ClosedChannelException {
+        requireOpen();
+        java.time.Duration d = SocketTimeouts.checked(timeout, "call", this);
+        return loop.call(Op.of(payload).deadline(d));
     }
 
     /** A reusable op, not yet submitted. */

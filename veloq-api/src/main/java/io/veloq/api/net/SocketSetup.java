@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
@@ -27,6 +28,10 @@ final class SocketSetup {
     record Setting<T>(SocketOption<T> key, T value) {
         void apply(EventLoop loop, IoFd fd) throws IOException {
             loop.setOption(fd, key, value);
+        }
+
+        void addTo(ListenerBuilder<?> builder) {
+            builder.option(key, value);
         }
     }
 
@@ -134,7 +139,7 @@ final class SocketSetup {
     // ---- completer shape ----
 
     /** Creates and configures a socket; {@code then} runs on the loop thread with the fd or the error. */
-    void open(AddressFamily family, NetCompleter<IoFd> then) {
+    void open(AddressFamily family, Completer.OfValue<IoFd> then) {
         loop.submit(Op.of(new Socket(family, type), op -> {
             if (!op.isSuccess()) {
                 then.onComplete(null, op.error());
@@ -157,7 +162,7 @@ final class SocketSetup {
     }
 
     /** Connects {@code fd}; {@code then} gets the fd or the error (the socket is closed then). */
-    void connect(IoFd fd, SockAddrStorage remote, NetCompleter<IoFd> then) {
+    void connect(IoFd fd, SockAddrStorage remote, Completer.OfValue<IoFd> then) {
         Op<Connect> op = Op.of(new Connect(fd, remote), c -> {
             VeloqIoException e = c.error();
             if (e != null) {
@@ -168,6 +173,11 @@ final class SocketSetup {
             }
         }).deadline(deadline);
         loop.submit(op);
+    }
+
+    /** Closes {@code fd} and waits (not on the loop thread). */
+    static void closeAndWait(EventLoop loop, IoFd fd) throws IOException {
+        loop.call(new Close(fd)).valueOrThrow();
     }
 
     /** Closes {@code fd} without waiting or reporting: the clean-up after a failed setup. */

@@ -37,14 +37,14 @@ final class SocketTimeouts {
     /** The deadline for an op with this payload: the read timeout for receives, the write timeout for sends. */
     Duration deadlineFor(OpPayload payload) {
         return switch (payload.kind()) {
-            case RECV, RECV_FROM -> read;
-            case SEND, SEND_TO, SEND_FILE -> write;
+            case RECV, RECV_FROM, RECV_MSG -> read;
+            case SEND, SEND_TO, SEND_MSG, SEND_FILE -> write;
             default -> null;
         };
     }
 
     /** Null for none (null or zero); refuses a negative timeout or one too long to count in nanoseconds. */
-    private static Duration checked(Duration timeout, String which, Object socket) {
+    static Duration checked(Duration timeout, String which, Object socket) {
         if (timeout == null || timeout.isZero()) {
             return null;
         }

@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.Capability;
 import io.veloq.api.Completion;
 import io.veloq.api.IoErrorKind;
@@ -23,11 +24,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A listening stream socket: {@link TcpListener} or {@link UnixListener}. Accepted connections live on the
- * listener's loop. Accept comes in the three shapes; the completer shape reuses one {@code Accept} op (and
+ * listener's loop, or on the loop {@link #accept(EventLoop, Completer.OfValue)} hands them to. Accept comes
+ * in the three shapes; the completer shape reuses one {@code Accept} op (and
  * its address storage), so an accept loop allocates only the new stream.
  *
  * <pre>{@code
- * NetCompleter<TcpStream> onAccept = new NetCompleter<>() {
+ * Completer.OfValue<TcpStream> onAccept = new Completer.OfValue<>() {
  *     public void onComplete(TcpStream s, Throwable error) {
  *         if (error == null) serve(s);
  *         if (listener.isOpen()) listener.accept(this);   // the next one, same Accept op
@@ -67,8 +69,9 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     private final Op<Accept> cached;
     private boolean cachedBusy;
     private final AcceptBackoff backoff = new AcceptBackoff();
+    private volatile Duration acceptTimeout;
     // acceptEach: its completer and its multishot op (null on a driver without MULTISHOT).
-    private NetCompleter<S> each;
+    private Completer.OfValue<S> each;
     private Op<AcceptMultishot> stream;
 
     StreamListener(EventLoop loop, IoFd fd, AddressFamily family) {
@@ -76,15 +79,107 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
         this.cached = Op.of(new Accept(this.fd, SockAddrStorage.allocate(loop.addressLayout())), this::accepted);
     }
 
-    /** Wraps an accepted connection. */
-    abstract S wrap(IoFd fd, SocketAddress peer);
+    /**
+     * Bounds how long each accept waits: an accept (in any shape) that gets no connection within
+     * {@code timeout} completes with a {@link io.veloq.api.IoErrorKind#TIMED_OUT} error
+     * ({@link java.net.SocketTimeoutException} in the {@code java.net} form); the listener stays open, the next
+     * accept waits again. {@code ServerSocket.setSoTimeout} for every shape. {@code null} or zero: none (the
+     * default). Applies to accepts started after the call.
+     *
+     * <pre>{@code
+     * listener.acceptTimeout(Duration.ofSeconds(30));
+     * try { serve(listener.accept()); } catch (SocketTimeoutException idle) { checkShutdown(); }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if negative or too long to count in nanoseconds
+     * @since 0.2
+     */
+    public final void acceptTimeout(Duration timeout) {
+        this.acceptTimeout = SocketTimeouts.checked(timeout, "accept", this);
+    }
+
+    /** The accept timeout, {@link Duration#ZERO} when there is none. */
+    public final Duration acceptTimeout() {
+        Duration d = acceptTimeout;
+        return d == null ? Duration.ZERO : d;
+    }
+
+    @Override
+    final Duration deadlineFor(io.veloq.api.op.OpPayload payload) {
+        return payload instanceof Accept ? acceptTimeout : null;
+    }
+
+    /** Wraps an accepted connection for {@code owner}, the loop its ops will run on. */
+    abstract S wrap(EventLoop owner, IoFd fd, SocketAddress peer);
+
+    /** Wraps an accepted connection for this listener's loop. */
+    final S wrap(IoFd fd, SocketAddress peer) {
+        return wrap(loop, fd, peer);
+    }
 
     /**
      * Accepts one connection; {@code completer} runs on the loop thread with the stream or the error.
      * Call it again (from the completer, typically) for the next connection.
      */
-    public void accept(NetCompleter<S> completer) {
+    public void accept(Completer.OfValue<S> completer) {
         Objects.requireNonNull(completer, "completer");
+        arm(completer);
+    }
+
+    /**
+     * Accepts one connection on this listener's loop and hands the stream to {@code owner}, another loop of
+     * the same runtime: the stream's ops run there and {@code completer} runs on {@code owner}'s thread with
+     * the stream ({@code owner == loop()} is the plain {@link #accept(Completer.OfValue)}). An error (the accept
+     * failed, the listener closed) comes on this listener's loop thread. This is how a server on a platform
+     * without {@code SO_REUSEPORT} uses every core: one listener, each connection adopted by the next loop
+     * ({@link TcpServer} does it for you).
+     *
+     * <pre>{@code
+     * listener.accept(rt.next(), (stream, error) -> {    // on the stream's loop
+     *     if (error == null) serve(stream);
+     * });
+     * }</pre>
+     *
+     * <p>It works because a descriptor is valid on every loop of a runtime (the {@code Driver} handle
+     * contract): the new stream has run no op yet, so it binds to {@code owner} at its first op. On IOCP the
+     * accepted socket is associated with the completion port of the loop that starts its first overlapped op,
+     * which is {@code owner}'s.
+     *
+     * @throws IllegalArgumentException if {@code owner} runs another driver (not a loop of this runtime)
+     * @since 0.2
+     */
+    public void accept(EventLoop owner, Completer.OfValue<S> completer) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(completer, "completer");
+        if (owner == loop) {
+            arm(completer);
+            return;
+        }
+        if (!owner.driverId().equals(loop.driverId())) {
+            throw new IllegalArgumentException("cannot hand connections of " + this + " (driver " + loop.driverId()
+                    + ") to " + owner + " (driver " + owner.driverId() + "): it must be a loop of the same runtime");
+        }
+        arm(new Handoff<>(owner, completer, true));
+    }
+
+    /**
+     * Accepts one connection for {@code owner} (its ops will run there), but runs {@code completer} on this
+     * listener's loop thread: what {@link TcpServer} uses to re-arm its accept before handing the stream over.
+     */
+    void acceptFor(EventLoop owner, Completer.OfValue<S> completer) {
+        Objects.requireNonNull(completer, "completer");
+        arm(owner == loop ? completer : new Handoff<>(owner, completer, false));
+    }
+
+    /** What an accept that gives its stream to another loop carries as its attachment. */
+    private record Handoff<T>(EventLoop owner, Completer.OfValue<T> completer, boolean onOwnerThread) implements Completer.OfValue<T> {
+        @Override
+        public void onComplete(T value, Throwable error) {
+            completer.onComplete(value, error);
+        }
+    }
+
+    private void arm(Completer.OfValue<S> completer) {
         requireOpenUnchecked("accept");
         Op<Accept> op;
         synchronized (this) {
@@ -100,6 +195,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             }
         }
         op.attach(completer);
+        op.deadline(acceptTimeout);
         op.payload().peer().prepareForReceive();
         long delay = backoff.delayNanos();
         if (delay == 0) {
@@ -121,19 +217,21 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
                 cachedBusy = false;
             }
         }
-        ((NetCompleter<S>) op.attachment()).onComplete(null, new AsynchronousCloseException());
+        ((Completer.OfValue<S>) op.attachment()).onComplete(null, new AsynchronousCloseException());
     }
 
     @SuppressWarnings("unchecked")
     private void accepted(Op<Accept> op) {
-        NetCompleter<S> completer = (NetCompleter<S>) op.attachment();
+        Completer.OfValue<S> completer = (Completer.OfValue<S>) op.attachment();
+        Handoff<S> handoff = completer instanceof Handoff<S> h ? h : null;
+        EventLoop owner = handoff != null ? handoff.owner() : loop;
         S stream = null;
         Throwable error = op.error();
         backoff.record(op.error(), this);
         if (error == null) {
             IoFd conn = IoFd.raw(op.result());
             try {
-                stream = wrap(conn, Addresses.toJdk(op.payload().peer()));
+                stream = wrap(owner, conn, Addresses.toJdk(op.payload().peer()));
             } catch (RuntimeException e) {
                 SocketSetup.closeQuietly(loop, conn);
                 error = e;
@@ -144,19 +242,33 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
                 cachedBusy = false;
             }
         }
+        if (handoff != null && handoff.onOwnerThread() && stream != null) {
+            handOff(owner, stream, handoff.completer());
+            return;
+        }
         completer.onComplete(stream, error);
+    }
+
+    /** Runs {@code completer} with the new stream on its loop; if that loop is closing, closes the stream. */
+    private void handOff(EventLoop owner, S stream, Completer.OfValue<S> completer) {
+        try {
+            owner.execute(() -> completer.onComplete(stream, null));
+        } catch (IllegalStateException closed) {
+            stream.closeAsync();
+            completer.onComplete(null, closed);
+        }
     }
 
     /**
      * Accepts every connection until the listener is closed (see the class comment): {@code completer} runs on
      * the loop thread once per connection, and once per failed accept, after which the listener goes on by
      * itself. Closing the listener ends it; the completer then runs once more with the cancellation. One
-     * {@code acceptEach} per listener, and not beside {@link #accept(NetCompleter)}.
+     * {@code acceptEach} per listener, and not beside {@link #accept(Completer.OfValue)}.
      *
      * @throws IllegalStateException if the listener is closed or already accepting each connection
      * @since 0.3
      */
-    public void acceptEach(NetCompleter<S> completer) {
+    public void acceptEach(Completer.OfValue<S> completer) {
         Objects.requireNonNull(completer, "completer");
         requireOpenUnchecked("accept");
         synchronized (this) {
@@ -225,7 +337,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
     }
 
     /**
-     * acceptEach on a driver without multishot: one-shot accepts, re-armed after each ({@link #accept(NetCompleter)}
+     * acceptEach on a driver without multishot: one-shot accepts, re-armed after each ({@link #accept(Completer.OfValue)}
      * applies the back-off itself).
      */
     private void acceptedOneShot(S s, Throwable error) {
@@ -257,6 +369,17 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
      * ({@link java.nio.channels.AsynchronousCloseException}).
      */
     public S accept() throws IOException {
+        return accept(acceptTimeout);
+    }
+
+    /**
+     * Accepts one connection and waits at most {@code timeout} (a per-call timeout, in place of
+     * {@link #acceptTimeout()}; null or zero: no limit).
+     *
+     * @throws java.net.SocketTimeoutException when no connection came in time; the listener stays open
+     * @since 0.2
+     */
+    public S accept(Duration timeout) throws IOException {
         long delay = backoff.delayNanos();
         if (delay > 0 && !loop.inLoop()) {
             try {
@@ -267,7 +390,7 @@ public abstract sealed class StreamListener<S extends StreamSocket> extends NetS
             }
         }
         SockAddrStorage peer = SockAddrStorage.allocate(loop.addressLayout()).prepareForReceive();
-        Completion<Accept> c = callTracked(new Accept(fd, peer));
+        Completion<Accept> c = callTracked(new Accept(fd, peer), timeout);
         backoff.record(c.error(), this);
         IoFd conn = IoFd.raw(c.valueOrThrow());
         return wrap(conn, Addresses.toJdk(peer));

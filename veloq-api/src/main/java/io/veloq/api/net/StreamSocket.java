@@ -5,13 +5,16 @@ import io.veloq.api.Completion;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 import io.veloq.api.Op;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.op.OpPayload;
+import io.veloq.api.op.Send;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.internal.stream.SocketTransport;
 import io.veloq.api.internal.stream.TransportInputStream;
 import io.veloq.api.internal.stream.TransportOutputStream;
 import io.veloq.api.op.Close;
 import io.veloq.api.op.Open;
-import io.veloq.api.op.Send;
 import io.veloq.api.op.SendFile;
 import io.veloq.api.op.Shutdown;
 
@@ -19,10 +22,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -75,6 +81,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public abstract sealed class StreamSocket extends DataSocket permits TcpStream, UnixStream {
     private volatile SocketAddress remote;
+    private final HeapStage heapStage = new HeapStage();
     private volatile Views views;
 
     /** The blocking views, made on first use; one per direction, shared by the stream and the channel. */
@@ -172,18 +179,18 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
      * A reusable op that sends every readable byte of {@code buf}, resubmitting itself on short writes;
      * {@code completer} runs once, when all is sent ({@code buf.readableBytes() == 0}) or on the first
      * error (the reader index then shows how far it got). Its {@code result()} is the last send's count.
-     * Resubmit it with {@code loop().submit(op.reset())}; nothing is allocated per send.
+     * Resubmit it with {@code loop().resubmit(op)}; nothing is allocated per send.
      */
     public Op<Send> sendAllOp(FixedBuf buf, Completer<Send> completer) {
         Objects.requireNonNull(completer, "completer");
-        return reusable(new Send(fd, buf), new SendAllLoop(completer));
+        return reusable(new Send(fd, buf), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /** Sends every readable byte of {@code buf}; {@code completer} runs once on the loop thread. Returns the op. */
     public Op<Send> sendAll(FixedBuf buf, Completer<Send> completer) {
         requireOpenUnchecked("sendAll");
         Objects.requireNonNull(completer, "completer");
-        return submitTracked(new Send(fd, buf), new SendAllLoop(completer));
+        return submitTracked(new Send(fd, buf), new SendAllLoop<>(completer, StreamSocket::unsent));
     }
 
     /**
@@ -194,36 +201,251 @@ public abstract sealed class StreamSocket extends DataSocket permits TcpStream, 
         requireOpenUnchecked("sendAll");
         int total = buf.readableBytes();
         CompletableFuture<Completion<Send>> f = new CompletableFuture<>();
-        submitTracked(new Send(fd, buf), new SendAllLoop(op ->
-                f.complete(new Completion<>(op.payload(), op.isSuccess() ? total : 0, op.error()))));
+        submitTracked(new Send(fd, buf), new SendAllLoop<Send>(op ->
+                f.complete(new Completion<>(op.payload(), op.isSuccess() ? total : 0, op.error())), StreamSocket::unsent));
         return f;
     }
 
     /** Sends every readable byte of {@code buf} and waits; returns the total. */
     public long sendAll(FixedBuf buf) throws IOException {
+        return drain(new Send(fd, buf), StreamSocket::unsent, new Within());
+    }
+
+    /**
+     * Sends every readable byte of {@code buf} and waits, all within {@code timeout}: a per-call deadline for the
+     * whole transfer (each send gets what is left of it). On timeout the reader index shows how far it got and
+     * what the peer received is unknown: close the socket.
+     *
+     * <pre>{@code
+     * stream.sendAll(reply, Duration.ofSeconds(10));    // a peer that does not read for 10 s: SocketTimeoutException
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    public long sendAll(FixedBuf buf, Duration timeout) throws IOException {
+        return drain(new Send(fd, buf), StreamSocket::unsent, new Within(timeout));
+    }
+
+    // ---- send all over a chain of buffers: one op, not one per buffer ----
+
+    /**
+     * Sends every readable byte of the buffers of {@code vec}, in order, with vectored sends: one
+     * {@code SendMsg} ({@code sendmsg}/{@code WSASend}) for the whole chain, resubmitted only when the kernel takes
+     * less than all of it. This is how to send a payload larger than one buffer (a file read into several pooled
+     * buffers, a header plus a body) without a round trip per buffer. {@code completer} runs once, when all is
+     * sent or on the first error (the buffers' reader indexes show how far it got). Returns the op.
+     *
+     * <pre>{@code
+     * BufVec body = BufVec.withCapacity(64);
+     * for (FixedBuf b : chunks) body.add(b);              // 64 x 16 KiB = 1 MiB
+     * stream.sendAll(body, op -> { chunks.forEach(FixedBuf::release); });
+     * }</pre>
+     *
+     * Every driver supports vectored ops (io_uring, IOCP, the fake).
+     *
+     * @since 0.2
+     */
+    public Op<SendMsg> sendAll(BufVec vec, Completer<SendMsg> completer) {
+        requireOpenUnchecked("sendAll");
+        Objects.requireNonNull(completer, "completer");
+        return submitTracked(new SendMsg(fd, vec), new SendAllLoop<>(completer, StreamSocket::unsent));
+    }
+
+    /** A reusable {@link #sendAll(BufVec, Completer)}: resubmit it with {@code loop().resubmit(op)}. @since 0.2 */
+    public Op<SendMsg> sendAllOp(BufVec vec, Completer<SendMsg> completer) {
+        Objects.requireNonNull(completer, "completer");
+        return reusable(new SendMsg(fd, vec), new SendAllLoop<>(completer, StreamSocket::unsent));
+    }
+
+    /** Sends every readable byte of {@code vec}'s buffers with vectored sends and waits; returns the total. @since 0.2 */
+    public long sendAll(BufVec vec) throws IOException {
+        return drain(new SendMsg(fd, vec), StreamSocket::unsent, new Within());
+    }
+
+    /**
+     * Sends every readable byte of {@code vec}'s buffers with vectored sends and waits, all within {@code timeout}
+     * (one deadline for the whole transfer, as for {@link #sendAll(FixedBuf, Duration)}); returns the total.
+     *
+     * @throws java.net.SocketTimeoutException when the peer did not take it all in time; the buffers' reader
+     *         indexes show how far it got
+     * @since 0.2
+     */
+    public long sendAll(BufVec vec, Duration timeout) throws IOException {
+        return drain(new SendMsg(fd, vec), StreamSocket::unsent, new Within(timeout));
+    }
+
+    /** Sends until {@code send}'s buffers are drained: one blocking op after another, each within {@code within}. */
+    private <P extends OpPayload> long drain(P send, ToLongFunction<P> unsent, Within within) throws IOException {
         long total = 0;
-        while (buf.readableBytes() > 0) {
-            total += callTracked(new Send(fd, buf)).valueOrThrow();
+        while (unsent.applyAsLong(send) > 0) {
+            total += within.call(send);
         }
         return total;
     }
 
-    /** Resubmits a send until its buffer is drained, then hands the op to the application's completer. */
-    private final class SendAllLoop implements Completer<Send> {
-        private final Completer<Send> then;
+    /**
+     * How long the blocking sends of one call may take: the socket's write timeout per send (no per-call
+     * timeout), or one per-call deadline on the loop's clock for the whole transfer, each send getting what is
+     * left of it (a null or zero per-call timeout: none).
+     */
+    private final class Within {
+        private final boolean perCall;
+        private final Duration timeout;
+        private final long end;
 
-        SendAllLoop(Completer<Send> then) {
+        Within() {
+            this.perCall = false;
+            this.timeout = null;
+            this.end = 0;
+        }
+
+        Within(Duration timeout) {
+            this.perCall = true;
+            this.timeout = SocketTimeouts.checked(timeout, "sendAll", StreamSocket.this);
+            this.end = this.timeout == null ? 0 : loop.nanoTime() + this.timeout.toNanos();
+        }
+
+        <P extends OpPayload> long call(P payload) throws IOException {
+            if (!perCall) {
+                return callTracked(payload).valueOrThrow();
+            }
+            Duration left = timeout == null ? null : Duration.ofNanos(Math.max(1, end - loop.nanoTime()));
+            return callTracked(payload, left).valueOrThrow();
+        }
+    }
+
+    // ---- send all from the heap ----
+
+    /**
+     * Sends every remaining byte of {@code src} (a heap buffer, {@code ByteBuffer.wrap(bytes)}, or any other) and
+     * waits, staging it through buffers leased from the loop's pool: up to 16 buffer-fulls are copied and go out
+     * in one vectored send, then the next part. So a payload larger than one buffer costs one op per 16 buffers
+     * (and per short write), not one per buffer. No direct buffer is allocated per call; the staging buffers go
+     * back to the pool at the end. The position of {@code src} advances by what was sent.
+     *
+     * <pre>{@code
+     * stream.sendAll(ByteBuffer.wrap("HTTP/1.1 200 OK\r\n...".getBytes(US_ASCII)));
+     * }</pre>
+     *
+     * @throws IllegalStateException if the pool is at its cap (see {@code BufPool.lease})
+     * @since 0.2
+     */
+    public long sendAll(ByteBuffer src) throws IOException {
+        return sendHeap(src, new Within());
+    }
+
+    /**
+     * Sends every remaining byte of {@code src}, staged as {@link #sendAll(ByteBuffer)} does, and waits, all
+     * within {@code timeout} (one deadline for the whole transfer).
+     *
+     * @throws java.net.SocketTimeoutException when the peer did not take it all in time; the position of
+     *         {@code src} says what was sent, what the peer received of the rest is unknown: close the socket
+     * @since 0.2
+     */
+    public long sendAll(ByteBuffer src, Duration timeout) throws IOException {
+        return sendHeap(src, new Within(timeout));
+    }
+
+    private long sendHeap(ByteBuffer src, Within within) throws IOException {
+        requireOpen();
+        BufVec stage = heapStage.take();
+        long total = 0;
+        try {
+            while (src.hasRemaining()) {
+                HeapStage.fill(stage, src, loop.bufPool());
+                total += drain(new SendMsg(fd, stage), StreamSocket::unsent, within);
+                HeapStage.releaseBuffers(stage);
+            }
+        } catch (IOException | RuntimeException e) {
+            // What was staged but not sent goes back to src, so its position says what was sent.
+            if (stage.owner() == null) {
+                src.position(src.position() - (int) stage.readableBytes());
+            }
+            throw e;
+        } finally {
+            if (stage.owner() == null) {
+                heapStage.giveBack(stage);
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Sends every remaining byte of {@code src}, staged through pooled buffers as above, without waiting:
+     * {@code completer} runs once on the loop thread with {@code src} (position at its limit) or with the first
+     * error (position: what was sent). One op per call, resubmitted for every staged part and short write; the
+     * staging buffers are leased at the start and released before {@code completer} runs. Do not touch
+     * {@code src} until then.
+     *
+     * @since 0.2
+     */
+    public void sendAll(ByteBuffer src, Completer.OfValue<ByteBuffer> completer) {
+        Objects.requireNonNull(completer, "completer");
+        requireOpenUnchecked("sendAll");
+        BufVec stage = heapStage.take();
+        try {
+            HeapStage.fill(stage, src, loop.bufPool());
+            submitTracked(new SendMsg(fd, stage), new SendAllLoop<SendMsg>(op -> {
+                BufVec v = op.payload().bufs();
+                if (!op.isSuccess()) {
+                    src.position(src.position() - (int) v.readableBytes());
+                    heapStage.giveBack(v);
+                    completer.onComplete(null, op.error());
+                } else if (v.readableBytes() > 0 || src.hasRemaining()) {
+                    if (v.readableBytes() == 0) {
+                        HeapStage.releaseBuffers(v);
+                        try {
+                            HeapStage.fill(v, src, loop.bufPool());
+                        } catch (RuntimeException poolAtItsCap) {
+                            heapStage.giveBack(v);
+                            completer.onComplete(null, poolAtItsCap);
+                            return;
+                        }
+                    }
+                    loop.resubmit(op);                   // a closed socket fails it: reported above
+                } else {
+                    heapStage.giveBack(v);
+                    completer.onComplete(src, null);
+                }
+            }, StreamSocket::unsent));
+        } catch (RuntimeException e) {
+            if (stage.owner() == null) {
+                src.position(src.position() - (int) stage.readableBytes());
+                heapStage.giveBack(stage);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Resubmits a send until its buffers are drained, then hands the op to the application's completer: for
+     * {@code Send} (one buffer) and {@code SendMsg} (a vector) alike.
+     */
+    private final class SendAllLoop<P extends OpPayload> implements Completer<P> {
+        private final Completer<P> then;
+        private final ToLongFunction<P> remaining;
+
+        SendAllLoop(Completer<P> then, ToLongFunction<P> remaining) {
             this.then = then;
+            this.remaining = remaining;
         }
 
         @Override
-        public void onComplete(Op<Send> op) {
-            if (op.isSuccess() && op.result() > 0 && op.payload().buf().readableBytes() > 0 && isOpen()) {
-                loop.submit(op.reset());
+        public void onComplete(Op<P> op) {
+            if (op.isSuccess() && op.result() > 0 && remaining.applyAsLong(op.payload()) > 0 && isOpen()) {
+                loop.resubmit(op);
                 return;
             }
             then.onComplete(op);
         }
+    }
+
+    private static long unsent(Send s) {
+        return s.buf().readableBytes();
+    }
+
+    private static long unsent(SendMsg s) {
+        return s.bufs().readableBytes();
     }
 
     // ---- send file ----

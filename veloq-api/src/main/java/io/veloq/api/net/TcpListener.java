@@ -8,11 +8,13 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * A listening TCP socket, IPv4 or IPv6; bound to {@code ::} it is dual stack and accepts IPv4 clients too.
+ * A listening TCP socket on one loop, IPv4 or IPv6; bound to {@code ::} it is dual stack and accepts IPv4
+ * clients too. A listener and the streams it accepts live on its loop; for a server that spreads its
+ * connections over every loop of a runtime, use {@link TcpServer}.
  *
  * <pre>{@code
- * try (Runtime rt = Runtime.open();
- *      TcpListener l = TcpListener.bind(rt, new InetSocketAddress("::", 0))) {
+ * try (IoRuntime rt = IoRuntime.open();
+ *      TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress("::", 0))) {
  *     int port = ((InetSocketAddress) l.localAddress()).getPort();
  *     TcpStream s = l.accept();                        // blocking shape
  *     l.acceptAsync().thenAccept(this::serve);         // future shape
@@ -43,7 +45,7 @@ public final class TcpListener extends StreamListener<TcpStream> {
     }
 
     @Override
-    TcpStream wrap(IoFd conn, SocketAddress peer) {
-        return new TcpStream(loop, conn, family, peer);
+    TcpStream wrap(EventLoop owner, IoFd conn, SocketAddress peer) {
+        return new TcpStream(owner, conn, family, peer);
     }
 }

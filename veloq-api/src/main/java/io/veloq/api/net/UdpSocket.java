@@ -13,6 +13,7 @@ import io.veloq.api.op.SendTo;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.net.SocketOption;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,7 @@ import java.util.concurrent.CompletableFuture;
  * }
  * // allocation-free completer shape: one op and one address storage, reused
  * SockAddrStorage from = SockAddrStorage.allocate();
- * Op<RecvFrom> rx = sock.recvFromOp(buf, from, op -> { ...; loop.submit(op.reset()); });
+ * Op<RecvFrom> rx = sock.recvFromOp(buf, from, op -> { ...; loop.resubmit(op); });
  * }</pre>
  *
  * @since 0.1
@@ -99,6 +100,17 @@ public final class UdpSocket extends DataSocket {
         return (int) callTracked(new SendTo(fd, buf, store(target))).valueOrThrow();
     }
 
+    /**
+     * Sends one datagram to {@code target}, waiting at most {@code timeout}, in place of the socket's write
+     * timeout; returns the byte count.
+     *
+     * @throws java.net.SocketTimeoutException when the datagram could not be sent in time
+     * @since 0.2
+     */
+    public int sendTo(FixedBuf buf, SocketAddress target, Duration timeout) throws IOException {
+        return (int) callTracked(new SendTo(fd, buf, store(target)), timeout).valueOrThrow();
+    }
+
     // ---- recvFrom ----
 
     /** A reusable receive of one datagram into {@code buf}; the sender's address is written into {@code from}. */
@@ -122,6 +134,23 @@ public final class UdpSocket extends DataSocket {
     public SocketAddress recvFrom(FixedBuf buf) throws IOException {
         SockAddrStorage from = newFrom();
         callTracked(new RecvFrom(fd, buf, from)).valueOrThrow();
+        return from.toSocketAddress();
+    }
+
+    /**
+     * Receives one datagram into {@code buf}, waiting at most {@code timeout}, in place of the socket's read
+     * timeout; returns the sender's address.
+     *
+     * <pre>{@code
+     * SocketAddress from = udp.recvFrom(buf, Duration.ofMillis(500));   // SocketTimeoutException: no reply in time
+     * }</pre>
+     *
+     * @throws java.net.SocketTimeoutException when no datagram arrived in time; the buffer is the caller's
+     * @since 0.2
+     */
+    public SocketAddress recvFrom(FixedBuf buf, Duration timeout) throws IOException {
+        SockAddrStorage from = newFrom();
+        callTracked(new RecvFrom(fd, buf, from), timeout).valueOrThrow();
         return from.toSocketAddress();
     }
 
@@ -172,7 +201,7 @@ public final class UdpSocket extends DataSocket {
         }
 
         /** Binds; {@code completer} runs on the loop thread. */
-        public void bind(SocketAddress local, NetCompleter<UdpSocket> completer) {
+        public void bind(SocketAddress local, Completer.OfValue<UdpSocket> completer) {
             Objects.requireNonNull(completer, "completer");
             AddressFamily family = prepare(local);
             setup.open(family, (fd, e) -> completer.onComplete(

@@ -37,7 +37,7 @@ public final class UnixListener extends StreamListener<UnixStream> {
     }
 
     @Override
-    UnixStream wrap(IoFd conn, SocketAddress peer) {
-        return new UnixStream(loop, conn, peer);
+    UnixStream wrap(EventLoop owner, IoFd conn, SocketAddress peer) {
+        return new UnixStream(owner, conn, peer);
     }
 }

@@ -1,5 +1,6 @@
 package io.veloq.api.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoFd;
 
@@ -35,7 +36,7 @@ public final class UnixStream extends StreamSocket {
     }
 
     /** Connects to {@code remote}; {@code completer} runs on the loop thread. */
-    public static void connect(EventLoop loop, SocketAddress remote, NetCompleter<UnixStream> completer) {
+    public static void connect(EventLoop loop, SocketAddress remote, Completer.OfValue<UnixStream> completer) {
         connector(loop).connect(remote, completer);
     }
 

@@ -1,5 +1,6 @@
 /**
- * Networking on Veloq's ops: {@link io.veloq.api.net.TcpListener}/{@link io.veloq.api.net.TcpStream} (IPv4,
+ * Networking on Veloq's ops: {@link io.veloq.api.net.TcpServer} (a server on every loop of a runtime),
+ * {@link io.veloq.api.net.TcpListener}/{@link io.veloq.api.net.TcpStream} (IPv4,
  * IPv6, dual stack on {@code ::}), {@link io.veloq.api.net.UnixListener}/{@link io.veloq.api.net.UnixStream},
  * {@link io.veloq.api.net.UdpSocket}, type-safe options ({@link java.net.StandardSocketOptions} and
  * {@link io.veloq.api.net.VeloqSocketOptions}), and the address types the ops use.
@@ -17,7 +18,7 @@
  * }</pre>
  * The byte-moving calls ({@code recv}, {@code send}, {@code sendAll}, {@code recvFrom}, {@code sendTo}) also
  * come as reusable ops ({@code recvOp(buf, completer)}, ...): build them once per connection, resubmit them
- * from their completer with {@code loop.submit(op.reset())}, and the steady state allocates nothing.
+ * from their completer with {@code loop.resubmit(op)}, and the steady state allocates nothing.
  *
  * <h2>Getting a buffer back after a failure</h2>
  * A failed or cancelled op hands its buffer back with its completion, so the error path is two lines:

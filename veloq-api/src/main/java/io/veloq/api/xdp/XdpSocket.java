@@ -36,7 +36,7 @@ import java.util.ServiceLoader;
  *
  * <pre>{@code
  * try (IoRuntime rt = IoRuntime.open();
- *      XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder("veth0").udpPort(9000).build())) {
+ *      XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder("veth0").udpPort(9000).build())) {
  *     FixedBuf[] batch = new FixedBuf[64];
  *     xsk.fill(xsk.frameCount() / 2);                 // frames for the kernel to receive into
  *     xsk.awaitReady(XdpSocket.RX, new XdpSocket.ReadyHandler() {

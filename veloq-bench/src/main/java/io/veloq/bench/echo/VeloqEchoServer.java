@@ -163,7 +163,7 @@ public final class VeloqEchoServer implements EchoServer {
                     .append(VeloqLeanEchoServer.BUFFER_SIZE / 1024).append(" KiB send buffer + reused send-all op per connection");
         } else {
             sb.append("), one ").append(VeloqLeanEchoServer.BUFFER_SIZE / 1024)
-                    .append(runtime != null && runtime.bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
+                    .append(runtime != null && runtime.loop(0).bufPool().isRegistered() ? " KiB registered-pool" : " KiB pool")
                     .append(" buffer + reused Recv/send-all ops per connection (one-shot receives)");
         }
         return sb.toString();

@@ -76,8 +76,8 @@ abstract class VeloqFileEngine implements FileEngine {
         int bs = w.blockSize();
         int qd = w.queueDepth();
         try (IoRuntime rt = open(bs, qd)) {
-            BufPool pool = fixed ? rt.bufPool() : BufPool.allocate(bs, qd);
-            IoFd fd = IoFd.raw(rt.call(Open.read(job.readFile())).valueOrThrow());
+            BufPool pool = fixed ? rt.loop().bufPool() : BufPool.allocate(bs, qd);
+            IoFd fd = IoFd.raw(rt.loop().call(Open.read(job.readFile())).valueOrThrow());
             Reads reads = new Reads(rt, fd, bs, job.readFileSize() / bs, job);
             ReadSlot[] slots = new ReadSlot[qd];
             try {
@@ -89,7 +89,7 @@ abstract class VeloqFileEngine implements FileEngine {
                     reads.issue(s, System.nanoTime());
                 }
                 while (reads.inFlight > 0) {
-                    rt.runOnce(null);
+                    rt.loop().runOnce(null);
                 }
             } finally {
                 for (ReadSlot s : slots) {
@@ -97,7 +97,7 @@ abstract class VeloqFileEngine implements FileEngine {
                         s.buf.release();
                     }
                 }
-                rt.call(new io.veloq.api.op.Close(fd));
+                rt.loop().call(new io.veloq.api.op.Close(fd));
                 if (!fixed) {
                     pool.close();
                 }
@@ -139,7 +139,7 @@ abstract class VeloqFileEngine implements FileEngine {
             s.buf.clear();
             OpPayload p = fixed ? new ReadFixed(fd, s.buf, s.pos) : new Read(fd, s.buf, s.pos);
             inFlight++;
-            rt.submit(Op.of(p, s.completer));
+            rt.loop().submit(Op.of(p, s.completer));
         }
 
         void done(ReadSlot s, Op<?> op) {
@@ -202,8 +202,8 @@ abstract class VeloqFileEngine implements FileEngine {
         long n = job.writeBytes() / bs;
         Result r = new Result();
         try (IoRuntime rt = open(bs, qd)) {
-            BufPool pool = fixed ? rt.bufPool() : BufPool.allocate(bs, qd);
-            IoFd fd = IoFd.raw(rt.call(new Open(job.writeFile(), EnumSet.of(StandardOpenOption.CREATE,
+            BufPool pool = fixed ? rt.loop().bufPool() : BufPool.allocate(bs, qd);
+            IoFd fd = IoFd.raw(rt.loop().call(new Open(job.writeFile(), EnumSet.of(StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0644)).valueOrThrow());
             FixedBuf[] bufs = new FixedBuf[qd];
             try {
@@ -218,7 +218,7 @@ abstract class VeloqFileEngine implements FileEngine {
                 // warm-up: JIT and file system, then start from an empty file again
                 Writes warm = new Writes(rt, fd, bs, Math.min(n, 16), null);
                 warm.run(bufs);
-                rt.call(new Fsync(fd, false)).valueOrThrow();
+                rt.loop().call(new Fsync(fd, false)).valueOrThrow();
                 try (FileChannel ch = FileChannel.open(job.writeFile(), StandardOpenOption.WRITE)) {
                     ch.truncate(0);
                     ch.force(true);
@@ -228,7 +228,7 @@ abstract class VeloqFileEngine implements FileEngine {
                 Writes writes = new Writes(rt, fd, bs, n, r);
                 writes.run(bufs);
                 long beforeSync = System.nanoTime();
-                rt.call(new Fsync(fd, false)).valueOrThrow();
+                rt.loop().call(new Fsync(fd, false)).valueOrThrow();
                 long end = System.nanoTime();
                 job.window().end();
                 r.nanos = end - t0;
@@ -242,7 +242,7 @@ abstract class VeloqFileEngine implements FileEngine {
                         b.release();
                     }
                 }
-                rt.call(new io.veloq.api.op.Close(fd));
+                rt.loop().call(new io.veloq.api.op.Close(fd));
                 if (!fixed) {
                     pool.close();
                 }
@@ -278,7 +278,7 @@ abstract class VeloqFileEngine implements FileEngine {
                 }
             }
             while (inFlight > 0) {
-                rt.runOnce(null);
+                rt.loop().runOnce(null);
             }
         }
 
@@ -286,7 +286,7 @@ abstract class VeloqFileEngine implements FileEngine {
             long at = blockPos + b.readerIndex();
             OpPayload p = fixed ? new WriteFixed(fd, b, at) : new Write(fd, b, at);
             inFlight++;
-            rt.submit(Op.of(p, op -> done(op, b, blockPos, started)));
+            rt.loop().submit(Op.of(p, op -> done(op, b, blockPos, started)));
         }
 
         private void done(Op<OpPayload> op, FixedBuf b, long blockPos, long started) {

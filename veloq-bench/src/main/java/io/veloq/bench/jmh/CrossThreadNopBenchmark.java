@@ -66,7 +66,7 @@ public class CrossThreadNopBenchmark {
             if (op.state() == OpState.COMPLETED) {
                 op.reset();
             }
-            runtime.submit(op);
+            runtime.loop().submit(op);
         }
         while (completed.get() < n) {
             Thread.onSpinWait();

@@ -104,10 +104,10 @@ public class NopBenchmark {
             if (op.state() == OpState.COMPLETED) {
                 op.reset();
             }
-            runtime.submit(op);
+            runtime.loop().submit(op);
         }
         while (completed < n) {
-            runtime.runOnce(null);
+            runtime.loop().runOnce(null);
         }
         completed = 0;
         return n;

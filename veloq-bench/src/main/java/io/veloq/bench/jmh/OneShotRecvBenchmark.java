@@ -65,27 +65,27 @@ public class OneShotRecvBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
         rt = IoRuntime.builder().driver("uring").manual().queueDepth(64).maxInFlight(128).buffers(CHUNK, 4).open();
-        listener = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-        rt.bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        rt.listen(listener, 4);
-        client = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+        listener = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+        rt.loop().bind(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        rt.loop().listen(listener, 4);
+        client = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
         Op<Accept> acc = Op.of(new Accept(listener, SockAddrStorage.allocate()), op -> { });
-        rt.submit(acc);
-        rt.call(new Connect(client, SockAddrStorage.of(rt.localAddress(listener)))).valueOrThrow();
+        rt.loop().submit(acc);
+        rt.loop().call(new Connect(client, SockAddrStorage.of(rt.loop().localAddress(listener)))).valueOrThrow();
         while (acc.state() != OpState.COMPLETED) {
-            rt.runOnce(null);
+            rt.loop().runOnce(null);
         }
         server = IoFd.raw(acc.result());
-        in = rt.bufPool().lease();
-        out = rt.bufPool().lease();
+        in = rt.loop().bufPool().lease();
+        out = rt.loop().bufPool().lease();
         refill = Op.of(new Send(client, out), op -> buffered += (int) op.result());
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        rt.call(new Close(client));
-        rt.call(new Close(server));
-        rt.call(new Close(listener));
+        rt.loop().call(new Close(client));
+        rt.loop().call(new Close(server));
+        rt.loop().call(new Close(listener));
         in.release();
         out.release();
         rt.close();
@@ -98,9 +98,9 @@ public class OneShotRecvBenchmark {
                 refill.reset();
             }
             out.clear().writerIndex(CHUNK);
-            rt.submit(refill);
+            rt.loop().submit(refill);
             while (refill.state() != OpState.COMPLETED) {
-                rt.runOnce(null);
+                rt.loop().runOnce(null);
             }
         }
     }
@@ -111,9 +111,9 @@ public class OneShotRecvBenchmark {
         in.clear().writerIndex(in.capacity() - 1); // room for one byte: the receive takes exactly one
         received = false;
         Op<Recv> op = Op.of(new Recv(server, in), done);
-        rt.submit(op);
+        rt.loop().submit(op);
         while (!received) {
-            rt.runOnce(null);
+            rt.loop().runOnce(null);
         }
         buffered--;
         return op;

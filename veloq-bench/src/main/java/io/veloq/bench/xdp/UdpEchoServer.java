@@ -46,10 +46,10 @@ public final class UdpEchoServer {
             case "netty-epoll" -> netty(bindIp, port);
             case "veloq-xdp", "veloq-xdp-native" -> {
                 IoRuntime rt = IoRuntime.builder().driver("uring").open();
-                XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder(iface).udpPort(port).frames(2048, 8192)
+                XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder(iface).udpPort(port).frames(2048, 8192)
                         .attach(kind.endsWith("native") ? XdpAttach.NATIVE : XdpAttach.GENERIC).build());
                 XdpReflector r = new XdpReflector(xsk, 64);
-                rt.execute(() -> {
+                rt.loop().execute(() -> {
                     servingThread = Thread.currentThread().getId();
                     r.start();
                 });

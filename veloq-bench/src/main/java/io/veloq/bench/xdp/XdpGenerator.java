@@ -48,10 +48,10 @@ public final class XdpGenerator implements XdpSocket.ReadyHandler {
             f.release();
         }
         try (IoRuntime rt = IoRuntime.builder().driver("uring").open();
-             XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder(iface).udpPort(srcPort).frames(2048, 8192)
+             XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder(iface).udpPort(srcPort).frames(2048, 8192)
                      .busyPoll(Boolean.getBoolean("xdp.gen.busyPoll")).build())) {
             XdpGenerator g = new XdpGenerator(template, window);
-            rt.execute(() -> {
+            rt.loop().execute(() -> {
                 xsk.fill(2048);
                 g.ready(xsk, 0);
             });

@@ -56,8 +56,8 @@ class NopBenchmarkTest {
     void nullDriverCompletesNopsAndRefusesEverythingElse() {
         try (IoRuntime rt = IoRuntime.builder().driver(NullDriverProvider.ID).manual().buffers(4096, 0)
                 .registeredFiles(0).open()) {
-            assertTrue(rt.call(new Nop()).isSuccess());
-            Completion<Timeout> t = rt.call(Timeout.of(Duration.ofMillis(1)));
+            assertTrue(rt.loop().call(new Nop()).isSuccess());
+            Completion<Timeout> t = rt.loop().call(Timeout.of(Duration.ofMillis(1)));
             assertFalse(t.isSuccess(), "the null driver only does Nop");
             assertEquals(IoErrorKind.NOT_SUPPORTED, t.error().kind(), t.error().getMessage());
         }

@@ -64,7 +64,7 @@ import java.util.function.Supplier;
  * instance is opened.
  *
  * <pre>{@code
- * try (Runtime rt = Runtime.builder().driver("iocp").build()) { ... }   // or -Dveloq.driver=iocp
+ * try (IoRuntime rt = IoRuntime.builder().driver("iocp").open()) { ... }   // or -Dveloq.driver=iocp
  * }</pre>
  *
  * @since 0.1

@@ -62,17 +62,17 @@ class IocpLifecycleTest {
         SimWin32[] sim = new SimWin32[1];
         List<Throwable> thrown = new CopyOnWriteArrayList<>();
         try (IoRuntime rt = open(sim, thrown);
-             TcpListener l = TcpListener.bind(rt, loopback(0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), loopback(0))) {
+            BufPool pool = rt.loop().bufPool();
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connect(rt, loopback(l.port()));
+            TcpStream c = TcpStream.connect(rt.loop(), loopback(l.port()));
             TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
             FixedBuf in = pool.lease();
             AtomicReference<CompletableFuture<Completion<Recv>>> next = new AtomicReference<>(new CompletableFuture<>());
             Op<Recv> recv = c.recvOp(in, op -> next.get().complete(op.completion()));
             FixedBuf out = pool.lease().put(new byte[] {1, 2, 3});
             s.sendAll(out);
-            rt.submit(recv);
+            rt.loop().submit(recv);
             assertEquals(3, next.get().get(WAIT, TimeUnit.SECONDS).value());
             in.clear();
             out.clear().put(new byte[] {4, 5});
@@ -82,7 +82,7 @@ class IocpLifecycleTest {
             c.close();
 
             next.set(new CompletableFuture<>());
-            rt.submit(recv.reset());
+            rt.loop().resubmit(recv);
             VeloqIoException e = next.get().get(WAIT, TimeUnit.SECONDS).error();
             assertNotNull(e, "a closed socket's recv succeeded");
             assertEquals(IoErrorKind.BAD_DESCRIPTOR, e.kind(), e.getMessage());
@@ -90,7 +90,7 @@ class IocpLifecycleTest {
             assertTrue(e.getMessage().contains("never ran"), "the op went to the driver: " + e.getMessage());
             assertEquals(0, in.readableBytes());
 
-            rt.submit(send);
+            rt.loop().submit(send);
             Completion<Send> sc = sent.get(WAIT, TimeUnit.SECONDS);
             assertNotNull(sc.error(), "a closed socket's send succeeded");
             assertEquals(IoErrorKind.BAD_DESCRIPTOR, sc.error().kind());
@@ -110,11 +110,11 @@ class IocpLifecycleTest {
         SimWin32[] sim = new SimWin32[1];
         List<Throwable> thrown = new CopyOnWriteArrayList<>();
         try (IoRuntime rt = open(sim, thrown);
-             TcpListener l = TcpListener.bind(rt, loopback(0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), loopback(0))) {
+            BufPool pool = rt.loop().bufPool();
             for (int round = 0; round < 50; round++) {
                 CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                TcpStream c = TcpStream.connect(rt, loopback(l.port()));
+                TcpStream c = TcpStream.connect(rt.loop(), loopback(l.port()));
                 TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
                 CountDownLatch ended = new CountDownLatch(1);
                 CountDownLatch receiving = new CountDownLatch(1);
@@ -126,9 +126,9 @@ class IocpLifecycleTest {
                     }
                     op.payload().buf().clear();
                     receiving.countDown();
-                    rt.submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
-                rt.submit(recv);
+                rt.loop().submit(recv);
                 Thread peer = new Thread(() -> {
                     FixedBuf out = pool.lease();
                     try {
@@ -164,13 +164,13 @@ class IocpLifecycleTest {
             AtomicInteger ended = new AtomicInteger();
             AtomicInteger received = new AtomicInteger();
             IoRuntime rt = open(sim, thrown);
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             int connections = 4;
-            try (TcpListener l = TcpListener.bind(rt, loopback(0))) {
+            try (TcpListener l = TcpListener.bind(rt.loop(), loopback(0))) {
                 List<Op<?>> ops = new ArrayList<>();
                 for (int i = 0; i < connections; i++) {
                     CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                    TcpStream c = TcpStream.connect(rt, loopback(l.port()));
+                    TcpStream c = TcpStream.connect(rt.loop(), loopback(l.port()));
                     TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
                     ops.add(c.sendAllOp(pool.lease().put(new byte[512]), op -> {
                         if (!op.isSuccess()) {
@@ -179,7 +179,7 @@ class IocpLifecycleTest {
                             return;
                         }
                         op.payload().buf().clear().put(new byte[512]);
-                        rt.submit(op.reset());
+                        rt.loop().resubmit(op);
                     }));
                     ops.add(s.recvOp(pool.lease(), op -> {
                         if (!op.isSuccess() || op.result() == 0) {
@@ -189,10 +189,10 @@ class IocpLifecycleTest {
                         }
                         received.addAndGet((int) op.result());
                         op.payload().buf().clear();
-                        rt.submit(op.reset());
+                        rt.loop().resubmit(op);
                     }));
                 }
-                ops.forEach(rt::submit);
+                ops.forEach(rt.loop()::submit);
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
                 while (received.get() < 16 * 1024 && System.nanoTime() - until < 0) {
                     Thread.sleep(1);

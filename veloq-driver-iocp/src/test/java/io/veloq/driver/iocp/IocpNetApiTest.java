@@ -79,8 +79,8 @@ class IocpNetApiTest {
 
     /** Sends {@code msg} from {@code a} with sendAll and reads it on {@code b} (blocking shape). */
     private void roundTrip(StreamSocket a, StreamSocket b, String msg) throws IOException {
-        FixedBuf out = rt.bufPool().lease();
-        FixedBuf in = rt.bufPool().lease();
+        FixedBuf out = rt.loop().bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
         try {
             out.put(ascii(msg));
             assertEquals(msg.length(), a.sendAll(out));
@@ -97,9 +97,9 @@ class IocpNetApiTest {
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "::1"})
     void tcpAcceptConnectEchoThroughTheLifecycles(String host) throws Exception {
-        try (TcpListener l = TcpListener.bind(rt, at(host, 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at(host, 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();  // AcceptEx into a pre-created socket
-            try (TcpStream c = TcpStream.connect(rt, at(host, l.port()));  // wildcard bind, then ConnectEx
+            try (TcpStream c = TcpStream.connect(rt.loop(), at(host, l.port()));  // wildcard bind, then ConnectEx
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 assertEquals(c.localAddress(), s.remoteAddress(), "the peer GetAcceptExSockaddrs parsed");
                 assertEquals(c.localAddress(), s.remoteAddress(), "getpeername after SO_UPDATE_ACCEPT_CONTEXT");
@@ -110,12 +110,12 @@ class IocpNetApiTest {
             }
             // A second accept on the same listener: a fresh pre-created socket, not the first one again.
             CompletableFuture<TcpStream> second = l.acceptAsync();
-            try (TcpStream c2 = TcpStream.connect(rt, at(host, l.port()));
+            try (TcpStream c2 = TcpStream.connect(rt.loop(), at(host, l.port()));
                  TcpStream s2 = second.get(WAIT, TimeUnit.SECONDS)) {
                 roundTrip(c2, s2, "second connection");
             }
         }
-        assertEquals(0, rt.bufPool().outstanding());
+        assertEquals(0, rt.loop().bufPool().outstanding());
     }
 
     @Test
@@ -123,14 +123,14 @@ class IocpNetApiTest {
         byte[] payload = new byte[1 << 20];
         new Random(42).nextBytes(payload);
         int rounds = 6;
-        try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()));
+            try (TcpStream c = TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()));
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
                     long total = 0;
                     for (int r = 0; r < rounds; r++) {
-                        FixedBuf out = rt.bufPool().lease();
+                        FixedBuf out = rt.loop().bufPool().lease();
                         try {
                             out.put(payload);
                             total += c.sendAll(out);
@@ -144,7 +144,7 @@ class IocpNetApiTest {
                 });
                 byte[] got = new byte[payload.length * rounds];
                 int at = 0;
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 try {
                     while (at < got.length) {
                         in.clear();
@@ -164,18 +164,18 @@ class IocpNetApiTest {
                 }
             }
         }
-        assertEquals(0, rt.bufPool().outstanding());
+        assertEquals(0, rt.loop().bufPool().outstanding());
     }
 
     @Test
     void shutdownWriteGivesThePeerEndOfStreamAndKeepsTheOtherDirection() throws Exception {
-        try (TcpListener l = TcpListener.bind(rt, at("::1", 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at("::1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            try (TcpStream c = TcpStream.connect(rt, at("::1", l.port()));
+            try (TcpStream c = TcpStream.connect(rt.loop(), at("::1", l.port()));
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 roundTrip(c, s, "before the FIN");
                 c.shutdown(ShutdownHow.WRITE);
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 try {
                     assertEquals(0, s.recv(in), "the peer reads end of stream after shutdown(WRITE)");
                 } finally {
@@ -189,22 +189,22 @@ class IocpNetApiTest {
     @Test
     void connectToAClosedPortIsRefused() throws Exception {
         int port;
-        try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             port = l.port();
         }
-        ConnectException e = assertThrows(ConnectException.class, () -> TcpStream.connect(rt, at("127.0.0.1", port)));
+        ConnectException e = assertThrows(ConnectException.class, () -> TcpStream.connect(rt.loop(), at("127.0.0.1", port)));
         assertTrue(e.getMessage().contains("WSAECONNREFUSED"), e.getMessage());
         ExecutionException ee = assertThrows(ExecutionException.class,
-                () -> TcpStream.connectAsync(rt, at("127.0.0.1", port)).get(WAIT, TimeUnit.SECONDS));
+                () -> TcpStream.connectAsync(rt.loop(), at("127.0.0.1", port)).get(WAIT, TimeUnit.SECONDS));
         assertInstanceOf(ConnectException.class, ee.getCause(), "future shape: " + ee.getCause());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "::1"})
     void udpSendToAndRecvFrom(String host) throws Exception {
-        try (UdpSocket a = UdpSocket.bind(rt, at(host, 0));
-             UdpSocket b = UdpSocket.bind(rt, at(host, 0))) {
-            FixedBuf buf = rt.bufPool().lease();
+        try (UdpSocket a = UdpSocket.bind(rt.loop(), at(host, 0));
+             UdpSocket b = UdpSocket.bind(rt.loop(), at(host, 0))) {
+            FixedBuf buf = rt.loop().bufPool().lease();
             try {
                 buf.put(ascii("datagram over " + host));
                 assertEquals(buf.readableBytes(), a.sendTo(buf, b.localAddress()));
@@ -220,12 +220,12 @@ class IocpNetApiTest {
 
     @Test
     void udpConnectThenSendAndRecv() throws Exception {
-        try (UdpSocket a = UdpSocket.bind(rt, at("127.0.0.1", 0));
-             UdpSocket b = UdpSocket.bind(rt, at("127.0.0.1", 0))) {
+        try (UdpSocket a = UdpSocket.bind(rt.loop(), at("127.0.0.1", 0));
+             UdpSocket b = UdpSocket.bind(rt.loop(), at("127.0.0.1", 0))) {
             a.connect(b.localAddress());          // a Connect op on a datagram socket: no ConnectEx there
             Completion<Connect> cb = b.connectAsync(a.localAddress()).get(WAIT, TimeUnit.SECONDS);
             assertTrue(cb.isSuccess(), () -> "UdpSocket.connectAsync: " + cb.error());
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
             try {
                 buf.put(ascii("connected datagram"));
                 assertEquals(18, a.send(buf));
@@ -242,15 +242,15 @@ class IocpNetApiTest {
                 buf.release();
             }
         }
-        assertEquals(0, rt.bufPool().outstanding());
+        assertEquals(0, rt.loop().bufPool().outstanding());
     }
 
     @Test
     void socketOptionsThroughTheNetApi() throws Exception {
-        try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             assertTrue(l.getOption(StandardSocketOptions.SO_REUSEADDR), "the net layer's listener default reads back");
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            try (TcpStream c = TcpStream.connector(rt).option(StandardSocketOptions.TCP_NODELAY, true)
+            try (TcpStream c = TcpStream.connector(rt.loop()).option(StandardSocketOptions.TCP_NODELAY, true)
                     .connect(at("127.0.0.1", l.port()));
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 assertTrue(c.getOption(StandardSocketOptions.TCP_NODELAY), "set by the connector before Connect");
@@ -274,7 +274,7 @@ class IocpNetApiTest {
                 roundTrip(c, s, "options do not disturb the stream");
             }
         }
-        try (UdpSocket u = UdpSocket.binder(rt).option(StandardSocketOptions.SO_BROADCAST, true)
+        try (UdpSocket u = UdpSocket.binder(rt.loop()).option(StandardSocketOptions.SO_BROADCAST, true)
                 .bind(at("127.0.0.1", 0))) {
             assertTrue(u.getOption(StandardSocketOptions.SO_BROADCAST));
         }
@@ -284,19 +284,19 @@ class IocpNetApiTest {
     void aSecondListenerCannotTakeTheBoundPort() throws Exception {
         // The net layer asks for SO_REUSEADDR=true on every TCP listener. Passed to Winsock as is, it would
         // let the second bind succeed and steal the port; the driver keeps Windows' safe behaviour instead.
-        try (TcpListener first = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+        try (TcpListener first = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             IOException e = assertThrows(IOException.class,
-                    () -> TcpListener.bind(rt, at("127.0.0.1", first.port())).close());
+                    () -> TcpListener.bind(rt.loop(), at("127.0.0.1", first.port())).close());
             // Both shapes throw the java.net form, with the driver's exception as its cause.
             assertInstanceOf(BindException.class, e, "blocking shape: " + e);
             VeloqIoException v = assertInstanceOf(VeloqIoException.class, e.getCause(), "address in use: " + e);
             assertEquals(IoErrorKind.ADDRESS_IN_USE, v.kind(), v.getMessage());
             assertEquals("WSAEADDRINUSE", v.codeName(), v.getMessage());
             ExecutionException ee = assertThrows(ExecutionException.class,
-                    () -> TcpListener.binder(rt).bindAsync(at("127.0.0.1", first.port())).get(WAIT, TimeUnit.SECONDS));
+                    () -> TcpListener.binder(rt.loop()).bindAsync(at("127.0.0.1", first.port())).get(WAIT, TimeUnit.SECONDS));
             assertInstanceOf(BindException.class, ee.getCause(), "future shape: " + ee.getCause());
             CompletableFuture<TcpStream> accepted = first.acceptAsync();
-            try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", first.port()));
+            try (TcpStream c = TcpStream.connect(rt.loop(), at("127.0.0.1", first.port()));
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 roundTrip(c, s, "the first listener still owns the port");
             }
@@ -306,10 +306,10 @@ class IocpNetApiTest {
     @Test
     void aFailedConnectReportsTheWinsockNameAndKind() throws Exception {
         int port;
-        try (TcpListener l = TcpListener.bind(rt, at("::1", 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), at("::1", 0))) {
             port = l.port();
         }
-        CompletableFuture<TcpStream> f = TcpStream.connector(rt).connectAsync(at("::1", port));
+        CompletableFuture<TcpStream> f = TcpStream.connector(rt.loop()).connectAsync(at("::1", port));
         ExecutionException ee = assertThrows(ExecutionException.class, () -> f.get(WAIT, TimeUnit.SECONDS));
         Throwable cause = ee.getCause();
         assertInstanceOf(ConnectException.class, cause);

@@ -31,7 +31,7 @@ class IocpPoolGrowthTest {
         IoRuntime rt = DriverRuntimes.open(Bindings.provider(sim), IoRuntime.builder().buffers(4096, 1, 16));
         try {
             assertFalse(rt.capabilities().contains(Capability.REGISTERED_BUFFERS));
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             assertFalse(pool.isRegistered());
             assertEquals(1, pool.capacity());
             List<FixedBuf> bufs = new ArrayList<>();
@@ -41,9 +41,9 @@ class IocpPoolGrowthTest {
             assertEquals(5, pool.regionCount(), pool.toString()); // 1, 1, 2, 4, 8
             assertNull(pool.tryLease(), "at the cap");
             InetSocketAddress any = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0);
-            try (TcpListener l = TcpListener.bind(rt, any)) {
+            try (TcpListener l = TcpListener.bind(rt.loop(), any)) {
                 CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                try (TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), l.port()));
+                try (TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), l.port()));
                      TcpStream s = accepted.get(10, TimeUnit.SECONDS)) {
                     for (int i = 0; i < 16; i++) {
                         FixedBuf out = bufs.get(i);

@@ -37,7 +37,7 @@ public class IocpSendFileTest extends SendFileTck {
     void sendFileIsRefusedNamingTheCapabilityAndReachesNoHandle() throws Exception {
         try (IoRuntime rt = DriverRuntimes.open(PROVIDER, IoRuntime.builder())) {
             assertFalse(rt.capabilities().contains(Capability.SEND_FILE));
-            Completion<SendFile> c = rt.call(new SendFile(IoFd.raw(12), IoFd.raw(16), 0, 1 << 20));
+            Completion<SendFile> c = rt.loop().call(new SendFile(IoFd.raw(12), IoFd.raw(16), 0, 1 << 20));
             assertFalse(c.isSuccess());
             assertEquals(IoErrorKind.NOT_SUPPORTED, c.error().kind(), c.error().toString());
             String msg = c.error().getMessage();

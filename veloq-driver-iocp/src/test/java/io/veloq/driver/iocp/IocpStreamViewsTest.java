@@ -48,9 +48,9 @@ class IocpStreamViewsTest {
     @BeforeEach
     void open() throws Exception {
         rt = DriverRuntimes.open(Bindings.provider(sim), IoRuntime.builder().buffers(16 * 1024, 16));
-        listener = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        listener = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         CompletableFuture<TcpStream> accepted = listener.acceptAsync();
-        client = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.port()));
+        client = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.port()));
         server = accepted.get(WAIT, TimeUnit.SECONDS);
     }
 
@@ -59,7 +59,7 @@ class IocpStreamViewsTest {
         client.close();
         server.close();
         listener.close();
-        assertEquals(0, rt.bufPool().outstanding(), "the views gave their buffers back");
+        assertEquals(0, rt.loop().bufPool().outstanding(), "the views gave their buffers back");
         rt.close();
         if (sim[0] != null) {
             List<String> failures = sim[0].failures();
@@ -142,7 +142,7 @@ class IocpStreamViewsTest {
         reader[0].interrupt();
         waitFor(sawInterrupt::get, "InterruptedIOException with the interrupt status kept");
         waitUntilParked(reader[0]);
-        FixedBuf b = rt.bufPool().lease().putByte(9);
+        FixedBuf b = rt.loop().bufPool().lease().putByte(9);
         server.sendAll(b);
         b.release();
         assertEquals(9, got.get(WAIT, TimeUnit.SECONDS));
@@ -163,6 +163,6 @@ class IocpStreamViewsTest {
         reader[0].interrupt();
         assertInstanceOf(ClosedByInterruptException.class, got.get(WAIT, TimeUnit.SECONDS));
         assertFalse(client.isOpen());
-        waitFor(() -> rt.bufPool().outstanding() == 0, "the view's buffer back");
+        waitFor(() -> rt.loop().bufPool().outstanding() == 0, "the view's buffer back");
     }
 }

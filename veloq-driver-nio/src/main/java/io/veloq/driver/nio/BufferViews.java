@@ -1,6 +1,7 @@
 package io.veloq.driver.nio;
 
 import io.veloq.api.buffer.FixedBuf;
+import io.veloq.api.buffer.BufVec;
 import io.veloq.spi.IoBuffers;
 
 import java.nio.ByteBuffer;
@@ -35,6 +36,22 @@ final class BufferViews {
         int off = IoBuffers.fillOffset(buf);
         v.limit(off + IoBuffers.fillLength(buf)).position(off);
         return v;
+    }
+
+    /**
+     * A vectored op's views, one per buffer of {@code vec} (free space for a receive, readable bytes for a send),
+     * into {@code s.vector}; returns the last one (what {@code shortRead} looks at), or null for an empty vector.
+     */
+    ByteBuffer vector(OpSlot s, BufVec vec, boolean fill) {
+        int n = vec.size();
+        if (s.vector.length < n) {
+            s.vector = new ByteBuffer[Math.max(n, Math.min(2 * s.vector.length, BufVec.MAX_CAPACITY))];
+        }
+        for (int i = 0; i < n; i++) {
+            s.vector[i] = fill ? fill(vec.get(i)) : drain(vec.get(i));
+        }
+        s.vectorLength = n;
+        return n == 0 ? null : s.vector[n - 1];
     }
 
     /** The readable bytes a send or write drains: reader index to writer index. */

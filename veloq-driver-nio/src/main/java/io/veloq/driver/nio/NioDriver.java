@@ -348,14 +348,15 @@ final class NioDriver implements Driver {
             case CLOSE -> ready(s, close(h));
             case SHUTDOWN -> ready(s, socketOps.shutdown(s));
             case FSYNC -> ready(s, -LinuxErrno.EINVAL.code()); // fsync(2) of a socket
-            case ACCEPT, RECV, RECV_FROM, READ -> startRead(s, h);
-            case SEND, SEND_TO, CONNECT, WRITE, SEND_FILE -> startWrite(s, h);
+            case ACCEPT, RECV, RECV_FROM, READ, RECV_MSG -> startRead(s, h);
+            case SEND, SEND_TO, CONNECT, WRITE, SEND_MSG, SEND_FILE -> startWrite(s, h);
             default -> ready(s, -LinuxErrno.EINVAL.code());
         }
     }
 
     private void startRead(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.ACCEPT ? null : views.fill(s.payload.buffer());
+        s.view = s.kind == OpKind.ACCEPT ? null
+                : s.kind == OpKind.RECV_MSG ? views.vector(s, s.payload.buffers(), true) : views.fill(s.payload.buffer());
         Port port = port(h);
         s.port = port;
         if (port.readHead == null && port.readable) {
@@ -371,7 +372,8 @@ final class NioDriver implements Driver {
     }
 
     private void startWrite(OpSlot s, Handle h) {
-        s.view = s.kind == OpKind.CONNECT || s.kind == OpKind.SEND_FILE ? null : views.drain(s.payload.buffer());
+        s.view = s.kind == OpKind.CONNECT || s.kind == OpKind.SEND_FILE ? null
+                : s.kind == OpKind.SEND_MSG ? views.vector(s, s.payload.buffers(), false) : views.drain(s.payload.buffer());
         Port port = port(h);
         s.port = port;
         if (port.writeHead == null && port.writable) {
@@ -520,6 +522,18 @@ final class NioDriver implements Driver {
             h.close();
         } catch (IOException e) {
             rc = -LinuxErrno.EIO.code(); // close(2) reports EIO and still frees the descriptor
+        }
+        Port[] ports = h.ports();
+        Port own = loop < ports.length ? ports[loop] : null;
+        if (own != null && own.key != null) {
+            // java.nio closes a channel registered with a selector only when that selector next deregisters
+            // its key: flush it now, so the socket is gone (a listener refuses connections) when Close
+            // completes. Readiness of other keys is level-triggered, so the next select reports it again.
+            try {
+                selector.selectNow(k -> { });
+            } catch (IOException e) {
+                rc = rc == 0 ? -LinuxErrno.EIO.code() : rc;
+            }
         }
         for (Port p : h.ports()) {
             if (p == null) {

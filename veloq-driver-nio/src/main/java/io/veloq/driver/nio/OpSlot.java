@@ -24,6 +24,8 @@ final class OpSlot implements Runnable {
     /** Finished; its result waits in the ready list. */
     static final int READY = 5;
 
+    private static final ByteBuffer[] NO_VIEWS = new ByteBuffer[0];
+
     final int index;
     final NioDriver driver;
     long userData;
@@ -36,6 +38,12 @@ final class OpSlot implements Runnable {
     OpSlot next;
     /** The buffer view the op reads or writes through (positioned and limited for this op). */
     ByteBuffer view;
+    /**
+     * RecvMsg/SendMsg: one view per buffer of the vector, in {@code [0, vectorLength)}; the array is kept across
+     * ops and grows to the largest vector this slot has carried, so a vectored op allocates nothing once warm.
+     */
+    ByteBuffer[] vector = NO_VIEWS;
+    int vectorLength;
     /** Connect: the connection was initiated, finishConnect is what remains. */
     boolean connecting;
     /** Timer heap: when this slot's timer fires (a Timeout's end, or another op's deadline). */
@@ -63,6 +71,8 @@ final class OpSlot implements Runnable {
         result = 0;
         next = null;
         view = null;
+        java.util.Arrays.fill(vector, 0, vectorLength, null); // the views stay cached in BufferViews
+        vectorLength = 0;
         connecting = false;
         heapIndex = -1;
         timeoutWins = false;

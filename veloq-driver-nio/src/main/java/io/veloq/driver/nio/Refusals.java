@@ -8,7 +8,9 @@ import io.veloq.api.net.SocketType;
 import io.veloq.api.op.Connect;
 import io.veloq.api.op.OpPayload;
 import io.veloq.api.op.Recv;
+import io.veloq.api.op.RecvMsg;
 import io.veloq.api.op.Send;
+import io.veloq.api.op.SendMsg;
 import io.veloq.api.op.SendTo;
 import io.veloq.api.op.Socket;
 import io.veloq.spi.LinuxErrno;
@@ -47,6 +49,12 @@ final class Refusals {
             }
             case SEND -> {
                 return flags(((Send) p).flags());
+            }
+            case RECV_MSG -> {
+                return flags(((RecvMsg) p).flags());
+            }
+            case SEND_MSG -> {
+                return flags(((SendMsg) p).flags());
             }
             case SOCKET -> {
                 Socket s = (Socket) p;
@@ -93,8 +101,9 @@ final class Refusals {
                 return "the nio driver has no multishot ops (capability MULTISHOT): use one Accept/Recv per "
                         + "completion (the net API's acceptEach and recvEach do that by themselves)";
             }
-            case RECV, SEND -> {
-                int flags = p instanceof Recv r ? r.flags() : ((Send) p).flags();
+            case RECV, SEND, RECV_MSG, SEND_MSG -> {
+                int flags = p instanceof Recv r ? r.flags() : p instanceof Send d ? d.flags()
+                        : p instanceof RecvMsg rm ? rm.flags() : ((SendMsg) p).flags();
                 return "flags 0x" + Integer.toHexString(flags & ~MSG_NOSIGNAL) + " are not supported by the nio driver: "
                         + "java.nio takes no recv/send flags; it honours MSG_NOSIGNAL (0x4000) only";
             }

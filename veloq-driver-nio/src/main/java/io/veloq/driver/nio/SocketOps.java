@@ -37,6 +37,8 @@ final class SocketOps {
     private static final long ENOTCONN = -LinuxErrno.ENOTCONN.code();
     private static final long EINVAL = -LinuxErrno.EINVAL.code();
     private static final long EMFILE = -LinuxErrno.EMFILE.code();
+    /** A vectored op on a datagram socket: java.nio's scattering read cannot tell "none waiting" from an empty datagram. */
+    private static final long EOPNOTSUPP = -LinuxErrno.EOPNOTSUPP.code();
 
     private final NioDriver driver;
     private final HandleTable handles;
@@ -83,8 +85,9 @@ final class SocketOps {
         try {
             return switch (h.kind()) {
                 case LISTENER -> s.kind == OpKind.ACCEPT ? accept(s, h) : ENOTCONN;
-                case STREAM -> s.kind == OpKind.ACCEPT ? EINVAL : receive(h.stream(), s.view);
-                case DATAGRAM -> s.kind == OpKind.ACCEPT ? -LinuxErrno.EOPNOTSUPP.code() : datagram(s, h);
+                case STREAM -> s.kind == OpKind.ACCEPT ? EINVAL
+                        : s.kind == OpKind.RECV_MSG ? scatter(h.stream(), s) : receive(h.stream(), s.view);
+                case DATAGRAM -> s.kind == OpKind.ACCEPT || s.kind == OpKind.RECV_MSG ? EOPNOTSUPP : datagram(s, h);
                 case FILE -> EINVAL;
             };
         } catch (IOException | RuntimeException e) {
@@ -99,6 +102,37 @@ final class SocketOps {
         }
         int n = ch.read(view);
         return n > 0 ? n : n < 0 ? 0 : NioDriver.AGAIN; // -1 is end of stream: the kernel's 0
+    }
+
+    /**
+     * A vectored stream receive: one scattering read over the vector's views (java.nio's {@code readv}), so the
+     * bytes land in order across the buffers; 0 at end of stream, or would-block. A vector with no free space
+     * receives 0 at once, like {@code recvmsg} with empty iovecs.
+     */
+    private static long scatter(SocketChannel ch, OpSlot s) throws IOException {
+        if (s.view == null || !anyRemaining(s)) {
+            return 0;
+        }
+        long n = ch.read(s.vector, 0, s.vectorLength);
+        return n > 0 ? n : n < 0 ? 0 : NioDriver.AGAIN;
+    }
+
+    /** A vectored stream send: one gathering write (java.nio's {@code writev}); the bytes taken, or would-block. */
+    private static long gather(SocketChannel ch, OpSlot s) throws IOException {
+        if (s.view == null || !anyRemaining(s)) {
+            return 0;
+        }
+        long n = ch.write(s.vector, 0, s.vectorLength);
+        return n > 0 ? n : NioDriver.AGAIN;
+    }
+
+    private static boolean anyRemaining(OpSlot s) {
+        for (int i = 0; i < s.vectorLength; i++) {
+            if (s.vector[i].hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One datagram (receive, not read: read cannot tell "none waiting" from an empty datagram). */
@@ -149,9 +183,11 @@ final class SocketOps {
         try {
             return switch (h.kind()) {
                 case STREAM -> s.kind == OpKind.CONNECT ? connect(s, h)
+                        : s.kind == OpKind.SEND_MSG ? gather(h.stream(), s)
                         : s.kind == OpKind.SEND_FILE ? sendFile((SendFile) s.payload, h.stream())
                         : send(h.stream(), s.view);
-                case DATAGRAM -> s.kind == OpKind.CONNECT ? connectDatagram(s, h) : sendDatagram(s, h);
+                case DATAGRAM -> s.kind == OpKind.CONNECT ? connectDatagram(s, h)
+                        : s.kind == OpKind.SEND_MSG || s.kind == OpKind.SEND_FILE ? EOPNOTSUPP : sendDatagram(s, h);
                 case LISTENER -> s.kind == OpKind.CONNECT ? EINVAL : EPIPE;
                 case FILE -> EINVAL;
             };

@@ -116,13 +116,13 @@ class NioDriverTest {
     @Test
     void aStaleHandleNeverReachesTheSocketThatTookItsSlot() throws Exception {
         try (IoRuntime rt = open(1)) {
-            IoFd first = socket(rt, AddressFamily.INET, SocketType.STREAM);
-            rt.call(new Close(first)).valueOrThrow();
-            IoFd second = socket(rt, AddressFamily.INET, SocketType.STREAM);
+            IoFd first = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+            rt.loop().call(new Close(first)).valueOrThrow();
+            IoFd second = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
             assertNotEquals(first, second, "a freed slot comes back under a new number");
-            expect(IoErrorKind.BAD_DESCRIPTOR, rt.call(new Close(first)), "a close of the stale number");
-            rt.call(new Close(second)).valueOrThrow();
-            expect(IoErrorKind.BAD_DESCRIPTOR, rt.call(new Recv(IoFd.raw(Integer.MAX_VALUE - 1), rt.bufPool().lease())),
+            expect(IoErrorKind.BAD_DESCRIPTOR, rt.loop().call(new Close(first)), "a close of the stale number");
+            rt.loop().call(new Close(second)).valueOrThrow();
+            expect(IoErrorKind.BAD_DESCRIPTOR, rt.loop().call(new Recv(IoFd.raw(Integer.MAX_VALUE - 1), rt.loop().bufPool().lease())),
                     "a number never issued");
         }
     }
@@ -131,25 +131,25 @@ class NioDriverTest {
     void bindIsPerformedByListenSoThePortIsNeverBoundWithoutListening() throws Exception {
         try (IoRuntime rt = open(1); ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
             InetSocketAddress busy = new InetSocketAddress(LOOPBACK, taken.getLocalPort());
-            IoFd fd = socket(rt, AddressFamily.INET, SocketType.STREAM);
-            rt.bind(fd, busy); // only recorded
-            assertEquals(busy, rt.localAddress(fd), "until listen, the address as requested");
-            VeloqIoException e = assertThrows(VeloqIoException.class, () -> rt.listen(fd, 8));
+            IoFd fd = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+            rt.loop().bind(fd, busy); // only recorded
+            assertEquals(busy, rt.loop().localAddress(fd), "until listen, the address as requested");
+            VeloqIoException e = assertThrows(VeloqIoException.class, () -> rt.loop().listen(fd, 8));
             assertEquals(IoErrorKind.ADDRESS_IN_USE, e.kind(), e.getMessage());
             assertEquals("EADDRINUSE", e.codeName());
             assertTrue(e.getMessage().contains("listen(fd " + ((IoFd.Raw) fd).handle()), e.getMessage());
-            rt.call(new Close(fd)).valueOrThrow();
+            rt.loop().call(new Close(fd)).valueOrThrow();
 
             // A client bound first binds at connect.
-            IoFd l = socket(rt, AddressFamily.INET, SocketType.STREAM);
-            rt.bind(l, new InetSocketAddress(LOOPBACK, 0));
-            rt.listen(l, 8);
-            IoFd c = socket(rt, AddressFamily.INET, SocketType.STREAM);
-            rt.bind(c, busy);
-            Completion<Connect> refused = rt.call(new Connect(c, SockAddrStorage.of(rt.localAddress(l))));
+            IoFd l = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+            rt.loop().bind(l, new InetSocketAddress(LOOPBACK, 0));
+            rt.loop().listen(l, 8);
+            IoFd c = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+            rt.loop().bind(c, busy);
+            Completion<Connect> refused = rt.loop().call(new Connect(c, SockAddrStorage.of(rt.loop().localAddress(l))));
             expect(IoErrorKind.ADDRESS_IN_USE, refused, "a connect whose deferred bind finds the port taken");
-            rt.call(new Close(c));
-            rt.call(new Close(l));
+            rt.loop().call(new Close(c));
+            rt.loop().call(new Close(l));
         }
     }
 
@@ -157,15 +157,15 @@ class NioDriverTest {
     void whatJavaNioCannotDoIsRefusedSayingWhat() throws Exception {
         try (IoRuntime rt = open(1)) {
             IoFd[] p = pair(rt.loops().get(0));
-            FixedBuf b = rt.bufPool().lease();
+            FixedBuf b = rt.loop().bufPool().lease();
             // The runtime refuses what the driver's capabilities exclude, naming the capability...
-            Completion<Recv> peek = rt.call(new Recv(p[2], b, 0x2));
+            Completion<Recv> peek = rt.loop().call(new Recv(p[2], b, 0x2));
             expect(IoErrorKind.NOT_SUPPORTED, peek, "Recv with MSG_PEEK");
             assertTrue(peek.error().getMessage().contains("MESSAGE_FLAGS"), peek.error().getMessage());
             assertEquals(null, b.owner(), "a refused op gives its buffer back");
             b.put(new byte[] {1});
-            assertEquals(1, rt.call(new Send(p[1], b, 0x4000)).valueOrThrow(), "MSG_NOSIGNAL is what java.nio does anyway");
-            Completion<Socket> unixDgram = rt.call(new Socket(AddressFamily.UNIX, SocketType.DATAGRAM));
+            assertEquals(1, rt.loop().call(new Send(p[1], b, 0x4000)).valueOrThrow(), "MSG_NOSIGNAL is what java.nio does anyway");
+            Completion<Socket> unixDgram = rt.loop().call(new Socket(AddressFamily.UNIX, SocketType.DATAGRAM));
             expect(IoErrorKind.NOT_SUPPORTED, unixDgram, "a Unix datagram socket");
             assertTrue(unixDgram.error().getMessage().contains("UNIX_DATAGRAM_SOCKETS"), unixDgram.error().getMessage());
             // ...and the driver refuses them too, with its reason, should one reach it (a host without the gate).
@@ -194,11 +194,11 @@ class NioDriverTest {
             assertEquals(-io.veloq.spi.LinuxErrno.EOPNOTSUPP.code(), Refusals.check(acceptMany, caps));
             assertTrue(Refusals.explain(acceptMany, 0, caps).contains("MULTISHOT"));
             b.clear().put(new byte[] {2, 3});
-            assertEquals(2, rt.call(Send.zeroCopy(p[1], b)).valueOrThrow(), "zero-copy falls back to a copying send");
+            assertEquals(2, rt.loop().call(Send.zeroCopy(p[1], b)).valueOrThrow(), "zero-copy falls back to a copying send");
             assertEquals(null, b.owner(), "its buffer is back with its one completion");
             b.release();
             for (IoFd fd : p) {
-                rt.call(new Close(fd));
+                rt.loop().call(new Close(fd));
             }
         }
     }
@@ -246,21 +246,21 @@ class NioDriverTest {
     void filesAreReadAndWrittenAtOffsetsOffTheLoop(@TempDir Path dir) throws Exception {
         try (IoRuntime rt = open(1)) {
             Path f = dir.resolve("data");
-            expect(IoErrorKind.NOT_FOUND, rt.call(Open.read(f)), "Open of a missing file");
-            IoFd fd = IoFd.raw(rt.call(new Open(f, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            expect(IoErrorKind.NOT_FOUND, rt.loop().call(Open.read(f)), "Open of a missing file");
+            IoFd fd = IoFd.raw(rt.loop().call(new Open(f, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE), 0600)).valueOrThrow());
-            FixedBuf w = rt.bufPool().lease().put("0123456789".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(10, rt.call(new Write(fd, w, 100)).valueOrThrow());
+            FixedBuf w = rt.loop().bufPool().lease().put("0123456789".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(10, rt.loop().call(new Write(fd, w, 100)).valueOrThrow());
             assertEquals(110, Files.size(f));
-            FixedBuf r = rt.bufPool().lease();
+            FixedBuf r = rt.loop().bufPool().lease();
             r.writerIndex(r.capacity() - 4).readerIndex(r.capacity() - 4); // room for 4 bytes only
-            assertEquals(4, rt.call(new Read(fd, r, 103)).valueOrThrow());
+            assertEquals(4, rt.loop().call(new Read(fd, r, 103)).valueOrThrow());
             assertEquals("3456", new String(r.getBytes(), StandardCharsets.US_ASCII));
-            Completion<Accept> notSocket = rt.call(new Accept(fd, SockAddrStorage.allocate()));
+            Completion<Accept> notSocket = rt.loop().call(new Accept(fd, SockAddrStorage.allocate()));
             expect(IoErrorKind.INVALID_ARGUMENT, notSocket, "Accept on a file");
             assertEquals("ENOTSOCK", notSocket.error().codeName());
-            rt.call(new Close(fd)).valueOrThrow();
-            expect(IoErrorKind.BAD_DESCRIPTOR, rt.call(new Close(fd)), "a second close");
+            rt.loop().call(new Close(fd)).valueOrThrow();
+            expect(IoErrorKind.BAD_DESCRIPTOR, rt.loop().call(new Close(fd)), "a second close");
             w.release();
             r.release();
         }
@@ -271,26 +271,26 @@ class NioDriverTest {
         try (IoRuntime rt = open(1)) {
             assertTrue(rt.capabilities().contains(io.veloq.api.Capability.LINKED_TIMEOUTS));
             IoFd[] p = pair(rt.loops().get(0));
-            FixedBuf b = rt.bufPool().lease();
+            FixedBuf b = rt.loop().bufPool().lease();
             long t0 = System.nanoTime();
-            Completion<Recv> waited = rt.call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofMillis(50)));
+            Completion<Recv> waited = rt.loop().call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofMillis(50)));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             expect(IoErrorKind.TIMED_OUT, waited, "a Recv with nothing to receive and a 50 ms deadline");
             assertTrue(ms >= 50, "timed out after " + ms + " ms");
             assertEquals(null, b.owner(), "the buffer is back");
             // One that completes first is not touched by its deadline, and leaves no timer behind.
             b.put(new byte[] {7});
-            assertEquals(1, rt.call(io.veloq.api.Op.of(new Send(p[1], b)).deadline(Duration.ofMillis(50))).valueOrThrow());
+            assertEquals(1, rt.loop().call(io.veloq.api.Op.of(new Send(p[1], b)).deadline(Duration.ofMillis(50))).valueOrThrow());
             b.clear();
-            assertEquals(1, rt.call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofSeconds(5))).valueOrThrow());
+            assertEquals(1, rt.loop().call(io.veloq.api.Op.of(new Recv(p[2], b)).deadline(Duration.ofSeconds(5))).valueOrThrow());
             // A Timeout whose own time ends first completes with 0; one whose deadline ends first times out.
-            assertEquals(0, rt.call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofMillis(10)))
+            assertEquals(0, rt.loop().call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofMillis(10)))
                     .deadline(Duration.ofSeconds(5))).valueOrThrow());
-            expect(IoErrorKind.TIMED_OUT, rt.call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofSeconds(5)))
+            expect(IoErrorKind.TIMED_OUT, rt.loop().call(io.veloq.api.Op.of(io.veloq.api.op.Timeout.of(Duration.ofSeconds(5)))
                     .deadline(Duration.ofMillis(10))), "a 5 s Timeout with a 10 ms deadline");
             b.release();
             for (IoFd fd : p) {
-                rt.call(new Close(fd));
+                rt.loop().call(new Close(fd));
             }
         }
     }
@@ -299,7 +299,7 @@ class NioDriverTest {
     void timeoutsFireNeverEarly() throws IOException {
         try (IoRuntime rt = open(1)) {
             long t0 = System.nanoTime();
-            rt.call(io.veloq.api.op.Timeout.of(Duration.ofMillis(30))).valueOrThrow();
+            rt.loop().call(io.veloq.api.op.Timeout.of(Duration.ofMillis(30))).valueOrThrow();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms >= 30, "a 30 ms Timeout completed after " + ms + " ms");
         }

@@ -36,8 +36,8 @@ import static io.veloq.driver.uring.IoUringAbi.*;
  * cancels, linked timeouts) carry negative user data and never reach the sink.
  *
  * <pre>{@code
- * try (Runtime rt = Runtime.builder().driver("uring").open()) {
- *     rt.call(new Nop()).valueOrThrow();
+ * try (IoRuntime rt = IoRuntime.builder().driver("uring").open()) {
+ *     rt.loop().call(new Nop()).valueOrThrow();
  * }
  * }</pre>
  */

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@link #availability()} is asked on Linux; on any other OS the answer comes from {@code os.name} alone.
  *
  * <pre>{@code
- * try (Runtime rt = Runtime.builder().driver("uring").open()) { ... }
+ * try (IoRuntime rt = IoRuntime.builder().driver("uring").open()) { ... }
  * }</pre>
  */
 public final class UringProvider implements DriverProvider {

@@ -82,41 +82,41 @@ class DifferentialTest {
 
         // TCP echo: the client sends seeded chunks, the server reads them into seeded (often too small)
         // room, so reads come back short, and echoes every piece.
-        IoFd l = fd(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
-        rt.setOption(l, StandardSocketOptions.SO_REUSEADDR, true);
-        rt.bind(l, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        rt.listen(l, 8);
-        SocketAddress where = rt.localAddress(l);
-        CompletableFuture<Completion<Accept>> acc = rt.submitAsync(new Accept(l, SockAddrStorage.allocate()));
-        IoFd c = fd(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
-        record(trace, "connect", rt.call(new Connect(c, SockAddrStorage.of(where))));
+        IoFd l = fd(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
+        rt.loop().setOption(l, StandardSocketOptions.SO_REUSEADDR, true);
+        rt.loop().bind(l, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        rt.loop().listen(l, 8);
+        SocketAddress where = rt.loop().localAddress(l);
+        CompletableFuture<Completion<Accept>> acc = rt.loop().submitAsync(new Accept(l, SockAddrStorage.allocate()));
+        IoFd c = fd(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
+        record(trace, "connect", rt.loop().call(new Connect(c, SockAddrStorage.of(where))));
         IoFd s = fd(acc.get(5, TimeUnit.SECONDS), trace, "accept");
         // small echoes back to back: without NODELAY each waits out a delayed ACK (Nagle)
-        rt.setOption(c, StandardSocketOptions.TCP_NODELAY, true);
-        rt.setOption(s, StandardSocketOptions.TCP_NODELAY, true);
-        FixedBuf out = rt.bufPool().lease();
-        FixedBuf in = rt.bufPool().lease();
-        FixedBuf back = rt.bufPool().lease();
+        rt.loop().setOption(c, StandardSocketOptions.TCP_NODELAY, true);
+        rt.loop().setOption(s, StandardSocketOptions.TCP_NODELAY, true);
+        FixedBuf out = rt.loop().bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
+        FixedBuf back = rt.loop().bufPool().lease();
         for (int round = 0; round < 40; round++) {
             int size = 1 + rnd.nextInt(4000);
             byte[] chunk = new byte[size];
             rnd.nextBytes(chunk);
             out.clear().put(chunk);
-            record(trace, "send " + size, rt.call(new Send(c, out)));
+            record(trace, "send " + size, rt.loop().call(new Send(c, out)));
             int got = 0;
             byte[] echoed = new byte[size];
             while (got < size) {
                 int room = 1 + rnd.nextInt(size);
                 in.clear();
                 in.writerIndex(in.capacity() - room).readerIndex(in.capacity() - room);
-                record(trace, "recv room " + room, rt.call(new Recv(s, in)));
+                record(trace, "recv room " + room, rt.loop().call(new Recv(s, in)));
                 int n = in.readableBytes();
-                record(trace, "echo " + n, rt.call(new Send(s, in)));
+                record(trace, "echo " + n, rt.loop().call(new Send(s, in)));
                 int backGot = 0;
                 while (backGot < n) {
                     back.clear();
                     back.writerIndex(back.capacity() - (n - backGot)).readerIndex(back.capacity() - (n - backGot));
-                    rt.call(new Recv(c, back)).valueOrThrow();
+                    rt.loop().call(new Recv(c, back)).valueOrThrow();
                     int m = back.readableBytes();
                     back.get(echoed, got + backGot, m);
                     backGot += m;
@@ -125,48 +125,48 @@ class DifferentialTest {
             }
             trace.add("round " + round + " bytes equal: " + java.util.Arrays.equals(chunk, echoed));
         }
-        record(trace, "shutdown write", rt.call(new Shutdown(c, ShutdownHow.WRITE)));
+        record(trace, "shutdown write", rt.loop().call(new Shutdown(c, ShutdownHow.WRITE)));
         in.clear();
-        record(trace, "recv after peer shutdown", rt.call(new Recv(s, in)));
+        record(trace, "recv after peer shutdown", rt.loop().call(new Recv(s, in)));
         // a blocked recv, cancelled: the buffer comes back
         Op<Recv> blocked = Op.of(new Recv(c, in.clear()));
-        CompletableFuture<Completion<Recv>> bf = rt.submitAsync(blocked);
-        rt.call(Timeout.of(java.time.Duration.ofMillis(10)));
-        rt.cancel(blocked);
+        CompletableFuture<Completion<Recv>> bf = rt.loop().submitAsync(blocked);
+        rt.loop().call(Timeout.of(java.time.Duration.ofMillis(10)));
+        rt.loop().cancel(blocked);
         record(trace, "cancelled recv", bf.get(5, TimeUnit.SECONDS));
         trace.add("buffer back, readable " + in.readableBytes());
         for (IoFd fd : new IoFd[] {c, s, l}) {
-            record(trace, "close", rt.call(new Close(fd)));
+            record(trace, "close", rt.loop().call(new Close(fd)));
         }
-        record(trace, "close again", rt.call(new Close(c)));
-        record(trace, "recv on closed fd", rt.call(new Recv(c, in.clear())));
+        record(trace, "close again", rt.loop().call(new Close(c)));
+        record(trace, "recv on closed fd", rt.loop().call(new Recv(c, in.clear())));
         // connect to a port nobody listens on any more
-        IoFd c2 = fd(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
-        record(trace, "connect refused", rt.call(new Connect(c2, SockAddrStorage.of(where))));
-        record(trace, "close", rt.call(new Close(c2)));
+        IoFd c2 = fd(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)), trace, "socket");
+        record(trace, "connect refused", rt.loop().call(new Connect(c2, SockAddrStorage.of(where))));
+        record(trace, "close", rt.loop().call(new Close(c2)));
 
         // UDP: datagrams keep their boundaries and carry the sender
-        IoFd u1 = fd(rt.call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)), trace, "udp socket");
-        IoFd u2 = fd(rt.call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)), trace, "udp socket");
-        rt.bind(u1, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        rt.bind(u2, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        IoFd u1 = fd(rt.loop().call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)), trace, "udp socket");
+        IoFd u2 = fd(rt.loop().call(new Socket(AddressFamily.INET, SocketType.DATAGRAM)), trace, "udp socket");
+        rt.loop().bind(u1, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        rt.loop().bind(u2, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         for (int i = 0; i < 10; i++) {
             int size = 1 + rnd.nextInt(1400);
             byte[] d = new byte[size];
             rnd.nextBytes(d);
             out.clear().put(d);
-            record(trace, "sendto " + size, rt.call(new SendTo(u1, out, SockAddrStorage.of(rt.localAddress(u2)))));
+            record(trace, "sendto " + size, rt.loop().call(new SendTo(u1, out, SockAddrStorage.of(rt.loop().localAddress(u2)))));
             SockAddrStorage from = SockAddrStorage.allocate();
-            record(trace, "recvfrom", rt.call(new RecvFrom(u2, in.clear(), from)));
+            record(trace, "recvfrom", rt.loop().call(new RecvFrom(u2, in.clear(), from)));
             trace.add("datagram equal: " + java.util.Arrays.equals(d, in.getBytes())
-                    + ", from sender: " + from.toSocketAddress().equals(rt.localAddress(u1)));
+                    + ", from sender: " + from.toSocketAddress().equals(rt.loop().localAddress(u1)));
         }
-        record(trace, "close", rt.call(new Close(u1)));
-        record(trace, "close", rt.call(new Close(u2)));
+        record(trace, "close", rt.loop().call(new Close(u1)));
+        record(trace, "close", rt.loop().call(new Close(u2)));
 
         // Files: writes at seeded offsets, read back
         Path f = dir.resolve("diff.bin");
-        IoFd file = fd(rt.call(new Open(f, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+        IoFd file = fd(rt.loop().call(new Open(f, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE), 0644)), trace, "open");
         for (int i = 0; i < 10; i++) {
             long at = rnd.nextInt(10_000);
@@ -174,15 +174,15 @@ class DifferentialTest {
             byte[] d = new byte[size];
             rnd.nextBytes(d);
             out.clear().put(d);
-            record(trace, "write " + size + " at " + at, rt.call(new Write(file, out, at)));
-            record(trace, "read at " + at, rt.call(new Read(file, in.clear(), at)));
+            record(trace, "write " + size + " at " + at, rt.loop().call(new Write(file, out, at)));
+            record(trace, "read at " + at, rt.loop().call(new Read(file, in.clear(), at)));
             byte[] r = in.getBytes();
             trace.add("file bytes equal: " + java.util.Arrays.equals(d, java.util.Arrays.copyOf(r, size)));
         }
-        record(trace, "read past the end", rt.call(new Read(file, in.clear(), 1_000_000)));
-        record(trace, "close", rt.call(new Close(file)));
-        record(trace, "open missing", rt.call(Open.read(dir.resolve("missing"))));
-        record(trace, "timeout", rt.call(Timeout.of(java.time.Duration.ofMillis(5))));
+        record(trace, "read past the end", rt.loop().call(new Read(file, in.clear(), 1_000_000)));
+        record(trace, "close", rt.loop().call(new Close(file)));
+        record(trace, "open missing", rt.loop().call(Open.read(dir.resolve("missing"))));
+        record(trace, "timeout", rt.loop().call(Timeout.of(java.time.Duration.ofMillis(5))));
         out.release();
         in.release();
         back.release();

@@ -45,7 +45,7 @@ class LoadTest {
             }
             long t0 = System.nanoTime();
             for (Op<? extends OpPayload> op : ops) {
-                rt.submit(op);
+                rt.loop().submit(op);
             }
             assertTrue(done.await(30, TimeUnit.SECONDS), "still waiting for " + done.getCount() + " of " + n);
             long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -67,19 +67,19 @@ class LoadTest {
             AtomicIntegerArray kinds = new AtomicIntegerArray(n);
             for (int i = 0; i < n; i++) {
                 final int id = i;
-                FixedBuf b = rt.bufPool().lease();
+                FixedBuf b = rt.loop().bufPool().lease();
                 Op<Read> r = Op.of(new Read(IoFd.raw(p[0]), b, -1), op -> {
                     kinds.set(id, op.isSuccess() ? -1 : op.error().kind().ordinal());
                     op.payload().buf().release();
                     done.countDown();
                 });
                 reads.add(r);
-                rt.submit(r);
+                rt.loop().submit(r);
             }
             Thread.sleep(50);
             assertEquals(n, done.getCount(), "the pipe is empty: every read is blocked");
             for (Op<Read> r : reads) {
-                rt.cancel(r);
+                rt.loop().cancel(r);
             }
             assertTrue(done.await(10, TimeUnit.SECONDS), done.getCount() + " reads never completed after cancel");
             for (int i = 0; i < n; i++) {

@@ -52,19 +52,19 @@ class MultishotTest {
     }
 
     private IoFd socket() throws IOException {
-        return IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+        return IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
     }
 
     private IoFd listener() throws IOException {
         IoFd l = socket();
-        rt.bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        rt.listen(l, 64);
+        rt.loop().bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        rt.loop().listen(l, 64);
         return l;
     }
 
     private IoFd connect(SocketAddress to) throws IOException {
         IoFd c = socket();
-        rt.call(new Connect(c, SockAddrStorage.of(to))).valueOrThrow();
+        rt.loop().call(new Connect(c, SockAddrStorage.of(to))).valueOrThrow();
         return c;
     }
 
@@ -86,8 +86,8 @@ class MultishotTest {
                     accepted.add(fd);
                 },
                 ended::complete));
-        rt.submit(op);
-        SocketAddress at = rt.localAddress(l);
+        rt.loop().submit(op);
+        SocketAddress at = rt.loop().localAddress(l);
         IoFd[] clients = new IoFd[5];
         for (int i = 0; i < clients.length; i++) {
             clients[i] = connect(at);
@@ -99,31 +99,31 @@ class MultishotTest {
         assertEquals(clients.length, accepted.size(), "one item per connection from one submission");
         assertEquals(1, rt.inFlight(), "the stream counts once against the in-flight budget");
         assertFalse(ended.isDone());
-        assertTrue(rt.cancel(op));
+        assertTrue(rt.loop().cancel(op));
         Op<AcceptMultishot> done = ended.get(5, TimeUnit.SECONDS);
         assertEquals(IoErrorKind.CANCELLED, done.error().kind());
         assertEquals(0, rt.inFlight());
         for (long fd : accepted) {
-            rt.call(new Close(IoFd.raw(fd)));
+            rt.loop().call(new Close(IoFd.raw(fd)));
         }
         for (IoFd c : clients) {
-            rt.call(new Close(c));
+            rt.loop().call(new Close(c));
         }
-        rt.call(new Close(l));
+        rt.loop().call(new Close(l));
     }
 
     @Test
     void multishotReceiveFillsRingBuffersUntilEndOfStream() throws Exception {
         IoFd l = listener();
-        IoFd client = connect(rt.localAddress(l));
+        IoFd client = connect(rt.loop().localAddress(l));
         CompletableFuture<Long> acceptedFd = new CompletableFuture<>();
         Op<AcceptMultishot> acc = Op.of(new AcceptMultishot(l), StreamCompleter.of(
                 (o, fd, b) -> acceptedFd.complete(fd), o -> { }));
-        rt.submit(acc);
+        rt.loop().submit(acc);
         IoFd server = IoFd.raw(acceptedFd.get(5, TimeUnit.SECONDS));
-        rt.cancel(acc);
+        rt.loop().cancel(acc);
 
-        BufRing ring = rt.openBufRing(8);
+        BufRing ring = rt.loop().openBufRing(8);
         assertEquals(8, ring.size());
         StringBuilder got = new StringBuilder();
         CompletableFuture<Op<RecvMultishot>> ended = new CompletableFuture<>();
@@ -135,13 +135,13 @@ class MultishotTest {
                     buf.release();
                 },
                 ended::complete));
-        rt.submit(recv);
+        rt.loop().submit(recv);
         for (int i = 0; i < 20; i++) {
-            FixedBuf b = rt.bufPool().lease().put(("m" + i + ";").getBytes(StandardCharsets.UTF_8));
-            rt.call(new Send(client, b)).valueOrThrow();
+            FixedBuf b = rt.loop().bufPool().lease().put(("m" + i + ";").getBytes(StandardCharsets.UTF_8));
+            rt.loop().call(new Send(client, b)).valueOrThrow();
             b.release();
         }
-        rt.call(new Shutdown(client, ShutdownHow.WRITE)).valueOrThrow();
+        rt.loop().call(new Shutdown(client, ShutdownHow.WRITE)).valueOrThrow();
         Op<RecvMultishot> done = ended.get(5, TimeUnit.SECONDS);
         assertTrue(done.isSuccess(), () -> "end of stream ends it successfully: " + done.error());
         assertEquals(0, done.result());
@@ -151,33 +151,33 @@ class MultishotTest {
         }
         assertEquals(want.toString(), got.toString(), "every byte, in order, through 8 recycled buffers");
         ring.close();
-        assertEquals(0, rt.bufPool().outstanding(), "closing the ring returns its buffers to the pool");
-        rt.call(new Close(server));
-        rt.call(new Close(client));
-        rt.call(new Close(l));
+        assertEquals(0, rt.loop().bufPool().outstanding(), "closing the ring returns its buffers to the pool");
+        rt.loop().call(new Close(server));
+        rt.loop().call(new Close(client));
+        rt.loop().call(new Close(l));
     }
 
     @Test
     void aRingThatRunsDryEndsTheReceiveWithNoBufferSpaceAndItCanBeRearmed() throws Exception {
         IoFd l = listener();
-        IoFd client = connect(rt.localAddress(l));
+        IoFd client = connect(rt.loop().localAddress(l));
         CompletableFuture<Long> acceptedFd = new CompletableFuture<>();
         Op<AcceptMultishot> acc = Op.of(new AcceptMultishot(l), StreamCompleter.of(
                 (o, fd, b) -> acceptedFd.complete(fd), o -> { }));
-        rt.submit(acc);
+        rt.loop().submit(acc);
         IoFd server = IoFd.raw(acceptedFd.get(5, TimeUnit.SECONDS));
-        rt.cancel(acc);
+        rt.loop().cancel(acc);
 
-        BufRing ring = rt.openBufRing(2);
+        BufRing ring = rt.loop().openBufRing(2);
         List<FixedBuf> held = new CopyOnWriteArrayList<>();
         CompletableFuture<Op<RecvMultishot>> ended = new CompletableFuture<>();
         Op<RecvMultishot> recv = Op.of(new RecvMultishot(server, ring), StreamCompleter.of(
                 (o, n, buf) -> held.add(buf), // keep every buffer: the ring runs dry
                 ended::complete));
-        rt.submit(recv);
+        rt.loop().submit(recv);
         for (int i = 0; i < 3; i++) {
-            FixedBuf b = rt.bufPool().lease().put(new byte[100]);
-            rt.call(new Send(client, b)).valueOrThrow();
+            FixedBuf b = rt.loop().bufPool().lease().put(new byte[100]);
+            rt.loop().call(new Send(client, b)).valueOrThrow();
             b.release();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (held.size() < Math.min(i + 1, 2) && System.nanoTime() < until) {
@@ -187,7 +187,7 @@ class MultishotTest {
         Op<RecvMultishot> done = ended.get(5, TimeUnit.SECONDS);
         assertEquals(IoErrorKind.NO_BUFFER_SPACE, done.error().kind(), done.error().toString());
         assertEquals(2, held.size());
-        rt.execute(() -> held.forEach(FixedBuf::release));
+        rt.loop().execute(() -> held.forEach(FixedBuf::release));
         // Re-armed after releasing: the unread third message arrives.
         CompletableFuture<Long> more = new CompletableFuture<>();
         CompletableFuture<Op<RecvMultishot>> ended2 = new CompletableFuture<>();
@@ -196,16 +196,16 @@ class MultishotTest {
                     more.complete(n);
                     buf.release();
                 }, ended2::complete));
-        rt.submit(again);
+        rt.loop().submit(again);
         assertEquals(100, more.get(5, TimeUnit.SECONDS));
         IllegalStateException busy = assertThrows(IllegalStateException.class, ring::close);
         assertTrue(busy.getMessage().contains("RecvMultishot"), busy.getMessage());
-        rt.cancel(again);
+        rt.loop().cancel(again);
         assertEquals(IoErrorKind.CANCELLED, ended2.get(5, TimeUnit.SECONDS).error().kind());
         ring.close();
-        rt.call(new Close(server));
-        rt.call(new Close(client));
-        rt.call(new Close(l));
+        rt.loop().call(new Close(server));
+        rt.loop().call(new Close(client));
+        rt.loop().call(new Close(l));
     }
 
     @Test
@@ -214,18 +214,18 @@ class MultishotTest {
         // so it ends the multishot (its last item comes without MORE): item, then a final OVERFLOW.
         try (IoRuntime small = IoRuntime.builder().driver("uring").queueDepth(4).maxInFlight(8)
                 .option("uring.cq-entries", "8").buffers(64, 64).open()) {
-            IoFd l = IoFd.raw(small.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            small.bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            small.listen(l, 4);
+            IoFd l = IoFd.raw(small.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            small.loop().bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            small.loop().listen(l, 4);
             CompletableFuture<Long> acceptedFd = new CompletableFuture<>();
             Op<AcceptMultishot> acc = Op.of(new AcceptMultishot(l), StreamCompleter.of(
                     (o, fd, b) -> acceptedFd.complete(fd), o -> { }));
-            small.submit(acc);
-            IoFd client = IoFd.raw(small.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
-            small.call(new Connect(client, SockAddrStorage.of(small.localAddress(l)))).valueOrThrow();
+            small.loop().submit(acc);
+            IoFd client = IoFd.raw(small.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+            small.loop().call(new Connect(client, SockAddrStorage.of(small.loop().localAddress(l)))).valueOrThrow();
             IoFd server = IoFd.raw(acceptedFd.get(5, TimeUnit.SECONDS));
-            small.cancel(acc);
-            BufRing ring = small.openBufRing(32);
+            small.loop().cancel(acc);
+            BufRing ring = small.loop().openBufRing(32);
             java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
             List<IoErrorKind> ends = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> allIn = new CompletableFuture<>();
@@ -251,18 +251,18 @@ class MultishotTest {
                     IoErrorKind k = o.error() == null ? null : o.error().kind();
                     ends.add(k);
                     if (k == IoErrorKind.OVERFLOW || k == IoErrorKind.NO_BUFFER_SPACE) {
-                        small.submit(o.reset()); // what recvEach does by itself
+                        small.loop().submit(o.reset()); // what recvEach does by itself
                     }
                 }
             }
             Rearming r = new Rearming();
             r.op = Op.of(new RecvMultishot(server, ring), r);
-            small.submit(r.op);
+            small.loop().submit(r.op);
             // One burst of 8 KiB: 128 items of 64 B for a CQ of 8 entries.
             try (io.veloq.api.buffer.BufPool big = io.veloq.api.buffer.BufPool.allocate(data.length, 1)) {
                 FixedBuf b = big.lease().put(data);
                 while (b.readableBytes() > 0) {
-                    small.call(new Send(client, b)).valueOrThrow();
+                    small.loop().call(new Send(client, b)).valueOrThrow();
                 }
                 b.release();
             }
@@ -271,38 +271,38 @@ class MultishotTest {
             assertTrue(ends.contains(IoErrorKind.OVERFLOW),
                     "128 items for an 8-entry CQ: the kernel ended the receive for lack of CQ room, which the final "
                     + "completion says (OVERFLOW), and it was re-armed: " + ends);
-            small.cancel(r.op);
-            small.call(new Close(server));
-            small.call(new Close(client));
-            small.call(new Close(l));
+            small.loop().cancel(r.op);
+            small.loop().call(new Close(server));
+            small.loop().call(new Close(client));
+            small.loop().call(new Close(l));
         }
     }
 
     @Test
     void zeroCopySendCompletesOnceAfterTheNotificationWithTheBytesSent() throws Exception {
         IoFd l = listener();
-        IoFd client = connect(rt.localAddress(l));
+        IoFd client = connect(rt.loop().localAddress(l));
         CompletableFuture<Long> acceptedFd = new CompletableFuture<>();
         Op<AcceptMultishot> acc = Op.of(new AcceptMultishot(l), StreamCompleter.of(
                 (o, fd, b) -> acceptedFd.complete(fd), o -> { }));
-        rt.submit(acc);
+        rt.loop().submit(acc);
         IoFd server = IoFd.raw(acceptedFd.get(5, TimeUnit.SECONDS));
-        rt.cancel(acc);
+        rt.loop().cancel(acc);
 
-        FixedBuf b = rt.bufPool().lease().put(new byte[3000]);
-        Completion<Send> c = rt.call(Send.zeroCopy(client, b));
+        FixedBuf b = rt.loop().bufPool().lease().put(new byte[3000]);
+        Completion<Send> c = rt.loop().call(Send.zeroCopy(client, b));
         assertEquals(3000, c.valueOrThrow());
         assertEquals(0, b.readableBytes(), "the reader index advanced by the bytes sent");
         b.release();
-        FixedBuf in = rt.bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
         long n = 0;
         while (n < 3000) {
             in.clear();
-            n += rt.call(new io.veloq.api.op.Recv(server, in)).valueOrThrow();
+            n += rt.loop().call(new io.veloq.api.op.Recv(server, in)).valueOrThrow();
         }
         in.release();
-        rt.call(new Close(server));
-        rt.call(new Close(client));
-        rt.call(new Close(l));
+        rt.loop().call(new Close(server));
+        rt.loop().call(new Close(client));
+        rt.loop().call(new Close(l));
     }
 }

@@ -99,7 +99,7 @@ class PoolGrowthTest {
     void theDefaultPoolServesMoreThan32TwoBufferConnections() {
         // Before: 64 buffers pre-allocated, the 65th lease threw "BufPool exhausted".
         try (IoRuntime rt = IoRuntime.builder().driver("uring").open()) {
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             assertEquals(32, pool.capacity(), "only the first chunk is allocated at open");
             assertEquals(2048, pool.maxCapacity());
             List<FixedBuf> held = new ArrayList<>();
@@ -120,7 +120,7 @@ class PoolGrowthTest {
         try (IoRuntime rt = DriverRuntimes.open(provider, IoRuntime.builder().buffers(SIZE, 2, 64)
                 .option("uring.buffer-table", table))) {
             UringDriver d = provider.opened.get(0);
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             assertEquals(2, pool.capacity());
             assertEquals(1, pool.regionCount());
             assertEquals(1, (int) onLoop(rt, () -> d.bufferTable().regions()));
@@ -142,11 +142,11 @@ class PoolGrowthTest {
             assertEquals(Set.of(0, 1, 2, 3, 4, 5), regions);
 
             Path f = dir.resolve("fixed.bin");
-            IoFd fd = IoFd.raw(rt.call(new Open(f, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+            IoFd fd = IoFd.raw(rt.loop().call(new Open(f, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
                     StandardOpenOption.CREATE), 0600)).valueOrThrow());
             for (int i = 0; i < 64; i++) {
                 bufs[i].put(pattern(i));
-                assertEquals(SIZE, rt.call(new WriteFixed(fd, bufs[i], (long) i * SIZE)).valueOrThrow(),
+                assertEquals(SIZE, rt.loop().call(new WriteFixed(fd, bufs[i], (long) i * SIZE)).valueOrThrow(),
                         "WriteFixed from " + bufs[i]);
             }
             byte[] file = Files.readAllBytes(f);
@@ -156,12 +156,12 @@ class PoolGrowthTest {
             for (int i = 0; i < 64; i++) {
                 int block = (i + 7) % 64;
                 bufs[i].clear();
-                assertEquals(SIZE, rt.call(new ReadFixed(fd, bufs[i], (long) block * SIZE)).valueOrThrow(),
+                assertEquals(SIZE, rt.loop().call(new ReadFixed(fd, bufs[i], (long) block * SIZE)).valueOrThrow(),
                         "ReadFixed into " + bufs[i]);
                 assertArrayEquals(pattern(block), bufs[i].getBytes(), "ReadFixed into " + bufs[i]);
             }
             assertEquals(6, (int) onLoop(rt, () -> d.bufferTable().regions()), "every region registered");
-            rt.call(new Close(fd)).valueOrThrow();
+            rt.loop().call(new Close(fd)).valueOrThrow();
             for (FixedBuf b : bufs) {
                 b.release();
             }
@@ -201,7 +201,7 @@ class PoolGrowthTest {
     void readAndWriteUseBuffersFromEverySlab() throws Exception {
         int[] sv = Pipes.open();
         try (IoRuntime rt = IoRuntime.builder().driver("uring").buffers(SIZE, 1, 16).open()) {
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             FixedBuf[] bufs = new FixedBuf[16];
             for (int i = 0; i < 16; i++) {
                 bufs[i] = pool.lease();
@@ -210,10 +210,10 @@ class PoolGrowthTest {
             for (int i = 0; i < 16; i++) {
                 byte[] msg = ("message " + i + " from region " + bufs[i].regionIndex()).getBytes();
                 bufs[i].put(msg);
-                assertEquals(msg.length, rt.call(new Write(IoFd.raw(sv[1]), bufs[i], -1)).valueOrThrow());
+                assertEquals(msg.length, rt.loop().call(new Write(IoFd.raw(sv[1]), bufs[i], -1)).valueOrThrow());
                 FixedBuf in = bufs[(i + 5) % 16];
                 in.clear();
-                assertEquals(msg.length, rt.call(new Read(IoFd.raw(sv[0]), in, -1)).valueOrThrow());
+                assertEquals(msg.length, rt.loop().call(new Read(IoFd.raw(sv[0]), in, -1)).valueOrThrow());
                 assertArrayEquals(msg, in.getBytes());
                 bufs[i].clear();
             }
@@ -230,17 +230,17 @@ class PoolGrowthTest {
         Capturing provider = new Capturing();
         IoRuntime rt = DriverRuntimes.open(provider, IoRuntime.builder().buffers(SIZE, 4, 100));
         UringDriver d = provider.opened.get(0);
-        BufPool pool = rt.bufPool();
+        BufPool pool = rt.loop().bufPool();
         List<FixedBuf> held = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             held.add(pool.lease());
         }
         Path f = Files.createTempFile("veloq-pool", ".bin");
         try {
-            IoFd fd = IoFd.raw(rt.call(Open.read(f)).valueOrThrow());
+            IoFd fd = IoFd.raw(rt.loop().call(Open.read(f)).valueOrThrow());
             // a ReadFixed on the last buffer registers every region
-            assertEquals(0, rt.call(new ReadFixed(fd, held.get(99), 0)).valueOrThrow());
-            rt.call(new Close(fd)).valueOrThrow();
+            assertEquals(0, rt.loop().call(new ReadFixed(fd, held.get(99), 0)).valueOrThrow());
+            rt.loop().call(new Close(fd)).valueOrThrow();
         } finally {
             Files.delete(f);
         }
@@ -273,7 +273,7 @@ class PoolGrowthTest {
     @Test
     void leaseAndReleaseAllocateNothingOnceThePoolHasGrown() throws Exception {
         try (IoRuntime rt = IoRuntime.builder().driver("uring").buffers(SIZE, 1, 64).open()) {
-            BufPool pool = rt.bufPool();
+            BufPool pool = rt.loop().bufPool();
             FixedBuf[] bufs = new FixedBuf[48];
             Runnable round = () -> {
                 for (int i = 0; i < bufs.length; i++) {

@@ -84,7 +84,7 @@ class ResourceLeakTest {
     @Test
     void runtimeCloseCancelsInFlightOpsAndLeavesNothingBehind() throws Exception {
         try (IoRuntime warm = IoRuntime.builder().driver("uring").open()) {
-            warm.call(new io.veloq.api.op.Nop());
+            warm.loop().call(new io.veloq.api.op.Nop());
         }
         long liveBefore = NativeMemory.processLive();
         int[] p = Pipes.open();

@@ -51,11 +51,11 @@ class RuntimeFileTest {
     }
 
     private IoFd open(Path p, Set<StandardOpenOption> o) throws IOException {
-        return IoFd.raw(rt.call(new Open(p, o, 0644)).valueOrThrow());
+        return IoFd.raw(rt.loop().call(new Open(p, o, 0644)).valueOrThrow());
     }
 
     private FixedBuf buf(String s) {
-        return rt.bufPool().lease().put(s.getBytes(StandardCharsets.UTF_8));
+        return rt.loop().bufPool().lease().put(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String text(FixedBuf b) {
@@ -66,28 +66,28 @@ class RuntimeFileTest {
     void writeAtOffsetsFsyncAndReadBack() throws Exception {
         Path f = dir.resolve("data.bin");
         IoFd w = open(f, EnumSet.of(WRITE, CREATE));
-        assertEquals(5, rt.call(new Write(w, buf("hello"), 0)).valueOrThrow());
-        assertEquals(5, rt.call(new Write(w, buf("world"), 10)).valueOrThrow());
-        assertEquals(0, rt.call(new Fsync(w, true)).valueOrThrow());
-        assertEquals(0, rt.call(new Fsync(w, false)).valueOrThrow());
-        assertEquals(0, rt.call(new Close(w)).valueOrThrow());
+        assertEquals(5, rt.loop().call(new Write(w, buf("hello"), 0)).valueOrThrow());
+        assertEquals(5, rt.loop().call(new Write(w, buf("world"), 10)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Fsync(w, true)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Fsync(w, false)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Close(w)).valueOrThrow());
         assertArrayEquals("hello\0\0\0\0\0world".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(f));
 
         IoFd r = open(f, Set.of(READ));
-        FixedBuf in = rt.bufPool().lease();
-        assertEquals(5, rt.call(new Read(r, in, 10)).valueOrThrow());
+        FixedBuf in = rt.loop().bufPool().lease();
+        assertEquals(5, rt.loop().call(new Read(r, in, 10)).valueOrThrow());
         assertEquals("world", text(in));
         in.clear();
         // -1: the file position, which moves with each read
         in.writerIndex(in.capacity() - 5);
         in.readerIndex(in.capacity() - 5);
-        assertEquals(5, rt.call(new Read(r, in, -1)).valueOrThrow());
+        assertEquals(5, rt.loop().call(new Read(r, in, -1)).valueOrThrow());
         assertEquals("hello", text(in));
         in.clear();
-        assertEquals(10, rt.call(new Read(r, in, -1)).valueOrThrow());
+        assertEquals(10, rt.loop().call(new Read(r, in, -1)).valueOrThrow());
         in.clear();
-        assertEquals(0, rt.call(new Read(r, in, -1)).valueOrThrow(), "end of file");
-        rt.call(new Close(r)).valueOrThrow();
+        assertEquals(0, rt.loop().call(new Read(r, in, -1)).valueOrThrow(), "end of file");
+        rt.loop().call(new Close(r)).valueOrThrow();
         in.release();
     }
 
@@ -96,26 +96,26 @@ class RuntimeFileTest {
         Path f = dir.resolve("flags.txt");
         Files.writeString(f, "0123456789");
         IoFd a = open(f, EnumSet.of(APPEND));
-        rt.call(new Write(a, buf("AB"), -1)).valueOrThrow();
-        rt.call(new Close(a));
+        rt.loop().call(new Write(a, buf("AB"), -1)).valueOrThrow();
+        rt.loop().call(new Close(a));
         assertEquals("0123456789AB", Files.readString(f));
         IoFd t = open(f, EnumSet.of(WRITE, TRUNCATE_EXISTING));
-        rt.call(new Write(t, buf("x"), 0)).valueOrThrow();
-        rt.call(new Close(t));
+        rt.loop().call(new Write(t, buf("x"), 0)).valueOrThrow();
+        rt.loop().call(new Close(t));
         assertEquals("x", Files.readString(f));
 
-        Completion<Open> missing = rt.call(Open.read(dir.resolve("nope")));
+        Completion<Open> missing = rt.loop().call(Open.read(dir.resolve("nope")));
         assertEquals(IoErrorKind.NOT_FOUND, missing.error().kind());
         assertEquals("ENOENT", missing.error().codeName());
         assertTrue(missing.error().getMessage().contains("nope"), missing.error().getMessage());
-        Completion<Open> exists = rt.call(new Open(f, EnumSet.of(WRITE, CREATE_NEW), 0600));
+        Completion<Open> exists = rt.loop().call(new Open(f, EnumSet.of(WRITE, CREATE_NEW), 0600));
         assertEquals("EEXIST", exists.error().codeName());
-        Completion<Open> unsupported = rt.call(new Open(f, EnumSet.of(READ, DELETE_ON_CLOSE), 0));
+        Completion<Open> unsupported = rt.loop().call(new Open(f, EnumSet.of(READ, DELETE_ON_CLOSE), 0));
         assertEquals(IoErrorKind.NOT_SUPPORTED, unsupported.error().kind());
         assertTrue(Files.exists(f));
         IoFd ro = open(f, Set.of(READ));
-        assertEquals("EBADF", rt.call(new Write(ro, buf("no"), 0)).error().codeName(), "write to a read-only fd");
-        rt.call(new Close(ro));
+        assertEquals("EBADF", rt.loop().call(new Write(ro, buf("no"), 0)).error().codeName(), "write to a read-only fd");
+        rt.loop().call(new Close(ro));
     }
 
     @Test
@@ -124,15 +124,15 @@ class RuntimeFileTest {
         try {
             IoFd r = IoFd.raw(p[0]);
             IoFd w = IoFd.raw(p[1]);
-            FixedBuf in = rt.bufPool().lease();
+            FixedBuf in = rt.loop().bufPool().lease();
             Op<Read> read = Op.of(new Read(r, in, -1));
-            CompletableFuture<Completion<Read>> f = rt.submitAsync(read);
+            CompletableFuture<Completion<Read>> f = rt.loop().submitAsync(read);
             Thread.sleep(20);
             assertFalse(f.isDone());
-            assertTrue(rt.cancel(read));
+            assertTrue(rt.loop().cancel(read));
             assertEquals(IoErrorKind.CANCELLED, f.get(5, TimeUnit.SECONDS).error().kind());
-            assertEquals(4, rt.call(new Write(w, buf("pipe"), -1)).valueOrThrow());
-            assertEquals(4, rt.call(new Read(r, in, -1)).valueOrThrow());
+            assertEquals(4, rt.loop().call(new Write(w, buf("pipe"), -1)).valueOrThrow());
+            assertEquals(4, rt.loop().call(new Read(r, in, -1)).valueOrThrow());
             assertEquals("pipe", text(in));
             in.release();
         } finally {
@@ -143,37 +143,37 @@ class RuntimeFileTest {
     @Test
     void timeoutsFireAndCancel() throws Exception {
         long t0 = System.nanoTime();
-        assertEquals(0, rt.call(Timeout.of(Duration.ofMillis(30))).valueOrThrow());
+        assertEquals(0, rt.loop().call(Timeout.of(Duration.ofMillis(30))).valueOrThrow());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms >= 29 && ms < 2000, "fired after " + ms + " ms");
-        assertEquals(0, rt.call(new Timeout(0)).valueOrThrow());
+        assertEquals(0, rt.loop().call(new Timeout(0)).valueOrThrow());
         Op<Timeout> longOne = Op.of(Timeout.of(Duration.ofSeconds(60)));
-        CompletableFuture<Completion<Timeout>> f = rt.submitAsync(longOne);
+        CompletableFuture<Completion<Timeout>> f = rt.loop().submitAsync(longOne);
         Thread.sleep(10);
-        assertTrue(rt.cancel(longOne));
+        assertTrue(rt.loop().cancel(longOne));
         assertEquals(IoErrorKind.CANCELLED, f.get(5, TimeUnit.SECONDS).error().kind());
     }
 
     @Test
     void fixedBuffersReadAndWriteThroughTheRegisteredPool() throws Exception {
-        assertTrue(rt.bufPool().isRegistered());
+        assertTrue(rt.loop().bufPool().isRegistered());
         Path f = dir.resolve("fixed.bin");
         IoFd fd = open(f, EnumSet.of(READ, WRITE, CREATE));
         FixedBuf out = buf("registered bytes");
-        assertEquals(16, rt.call(new WriteFixed(fd, out, 100)).valueOrThrow());
-        FixedBuf in = rt.bufPool().lease();
-        assertEquals(16, rt.call(new ReadFixed(fd, in, 100)).valueOrThrow());
+        assertEquals(16, rt.loop().call(new WriteFixed(fd, out, 100)).valueOrThrow());
+        FixedBuf in = rt.loop().bufPool().lease();
+        assertEquals(16, rt.loop().call(new ReadFixed(fd, in, 100)).valueOrThrow());
         assertEquals("registered bytes", text(in));
 
         try (BufPool other = BufPool.allocate(4096, 1)) {
             FixedBuf foreign = other.lease();
-            Completion<ReadFixed> c = rt.call(new ReadFixed(fd, foreign, 0));
+            Completion<ReadFixed> c = rt.loop().call(new ReadFixed(fd, foreign, 0));
             assertEquals("EFAULT", c.error().codeName(), "a buffer outside the registered regions is refused");
             assertTrue(c.error().getMessage().contains("ReadFixed"), c.error().getMessage());
             assertTrue(c.error().getMessage().contains("not from this loop's registered pool"), c.error().getMessage());
             foreign.release();
         }
-        rt.call(new Close(fd));
+        rt.loop().call(new Close(fd));
         out.release();
         in.release();
     }
@@ -182,22 +182,22 @@ class RuntimeFileTest {
     void registeredFilesCarryOpsAndCanBeRemoved() throws Exception {
         Path f = dir.resolve("registered.txt");
         IoFd.Raw raw = (IoFd.Raw) open(f, EnumSet.of(READ, WRITE, CREATE));
-        IoFd.Fixed fixed = rt.registerFile(raw);
-        assertEquals(3, rt.call(new Write(fixed, buf("abc"), 0)).valueOrThrow());
-        FixedBuf in = rt.bufPool().lease();
-        assertEquals(3, rt.call(new Read(fixed, in, 0)).valueOrThrow());
+        IoFd.Fixed fixed = rt.loop().registerFile(raw);
+        assertEquals(3, rt.loop().call(new Write(fixed, buf("abc"), 0)).valueOrThrow());
+        FixedBuf in = rt.loop().bufPool().lease();
+        assertEquals(3, rt.loop().call(new Read(fixed, in, 0)).valueOrThrow());
         assertEquals("abc", text(in));
-        rt.unregisterFile(fixed);
+        rt.loop().unregisterFile(fixed);
         in.clear();
-        Completion<Read> gone = rt.call(new Read(fixed, in, 0));
+        Completion<Read> gone = rt.loop().call(new Read(fixed, in, 0));
         assertEquals("EBADF", gone.error().codeName(), "an emptied slot");
         // the raw fd is still the application's
-        assertEquals(3, rt.call(new Read(raw, in, 0)).valueOrThrow());
+        assertEquals(3, rt.loop().call(new Read(raw, in, 0)).valueOrThrow());
         // Close of a fixed fd empties its slot
-        IoFd.Fixed again = rt.registerFile(raw);
-        assertEquals(0, rt.call(new Close(again)).valueOrThrow());
-        assertEquals("EBADF", rt.call(new Read(again, in.clear(), 0)).error().codeName());
-        rt.call(new Close(raw)).valueOrThrow();
+        IoFd.Fixed again = rt.loop().registerFile(raw);
+        assertEquals(0, rt.loop().call(new Close(again)).valueOrThrow());
+        assertEquals("EBADF", rt.loop().call(new Read(again, in.clear(), 0)).error().codeName());
+        rt.loop().call(new Close(raw)).valueOrThrow();
         in.release();
     }
 
@@ -214,8 +214,8 @@ class RuntimeFileTest {
         @SuppressWarnings({"unchecked", "rawtypes"})
         CompletableFuture<Completion<Read>>[] fs = new CompletableFuture[8];
         for (int i = 0; i < 8; i++) {
-            bufs[i] = rt.bufPool().lease();
-            fs[i] = rt.submitAsync(new Read(fd, bufs[i], 4096L * i));
+            bufs[i] = rt.loop().bufPool().lease();
+            fs[i] = rt.loop().submitAsync(new Read(fd, bufs[i], 4096L * i));
         }
         for (int i = 0; i < 8; i++) {
             assertEquals(4096, fs[i].get(5, TimeUnit.SECONDS).valueOrThrow());
@@ -223,6 +223,6 @@ class RuntimeFileTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(content, 4096 * i, 4096 * (i + 1)), got, "chunk " + i);
             bufs[i].release();
         }
-        rt.call(new Close(fd));
+        rt.loop().call(new Close(fd));
     }
 }

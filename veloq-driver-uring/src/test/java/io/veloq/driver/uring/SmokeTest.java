@@ -35,9 +35,9 @@ class SmokeTest {
     @Test
     void nopThroughRuntime() throws Exception {
         try (IoRuntime rt = IoRuntime.builder().driver("uring").open()) {
-            assertEquals(0, rt.call(new Nop()).valueOrThrow());
+            assertEquals(0, rt.loop().call(new Nop()).valueOrThrow());
             long t0 = System.nanoTime();
-            assertEquals(0, rt.call(Timeout.of(Duration.ofMillis(20))).valueOrThrow());
+            assertEquals(0, rt.loop().call(Timeout.of(Duration.ofMillis(20))).valueOrThrow());
             assertTrue(System.nanoTime() - t0 >= 19_000_000);
         }
     }

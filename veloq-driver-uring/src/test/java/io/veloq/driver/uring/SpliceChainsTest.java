@@ -58,12 +58,12 @@ class SpliceChainsTest {
         try {
             IoRuntime rt = DriverRuntimes.open(provider, IoRuntime.builder());
             SpliceChains chains;
-            try (TcpListener l = TcpListener.bind(rt, new InetSocketAddress("127.0.0.1", 0))) {
+            try (TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress("127.0.0.1", 0))) {
                 chains = provider.opened.get(0).spliceChains();
                 CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                TcpStream c = TcpStream.connect(rt, new InetSocketAddress("127.0.0.1", l.port()));
+                TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress("127.0.0.1", l.port()));
                 TcpStream s = accepted.get(10, TimeUnit.SECONDS);
-                IoFd file = IoFd.raw(rt.call(Open.read(path)).valueOrThrow());
+                IoFd file = IoFd.raw(rt.loop().call(Open.read(path)).valueOrThrow());
                 Future<Long> drained = reader.submit(() -> drain(rt, s, 10L * SIZE));
                 for (int i = 0; i < 10; i++) {
                     assertEquals(SIZE, c.sendFile(file, 0, SIZE));
@@ -76,21 +76,21 @@ class SpliceChainsTest {
                 assertEquals(1, made.size(), "both ends name one pipe: " + made);
 
                 // A peer that does not read: the transfer sticks with bytes in its pipe; cancel it.
-                rt.setOption(c.fd(), StandardSocketOptions.SO_SNDBUF, 4096);
-                rt.setOption(s.fd(), StandardSocketOptions.SO_RCVBUF, 4096);
+                rt.loop().setOption(c.fd(), StandardSocketOptions.SO_SNDBUF, 4096);
+                rt.loop().setOption(s.fd(), StandardSocketOptions.SO_RCVBUF, 4096);
                 Op<SendFile> stuck = null;
                 long offset = 0;
                 for (int i = 0; i < 100 && stuck == null; i++) {
                     CompletableFuture<Op<SendFile>> f = new CompletableFuture<>();
                     Op<SendFile> op = c.sendFileOp(file, offset, SIZE - offset, f::complete);
-                    rt.submit(op);
+                    rt.loop().submit(op);
                     try {
                         Op<SendFile> done = f.get(300, TimeUnit.MILLISECONDS);
                         assertTrue(done.isSuccess() && done.result() > 0, String.valueOf(done.error()));
                         offset += done.result();
                     } catch (TimeoutException e) {
                         stuck = op;
-                        assertTrue(rt.cancel(op));
+                        assertTrue(rt.loop().cancel(op));
                         Op<SendFile> done = f.get(10, TimeUnit.SECONDS);
                         assertTrue(done.isSuccess() || done.error().kind() == IoErrorKind.CANCELLED, String.valueOf(done.error()));
                     }
@@ -98,7 +98,7 @@ class SpliceChainsTest {
                 assertTrue(stuck != null, "a SendFile to a peer that does not read stays pending");
                 assertEquals(0, (int) onLoop(rt, chains::openPipes), "the cancelled chain's pipe may hold bytes: closed");
                 assertEquals(Set.of(), openNames(made), "the closed pipe is gone from the process");
-                rt.call(new Close(file));
+                rt.loop().call(new Close(file));
                 c.close();
                 s.close();
             } finally {
@@ -118,14 +118,14 @@ class SpliceChainsTest {
         Set<String> made = new HashSet<>();
         try {
             IoRuntime rt = DriverRuntimes.open(provider, IoRuntime.builder());
-            try (TcpListener l = TcpListener.bind(rt, new InetSocketAddress("127.0.0.1", 0))) {
+            try (TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress("127.0.0.1", 0))) {
                 SpliceChains chains = provider.opened.get(0).spliceChains();
-                IoFd file = IoFd.raw(rt.call(Open.read(path)).valueOrThrow());
+                IoFd file = IoFd.raw(rt.loop().call(Open.read(path)).valueOrThrow());
                 // Three transfers at once: three pipes (two ops never share one).
                 CompletableFuture<?>[] sends = new CompletableFuture<?>[3];
                 for (int i = 0; i < 3; i++) {
                     CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                    TcpStream c = TcpStream.connect(rt, new InetSocketAddress("127.0.0.1", l.port()));
+                    TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress("127.0.0.1", l.port()));
                     TcpStream s = accepted.get(10, TimeUnit.SECONDS);
                     readers.submit(() -> drain(rt, s, SIZE));
                     sends[i] = c.sendFileAsync(file, 0, SIZE);
@@ -136,20 +136,20 @@ class SpliceChainsTest {
                 made.addAll(pipeNames(onLoop(rt, chains::openPipeEnds)));
                 assertFalse(made.isEmpty());
                 assertTrue(onLoop(rt, chains::pipesMade) <= 3, "at most one pipe per concurrent transfer");
-                rt.call(new Close(file));
+                rt.loop().call(new Close(file));
             } finally {
                 rt.close();
             }
             assertEquals(Set.of(), openNames(made), "closing the runtime closed the driver's pipes");
             IoRuntime closed = rt;
-            assertThrows(IllegalStateException.class, () -> closed.call(Open.read(path)));
+            assertThrows(IllegalStateException.class, () -> closed.loop().call(Open.read(path)));
         } finally {
             readers.shutdownNow();
         }
     }
 
     private static long drain(IoRuntime rt, TcpStream s, long total) throws IOException {
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         long got = 0;
         try {
             while (got < total) {

@@ -63,7 +63,7 @@ final class XdpKernel {
 
     static <T> T onLoop(IoRuntime rt, Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             try {
                 f.complete(c.call());
             } catch (Throwable t) {

@@ -88,9 +88,9 @@ class XdpSharedUmemTest {
         VethPair veth = veth(2);
         List<String> problems = new ArrayList<>();
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket owner = XdpSocket.open(rt, XdpConfig.builder(veth.hostIface()).queue(0).udpPort(PORT)
+             XdpSocket owner = XdpSocket.open(rt.loop(), XdpConfig.builder(veth.hostIface()).queue(0).udpPort(PORT)
                      .attach(XdpAttach.NATIVE).frames(4096, 256).rings(64).build());
-             XdpSocket second = XdpSocket.open(rt, XdpConfig.builder(veth.hostIface()).queue(1).udpPort(PORT)
+             XdpSocket second = XdpSocket.open(rt.loop(), XdpConfig.builder(veth.hostIface()).queue(1).udpPort(PORT)
                      .attach(XdpAttach.NATIVE).rings(64).sharedUmem(owner).build())) {
             assertEquals(256, second.frameCount(), "the sharer sees the owner's UMEM");
             assertEquals(4096, second.frameSize());
@@ -130,9 +130,9 @@ class XdpSharedUmemTest {
         VethPair b = veth(1);
         List<String> problems = new ArrayList<>();
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket owner = XdpSocket.open(rt, XdpConfig.builder(a.hostIface()).udpPort(PORT).frames(4096, 256)
+             XdpSocket owner = XdpSocket.open(rt.loop(), XdpConfig.builder(a.hostIface()).udpPort(PORT).frames(4096, 256)
                      .rings(64).build());
-             XdpSocket second = XdpSocket.open(rt, XdpConfig.builder(b.hostIface()).udpPort(PORT).rings(64)
+             XdpSocket second = XdpSocket.open(rt.loop(), XdpConfig.builder(b.hostIface()).udpPort(PORT).rings(64)
                      .sharedUmem(owner).build())) {
             Reflector ra = new Reflector(problems);
             Reflector rb = new Reflector(problems);
@@ -163,9 +163,9 @@ class XdpSharedUmemTest {
     void aSecondSocketOnTheOwnersQueueIsRefused() throws Exception {
         VethPair veth = veth(1);
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket owner = XdpSocket.open(rt, XdpConfig.builder(veth.hostIface()).udpPort(PORT).frames(4096, 256)
+             XdpSocket owner = XdpSocket.open(rt.loop(), XdpConfig.builder(veth.hostIface()).udpPort(PORT).frames(4096, 256)
                      .rings(64).build())) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> XdpSocket.open(rt,
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> XdpSocket.open(rt.loop(),
                     XdpConfig.builder(veth.hostIface()).udpPort(PORT).sharedUmem(owner).build()));
             assertTrue(e.getMessage().contains("queue 0 of " + veth.hostIface()) && e.getMessage().contains("another queue"),
                     e.getMessage());

@@ -59,7 +59,7 @@ class XdpSocketTest {
     @Test
     void capabilityIsReportedAndSocketBindsInCopyMode() throws Exception {
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket xsk = XdpSocket.open(rt, config().build())) {
+             XdpSocket xsk = XdpSocket.open(rt.loop(), config().build())) {
             assertTrue(rt.capabilities().contains(Capability.XDP));
             assertEquals(XdpMode.COPY, xsk.mode());
             assertTrue(xsk.needWakeup());
@@ -77,7 +77,7 @@ class XdpSocketTest {
         int size = 200;
         long seed = 7;
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket xsk = XdpSocket.open(rt, config().build())) {
+             XdpSocket xsk = XdpSocket.open(rt.loop(), config().build())) {
             AtomicInteger maxBatch = new AtomicInteger();
             AtomicInteger received = new AtomicInteger();
             List<String> problems = new ArrayList<>();
@@ -153,7 +153,7 @@ class XdpSocketTest {
     @Test
     void fillRingStarvationDropsAndCountsThenRecovers() throws Exception {
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket xsk = XdpSocket.open(rt, config().build())) {
+             XdpSocket xsk = XdpSocket.open(rt.loop(), config().build())) {
             assertEquals(4, (int) onLoop(rt, () -> xsk.fill(4)));
             veth.udpExchange(5002, PORT, 50, 64, 1, Duration.ofMillis(500), 0);
             // The kernel handles each datagram in the sender's softirq, or later in ksoftirqd on a busy machine:
@@ -195,7 +195,7 @@ class XdpSocketTest {
     @Test
     void fullTxRingTakesWhatFitsAndCompletionsFreeIt() throws Exception {
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket xsk = XdpSocket.open(rt, config().rings(64).build())) {
+             XdpSocket xsk = XdpSocket.open(rt.loop(), config().rings(64).build())) {
             byte[] dstMac = mac(veth.peerMac());
             byte[] srcMac = mac(veth.hostMac());
             int src = ip(veth.hostAddress());
@@ -250,7 +250,7 @@ class XdpSocketTest {
         try (IoRuntime rt = XdpKernel.open(provider)) {
             UringXdp facet = provider.driver.xdp();
             int liveBefore = facet.liveNativeAllocations();
-            XdpSocket xsk = XdpSocket.open(rt, config().build());
+            XdpSocket xsk = XdpSocket.open(rt.loop(), config().build());
             XskEndpoint ep = facet.openEndpoints().get(0);
             Bpf bpf = facet.bpf();
             int progId = bpf.objectId(ep.attachment.progFd);
@@ -289,7 +289,7 @@ class XdpSocketTest {
         Bpf bpf;
         try (IoRuntime rt = XdpKernel.open(provider)) {
             facet = provider.driver.xdp();
-            XdpSocket xsk = XdpSocket.open(rt, config().build());
+            XdpSocket xsk = XdpSocket.open(rt.loop(), config().build());
             onLoop(rt, () -> {
                 xsk.fill(10);
                 xsk.awaitReady(XdpSocket.RX | XdpSocket.TX, (s, e) -> { });
@@ -307,7 +307,7 @@ class XdpSocketTest {
     // ------------------------------------------------------------------ errors, each with its fix
 
     private VeloqIoException openFails(IoRuntime rt, XdpConfig c) {
-        return assertThrows(VeloqIoException.class, () -> XdpSocket.open(rt, c).close());
+        return assertThrows(VeloqIoException.class, () -> XdpSocket.open(rt.loop(), c).close());
     }
 
     @Test
@@ -335,7 +335,7 @@ class XdpSocketTest {
             assertEquals("EOPNOTSUPP", e.codeName(), e.getMessage());
             assertTrue(e.getMessage().contains("does not support AF_XDP zero-copy: use XdpMode.COPY"), e.getMessage());
             assertEquals(0, provider.driver.xdp().liveNativeAllocations(), "a failed open leaves nothing");
-            try (XdpSocket xsk = XdpSocket.open(rt, config().mode(XdpMode.PREFER_ZERO_COPY).build())) {
+            try (XdpSocket xsk = XdpSocket.open(rt.loop(), config().mode(XdpMode.PREFER_ZERO_COPY).build())) {
                 assertEquals(XdpMode.COPY, xsk.mode(), "veth has no zero-copy: the kernel fell back to copy");
             }
         }
@@ -344,7 +344,7 @@ class XdpSocketTest {
     @Test
     void nativeAttachOnVethWorks() throws Exception {
         try (IoRuntime rt = XdpKernel.open(provider);
-             XdpSocket xsk = XdpSocket.open(rt, config().attach(XdpAttach.NATIVE).build())) {
+             XdpSocket xsk = XdpSocket.open(rt.loop(), config().attach(XdpAttach.NATIVE).build())) {
             assertTrue(veth.hostLinkDetails().contains("prog/xdp"), veth.hostLinkDetails());
             assertEquals(10, (int) onLoop(rt, () -> xsk.fill(10)));
             veth.udpExchange(5004, PORT, 5, 64, 4, Duration.ofMillis(300), 0);
@@ -382,7 +382,7 @@ class XdpSocketTest {
                 XdpKernel.dropEffective(XdpKernel.CAP_NET_RAW, XdpKernel.CAP_NET_ADMIN, XdpKernel.CAP_BPF,
                         XdpKernel.CAP_SYS_ADMIN);
                 try {
-                    XdpSocket.open(rt, config().build()).close();
+                    XdpSocket.open(rt.loop(), config().build()).close();
                     r.complete(null);
                 } catch (Throwable e) {
                     r.complete(e);
@@ -411,7 +411,7 @@ class XdpSocketTest {
                 v.putLong(0, 64 * 1024);
                 sys.setrlimit(8, rl);
                 try {
-                    XdpSocket.open(rt, config().frames(4096, 4096).build()).close();
+                    XdpSocket.open(rt.loop(), config().frames(4096, 4096).build()).close();
                     r.complete(null);
                 } catch (Throwable e) {
                     r.complete(e);

@@ -62,7 +62,7 @@ final class EchoConnection extends Connection {
             return;
         }
         owner.bytesEchoed += n;
-        resubmit(send);
+        loop.resubmit(send);
     }
 
     private void sent(Op<Send> op) {
@@ -75,14 +75,7 @@ final class EchoConnection extends Connection {
             return;
         }
         buf.clear();
-        resubmit(recv);
-    }
-
-    private void resubmit(Op<?> op) {
-        if (op.state() == OpState.COMPLETED) {
-            op.reset();
-        }
-        loop.submit(op);
+        loop.resubmit(recv);
     }
 
     /** A failed op (peer reset, broken pipe), a timed-out one (idle) or a cancelled one (shutdown): drop the connection. */

@@ -1,11 +1,11 @@
 package io.veloq.examples.echo;
 
+import io.veloq.api.Completer;
 import io.veloq.api.Capability;
 import io.veloq.api.EventLoop;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.BufRing;
 import io.veloq.api.buffer.FixedBuf;
-import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 
@@ -20,7 +20,7 @@ import java.time.Duration;
  * <p>Loop thread only, except the counters, which other threads read for statistics (single writer,
  * volatile), and the {@link Admission} all loops share for {@code --max-conns}.
  */
-final class EchoLoop implements NetCompleter<TcpStream> {
+final class EchoLoop implements Completer.OfValue<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
@@ -33,7 +33,7 @@ final class EchoLoop implements NetCompleter<TcpStream> {
     private Runnable whenIdle;
     private int closing;
     /** Completer of every Close this loop submits: shutdown waits until the last one is done. */
-    private final NetCompleter<Void> closeDone = (v, e) -> {
+    private final Completer.OfValue<Void> closeDone = (v, e) -> {
         closing--;
         checkIdle();
     };

@@ -96,7 +96,7 @@ final class LoadConnection {
             written++;
         }
         sending = true;
-        resubmit(send);
+        loop.resubmit(send);
     }
 
     private void sent(Op<Send> op) {
@@ -163,19 +163,12 @@ final class LoadConnection {
             finish(null);
             return;
         }
-        resubmit(recv);
+        loop.resubmit(recv);
         next();
     }
 
     private void failed(Op<? extends OpPayload> op) {
         finish(op.toString() + ": " + op.error().getMessage());
-    }
-
-    private void resubmit(Op<?> op) {
-        if (op.state() == OpState.COMPLETED) {
-            op.reset();
-        }
-        loop.submit(op);
     }
 
     /** Stops: cancels what is still in flight, returns the buffers once both ops are done, closes. */

@@ -1,7 +1,7 @@
 package io.veloq.examples.echo;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
-import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.NetSocket;
 
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ final class LoadLoop {
     private final LatencyHistogram histogram = new LatencyHistogram();
     private final List<String> errors = new ArrayList<>();
     private final CountDownLatch drained;
-    private final NetCompleter<Void> closeDone = (v, e) -> { };
+    private final Completer.OfValue<Void> closeDone = (v, e) -> { };
     private long messages;
     private long bytes;
     private long measuredMessages;

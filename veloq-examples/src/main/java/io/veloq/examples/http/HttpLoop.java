@@ -1,10 +1,10 @@
 package io.veloq.examples.http;
 
+import io.veloq.api.Completer;
 import io.veloq.api.EventLoop;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.buffer.BufPool;
 import io.veloq.api.buffer.FixedBuf;
-import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.NetSocket;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
@@ -25,7 +25,7 @@ import java.time.Duration;
  *
  * <p>Loop thread only, except the counters, which other threads read (single writer, volatile).
  */
-final class HttpLoop implements NetCompleter<TcpStream> {
+final class HttpLoop implements Completer.OfValue<TcpStream> {
     private final EventLoop loop;
     private final TcpListener listener;
     private final BufPool pool;
@@ -38,7 +38,7 @@ final class HttpLoop implements NetCompleter<TcpStream> {
     private boolean stopping;
     private Runnable whenIdle;
     private int closing;
-    private final NetCompleter<Void> closeDone = (v, e) -> {
+    private final Completer.OfValue<Void> closeDone = (v, e) -> {
         closing--;
         checkIdle();
     };

@@ -104,7 +104,7 @@ public final class XdpReflectMain {
         try (IoRuntime rt = IoRuntime.open()) {
             XdpSocket xsk;
             try {
-                xsk = XdpSocket.open(rt, config);
+                xsk = XdpSocket.open(rt.loop(), config);
             } catch (IOException | UnsupportedOperationException e) {
                 String m = e.getMessage();
                 if (config.mode() == XdpMode.ZERO_COPY && m != null && m.contains("XdpMode.COPY")) {
@@ -115,7 +115,7 @@ public final class XdpReflectMain {
             }
             XdpReflector reflector = new XdpReflector(xsk, batch);
             try {
-                rt.execute(reflector::start);
+                rt.loop().execute(reflector::start);
                 out.println("xdp-reflect: reflecting UDP" + (config.udpPort() == 0 ? "" : " to port " + config.udpPort())
                         + " on " + config.iface() + " queue " + config.queue() + " (" + xsk.mode() + " mode, "
                         + config.attach() + " attach, driver " + rt.driverId() + "); Ctrl-C stops");
@@ -138,7 +138,7 @@ public final class XdpReflectMain {
                     }
                 }
                 CompletableFuture<Void> stopped = new CompletableFuture<>();
-                rt.execute(() -> {
+                rt.loop().execute(() -> {
                     reflector.stop();
                     stopped.complete(null);
                 });

@@ -164,7 +164,7 @@ class EchoServerTest {
             assertTrue(r.verified() > 100, r.format());
             EchoStats s = server.stop();
             assertEquals(0, s.open(), s.summary());
-            assertEquals(0, rt.bufPool().outstanding(), "server and client buffers all back");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "server and client buffers all back");
         }
     }
 

@@ -86,7 +86,7 @@ class EchoSoakTest {
             assertTrue(verified(text) > 50, text);
             EchoStats s = server.stop();
             assertEquals(0, s.open(), s.summary());
-            assertEquals(0, rt.bufPool().outstanding(), "server and client buffers all back");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "server and client buffers all back");
         }
     }
 

@@ -33,7 +33,7 @@ public final class CleanExitChild {
         }
         CleanExit exit = CleanExit.install();
         IoRuntime rt = exit.closing(IoRuntime.builder().driver(driver).open());
-        TcpListener listener = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TcpListener listener = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         exit.closing(() -> {
             System.out.println("closing runtime");
             rt.close();

@@ -28,7 +28,7 @@ class EchoHandlerTest {
     @Test
     void echoesWhatAClientSendsAndClosesAtEndOfStream() throws Exception {
         try (Simulation sim = Simulation.open()) {
-            EchoHandler echo = EchoHandler.start(sim.runtime(), ADDRESS);
+            EchoHandler echo = EchoHandler.start(sim.runtime().loop(), ADDRESS);
 
             Peer client = sim.connect(ADDRESS);
             client.send("hello, ");
@@ -52,7 +52,7 @@ class EchoHandlerTest {
     void retriesAFailedAcceptAndClosesAResetConnection() throws Exception {
         try (Simulation sim = Simulation.open()) {
             sim.failNext(OpKind.ACCEPT, LinuxErrno.EMFILE);   // the first Accept: out of descriptors
-            EchoHandler echo = EchoHandler.start(sim.runtime(), ADDRESS);
+            EchoHandler echo = EchoHandler.start(sim.runtime().loop(), ADDRESS);
             Peer client = sim.connect(ADDRESS);
             client.send("queued");
             sim.runCurrent();
@@ -81,7 +81,7 @@ class EchoHandlerTest {
         Simulation.forEachSeed(1000, FaultPlan.network(), sim -> {
             byte[] payload = new byte[1 + new SplittableRandom(sim.seed()).nextInt(48 * 1024)];
             new SplittableRandom(~sim.seed()).nextBytes(payload);
-            EchoHandler echo = EchoHandler.start(sim.runtime(), ADDRESS);
+            EchoHandler echo = EchoHandler.start(sim.runtime().loop(), ADDRESS);
 
             Peer client = sim.connect(ADDRESS);
             client.send(payload);

@@ -1,8 +1,8 @@
 package io.veloq.examples.net;
 
+import io.veloq.api.Completer;
 import io.veloq.api.IoErrorKind;
 import io.veloq.api.VeloqIoException;
-import io.veloq.api.net.NetCompleter;
 import io.veloq.api.net.TcpListener;
 import io.veloq.api.net.TcpStream;
 import io.veloq.api.op.OpKind;
@@ -32,7 +32,7 @@ class AcceptBackoffTest {
     private static final InetSocketAddress ADDR = new InetSocketAddress("127.0.0.1", 7000);
 
     /** Accepts forever, re-arming at once from the completer, as the StreamListener Javadoc shows. */
-    private static final class AcceptLoop implements NetCompleter<TcpStream> {
+    private static final class AcceptLoop implements Completer.OfValue<TcpStream> {
         final TcpListener listener;
         final List<Object> outcomes = new ArrayList<>();
 
@@ -61,7 +61,7 @@ class AcceptBackoffTest {
     void acceptsBackOffExponentiallyOnEmfileAndLogOncePerEpisode() throws Exception {
         try (LogCapture log = new LogCapture("io.veloq.api.net");
              Simulation sim = Simulation.open()) {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            TcpListener l = TcpListener.bind(sim.runtime().loop(), ADDR);
             for (int i = 0; i < 3; i++) {
                 sim.failNext(OpKind.ACCEPT, LinuxErrno.EMFILE);
             }
@@ -132,7 +132,7 @@ class AcceptBackoffTest {
     @Test
     void theWaitIsCappedAtOneSecond() throws Exception {
         try (Simulation sim = Simulation.open()) {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            TcpListener l = TcpListener.bind(sim.runtime().loop(), ADDR);
             for (int i = 0; i < 12; i++) {
                 sim.failNext(OpKind.ACCEPT, LinuxErrno.ENFILE);
             }
@@ -156,7 +156,7 @@ class AcceptBackoffTest {
     @Test
     void aFailedBlockingAcceptStartsTheBackOffToo() throws Exception {
         try (Simulation sim = Simulation.open()) {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            TcpListener l = TcpListener.bind(sim.runtime().loop(), ADDR);
             sim.failNext(OpKind.ACCEPT, LinuxErrno.EMFILE);
             VeloqIoException e = assertThrows(VeloqIoException.class, l::accept);
             assertEquals(IoErrorKind.TOO_MANY_OPEN_FILES, e.kind());
@@ -174,10 +174,10 @@ class AcceptBackoffTest {
     @Test
     void closingTheListenerDuringTheWaitEndsTheAcceptWithAsynchronousClose() throws Exception {
         try (Simulation sim = Simulation.open()) {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            TcpListener l = TcpListener.bind(sim.runtime().loop(), ADDR);
             sim.failNext(OpKind.ACCEPT, LinuxErrno.ENOBUFS);
             List<Throwable> errors = new ArrayList<>();
-            NetCompleter<TcpStream> once = (s, e) -> errors.add(e);
+            Completer.OfValue<TcpStream> once = (s, e) -> errors.add(e);
             l.accept((s, e) -> {
                 errors.add(e);
                 l.accept(once); // held back 5 ms

@@ -37,11 +37,11 @@ class BufferReturnTest {
         Map<IoErrorKind, Integer> failures = new EnumMap<>(IoErrorKind.class);
         int succeeded = 0;
         try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(4096, 16).open();
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            BufPool pool = rt.loop().bufPool();
             InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port());
             CompletableFuture<TcpStream> a = l.acceptAsync();
-            TcpStream client = TcpStream.connect(rt, to);
+            TcpStream client = TcpStream.connect(rt.loop(), to);
             TcpStream server = a.get(10, TimeUnit.SECONDS);
 
             int done = 0;
@@ -76,7 +76,7 @@ class BufferReturnTest {
                     default -> {
                         // Failed: the peer closes with unread data (and SO_LINGER 0), which resets the connection.
                         CompletableFuture<TcpStream> pa = l.acceptAsync();
-                        TcpStream peer = TcpStream.connector(rt).option(StandardSocketOptions.SO_LINGER, 0).connect(to);
+                        TcpStream peer = TcpStream.connector(rt.loop()).option(StandardSocketOptions.SO_LINGER, 0).connect(to);
                         TcpStream victim = pa.get(10, TimeUnit.SECONDS);
                         FixedBuf one = pool.lease().putByte(1);
                         giveBack(victim.sendAllAsync(one).get(10, TimeUnit.SECONDS)); // unread by the peer

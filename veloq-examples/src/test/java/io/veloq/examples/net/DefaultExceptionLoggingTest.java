@@ -49,8 +49,8 @@ class DefaultExceptionLoggingTest {
             Op<Nop> bad = Op.of(new Nop(), o -> {
                 throw new IllegalStateException("boom for the log");
             });
-            rt.submit(bad);
-            assertTrue(rt.call(new Nop()).isSuccess(), "the loop still runs ops");
+            rt.loop().submit(bad);
+            assertTrue(rt.loop().call(new Nop()).isSuccess(), "the loop still runs ops");
             assertEquals(OpState.COMPLETED, bad.state());
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (records.isEmpty() && System.nanoTime() < deadline) {

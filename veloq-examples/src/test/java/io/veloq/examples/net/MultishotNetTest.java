@@ -75,7 +75,7 @@ class MultishotNetTest {
         try (IoRuntime rt = open(mode)) {
             assertEquals(!mode.equals("uring-no-multishot") && !mode.equals("nio"),
                     rt.capabilities().contains(Capability.MULTISHOT), mode);
-            TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             List<TcpStream> served = new CopyOnWriteArrayList<>();
             List<Throwable> errors = new CopyOnWriteArrayList<>();
             l.acceptEach((s, e) -> {
@@ -88,7 +88,7 @@ class MultishotNetTest {
             SocketAddress at = l.localAddress();
             List<TcpStream> clients = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                clients.add(TcpStream.connect(rt, at));
+                clients.add(TcpStream.connect(rt.loop(), at));
             }
             waitFor(() -> served.size() == 6, "6 connections served, got " + served.size());
             assertEquals(List.of(), errors);
@@ -115,7 +115,7 @@ class MultishotNetTest {
     void acceptEachRearmsAfterEmfileOnlyAfterAPause() throws Exception {
         try (Simulation sim = Simulation.open()) {
             IoRuntime rt = sim.runtime();
-            TcpListener l = TcpListener.bind(rt, new InetSocketAddress("127.0.0.1", 7100));
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress("127.0.0.1", 7100));
             sim.failNext(OpKind.ACCEPT_MULTISHOT, LinuxErrno.EMFILE);
             List<Throwable> errors = new ArrayList<>();
             List<Duration> failedAt = new ArrayList<>();
@@ -152,20 +152,20 @@ class MultishotNetTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void recvEachRearmsItselfOnceABufferIsBackAndEndsOnceAtEndOfStream(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
-            TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream client = TcpStream.connect(rt, l.localAddress());
+            TcpStream client = TcpStream.connect(rt.loop(), l.localAddress());
             TcpStream server = accepted.get(10, TimeUnit.SECONDS);
             if (!rt.capabilities().contains(Capability.MULTISHOT)) {
                 // nio: no provided-buffer rings, and it says so (a receiver there uses recvOp and one buffer)
-                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> rt.openBufRing(2));
+                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> rt.loop().openBufRing(2));
                 assertTrue(e.getMessage().contains("MULTISHOT") && e.getMessage().contains(driver), e.getMessage());
                 client.close();
                 server.close();
                 l.close();
                 return;
             }
-            BufRing ring = rt.openBufRing(2);
+            BufRing ring = rt.loop().openBufRing(2);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             List<FixedBuf> held = new ArrayList<>();
             List<Throwable> ends = new CopyOnWriteArrayList<>();
@@ -197,7 +197,7 @@ class MultishotNetTest {
             }
             CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
                 try {
-                    FixedBuf b = rt.bufPool().lease().put(data, 0, ring.bufferSize());
+                    FixedBuf b = rt.loop().bufPool().lease().put(data, 0, ring.bufferSize());
                     for (int i = 0; i < 5; i++) {
                         client.sendAll(b);
                         b.clear();
@@ -214,7 +214,7 @@ class MultishotNetTest {
             Thread.sleep(100);
             assertTrue(ends.isEmpty(), "a dry ring does not end recvEach: " + ends);
             CompletableFuture<Void> released = new CompletableFuture<>();
-            rt.execute(() -> {
+            rt.loop().execute(() -> {
                 holding[0] = false;
                 held.forEach(FixedBuf::release); // the receive re-arms itself once a buffer is back
                 held.clear();

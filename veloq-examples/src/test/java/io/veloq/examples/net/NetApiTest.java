@@ -63,8 +63,8 @@ class NetApiTest {
 
     /** Sends {@code msg} from {@code a}, receives it on {@code b} (blocking shape). */
     private static void roundTrip(IoRuntime rt, StreamSocket a, StreamSocket b, String msg) throws IOException {
-        FixedBuf out = rt.bufPool().lease();
-        FixedBuf in = rt.bufPool().lease();
+        FixedBuf out = rt.loop().bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
         try {
             out.put(ascii(msg));
             assertEquals(msg.length(), a.sendAll(out));
@@ -83,10 +83,10 @@ class NetApiTest {
     void tcpBlockingShapeOverIpv4AndIpv6(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
-                try (TcpListener l = TcpListener.bind(rt, at(host, 0))) {
+                try (TcpListener l = TcpListener.bind(rt.loop(), at(host, 0))) {
                     assertEquals(host.contains(":") ? AddressFamily.INET6 : AddressFamily.INET, l.family());
                     CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                    try (TcpStream c = TcpStream.connect(rt, at(host, l.port()));
+                    try (TcpStream c = TcpStream.connect(rt.loop(), at(host, l.port()));
                          TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                         assertEquals(c.localAddress(), s.remoteAddress(), "accept reports the peer");
                         assertEquals(l.port(), ((InetSocketAddress) c.remoteAddress()).getPort());
@@ -95,7 +95,7 @@ class NetApiTest {
                     }
                 }
             }
-            assertEquals(0, rt.bufPool().outstanding());
+            assertEquals(0, rt.loop().bufPool().outstanding());
         }
     }
 
@@ -103,14 +103,14 @@ class NetApiTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void dualStackListenerOnWildcardAcceptsIpv4AndIpv6(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("::", 0))) {
-            try (TcpStream v4 = TcpStream.connect(rt, at("127.0.0.1", l.port()));
+             TcpListener l = TcpListener.bind(rt.loop(), at("::", 0))) {
+            try (TcpStream v4 = TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()));
                  TcpStream s4 = l.accept()) {
                 assertInstanceOf(Inet4Address.class, ((InetSocketAddress) s4.remoteAddress()).getAddress(),
                         "an IPv4 client of a dual-stack listener shows as IPv4: " + s4.remoteAddress());
                 roundTrip(rt, v4, s4, "v4 via ::");
             }
-            try (TcpStream v6 = TcpStream.connect(rt, at("::1", l.port()));
+            try (TcpStream v6 = TcpStream.connect(rt.loop(), at("::1", l.port()));
                  TcpStream s6 = l.accept()) {
                 assertInstanceOf(Inet6Address.class, ((InetSocketAddress) s6.remoteAddress()).getAddress());
                 roundTrip(rt, v6, s6, "v6 via ::");
@@ -122,12 +122,12 @@ class NetApiTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void futureShape(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.binder(rt).backlog(16).bindAsync(at("::1", 0)).get(WAIT, TimeUnit.SECONDS)) {
+             TcpListener l = TcpListener.binder(rt.loop()).backlog(16).bindAsync(at("::1", 0)).get(WAIT, TimeUnit.SECONDS)) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connectAsync(rt, at("::1", l.port())).get(WAIT, TimeUnit.SECONDS);
+            TcpStream c = TcpStream.connectAsync(rt.loop(), at("::1", l.port())).get(WAIT, TimeUnit.SECONDS);
             TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
-            FixedBuf out = rt.bufPool().lease().put(ascii("future"));
-            FixedBuf in = rt.bufPool().lease();
+            FixedBuf out = rt.loop().bufPool().lease().put(ascii("future"));
+            FixedBuf in = rt.loop().bufPool().lease();
             Completion<Send> sent = c.sendAllAsync(out).get(WAIT, TimeUnit.SECONDS);
             assertTrue(sent.isSuccess());
             assertEquals(6, sent.value());
@@ -149,7 +149,7 @@ class NetApiTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void completerShapeReusesOneOpPerDirection(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> server = new CompletableFuture<>();
             l.accept((s, e) -> {
                 if (e != null) {
@@ -159,7 +159,7 @@ class NetApiTest {
                 }
             });
             CompletableFuture<TcpStream> client = new CompletableFuture<>();
-            TcpStream.connect(rt, at("127.0.0.1", l.port()), (s, e) -> {
+            TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()), (s, e) -> {
                 if (e != null) {
                     client.completeExceptionally(e);
                 } else {
@@ -170,25 +170,25 @@ class NetApiTest {
             TcpStream s = server.get(WAIT, TimeUnit.SECONDS);
 
             // Echo on the server with two reused ops; the client sends 100 messages one at a time.
-            FixedBuf sb = rt.bufPool().lease();
+            FixedBuf sb = rt.loop().bufPool().lease();
             AtomicReference<Op<Send>> echo = new AtomicReference<>();
             Op<Recv> srecv = s.recvOp(sb, op -> {
                 if (!op.isSuccess() || op.result() == 0) {
                     op.payload().buffer().release();
                     return;
                 }
-                rt.submit(echo.get());
+                rt.loop().submit(echo.get());
             });
             echo.set(s.sendAllOp(sb, op -> {
                 sb.clear();
                 op.reset();
-                rt.submit(srecv.reset());
+                rt.loop().resubmit(srecv);
             }));
-            rt.submit(srecv);
+            rt.loop().submit(srecv);
 
             // The client: a pending recv, and a send of an 8-byte counter each time the previous one came back.
-            FixedBuf cout = rt.bufPool().lease();
-            FixedBuf cin = rt.bufPool().lease();
+            FixedBuf cout = rt.loop().bufPool().lease();
+            FixedBuf cin = rt.loop().bufPool().lease();
             int rounds = 100;
             CountDownLatch done = new CountDownLatch(1);
             int[] count = {0};
@@ -206,7 +206,7 @@ class NetApiTest {
                     return;
                 }
                 if (cin.readableBytes() < 8) {
-                    rt.submit(op.reset());
+                    rt.loop().resubmit(op);
                     return;
                 }
                 long v = 0;
@@ -225,15 +225,15 @@ class NetApiTest {
                 for (int i = 7; i >= 0; i--) {
                     cout.putByte((int) ((long) count[0] >>> (8 * i)));
                 }
-                rt.submit(op.reset());
-                rt.submit(csend.reset());
+                rt.loop().resubmit(op);
+                rt.loop().resubmit(csend);
             });
-            rt.execute(() -> {
-                rt.submit(crecv);
+            rt.loop().execute(() -> {
+                rt.loop().submit(crecv);
                 for (int i = 0; i < 8; i++) {
                     cout.putByte(0);
                 }
-                rt.submit(csend);
+                rt.loop().submit(csend);
             });
             assertTrue(done.await(WAIT, TimeUnit.SECONDS), "echo rounds did not finish: " + count[0]);
             assertNull(failure.get());
@@ -243,7 +243,7 @@ class NetApiTest {
             // The server's recv sees end of stream or cancellation and releases its buffer.
             cout.release();
             cin.release();
-            waitFor(() -> rt.bufPool().outstanding() == 0, "server buffer returned");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "server buffer returned");
         }
     }
 
@@ -269,9 +269,9 @@ class NetApiTest {
                 results.add(r);
                 int id = t;
                 factory.newThread(() -> {
-                    try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+                    try (TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
                         CompletableFuture<TcpStream> a = l.acceptAsync();
-                        try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()));
+                        try (TcpStream c = TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()));
                              TcpStream s = a.get(WAIT, TimeUnit.SECONDS)) {
                             for (int i = 0; i < 20; i++) {
                                 roundTrip(rt, c, s, "thread " + id + " round " + i);
@@ -286,7 +286,7 @@ class NetApiTest {
             for (CompletableFuture<Void> r : results) {
                 r.get(WAIT * 3, TimeUnit.SECONDS);
             }
-            waitFor(() -> rt.bufPool().outstanding() == 0, "every buffer back");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "every buffer back");
         }
     }
 
@@ -295,9 +295,9 @@ class NetApiTest {
     void sendAllDeliversEveryByteDespiteShortWrites(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
              BufPool big = BufPool.allocate(1 << 20, 2);
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connector(rt).option(java.net.StandardSocketOptions.SO_SNDBUF, 4096)
+            TcpStream c = TcpStream.connector(rt.loop()).option(java.net.StandardSocketOptions.SO_SNDBUF, 4096)
                     .connect(at("127.0.0.1", l.port()));
             TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
             FixedBuf out = big.lease();
@@ -308,7 +308,7 @@ class NetApiTest {
             out.put(data);
             int[] sends = {0};
             CompletableFuture<Long> sent = new CompletableFuture<>();
-            rt.execute(() -> c.sendAll(out, op -> sent.complete(op.isSuccess() ? (long) out.readerIndex() : -1)));
+            rt.loop().execute(() -> c.sendAll(out, op -> sent.complete(op.isSuccess() ? (long) out.readerIndex() : -1)));
             FixedBuf in = big.lease();
             while (in.readableBytes() < data.length) {
                 assertTrue(s.recv(in) > 0);
@@ -329,10 +329,10 @@ class NetApiTest {
     void connectRefused(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             int free;
-            try (TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+            try (TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
                 free = l.port();
             }
-            IOException e = assertThrows(IOException.class, () -> TcpStream.connect(rt, at("127.0.0.1", free)));
+            IOException e = assertThrows(IOException.class, () -> TcpStream.connect(rt.loop(), at("127.0.0.1", free)));
             assertInstanceOf(ConnectException.class, e, e.toString());
             assertTrue(e.getMessage().contains("ECONNREFUSED"), e.getMessage());
         }
@@ -343,18 +343,18 @@ class NetApiTest {
     void connectDeadline(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             // A listener whose backlog is full drops SYNs: the connect waits until its deadline.
-            try (TcpListener l = TcpListener.binder(rt).backlog(0).bind(at("127.0.0.1", 0))) {
+            try (TcpListener l = TcpListener.binder(rt.loop()).backlog(0).bind(at("127.0.0.1", 0))) {
                 TcpStream[] fillers = new TcpStream[3];
                 IOException timeout = null;
                 for (int i = 0; i < fillers.length && timeout == null; i++) {
                     try {
-                        fillers[i] = TcpStream.connector(rt).deadline(Duration.ofMillis(300)).connect(at("127.0.0.1", l.port()));
+                        fillers[i] = TcpStream.connector(rt.loop()).deadline(Duration.ofMillis(300)).connect(at("127.0.0.1", l.port()));
                     } catch (IOException t) {
                         timeout = t;
                     }
                 }
                 if (timeout == null) {
-                    timeout = assertThrows(IOException.class, () -> TcpStream.connector(rt)
+                    timeout = assertThrows(IOException.class, () -> TcpStream.connector(rt.loop())
                             .deadline(Duration.ofMillis(300)).connect(at("127.0.0.1", l.port())));
                 }
                 assertInstanceOf(SocketTimeoutException.class, timeout, timeout.toString());
@@ -371,13 +371,13 @@ class NetApiTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closeWithLingerZeroResetsThePeer(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            try (TcpStream c = TcpStream.connect(rt, at("127.0.0.1", l.port()))) {
+            try (TcpStream c = TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()))) {
                 TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
                 s.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
                 s.close(); // an abortive close: RST instead of FIN
-                FixedBuf buf = rt.bufPool().lease();
+                FixedBuf buf = rt.loop().bufPool().lease();
                 IOException e = assertThrows(IOException.class, () -> c.recv(buf));
                 assertTrue(String.valueOf(e.getMessage()).contains("ECONNRESET"), e.toString());
                 assertNull(buf.owner(), "the failed recv handed its buffer back");
@@ -390,11 +390,11 @@ class NetApiTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closeCancelsABlockedRecvAndHandsTheBufferBack(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("::1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("::1", 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connect(rt, at("::1", l.port()));
+            TcpStream c = TcpStream.connect(rt.loop(), at("::1", l.port()));
             TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
             CompletableFuture<Throwable> outcome = new CompletableFuture<>();
             Thread reader = new Thread(() -> {
                 try {
@@ -428,9 +428,9 @@ class NetApiTest {
     void udpSendToRecvFromAndConnected(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
-                try (UdpSocket a = UdpSocket.bind(rt, at(host, 0));
-                     UdpSocket b = UdpSocket.bind(rt, at(host, 0))) {
-                    FixedBuf buf = rt.bufPool().lease();
+                try (UdpSocket a = UdpSocket.bind(rt.loop(), at(host, 0));
+                     UdpSocket b = UdpSocket.bind(rt.loop(), at(host, 0))) {
+                    FixedBuf buf = rt.loop().bufPool().lease();
                     buf.put(ascii("datagram " + host));
                     assertEquals(buf.readableBytes(), a.sendTo(buf, b.localAddress()));
                     buf.clear();
@@ -461,9 +461,9 @@ class NetApiTest {
     void udpDualStack(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             // Dual stack: an IPv6 socket on :: reaches an IPv4 peer (mapped to ::ffff:127.0.0.1).
-            try (UdpSocket v6 = UdpSocket.bind(rt, at("::", 0));
-                 UdpSocket v4 = UdpSocket.bind(rt, at("127.0.0.1", 0))) {
-                FixedBuf buf = rt.bufPool().lease().put(ascii("mapped"));
+            try (UdpSocket v6 = UdpSocket.bind(rt.loop(), at("::", 0));
+                 UdpSocket v4 = UdpSocket.bind(rt.loop(), at("127.0.0.1", 0))) {
+                FixedBuf buf = rt.loop().bufPool().lease().put(ascii("mapped"));
                 v6.sendTo(buf, v4.localAddress());
                 buf.clear();
                 InetSocketAddress from = (InetSocketAddress) v4.recvFrom(buf);
@@ -479,10 +479,10 @@ class NetApiTest {
         Path dir = Files.createTempDirectory("veloq-unix");
         Path path = dir.resolve("s.sock");
         try (IoRuntime rt = TestDrivers.open(driver);
-             UnixListener l = UnixListener.bind(rt, UnixDomainSocketAddress.of(path))) {
+             UnixListener l = UnixListener.bind(rt.loop(), UnixDomainSocketAddress.of(path))) {
             assertEquals(AddressFamily.UNIX, l.family());
             CompletableFuture<UnixStream> accepted = l.acceptAsync();
-            try (UnixStream c = UnixStream.connect(rt, UnixDomainSocketAddress.of(path));
+            try (UnixStream c = UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(path));
                  UnixStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 roundTrip(rt, c, s, "over a unix socket");
                 roundTrip(rt, s, c, "and back");
@@ -506,13 +506,13 @@ class NetApiTest {
     void wrongAddressTypesAreRefusedUpFront(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> TcpStream.connect(rt, UnixDomainSocketAddress.of("/tmp/x.sock")));
+                    () -> TcpStream.connect(rt.loop(), UnixDomainSocketAddress.of("/tmp/x.sock")));
             assertTrue(e.getMessage().contains("InetSocketAddress"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
-                    () -> UnixListener.bind(rt, new InetSocketAddress(0)));
+                    () -> UnixListener.bind(rt.loop(), new InetSocketAddress(0)));
             assertTrue(e.getMessage().contains("UnixDomainSocketAddress"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
-                    () -> TcpStream.connect(rt, InetSocketAddress.createUnresolved("nowhere.invalid", 1)));
+                    () -> TcpStream.connect(rt.loop(), InetSocketAddress.createUnresolved("nowhere.invalid", 1)));
             assertTrue(e.getMessage().contains("unresolved"), e.getMessage());
         }
     }

@@ -55,12 +55,12 @@ class RuntimeCloseTest {
         AtomicInteger received = new AtomicInteger();
         BufPool pool;
         IoRuntime rt = builder.exceptionHandler((loop, source, error) -> thrown.add(error)).open();
-        try (TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            pool = rt.bufPool();
+        try (TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            pool = rt.loop().bufPool();
             List<Op<?>> ops = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
                 CompletableFuture<TcpStream> accepted = l.acceptAsync();
-                TcpStream client = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+                TcpStream client = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
                 TcpStream server = accepted.get(10, TimeUnit.SECONDS);
                 FixedBuf out = pool.lease().put(new byte[1024]);
                 Op<Send> send = client.sendAllOp(out, op -> {
@@ -71,7 +71,7 @@ class RuntimeCloseTest {
                         return;
                     }
                     op.payload().buf().clear().put(new byte[1024]);
-                    rt.submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 FixedBuf in = pool.lease();
                 Op<Recv> recv = server.recvOp(in, op -> {
@@ -83,12 +83,12 @@ class RuntimeCloseTest {
                     }
                     received.addAndGet((int) op.result());
                     op.payload().buf().clear();
-                    rt.submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
                 ops.add(send);
                 ops.add(recv);
             }
-            ops.forEach(rt::submit);
+            ops.forEach(rt.loop()::submit);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (received.get() < 64 * 1024 && System.nanoTime() - until < 0) {
                 Thread.sleep(1);
@@ -119,21 +119,21 @@ class RuntimeCloseTest {
         FixedBuf receiving;
         CompletableFuture<Op<Recv>> recvEnded = new CompletableFuture<>();
         try {
-            TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream client = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+            TcpStream client = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
             TcpStream server = accepted.get(10, TimeUnit.SECONDS);
-            receiving = rt.bufPool().lease();
-            rt.submit(server.recvOp(receiving, recvEnded::complete)); // in flight at close
-            io.veloq.api.net.UdpSocket udp = io.veloq.api.net.UdpSocket.bind(rt,
+            receiving = rt.loop().bufPool().lease();
+            rt.loop().submit(server.recvOp(receiving, recvEnded::complete)); // in flight at close
+            io.veloq.api.net.UdpSocket udp = io.veloq.api.net.UdpSocket.bind(rt.loop(),
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            io.veloq.api.net.UnixListener unix = io.veloq.api.net.UnixListener.bind(rt,
+            io.veloq.api.net.UnixListener unix = io.veloq.api.net.UnixListener.bind(rt.loop(),
                     java.net.UnixDomainSocketAddress.of(unixPath));
             for (io.veloq.api.net.NetSocket s : List.of(l, client, server, udp, unix)) {
                 long n = ((io.veloq.api.IoFd.Raw) s.fd()).handle();
                 targets.put(n, fdTarget(n));
             }
-            appSocket = rt.call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+            appSocket = rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
                     io.veloq.api.net.SocketType.STREAM)).valueOrThrow();
         } finally {
             rt.close(); // none of the net sockets was closed by the app
@@ -149,7 +149,7 @@ class RuntimeCloseTest {
         assertTrue(app != null && app.startsWith("socket:["), "the app's own socket (fd " + appSocket
                 + ") was closed by the runtime: " + app);
         try (IoRuntime other = TestDrivers.open("uring")) {
-            other.call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(appSocket))).valueOrThrow();
+            other.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(appSocket))).valueOrThrow();
         }
         java.nio.file.Files.deleteIfExists(unixPath);
         java.nio.file.Files.deleteIfExists(unixPath.getParent());
@@ -177,9 +177,9 @@ class RuntimeCloseTest {
         io.veloq.api.net.UdpSocket a;
         io.veloq.api.net.UdpSocket b;
         try {
-            l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            a = io.veloq.api.net.UdpSocket.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            b = io.veloq.api.net.UdpSocket.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            a = io.veloq.api.net.UdpSocket.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            b = io.veloq.api.net.UdpSocket.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         } finally {
             rt.close();
         }

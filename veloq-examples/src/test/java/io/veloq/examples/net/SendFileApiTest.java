@@ -58,12 +58,12 @@ class SendFileApiTest {
         Path path = dir.resolve("body.bin");
         ExecutorService reader = Executors.newSingleThreadExecutor();
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress("127.0.0.1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress("127.0.0.1", 0))) {
             write(rt, path, data); // through the runtime: the fake keeps its own file store
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            try (TcpStream c = TcpStream.connect(rt, new InetSocketAddress("127.0.0.1", l.port()));
+            try (TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress("127.0.0.1", l.port()));
                  TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
-                IoFd file = IoFd.raw(rt.call(Open.read(path)).valueOrThrow());
+                IoFd file = IoFd.raw(rt.loop().call(Open.read(path)).valueOrThrow());
                 try {
                     if (!rt.capabilities().contains(Capability.SEND_FILE)) {
                         IOException e = assertThrows(IOException.class, () -> c.sendFile(file, 0, SIZE));
@@ -104,34 +104,34 @@ class SendFileApiTest {
                     assertEquals(expected.size(), got.length, "bytes received");
                     assertArrayEquals(expected.toByteArray(), got, "the peer gets exactly the ranges sent, in order");
                 } finally {
-                    rt.call(new Close(file));
+                    rt.loop().call(new Close(file));
                 }
             }
-            assertEquals(0, rt.bufPool().outstanding(), "sendFile leases no pool buffer");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "sendFile leases no pool buffer");
         } finally {
             reader.shutdownNow();
         }
     }
 
     private static void write(IoRuntime rt, Path path, byte[] data) throws IOException {
-        IoFd w = IoFd.raw(rt.call(new Open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        IoFd w = IoFd.raw(rt.loop().call(new Open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 0644)).valueOrThrow());
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         try {
             for (int off = 0; off < data.length; ) {
                 b.clear();
                 b.put(data, off, Math.min(b.capacity(), data.length - off));
-                off += (int) rt.call(new Write(w, b, off)).valueOrThrow();
+                off += (int) rt.loop().call(new Write(w, b, off)).valueOrThrow();
             }
         } finally {
             b.release();
-            rt.call(new Close(w));
+            rt.loop().call(new Close(w));
         }
     }
 
     private static byte[] readToEnd(IoRuntime rt, TcpStream s) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         try {
             while (true) {
                 b.clear();

@@ -55,7 +55,7 @@ class SocketLifetimeTest {
 
     private static Pair connect(IoRuntime rt, TcpListener l) throws Exception {
         CompletableFuture<TcpStream> accepted = l.acceptAsync();
-        TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+        TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
         return new Pair(c, accepted.get(WAIT, TimeUnit.SECONDS));
     }
 
@@ -114,14 +114,14 @@ class SocketLifetimeTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void aReusableRecvOpOfAClosedStreamNeverReadsTheStreamThatReusedItsNumber(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            BufPool pool = rt.loop().bufPool();
             Pair a = connect(rt, l);
             FixedBuf buf = pool.lease();
             AtomicReference<CompletableFuture<Completion<Recv>>> next = new AtomicReference<>(new CompletableFuture<>());
             Op<Recv> recv = a.client().recvOp(buf, op -> next.get().complete(op.completion()));
             send(a.server(), "for A".getBytes(StandardCharsets.US_ASCII), pool);
-            rt.submit(recv);
+            rt.loop().submit(recv);
             assertEquals(5, next.get().get(WAIT, TimeUnit.SECONDS).value(), "the op works while A is open");
             buf.clear();
 
@@ -131,7 +131,7 @@ class SocketLifetimeTest {
             send(b.server(), SECRET, pool);
 
             next.set(new CompletableFuture<>());
-            rt.submit(recv.reset());
+            rt.loop().resubmit(recv);
             Completion<Recv> c = next.get().get(WAIT, TimeUnit.SECONDS);
             assertClosedChannel(c, "A's reusable recv on fd " + number);
             assertEquals(0, buf.readableBytes(), "A's buffer got bytes after A was closed");
@@ -148,8 +148,8 @@ class SocketLifetimeTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#reusingNumbers")
     void everyOpBuiltForAClosedSocketFailsClosedEvenWhenItsNumberIsReused(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            BufPool pool = rt.loop().bufPool();
             Pair a = connect(rt, l);
             FixedBuf out = pool.lease().put("A's reply".getBytes(StandardCharsets.US_ASCII));
             FixedBuf in = pool.lease();
@@ -161,18 +161,18 @@ class SocketLifetimeTest {
             Pair b = reuseNumber(rt, l, number);
             send(b.server(), SECRET, pool);
 
-            rt.submit(sendAll);
+            rt.loop().submit(sendAll);
             assertClosedChannel(sendDone.get(WAIT, TimeUnit.SECONDS), "sendAllOp");
             assertEquals("A's reply".length(), out.readableBytes(), "nothing of A's buffer was sent to B's peer");
-            assertClosedChannel(rt.submitAsync(byHand).get(WAIT, TimeUnit.SECONDS), "an op built with fd()");
+            assertClosedChannel(rt.loop().submitAsync(byHand).get(WAIT, TimeUnit.SECONDS), "an op built with fd()");
             assertEquals(0, in.readableBytes());
 
             // A closed listener's accept op, while a new listener may hold its number.
-            TcpListener old = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Op<Accept> accept = Op.of(new Accept(old.fd(), SockAddrStorage.allocate(rt.addressLayout())));
+            TcpListener old = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Op<Accept> accept = Op.of(new Accept(old.fd(), SockAddrStorage.allocate(rt.loop().addressLayout())));
             old.close();
-            try (TcpListener fresh = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-                assertClosedChannel(rt.submitAsync(accept).get(WAIT, TimeUnit.SECONDS), "accept of a closed listener");
+            try (TcpListener fresh = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                assertClosedChannel(rt.loop().submitAsync(accept).get(WAIT, TimeUnit.SECONDS), "accept of a closed listener");
                 assertTrue(fresh.isOpen());
             }
 
@@ -196,8 +196,8 @@ class SocketLifetimeTest {
         int rounds = 200;
         java.util.Random random = new java.util.Random(10);
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            BufPool pool = rt.bufPool();
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            BufPool pool = rt.loop().bufPool();
             AtomicInteger foreign = new AtomicInteger();
             for (int round = 0; round < rounds; round++) {
                 Pair a = connect(rt, l);
@@ -221,9 +221,9 @@ class SocketLifetimeTest {
                     while (System.nanoTime() - until < 0) {
                         Thread.onSpinWait();
                     }
-                    rt.submit(op.reset());
+                    rt.loop().resubmit(op);
                 });
-                rt.submit(recv);
+                rt.loop().submit(recv);
                 // A's peer sends until A is about to close; once B is talking, it sends A one more message.
                 CountDownLatch closing = new CountDownLatch(1);
                 CountDownLatch bTalks = new CountDownLatch(1);
@@ -281,16 +281,16 @@ class SocketLifetimeTest {
         List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         int reused = 0;
         try (IoRuntime rt = TestDrivers.open(driver)) {
-            long probe = rt.call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+            long probe = rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
                     io.veloq.api.net.SocketType.DATAGRAM)).valueOrThrow();
-            int untouched = rt.getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
-            rt.setOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF, mark);
-            int marked = rt.getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
-            rt.call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(probe))).valueOrThrow();
+            int untouched = rt.loop().getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
+            rt.loop().setOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF, mark);
+            int marked = rt.loop().getOption(io.veloq.api.IoFd.raw(probe), java.net.StandardSocketOptions.SO_RCVBUF);
+            rt.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(probe))).valueOrThrow();
             assertTrue(untouched != marked, "SO_RCVBUF " + mark + " must show (" + marked + " vs " + untouched + ")");
 
             for (int round = 0; round < rounds; round++) {
-                io.veloq.api.net.UdpSocket old = io.veloq.api.net.UdpSocket.bind(rt,
+                io.veloq.api.net.UdpSocket old = io.veloq.api.net.UdpSocket.bind(rt.loop(),
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 long number = ((io.veloq.api.IoFd.Raw) old.fd()).handle();
                 java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -298,9 +298,9 @@ class SocketLifetimeTest {
                 int r = round;
                 Thread viaLoop = caller("calls through the loop with the socket's handle", calling, stop, errors, r,
                         () -> {
-                            rt.setOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF, mark);
-                            rt.getOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF);
-                            rt.localAddress(old.fd());
+                            rt.loop().setOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF, mark);
+                            rt.loop().getOption(old.fd(), java.net.StandardSocketOptions.SO_RCVBUF);
+                            rt.loop().localAddress(old.fd());
                         });
                 Thread viaSocket = caller("calls through the socket", calling, stop, errors, r, () -> {
                     old.setOption(java.net.StandardSocketOptions.SO_RCVBUF, mark);
@@ -311,7 +311,7 @@ class SocketLifetimeTest {
                 Thread opener = new Thread(() -> {
                     try {
                         for (int i = 0; i < 6; i++) {
-                            fresh.add(rt.call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
+                            fresh.add(rt.loop().call(new io.veloq.api.op.Socket(io.veloq.api.net.AddressFamily.INET,
                                     io.veloq.api.net.SocketType.DATAGRAM)).valueOrThrow());
                         }
                     } catch (Throwable t) {
@@ -332,12 +332,12 @@ class SocketLifetimeTest {
                     if (n == number) {
                         reused++;
                     }
-                    int v = rt.getOption(io.veloq.api.IoFd.raw(n), java.net.StandardSocketOptions.SO_RCVBUF);
+                    int v = rt.loop().getOption(io.veloq.api.IoFd.raw(n), java.net.StandardSocketOptions.SO_RCVBUF);
                     if (v != untouched) {
                         errors.add("round " + round + ": a call on the closed socket (fd " + number + ") set SO_RCVBUF "
                                 + v + " on the new socket fd " + n);
                     }
-                    rt.call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(n))).valueOrThrow();
+                    rt.loop().call(new io.veloq.api.op.Close(io.veloq.api.IoFd.raw(n))).valueOrThrow();
                 }
             }
         }

@@ -52,7 +52,7 @@ class SocketOptionsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#linuxOptions")
     void tcpOptionsReadBack(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.binder(rt)
+             TcpListener l = TcpListener.binder(rt.loop())
                      .option(VeloqSocketOptions.TCP_FASTOPEN, 16)
                      .option(StandardSocketOptions.SO_REUSEPORT, true)
                      .bind(at("::", 0))) {
@@ -60,7 +60,7 @@ class SocketOptionsTest {
             assertEquals(true, l.getOption(StandardSocketOptions.SO_REUSEPORT));
             assertEquals(true, l.getOption(StandardSocketOptions.SO_REUSEADDR), "listener default");
             assertEquals(false, l.getOption(VeloqSocketOptions.IPV6_V6ONLY), "dual stack on ::");
-            try (TcpStream s = TcpStream.connect(rt, at("::1", l.port()))) {
+            try (TcpStream s = TcpStream.connect(rt.loop(), at("::1", l.port()))) {
                 for (boolean b : new boolean[] {true, false}) {
                     roundTrip(s, StandardSocketOptions.TCP_NODELAY, b);
                     roundTrip(s, StandardSocketOptions.SO_KEEPALIVE, b);
@@ -89,8 +89,8 @@ class SocketOptionsTest {
                     assertTrue(e.getMessage().contains("SO_BUSY_POLL"), e.getMessage());
                 }
             }
-            try (TcpListener v4 = TcpListener.bind(rt, at("127.0.0.1", 0));
-                 TcpStream s4 = TcpStream.connect(rt, at("127.0.0.1", v4.port()))) {
+            try (TcpListener v4 = TcpListener.bind(rt.loop(), at("127.0.0.1", 0));
+                 TcpStream s4 = TcpStream.connect(rt.loop(), at("127.0.0.1", v4.port()))) {
                 roundTrip(s4, StandardSocketOptions.IP_TOS, 0x28); // IP_TOS on IPv4
             }
         }
@@ -102,7 +102,7 @@ class SocketOptionsTest {
         NetworkInterface lo = NetworkInterface.getByName("lo");
         try (IoRuntime rt = TestDrivers.open(driver)) {
             for (String host : new String[] {"127.0.0.1", "::1"}) {
-                try (UdpSocket u = UdpSocket.binder(rt).option(StandardSocketOptions.SO_BROADCAST, true).bind(at(host, 0))) {
+                try (UdpSocket u = UdpSocket.binder(rt.loop()).option(StandardSocketOptions.SO_BROADCAST, true).bind(at(host, 0))) {
                     assertEquals(true, u.getOption(StandardSocketOptions.SO_BROADCAST));
                     roundTrip(u, StandardSocketOptions.IP_MULTICAST_TTL, 3);
                     roundTrip(u, StandardSocketOptions.IP_MULTICAST_LOOP, false);
@@ -119,8 +119,8 @@ class SocketOptionsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void badValuesAreRefusedBeforeAnyNativeCall(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0));
-             TcpStream s = TcpStream.connect(rt, at("127.0.0.1", l.port()))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0));
+             TcpStream s = TcpStream.connect(rt.loop(), at("127.0.0.1", l.port()))) {
             s.setOption(StandardSocketOptions.SO_LINGER, 7);
             s.setOption(VeloqSocketOptions.TCP_KEEPCNT, 5);
             int rcvbuf = s.getOption(StandardSocketOptions.SO_RCVBUF);
@@ -136,7 +136,7 @@ class SocketOptionsTest {
             assertEquals(7, s.getOption(StandardSocketOptions.SO_LINGER));
             assertEquals(5, s.getOption(VeloqSocketOptions.TCP_KEEPCNT));
             // And through the builders, before the socket exists.
-            assertThrows(IllegalArgumentException.class, () -> TcpStream.connector(rt)
+            assertThrows(IllegalArgumentException.class, () -> TcpStream.connector(rt.loop())
                     .option(StandardSocketOptions.SO_RCVBUF, -1).connect(at("127.0.0.1", l.port())));
         }
     }
@@ -163,15 +163,15 @@ class SocketOptionsTest {
         Path dir = Files.createTempDirectory("veloq-opt");
         Path path = dir.resolve("o.sock");
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0))) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> l.setOption(madeUp, 1));
             assertTrue(e.getMessage().contains("SO_MADE_UP") && e.getMessage().contains("Linux"), e.getMessage());
             e = assertThrows(UnsupportedOperationException.class,
                     () -> l.getOption(VeloqSocketOptions.IPV6_V6ONLY));
             assertTrue(e.getMessage().contains("IPV6_V6ONLY") && e.getMessage().contains("IPv4"), e.getMessage());
-            try (UnixListener ul = UnixListener.bind(rt, UnixDomainSocketAddress.of(path));
-                 UnixStream us = UnixStream.connect(rt, UnixDomainSocketAddress.of(path))) {
+            try (UnixListener ul = UnixListener.bind(rt.loop(), UnixDomainSocketAddress.of(path));
+                 UnixStream us = UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(path))) {
                 e = assertThrows(UnsupportedOperationException.class,
                         () -> us.setOption(StandardSocketOptions.TCP_NODELAY, true));
                 assertTrue(e.getMessage().contains("TCP_NODELAY") && e.getMessage().contains("Unix-domain"), e.getMessage());
@@ -192,7 +192,7 @@ class SocketOptionsTest {
     void kernelValuesMatchWhatJavaNioReportsForTheSameSocket() throws Exception {
         TestDrivers.assumeKernel("the fake driver's sockets are not kernel sockets java.nio could see");
         try (IoRuntime rt = TestDrivers.open("uring");
-             TcpListener l = TcpListener.bind(rt, at("127.0.0.1", 0));
+             TcpListener l = TcpListener.bind(rt.loop(), at("127.0.0.1", 0));
              SocketChannel ch = SocketChannel.open(at("127.0.0.1", l.port()))) {
             TcpStream peer = l.acceptAsync().get(10, TimeUnit.SECONDS);
             int localPort = ((InetSocketAddress) ch.getLocalAddress()).getPort();
@@ -207,30 +207,30 @@ class SocketOptionsTest {
             ch.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 61);
             ch.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 11);
             ch.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 6);
-            assertEquals(true, rt.getOption(fd, StandardSocketOptions.TCP_NODELAY));
-            assertEquals(true, rt.getOption(fd, StandardSocketOptions.SO_KEEPALIVE));
-            assertEquals(9, rt.getOption(fd, StandardSocketOptions.SO_LINGER));
+            assertEquals(true, rt.loop().getOption(fd, StandardSocketOptions.TCP_NODELAY));
+            assertEquals(true, rt.loop().getOption(fd, StandardSocketOptions.SO_KEEPALIVE));
+            assertEquals(9, rt.loop().getOption(fd, StandardSocketOptions.SO_LINGER));
             // Linux doubles buffer sizes; Veloq reports the kernel's value, the JDK halves it back (NET_GetSockOpt).
-            assertEquals(200_000, rt.getOption(fd, StandardSocketOptions.SO_RCVBUF));
-            assertEquals(2 * ch.getOption(StandardSocketOptions.SO_RCVBUF), rt.getOption(fd, StandardSocketOptions.SO_RCVBUF));
-            assertEquals(ch.getOption(StandardSocketOptions.IP_TOS), rt.getOption(fd, StandardSocketOptions.IP_TOS));
-            assertEquals(61, rt.getOption(fd, VeloqSocketOptions.TCP_KEEPIDLE));
-            assertEquals(11, rt.getOption(fd, VeloqSocketOptions.TCP_KEEPINTVL));
-            assertEquals(6, rt.getOption(fd, VeloqSocketOptions.TCP_KEEPCNT));
+            assertEquals(200_000, rt.loop().getOption(fd, StandardSocketOptions.SO_RCVBUF));
+            assertEquals(2 * ch.getOption(StandardSocketOptions.SO_RCVBUF), rt.loop().getOption(fd, StandardSocketOptions.SO_RCVBUF));
+            assertEquals(ch.getOption(StandardSocketOptions.IP_TOS), rt.loop().getOption(fd, StandardSocketOptions.IP_TOS));
+            assertEquals(61, rt.loop().getOption(fd, VeloqSocketOptions.TCP_KEEPIDLE));
+            assertEquals(11, rt.loop().getOption(fd, VeloqSocketOptions.TCP_KEEPINTVL));
+            assertEquals(6, rt.loop().getOption(fd, VeloqSocketOptions.TCP_KEEPCNT));
 
             // Veloq sets, java.nio reads.
-            rt.setOption(fd, StandardSocketOptions.TCP_NODELAY, false);
-            rt.setOption(fd, StandardSocketOptions.SO_KEEPALIVE, false);
-            rt.setOption(fd, StandardSocketOptions.SO_LINGER, -1);
-            rt.setOption(fd, StandardSocketOptions.SO_SNDBUF, 50_000);
-            rt.setOption(fd, VeloqSocketOptions.TCP_KEEPIDLE, 120);
-            rt.setOption(fd, VeloqSocketOptions.TCP_KEEPCNT, 3);
-            rt.setOption(fd, VeloqSocketOptions.TCP_QUICKACK, true);
+            rt.loop().setOption(fd, StandardSocketOptions.TCP_NODELAY, false);
+            rt.loop().setOption(fd, StandardSocketOptions.SO_KEEPALIVE, false);
+            rt.loop().setOption(fd, StandardSocketOptions.SO_LINGER, -1);
+            rt.loop().setOption(fd, StandardSocketOptions.SO_SNDBUF, 50_000);
+            rt.loop().setOption(fd, VeloqSocketOptions.TCP_KEEPIDLE, 120);
+            rt.loop().setOption(fd, VeloqSocketOptions.TCP_KEEPCNT, 3);
+            rt.loop().setOption(fd, VeloqSocketOptions.TCP_QUICKACK, true);
             assertEquals(false, ch.getOption(StandardSocketOptions.TCP_NODELAY));
             assertEquals(false, ch.getOption(StandardSocketOptions.SO_KEEPALIVE));
             assertEquals(-1, ch.getOption(StandardSocketOptions.SO_LINGER));
-            assertEquals(100_000, rt.getOption(fd, StandardSocketOptions.SO_SNDBUF));
-            assertEquals(rt.getOption(fd, StandardSocketOptions.SO_SNDBUF), 2 * ch.getOption(StandardSocketOptions.SO_SNDBUF));
+            assertEquals(100_000, rt.loop().getOption(fd, StandardSocketOptions.SO_SNDBUF));
+            assertEquals(rt.loop().getOption(fd, StandardSocketOptions.SO_SNDBUF), 2 * ch.getOption(StandardSocketOptions.SO_SNDBUF));
             assertEquals(120, ch.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
             assertEquals(3, ch.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT));
             assertEquals(true, ch.getOption(ExtendedSocketOptions.TCP_QUICKACK));

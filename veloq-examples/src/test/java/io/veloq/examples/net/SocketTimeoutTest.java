@@ -44,7 +44,7 @@ class SocketTimeoutTest {
     /** A loopback connection: {@code client} made with {@code connector}, {@code server} accepted by {@code listener}. */
     private record Pair(TcpListener listener, TcpStream client, TcpStream server) implements AutoCloseable {
         static Pair open(IoRuntime rt, io.veloq.api.net.ConnectBuilder<TcpStream> connector) throws Exception {
-            TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             TcpStream c = connector.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
             return new Pair(l, c, accepted.get(10, TimeUnit.SECONDS));
@@ -61,7 +61,7 @@ class SocketTimeoutTest {
     /** A simulated connection: {@code peer} scripted by the test, {@code server} accepted by {@code listener}. */
     private record SimPair(TcpListener listener, Peer peer, TcpStream server) {
         static SimPair open(Simulation sim) throws IOException {
-            TcpListener l = TcpListener.bind(sim.runtime(), ADDR);
+            TcpListener l = TcpListener.bind(sim.runtime().loop(), ADDR);
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             Peer peer = sim.connect(ADDR);
             return new SimPair(l, peer, sim.await(accepted));
@@ -84,10 +84,10 @@ class SocketTimeoutTest {
             TcpStream s = pair.server();
             s.readTimeout(Duration.ofSeconds(30));
             assertEquals(Duration.ofSeconds(30), s.readTimeout());
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
             AtomicReference<Op<Recv>> done = new AtomicReference<>();
             Op<Recv> recv = s.recvOp(buf, done::set);
-            rt.submit(recv);
+            rt.loop().submit(recv);
 
             sim.advanceBy(Duration.ofSeconds(29));
             assertNull(done.get(), "still waiting after 29 of 30 s");
@@ -99,7 +99,7 @@ class SocketTimeoutTest {
             // The deadline counts from each submission, not from the first.
             buf.clear();
             done.set(null);
-            rt.submit(recv.reset());
+            rt.loop().resubmit(recv);
             sim.advanceBy(Duration.ofSeconds(29));
             assertNull(done.get(), "the resubmitted receive has its own 30 s");
             sim.advanceBy(Duration.ofSeconds(1));
@@ -111,7 +111,7 @@ class SocketTimeoutTest {
 
             // Nothing is lost and the socket still works: the next receive gets what the peer sends now.
             done.set(null);
-            rt.submit(recv.reset());
+            rt.loop().resubmit(recv);
             peer.send("late");
             sim.runCurrent();
             assertTrue(done.get().isSuccess());
@@ -135,9 +135,9 @@ class SocketTimeoutTest {
             TcpStream s = pair.server();
             pair.peer().receiveWindow(0); // reads nothing: every send blocks
             s.writeTimeout(Duration.ofSeconds(5));
-            FixedBuf buf = rt.bufPool().lease().put(new byte[100]);
+            FixedBuf buf = rt.loop().bufPool().lease().put(new byte[100]);
             AtomicReference<Op<Send>> done = new AtomicReference<>();
-            rt.submit(s.sendAllOp(buf, done::set));
+            rt.loop().submit(s.sendAllOp(buf, done::set));
             sim.advanceBy(Duration.ofMillis(4999));
             assertNull(done.get(), "not yet");
             sim.advanceBy(Duration.ofMillis(1));
@@ -171,11 +171,11 @@ class SocketTimeoutTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void readTimeoutInRealTimeInEveryShape(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             Pair pair = Pair.open(rt, TcpStream.connector(rt))) {
+             Pair pair = Pair.open(rt, TcpStream.connector(rt.loop()))) {
             TcpStream c = pair.client();
             TcpStream s = pair.server();
             s.readTimeout(Duration.ofMillis(300));
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
 
             long t0 = System.nanoTime();
             SocketTimeoutException blocking = assertThrows(SocketTimeoutException.class, () -> s.recv(buf));
@@ -187,7 +187,7 @@ class SocketTimeoutTest {
             Completion<Recv> async = s.recvAsync(buf).get(10, TimeUnit.SECONDS);
             assertEquals(IoErrorKind.TIMED_OUT, async.error().kind());
 
-            FixedBuf out = rt.bufPool().lease().put("ok".getBytes(StandardCharsets.US_ASCII));
+            FixedBuf out = rt.loop().bufPool().lease().put("ok".getBytes(StandardCharsets.US_ASCII));
             c.sendAll(out);
             out.release();
             assertEquals(2, s.recv(buf), "data arriving in time is received");
@@ -199,11 +199,11 @@ class SocketTimeoutTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void writeTimeoutWhenThePeerStopsReading(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             Pair pair = Pair.open(rt, TcpStream.connector(rt).option(StandardSocketOptions.SO_RCVBUF, 4096))) {
+             Pair pair = Pair.open(rt, TcpStream.connector(rt.loop()).option(StandardSocketOptions.SO_RCVBUF, 4096))) {
             TcpStream s = pair.server();
             s.setOption(StandardSocketOptions.SO_SNDBUF, 4096);
             s.writeTimeout(Duration.ofMillis(300));
-            FixedBuf buf = rt.bufPool().lease();
+            FixedBuf buf = rt.loop().bufPool().lease();
             long sent = 0;
             IOException failure = null;
             for (int i = 0; i < 10_000 && failure == null; i++) { // c never reads: the buffers fill up

@@ -63,9 +63,9 @@ class StreamViewsTest {
     }
 
     static Pair connect(IoRuntime rt) throws Exception {
-        try (TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+        try (TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+            TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
             return new Pair(c, accepted.get(WAIT, TimeUnit.SECONDS));
         }
     }
@@ -112,7 +112,7 @@ class StreamViewsTest {
 
     /** Blocking receive of exactly {@code n} bytes on {@code s} through the plain socket API. */
     static byte[] recvExactly(IoRuntime rt, TcpStream s, int n) throws IOException {
-        FixedBuf in = rt.bufPool().lease();
+        FixedBuf in = rt.loop().bufPool().lease();
         byte[] out = new byte[n];
         int got = 0;
         try {
@@ -174,7 +174,7 @@ class StreamViewsTest {
             assertArrayEquals(sha256(data), sha256(back), "the echo differs from what was sent");
             assertFalse(p.server().isOpen(), "closing the output view closed the socket");
             p.client().close();
-            assertEquals(0, rt.bufPool().outstanding(), "the views gave their buffers back");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "the views gave their buffers back");
         }
     }
 
@@ -182,7 +182,7 @@ class StreamViewsTest {
     @MethodSource("io.veloq.examples.net.TestThreads#driversAndThreads")
     void channelsShareTheStreamsBuffersAndKeepOrder(String driver, String kind) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
-            FixedBuf b = rt.bufPool().lease().put("hello world".getBytes(StandardCharsets.US_ASCII));
+            FixedBuf b = rt.loop().bufPool().lease().put("hello world".getBytes(StandardCharsets.US_ASCII));
             p.server().sendAll(b);
             b.release();
             String read = on(kind, () -> {
@@ -212,7 +212,7 @@ class StreamViewsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void endOfStreamAndAvailable(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
-            FixedBuf b = rt.bufPool().lease().put(new byte[] {1, 2, 3});
+            FixedBuf b = rt.loop().bufPool().lease().put(new byte[] {1, 2, 3});
             p.server().sendAll(b);
             b.release();
             p.server().shutdown(ShutdownHow.WRITE);
@@ -232,7 +232,7 @@ class StreamViewsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void writesAreBatchedUntilFlushOrAFullBuffer(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
-            FixedBuf in = rt.bufPool().lease();
+            FixedBuf in = rt.loop().bufPool().lease();
             CompletableFuture<?> peer = p.server().recvAsync(in);
             OutputStream out = p.client().outputStream();
             out.write(new byte[10]);
@@ -243,7 +243,7 @@ class StreamViewsTest {
             assertEquals(10, in.readableBytes());
             in.release();
 
-            int cap = rt.bufPool().bufferSize();
+            int cap = rt.loop().bufPool().bufferSize();
             out.write(new byte[cap + 1]); // fills the buffer once: that much leaves without a flush
             assertEquals(cap, recvExactly(rt, p.server(), cap).length);
             out.flush();
@@ -275,7 +275,7 @@ class StreamViewsTest {
             reader[0].interrupt();
             waitFor(sawInterrupt::get, "the read to throw InterruptedIOException");
             waitUntilParked(reader); // in its second read
-            FixedBuf b = rt.bufPool().lease().putByte(42);
+            FixedBuf b = rt.loop().bufPool().lease().putByte(42);
             p.server().sendAll(b);
             b.release();
             assertEquals("interrupted; then read 42", outcome.get(WAIT, TimeUnit.SECONDS));
@@ -301,7 +301,7 @@ class StreamViewsTest {
             assertInstanceOf(ClosedByInterruptException.class, outcome.get(WAIT, TimeUnit.SECONDS));
             assertFalse(p.client().isOpen(), "the interrupt closed the socket, as for a JDK channel");
             assertFalse(p.client().readableChannel().isOpen());
-            waitFor(() -> rt.bufPool().outstanding() == 0, "the view's buffer back in the pool");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "the view's buffer back in the pool");
         }
     }
 
@@ -341,7 +341,7 @@ class StreamViewsTest {
     void theSocketsReadTimeoutEndsABlockedReadAndTheStreamGoesOn(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
             InputStream in = p.client().inputStream();
-            FixedBuf b = rt.bufPool().lease().putByte(4);
+            FixedBuf b = rt.loop().bufPool().lease().putByte(4);
             p.server().sendAll(b);
             assertEquals(4, in.read(), "a first read with no timeout (the view builds its receive op)");
             // Set after the view's op was built: it still applies to the next read, as setSoTimeout does.
@@ -375,7 +375,7 @@ class StreamViewsTest {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
             OutputStream out = p.client().outputStream();
             out.write("last words".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(1, rt.bufPool().outstanding(), "the output view holds one buffer");
+            assertEquals(1, rt.loop().bufPool().outstanding(), "the output view holds one buffer");
             out.close();
             assertFalse(p.client().isOpen());
             assertEquals("last words", new String(p.server().inputStream().readAllBytes(), StandardCharsets.US_ASCII));
@@ -384,7 +384,7 @@ class StreamViewsTest {
 
             p.server().inputStream().close();
             assertFalse(p.server().isOpen(), "closing the input view closes the socket");
-            assertEquals(0, rt.bufPool().outstanding(), "both views gave their buffers back");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "both views gave their buffers back");
         }
     }
 
@@ -392,15 +392,15 @@ class StreamViewsTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void closingTheSocketReturnsTheViewsBuffers(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
-            FixedBuf b = rt.bufPool().lease().put(new byte[100]);
+            FixedBuf b = rt.loop().bufPool().lease().put(new byte[100]);
             p.server().sendAll(b);
             b.release();
             InputStream in = p.client().inputStream();
             assertEquals(0, in.read()); // 99 bytes stay buffered
             p.client().outputStream().write(7); // batched, never flushed
-            assertEquals(2, rt.bufPool().outstanding());
+            assertEquals(2, rt.loop().bufPool().outstanding());
             p.client().close();
-            assertEquals(0, rt.bufPool().outstanding(), "the socket's close released both views' buffers");
+            assertEquals(0, rt.loop().bufPool().outstanding(), "the socket's close released both views' buffers");
             assertThrows(IOException.class, in::read);
         }
     }
@@ -422,7 +422,7 @@ class StreamViewsTest {
             p.client().close();
             assertInstanceOf(ClosedChannelException.class, outcome.get(WAIT, TimeUnit.SECONDS),
                     "a read blocked while the socket closes fails with AsynchronousCloseException");
-            waitFor(() -> rt.bufPool().outstanding() == 0, "the reader gave its buffer back");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "the reader gave its buffer back");
         }
     }
 
@@ -431,7 +431,7 @@ class StreamViewsTest {
     void blockingOnTheLoopThreadIsRefused(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver); Pair p = connect(rt)) {
             CompletableFuture<Throwable> f = new CompletableFuture<>();
-            rt.execute(() -> {
+            rt.loop().execute(() -> {
                 try {
                     p.client().inputStream().read();
                     f.complete(null);
@@ -452,9 +452,9 @@ class StreamViewsTest {
         Path dir = Files.createTempDirectory("veloq-views");
         Path path = dir.resolve("s.sock");
         try (IoRuntime rt = TestDrivers.open(driver);
-             UnixListener l = UnixListener.bind(rt, UnixDomainSocketAddress.of(path))) {
+             UnixListener l = UnixListener.bind(rt.loop(), UnixDomainSocketAddress.of(path))) {
             CompletableFuture<UnixStream> accepted = l.acceptAsync();
-            try (UnixStream c = UnixStream.connect(rt, UnixDomainSocketAddress.of(path));
+            try (UnixStream c = UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(path));
                  UnixStream s = accepted.get(WAIT, TimeUnit.SECONDS)) {
                 CompletableFuture<Integer> server = on(kind, () -> {
                     BufferedReader r = new BufferedReader(new InputStreamReader(s.inputStream(), StandardCharsets.UTF_8));
@@ -496,7 +496,7 @@ class StreamViewsTest {
     void manyConnectionsEachOnItsOwnThread(String driver, String kind) throws Exception {
         int conns = kind.equals("virtual") ? 200 : 20;
         try (IoRuntime rt = IoRuntime.builder().driver(driver).buffers(4096, 4 * conns + 8).open();
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             CompletableFuture<Void> acceptor = on("plain", () -> {
                 for (int i = 0; i < conns; i++) {
                     TcpStream s = l.accept();
@@ -516,7 +516,7 @@ class StreamViewsTest {
             for (int i = 0; i < conns; i++) {
                 int id = i;
                 clients.add(on(kind, () -> {
-                    try (TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()))) {
+                    try (TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()))) {
                         assertTrue(TestThreads.isVirtual(Thread.currentThread()) == kind.equals("virtual"));
                         DataStreams io = new DataStreams(c.inputStream(), c.outputStream());
                         for (int r = 0; r < 20; r++) {
@@ -534,7 +534,7 @@ class StreamViewsTest {
                 assertTrue(c.get(WAIT * 3, TimeUnit.SECONDS));
             }
             acceptor.get(WAIT, TimeUnit.SECONDS);
-            waitFor(() -> rt.bufPool().outstanding() == 0, "every view buffer back in the pool");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "every view buffer back in the pool");
         }
     }
 

@@ -162,7 +162,7 @@ class TlsInteropTest {
              Tool server = sServer(sock, received, null)) {
             waitForFile(sock, server);
             TlsConfig config = TlsConfig.builder(certs.clientContext()).applicationProtocols("http/1.1", "h2").build();
-            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt, UnixDomainSocketAddress.of(sock)), config, "localhost")) {
+            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(sock)), config, "localhost")) {
                 tls.handshake();
                 assertEquals("h2", tls.applicationProtocol(), "OpenSSL picks by its own preference order");
                 OutputStream out = tls.outputStream();
@@ -188,7 +188,7 @@ class TlsInteropTest {
         try (IoRuntime rt = TestDrivers.open("uring");
              Tool server = sServer(sock, null, file)) {
             waitForFile(sock, server);
-            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt, UnixDomainSocketAddress.of(sock)),
+            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(sock)),
                     TlsConfig.of(certs.clientContext()), "localhost")) {
                 byte[] got = tls.inputStream().readAllBytes(); // ends at s_server's close_notify, else it throws
                 assertArrayEquals(sha256(data), sha256(got), "what the Veloq client received");
@@ -213,7 +213,7 @@ class TlsInteropTest {
         }
 
         VeloqServer(IoRuntime rt, TlsConfig config, Handler handler) throws IOException {
-            listener = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            listener = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             port = listener.port();
             acceptor = new Thread(() -> {
                 while (listener.isOpen()) {

@@ -60,9 +60,9 @@ class TlsStreamTest {
     }
 
     static TlsPair pair(IoRuntime rt, TlsConfig clientConfig, TlsConfig serverConfig) throws Exception {
-        TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         CompletableFuture<TcpStream> accepted = l.acceptAsync();
-        TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+        TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
         TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
         return new TlsPair(TlsStream.client(c, clientConfig, "localhost"), TlsStream.server(s, serverConfig), l);
     }
@@ -82,10 +82,10 @@ class TlsStreamTest {
                     .recordBuffers(records).build();
             try (TlsPair p = pair(rt, client, server)) {
                 // Server: completer shape, on the loop thread: echo each record until end of stream.
-                FixedBuf sbuf = rt.bufPool().lease();
+                FixedBuf sbuf = rt.loop().bufPool().lease();
                 CompletableFuture<Integer> echoed = new CompletableFuture<>();
                 int[] total = {0};
-                rt.execute(() -> p.server().recv(sbuf, new TlsCompleter() {
+                rt.loop().execute(() -> p.server().recv(sbuf, new TlsCompleter() {
                     @Override
                     public void onComplete(int n, IOException e) {
                         if (e != null || n == 0) {
@@ -109,9 +109,9 @@ class TlsStreamTest {
                 p.client().handshake();
                 assertEquals("h2", p.client().applicationProtocol(), "the server's preference wins");
                 assertEquals("TLSv1.3", p.client().session().getProtocol());
-                FixedBuf out = rt.bufPool().lease().put("hello over TLS".getBytes(StandardCharsets.US_ASCII));
+                FixedBuf out = rt.loop().bufPool().lease().put("hello over TLS".getBytes(StandardCharsets.US_ASCII));
                 assertEquals(14, p.client().sendAllAsync(out).get(WAIT, TimeUnit.SECONDS));
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 while (in.readableBytes() < 14) {
                     assertTrue(p.client().recvAsync(in).get(WAIT, TimeUnit.SECONDS) > 0);
                 }
@@ -132,7 +132,7 @@ class TlsStreamTest {
                 in.release();
             }
             waitFor(() -> records.outstanding() == 0, "both streams gave their record buffers back");
-            assertEquals(0, rt.bufPool().outstanding());
+            assertEquals(0, rt.loop().bufPool().outstanding());
         }
     }
 
@@ -166,7 +166,7 @@ class TlsStreamTest {
                 assertArrayEquals(sha256(up), sha256(serverGot.get(WAIT * 2, TimeUnit.SECONDS)), "client to server");
                 assertArrayEquals(sha256(down), sha256(clientGot.get(WAIT * 2, TimeUnit.SECONDS)), "server to client");
             }
-            waitFor(() -> rt.bufPool().outstanding() == 0, "the views gave their buffers back");
+            waitFor(() -> rt.loop().bufPool().outstanding() == 0, "the views gave their buffers back");
         }
     }
 
@@ -185,13 +185,13 @@ class TlsStreamTest {
         try (IoRuntime rt = TestDrivers.open(driver)) {
             TlsConfig server = TlsConfig.builder(certs.serverContext()).parameters(p -> p.setProtocols(new String[] {protocol})).build();
             try (TlsPair p = pair(rt, TlsConfig.of(certs.clientContext()), server)) {
-                FixedBuf out = rt.bufPool().lease();
+                FixedBuf out = rt.loop().bufPool().lease();
                 out.writerIndex(out.capacity());
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 CompletableFuture<Integer> sent = new CompletableFuture<>();
                 CompletableFuture<Long> received = new CompletableFuture<>();
                 long[] total = {0};
-                rt.execute(() -> {
+                rt.loop().execute(() -> {
                     p.client().sendAll(out, (n, e) -> {
                         if (e != null) {
                             sent.completeExceptionally(e);
@@ -234,11 +234,11 @@ class TlsStreamTest {
                 p.client().handshake();
                 hs.get(WAIT, TimeUnit.SECONDS);
                 p.client().socket().readTimeout(java.time.Duration.ofMillis(200));
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 assertThrows(java.net.SocketTimeoutException.class, () -> p.client().recv(in));
                 assertThrows(java.net.SocketTimeoutException.class, () -> p.client().inputStream().read(),
                         "the stream view reports it too");
-                FixedBuf out = rt.bufPool().lease().put("late".getBytes(StandardCharsets.US_ASCII));
+                FixedBuf out = rt.loop().bufPool().lease().put("late".getBytes(StandardCharsets.US_ASCII));
                 p.server().sendAll(out);
                 while (in.readableBytes() < 4) {
                     assertTrue(p.client().recv(in) > 0, "the stream goes on after a timeout");
@@ -254,16 +254,16 @@ class TlsStreamTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aPeerSilentDuringTheHandshakeTimesOutAndTheStreamIsClosed(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             // A client that connects and never says hello.
-            try (TcpStream silent = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()))) {
+            try (TcpStream silent = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()))) {
                 TcpStream s = accepted.get(WAIT, TimeUnit.SECONDS);
                 s.readTimeout(java.time.Duration.ofMillis(200));
                 TlsStream server = TlsStream.server(s, TlsConfig.of(certs.serverContext()));
                 java.net.SocketTimeoutException e = assertThrows(java.net.SocketTimeoutException.class, server::handshake);
                 assertTrue(e.getMessage().contains("handshake"), e.getMessage());
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 assertThrows(java.net.SocketTimeoutException.class, () -> server.recv(in), "the failure is sticky");
                 in.release();
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
@@ -271,7 +271,7 @@ class TlsStreamTest {
                     Thread.sleep(5);
                 }
                 assertFalse(s.isOpen(), "the socket of a timed-out handshake is closed");
-                FixedBuf end = rt.bufPool().lease();
+                FixedBuf end = rt.loop().bufPool().lease();
                 assertEquals(0, silent.recv(end), "the silent client sees the connection end");
                 end.release();
                 server.close();
@@ -283,7 +283,7 @@ class TlsStreamTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#real")
     void aSendToAPeerThatDoesNotReadTimesOutAndClosesTheStream(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
             // A JDK client that completes the handshake, then never reads.
             try (javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) certs.clientContext().getSocketFactory()
@@ -295,7 +295,7 @@ class TlsStreamTest {
                 client.startHandshake();
                 hs.get(WAIT, TimeUnit.SECONDS);
                 s.writeTimeout(java.time.Duration.ofMillis(300));
-                FixedBuf out = rt.bufPool().lease();
+                FixedBuf out = rt.loop().bufPool().lease();
                 long sent = 0;
                 java.net.SocketTimeoutException timeout = null;
                 while (timeout == null) {
@@ -331,7 +331,7 @@ class TlsStreamTest {
                 p.client().handshake();
                 hs.get(WAIT, TimeUnit.SECONDS);
                 p.server().socket().close(); // TCP FIN with no close_notify before it
-                FixedBuf in = rt.bufPool().lease();
+                FixedBuf in = rt.loop().bufPool().lease();
                 IOException e = assertThrows(IOException.class, () -> p.client().recv(in));
                 assertInstanceOf(SSLException.class, e, e.toString());
                 in.release();
@@ -350,7 +350,7 @@ class TlsStreamTest {
                 p.client().handshake();
                 hs.get(WAIT, TimeUnit.SECONDS);
                 assertEquals("TLSv1.2", p.server().session().getProtocol());
-                FixedBuf sin = rt.bufPool().lease();
+                FixedBuf sin = rt.loop().bufPool().lease();
                 CompletableFuture<Integer> serverRead = p.server().recvAsync(sin);
                 // The client asks for a new handshake: its engine sends a ClientHello on the live connection.
                 AtomicReference<Throwable> begin = new AtomicReference<>();
@@ -361,7 +361,7 @@ class TlsStreamTest {
                         begin.set(x);
                     }
                 });
-                FixedBuf cout = rt.bufPool().lease().put(new byte[] {1});
+                FixedBuf cout = rt.loop().bufPool().lease().put(new byte[] {1});
                 CompletableFuture<Integer> clientSend = p.client().sendAsync(cout);
                 Throwable refused = assertThrows(java.util.concurrent.ExecutionException.class,
                         () -> serverRead.get(WAIT, TimeUnit.SECONDS)).getCause();
@@ -369,7 +369,7 @@ class TlsStreamTest {
                 assertTrue(refused.getMessage().contains("renegotiation refused"), refused.getMessage());
                 waitFor(() -> !p.server().socket().isOpen(), "the server to close the connection");
                 // The client sees the server's close_notify (then end of stream), not a hang.
-                FixedBuf cin = rt.bufPool().lease();
+                FixedBuf cin = rt.loop().bufPool().lease();
                 CompletableFuture<Integer> clientRead = p.client().recvAsync(cin);
                 try {
                     assertEquals(0, clientRead.get(WAIT, TimeUnit.SECONDS));
@@ -393,9 +393,9 @@ class TlsStreamTest {
     @MethodSource("io.veloq.examples.net.TestDrivers#all")
     void aWrongHostNameFailsTheHandshake(String driver) throws Exception {
         try (IoRuntime rt = TestDrivers.open(driver);
-             TcpListener l = TcpListener.bind(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+             TcpListener l = TcpListener.bind(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             CompletableFuture<TcpStream> accepted = l.acceptAsync();
-            TcpStream c = TcpStream.connect(rt, new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
+            TcpStream c = TcpStream.connect(rt.loop(), new InetSocketAddress(InetAddress.getLoopbackAddress(), l.port()));
             TlsStream server = TlsStream.server(accepted.get(WAIT, TimeUnit.SECONDS), TlsConfig.of(certs.serverContext()));
             CompletableFuture<TlsStream> serverHs = server.handshakeAsync();
             TlsStream client = TlsStream.client(c, TlsConfig.of(certs.clientContext()), "example.org");

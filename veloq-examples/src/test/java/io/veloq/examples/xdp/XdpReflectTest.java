@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class XdpReflectTest {
     private static <T> T onLoop(IoRuntime rt, java.util.concurrent.Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             try {
                 f.complete(c.call());
             } catch (Throwable t) {
@@ -47,7 +47,7 @@ class XdpReflectTest {
         for (XdpAttach attach : List.of(XdpAttach.GENERIC, XdpAttach.NATIVE)) {
             try (VethPair veth = VethPair.create();
                  IoRuntime rt = IoRuntime.builder().driver("uring").open();
-                 XdpSocket xsk = XdpSocket.open(rt, XdpConfig.builder(veth.hostIface()).udpPort(9000)
+                 XdpSocket xsk = XdpSocket.open(rt.loop(), XdpConfig.builder(veth.hostIface()).udpPort(9000)
                          .attach(attach).frames(4096, 1024).build())) {
                 XdpReflector r = new XdpReflector(xsk, 64);
                 long loopThread = onLoop(rt, () -> {

@@ -60,7 +60,7 @@ final class Carrier implements Runnable {
         started.complete(null);
         try {
             while (!stopping) {
-                r.runOnce(null);
+                r.loop().runOnce(null);
             }
         } finally {
             try {
@@ -74,7 +74,7 @@ final class Carrier implements Runnable {
 
     /** The loop. */
     EventLoop loop() {
-        return rt;
+        return rt.loop();
     }
 
     boolean inLoop() {
@@ -87,7 +87,7 @@ final class Carrier implements Runnable {
         IoRuntime r = rt;
         if (r != null && !inLoop()) {
             try {
-                r.execute(WAKE);
+                r.loop().execute(WAKE);
             } catch (IllegalStateException alreadyClosed) {
                 // the loop is gone already: nothing to wake
             }

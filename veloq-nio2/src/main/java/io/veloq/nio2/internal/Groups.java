@@ -102,16 +102,16 @@ public final class Groups {
     IoFd newSocket() throws IOException {
         IoRuntime c = control();
         AddressFamily f = family();
-        return IoFd.raw(c.call(new Socket(f, SocketType.STREAM)).valueOrThrow());
+        return IoFd.raw(c.loop().call(new Socket(f, SocketType.STREAM)).valueOrThrow());
     }
 
     /** INET6 (dual stack) when this machine has IPv6, else INET, decided once. */
     synchronized AddressFamily family() throws IOException {
         if (family == null) {
             IoRuntime c = control();
-            var probe = c.call(new Socket(AddressFamily.INET6, SocketType.STREAM));
+            var probe = c.loop().call(new Socket(AddressFamily.INET6, SocketType.STREAM));
             if (probe.isSuccess()) {
-                c.call(new Close(IoFd.raw(probe.value())));
+                c.loop().call(new Close(IoFd.raw(probe.value())));
                 family = AddressFamily.INET6;
             } else {
                 family = AddressFamily.INET;

@@ -124,6 +124,7 @@ public final class FakeKernel {
     private long nextOpId;
     private long nextSocketId;
     private int nextEphemeral = FIRST_EPHEMERAL;
+    private int reuseportTurn;
     private boolean holdAll;
     /** True while a simulation method drives the loop: an idle loop then returns instead of failing. */
     boolean driven;
@@ -931,7 +932,7 @@ public final class FakeKernel {
             finish(op, -EISCONN.code());
             return;
         }
-        SimSocket l = findListener(target.onWire());
+        SimSocket l = spread(findListener(target.onWire()));
         if (l != null && l.backlogFull()) {
             // Linux drops the SYN of a full backlog and the client retries: the connect waits, until an accept
             // makes room, the listener closes (ECONNREFUSED), or the op is cancelled (its deadline).
@@ -943,7 +944,7 @@ public final class FakeKernel {
             l.pendingConnects.addLast(new SimSocket.PendingConnect(op, s, target));
             return;
         }
-        int rc = establish(s, target);
+        int rc = establish(s, target, l);
         finish(op, rc);
     }
 
@@ -952,7 +953,10 @@ public final class FakeKernel {
      * backlog (scripted peers are always queued; {@link #connect} checks it for the code under test).
      */
     int establish(SimSocket s, SimAddress target) {
-        SimSocket l = findListener(target.onWire());
+        return establish(s, target, spread(findListener(target.onWire())));
+    }
+
+    private int establish(SimSocket s, SimAddress target, SimSocket l) {
         if (l == null) {
             boolean unixNameExists = false;
             if (target.family() == AddressFamily.UNIX) {
@@ -988,6 +992,25 @@ public final class FakeKernel {
         s.state = SimSocket.State.CONNECTED;
         s.wasConnected = true;
         l.acceptQueue.addLast(srv);
+    }
+
+    /**
+     * Among listeners that share an address with {@code SO_REUSEPORT} (a reuseport group), the one that gets
+     * the next connection. Linux hashes the connection's addresses; the fake takes the group's members in
+     * turn, which spreads connections as evenly and stays deterministic.
+     */
+    private SimSocket spread(SimSocket l) {
+        if (l == null || !Boolean.TRUE.equals(l.options.get(StandardSocketOptions.SO_REUSEPORT))) {
+            return l;
+        }
+        List<SimSocket> group = new ArrayList<>();
+        for (SimSocket b : bound) {
+            if (b.state == SimSocket.State.LISTENING && b.family == l.family && b.local.port() == l.local.port()
+                    && b.local.sameIp(l.local) && Boolean.TRUE.equals(b.options.get(StandardSocketOptions.SO_REUSEPORT))) {
+                group.add(b);
+            }
+        }
+        return group.isEmpty() ? l : group.get(Math.floorMod(reuseportTurn++, group.size()));
     }
 
     private SimSocket findListener(SimAddress wire) {

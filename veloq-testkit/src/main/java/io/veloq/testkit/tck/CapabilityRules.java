@@ -46,11 +46,11 @@ public abstract class CapabilityRules extends OptionRules {
             probes.put(Capability.FILE_IO, b -> Open.read(Path.of("veloq-tck-never-opened")));
             probes.put(Capability.REGISTERED_BUFFERS, b -> new ReadFixed(IoFd.raw(0), b, 0));
             probes.put(Capability.FIXED_FILES, b -> new Recv(new IoFd.Fixed(0), b));
-            probes.put(Capability.DATAGRAM_SOCKETS, b -> new RecvFrom(notOpenDescriptor(), b, SockAddrStorage.allocate(rt.addressLayout())));
+            probes.put(Capability.DATAGRAM_SOCKETS, b -> new RecvFrom(notOpenDescriptor(), b, SockAddrStorage.allocate(rt.loop().addressLayout())));
             probes.put(Capability.UNIX_SOCKETS, b -> new Socket(AddressFamily.UNIX, SocketType.STREAM));
             probes.put(Capability.MESSAGE_FLAGS, b -> new Recv(notOpenDescriptor(), b, NetworkRules.MSG_PEEK));
             probes.put(Capability.UNIX_ABSTRACT_NAMES, b -> new Connect(notOpenDescriptor(),
-                    SockAddrStorage.allocate(rt.addressLayout()).setAbstractUnix("veloq-tck-never-bound")));
+                    SockAddrStorage.allocate(rt.loop().addressLayout()).setAbstractUnix("veloq-tck-never-bound")));
             probes.put(Capability.SEND_FILE, b -> new SendFile(notOpenDescriptor(), notOpenDescriptor(), 0, 1));
             Set<Capability> missing = EnumSet.noneOf(Capability.class);
             for (Capability c : probes.keySet()) {
@@ -64,9 +64,9 @@ public abstract class CapabilityRules extends OptionRules {
             Assumptions.assumeFalse(missing.isEmpty(), () -> "driver '" + rt.driverId() + "' reports every capability an "
                     + "op can need (" + rt.capabilities() + "), so the runtime has nothing to refuse");
             for (Capability c : missing) {
-                FixedBuf b = lease(rt); // from the loop's own pool: ReadFixed must be refused for the capability
+                FixedBuf b = lease(rt.loop()); // from the loop's own pool: ReadFixed must be refused for the capability
                 OpPayload p = probes.get(c).apply(b);
-                Completion<?> done = await(rt.submitAsync(p), p.describe() + " on a driver without " + c);
+                Completion<?> done = await(rt.loop().submitAsync(p), p.describe() + " on a driver without " + c);
                 expectError(done, IoErrorKind.NOT_SUPPORTED, p.describe() + " on a driver that does not report " + c);
                 String msg = done.error().getMessage();
                 check(msg.contains(c.name()), () -> p.describe() + " was refused, but the message does not name the missing "
@@ -74,7 +74,7 @@ public abstract class CapabilityRules extends OptionRules {
                 check(b.owner() == null, () -> "the buffer of the refused " + p.describe() + " is back");
                 b.release();
             }
-            check(!missing.contains(Capability.REGISTERED_BUFFERS) || rt.bufPool() == null || !rt.bufPool().isRegistered(),
+            check(!missing.contains(Capability.REGISTERED_BUFFERS) || rt.loop().bufPool() == null || !rt.loop().bufPool().isRegistered(),
                     "a driver without REGISTERED_BUFFERS must not get the loop's pool registered");
         });
     }

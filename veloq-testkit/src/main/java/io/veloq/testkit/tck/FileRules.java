@@ -68,32 +68,32 @@ public abstract class FileRules extends NetworkRules {
     @Test
     public void optional_fileOpenWriteReadFsyncClose() {
         rule(rt -> {
-            assumeCapability(rt, Capability.FILE_IO);
+            assumeCapability(rt.loop(), Capability.FILE_IO);
             Path dir = Files.createTempDirectory("veloq-tck");
             try {
                 Path file = dir.resolve("data.bin");
-                IoFd fd = IoFd.raw(await(rt.submitAsync(new Open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                IoFd fd = IoFd.raw(await(rt.loop().submitAsync(new Open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.READ, StandardOpenOption.WRITE), 0644)), "Open CREATE_NEW").valueOrThrow());
                 byte[] data = randomBytes(10_000);
-                FixedBuf b = lease(rt).put(data);
-                assertEquals((long) data.length, await(rt.submitAsync(new Write(fd, b, 0)), "Write").valueOrThrow(), "Write result");
-                assertEquals(0L, await(rt.submitAsync(new Fsync(fd, false)), "Fsync").valueOrThrow(), "Fsync result");
+                FixedBuf b = lease(rt.loop()).put(data);
+                assertEquals((long) data.length, await(rt.loop().submitAsync(new Write(fd, b, 0)), "Write").valueOrThrow(), "Write result");
+                assertEquals(0L, await(rt.loop().submitAsync(new Fsync(fd, false)), "Fsync").valueOrThrow(), "Fsync result");
                 b.clear();
                 ByteArrayOutputStream got = new ByteArrayOutputStream();
                 while (got.size() < data.length) {
-                    long n = await(rt.submitAsync(new Read(fd, b, got.size())), "Read").valueOrThrow();
+                    long n = await(rt.loop().submitAsync(new Read(fd, b, got.size())), "Read").valueOrThrow();
                     check(n > 0, () -> "Read at offset " + got.size() + " of a " + data.length + "-byte file returned 0");
                     got.writeBytes(b.getBytes());
                     b.clear();
                 }
                 assertArrayEquals(data, got.toByteArray(), "file content read back");
-                assertEquals(0L, await(rt.submitAsync(new Read(fd, b, data.length)), "Read at end of file").valueOrThrow(),
+                assertEquals(0L, await(rt.loop().submitAsync(new Read(fd, b, data.length)), "Read at end of file").valueOrThrow(),
                         "Read at end of file");
-                assertEquals(0L, await(rt.submitAsync(new Close(fd)), "Close").valueOrThrow(), "Close result");
-                expectError(await(rt.submitAsync(new Open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                assertEquals(0L, await(rt.loop().submitAsync(new Close(fd)), "Close").valueOrThrow(), "Close result");
+                expectError(await(rt.loop().submitAsync(new Open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE), 0644)), "Open CREATE_NEW of an existing file"), IoErrorKind.ALREADY_EXISTS,
                         "Open CREATE_NEW of an existing file");
-                expectError(await(rt.submitAsync(Open.read(dir.resolve("missing"))), "Open of a missing file"),
+                expectError(await(rt.loop().submitAsync(Open.read(dir.resolve("missing"))), "Open of a missing file"),
                         IoErrorKind.NOT_FOUND, "Open of a missing file");
                 b.release();
             } finally {
@@ -105,43 +105,43 @@ public abstract class FileRules extends NetworkRules {
     @Test
     public void optional_fixedFiles() {
         rule(rt -> {
-            assumeCapability(rt, Capability.FIXED_FILES);
-            Conn p = connectedPair(rt);
-            IoFd.Fixed fixed = rt.registerFile((IoFd.Raw) p.server);
-            sendAll(rt, p.client, new byte[] {4, 2});
-            assertArrayEquals(new byte[] {4, 2}, receiveExactly(rt, fixed, 2), "bytes received through a fixed file");
-            FixedBuf b = lease(rt);
-            rt.unregisterFile(fixed);
+            assumeCapability(rt.loop(), Capability.FIXED_FILES);
+            Conn p = connectedPair(rt.loop());
+            IoFd.Fixed fixed = rt.loop().registerFile((IoFd.Raw) p.server);
+            sendAll(rt.loop(), p.client, new byte[] {4, 2});
+            assertArrayEquals(new byte[] {4, 2}, receiveExactly(rt.loop(), fixed, 2), "bytes received through a fixed file");
+            FixedBuf b = lease(rt.loop());
+            rt.loop().unregisterFile(fixed);
             b.clear();
-            expectError(await(rt.submitAsync(new Recv(fixed, b)), "Recv on an unregistered slot"), IoErrorKind.BAD_DESCRIPTOR,
+            expectError(await(rt.loop().submitAsync(new Recv(fixed, b)), "Recv on an unregistered slot"), IoErrorKind.BAD_DESCRIPTOR,
                     "Recv on an unregistered fixed-file slot");
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void optional_registeredBuffers() {
         rule(rt -> {
-            assumeCapability(rt, Capability.REGISTERED_BUFFERS);
-            assumeCapability(rt, Capability.FILE_IO);
-            BufPool pool = rt.bufPool();
+            assumeCapability(rt.loop(), Capability.REGISTERED_BUFFERS);
+            assumeCapability(rt.loop(), Capability.FILE_IO);
+            BufPool pool = rt.loop().bufPool();
             check(pool != null && pool.isRegistered(), "a driver with REGISTERED_BUFFERS registers the loop's pool");
             Path dir = Files.createTempDirectory("veloq-tck");
             try {
-                IoFd fd = IoFd.raw(await(rt.submitAsync(new Open(dir.resolve("fixed.bin"), EnumSet.of(StandardOpenOption.CREATE,
+                IoFd fd = IoFd.raw(await(rt.loop().submitAsync(new Open(dir.resolve("fixed.bin"), EnumSet.of(StandardOpenOption.CREATE,
                         StandardOpenOption.READ, StandardOpenOption.WRITE), 0644)), "Open").valueOrThrow());
                 byte[] data = randomBytes(4096);
                 FixedBuf b = pool.lease().put(data);
-                assertEquals((long) data.length, await(rt.submitAsync(new WriteFixed(fd, b, 0)), "WriteFixed").valueOrThrow(), "WriteFixed");
+                assertEquals((long) data.length, await(rt.loop().submitAsync(new WriteFixed(fd, b, 0)), "WriteFixed").valueOrThrow(), "WriteFixed");
                 b.clear();
-                assertEquals((long) data.length, await(rt.submitAsync(new ReadFixed(fd, b, 0)), "ReadFixed").valueOrThrow(), "ReadFixed");
+                assertEquals((long) data.length, await(rt.loop().submitAsync(new ReadFixed(fd, b, 0)), "ReadFixed").valueOrThrow(), "ReadFixed");
                 assertArrayEquals(data, b.getBytes(), "ReadFixed content");
                 try (BufPool own = BufPool.allocate(4096, 1)) {
                     FixedBuf foreign = own.lease();
                     boolean refused;
                     try {
-                        refused = !await(rt.submitAsync(new ReadFixed(fd, foreign, 0)), "ReadFixed of an unregistered buffer").isSuccess();
+                        refused = !await(rt.loop().submitAsync(new ReadFixed(fd, foreign, 0)), "ReadFixed of an unregistered buffer").isSuccess();
                     } catch (IllegalArgumentException | IllegalStateException e) {
                         refused = true; // refused at submission: also fine
                     }
@@ -149,7 +149,7 @@ public abstract class FileRules extends NetworkRules {
                     foreign.release();
                 }
                 b.release();
-                closeAll(rt, fd);
+                closeAll(rt.loop(), fd);
             } finally {
                 deleteTree(dir);
             }

@@ -69,9 +69,9 @@ public abstract class LifecycleRules extends TckHarness {
     @Test
     public void required_nopCompletesWithZeroOnTheLoopThread() {
         rule(rt -> {
-            assertEquals(0L, await(rt.submitAsync(new Nop()), "Nop").value(), "Nop result");
+            assertEquals(0L, await(rt.loop().submitAsync(new Nop()), "Nop").value(), "Nop result");
             CompletableFuture<Boolean> onLoop = new CompletableFuture<>();
-            rt.submit(Op.of(new Nop(), op -> onLoop.complete(op.isSuccess() && op.result() == 0 && rt.inLoop())));
+            rt.loop().submit(Op.of(new Nop(), op -> onLoop.complete(op.isSuccess() && op.result() == 0 && rt.loop().inLoop())));
             check(await(onLoop, "the completer of a Nop"), "a Nop's completer must run on the loop thread with result 0");
         });
     }
@@ -80,7 +80,7 @@ public abstract class LifecycleRules extends TckHarness {
     public void required_timeoutFiresAfterItsDuration() {
         rule(rt -> {
             long t0 = System.nanoTime();
-            Completion<Timeout> c = await(rt.submitAsync(Timeout.of(Duration.ofMillis(50))), "Timeout(50 ms)");
+            Completion<Timeout> c = await(rt.loop().submitAsync(Timeout.of(Duration.ofMillis(50))), "Timeout(50 ms)");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             check(c.isSuccess(), () -> "a Timeout that fires completes successfully (io_uring's -ETIME is success), got " + c.error());
             assertEquals(0L, c.value(), "Timeout result");
@@ -91,106 +91,106 @@ public abstract class LifecycleRules extends TckHarness {
     @Test
     public void required_payloadComesBackOnSuccessFailureAndCancellation() {
         rule(rt -> {
-            Conn p = connectedPair(rt);
-            FixedBuf b = lease(rt);
+            Conn p = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
             // success (one byte, so that nothing is left queued for the cancellation case)
-            sendAll(rt, p.client, new byte[] {7});
+            sendAll(rt.loop(), p.client, new byte[] {7});
             Recv ok = new Recv(p.server, b);
-            Completion<Recv> c1 = await(rt.submitAsync(ok), "Recv");
+            Completion<Recv> c1 = await(rt.loop().submitAsync(ok), "Recv");
             check(c1.payload() == ok, "a successful completion hands back the same payload");
             check(b.owner() == null, "the buffer is the application's again after success");
             assertEquals(c1.value(), (long) b.readableBytes(), "the writer index advanced by exactly the result");
             b.clear();
             // failure
             Recv bad = new Recv(notOpenDescriptor(), b);
-            Completion<Recv> c2 = await(rt.submitAsync(bad), "Recv on a descriptor that is not open");
+            Completion<Recv> c2 = await(rt.loop().submitAsync(bad), "Recv on a descriptor that is not open");
             check(!c2.isSuccess() && c2.payload() == bad, "a failed completion hands back the payload");
             check(b.owner() == null && b.readableBytes() == 0 && b.writerIndex() == 0,
                     "the buffer is back, untouched, after a failure");
             // cancellation
             Op<Recv> pending = Op.of(new Recv(p.server, b));
-            CompletableFuture<Completion<Recv>> f = rt.submitAsync(pending);
-            settle(rt);
-            check(rt.cancel(pending), "cancel of an in-flight Recv returns true");
+            CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(pending);
+            settle(rt.loop());
+            check(rt.loop().cancel(pending), "cancel of an in-flight Recv returns true");
             Completion<Recv> c3 = await(f, "a cancelled Recv");
             expectError(c3, IoErrorKind.CANCELLED, "a cancelled Recv");
             check(c3.payload() == pending.payload() && b.owner() == null && b.writerIndex() == 0,
                     "the buffer is back, untouched, after cancellation");
             b.put(new byte[] {1}); // usable again
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_bufferOwnedByAnInFlightOpIsRefused() {
         rule(rt -> {
-            Conn p = connectedPair(rt);
-            FixedBuf b = lease(rt);
+            Conn p = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
             Op<Recv> first = Op.of(new Recv(p.server, b));
-            CompletableFuture<Completion<Recv>> f = rt.submitAsync(first);
-            IllegalStateException e = expectThrows(IllegalStateException.class, () -> rt.submitAsync(new Recv(p.client, b)),
+            CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(first);
+            IllegalStateException e = expectThrows(IllegalStateException.class, () -> rt.loop().submitAsync(new Recv(p.client, b)),
                     "submitting a Recv whose buffer another in-flight op owns");
             check(e.getMessage().contains(first.toString()), () -> "the refusal must name the owning op " + first + ": " + e.getMessage());
-            sendAll(rt, p.client, new byte[] {5});
+            sendAll(rt.loop(), p.client, new byte[] {5});
             assertEquals(1L, await(f, "the first Recv").valueOrThrow(), "the owner still completes normally");
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_touchingAnInFlightBufferIsRefused() {
         rule(rt -> {
-            Conn p = connectedPair(rt);
-            FixedBuf b = lease(rt);
+            Conn p = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
             Op<Recv> op = Op.of(new Recv(p.server, b));
-            CompletableFuture<Completion<Recv>> f = rt.submitAsync(op);
+            CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(op);
             expectThrows(IllegalStateException.class, () -> b.put(new byte[] {1}), "writing into a buffer owned by " + op);
             expectThrows(IllegalStateException.class, b::readableBytes, "reading a buffer owned by " + op);
             expectThrows(IllegalStateException.class, b::release, "releasing a buffer owned by " + op);
-            expectThrows(IllegalStateException.class, () -> rt.submitAsync(op), "submitting " + op + " twice");
-            rt.cancel(op);
+            expectThrows(IllegalStateException.class, () -> rt.loop().submitAsync(op), "submitting " + op + " twice");
+            rt.loop().cancel(op);
             await(f, "the cancelled Recv");
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_cancelPendingRecvLosesNoData() {
         rule(rt -> {
-            Conn p = connectedPair(rt);
-            FixedBuf b = lease(rt);
+            Conn p = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
             Op<Recv> op = Op.of(new Recv(p.server, b));
-            CompletableFuture<Completion<Recv>> f = rt.submitAsync(op);
-            settle(rt);
+            CompletableFuture<Completion<Recv>> f = rt.loop().submitAsync(op);
+            settle(rt.loop());
             check(!f.isDone(), "a Recv with no data must stay in flight");
-            check(rt.cancel(op), "cancel of an in-flight Recv returns true");
+            check(rt.loop().cancel(op), "cancel of an in-flight Recv returns true");
             expectError(await(f, "the cancelled Recv"), IoErrorKind.CANCELLED, "a cancelled pending Recv");
             check(b.owner() == null, "the cancelled Recv's buffer is back");
-            sendAll(rt, p.client, new byte[] {9, 9});
-            assertArrayEquals(new byte[] {9, 9}, receiveExactly(rt, p.server, 2), "bytes sent after the cancel reach the next Recv");
+            sendAll(rt.loop(), p.client, new byte[] {9, 9});
+            assertArrayEquals(new byte[] {9, 9}, receiveExactly(rt.loop(), p.server, 2), "bytes sent after the cancel reach the next Recv");
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_cancelPendingAccept() {
         rule(rt -> {
-            IoFd l = listener(rt);
-            Op<Accept> op = Op.of(new Accept(l, SockAddrStorage.allocate(rt.addressLayout())));
-            CompletableFuture<Completion<Accept>> f = rt.submitAsync(op);
-            settle(rt);
+            IoFd l = listener(rt.loop());
+            Op<Accept> op = Op.of(new Accept(l, SockAddrStorage.allocate(rt.loop().addressLayout())));
+            CompletableFuture<Completion<Accept>> f = rt.loop().submitAsync(op);
+            settle(rt.loop());
             check(!f.isDone(), "an Accept with no connection must stay in flight");
-            check(rt.cancel(op), "cancel of an in-flight Accept returns true");
+            check(rt.loop().cancel(op), "cancel of an in-flight Accept returns true");
             expectError(await(f, "the cancelled Accept"), IoErrorKind.CANCELLED, "a cancelled pending Accept");
-            IoFd c = socket(rt, AddressFamily.INET, SocketType.STREAM);
-            CompletableFuture<Completion<Accept>> again = rt.submitAsync(new Accept(l, SockAddrStorage.allocate(rt.addressLayout())));
-            await(rt.submitAsync(new Connect(c, SockAddrStorage.of(rt.localAddress(l), rt.addressLayout()))), "Connect").valueOrThrow();
+            IoFd c = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+            CompletableFuture<Completion<Accept>> again = rt.loop().submitAsync(new Accept(l, SockAddrStorage.allocate(rt.loop().addressLayout())));
+            await(rt.loop().submitAsync(new Connect(c, SockAddrStorage.of(rt.loop().localAddress(l), rt.loop().addressLayout()))), "Connect").valueOrThrow();
             IoFd s = IoFd.raw(await(again, "Accept after a cancelled Accept").valueOrThrow());
-            closeAll(rt, c, s, l);
+            closeAll(rt.loop(), c, s, l);
         });
     }
 
@@ -198,9 +198,9 @@ public abstract class LifecycleRules extends TckHarness {
     public void required_cancelPendingTimeout() {
         rule(rt -> {
             Op<Timeout> op = Op.of(Timeout.of(Duration.ofMinutes(10)));
-            CompletableFuture<Completion<Timeout>> f = rt.submitAsync(op);
-            settle(rt);
-            check(rt.cancel(op), "cancel of an in-flight Timeout returns true");
+            CompletableFuture<Completion<Timeout>> f = rt.loop().submitAsync(op);
+            settle(rt.loop());
+            check(rt.loop().cancel(op), "cancel of an in-flight Timeout returns true");
             expectError(await(f, "the cancelled Timeout"), IoErrorKind.CANCELLED, "a cancelled Timeout");
         });
     }
@@ -208,14 +208,14 @@ public abstract class LifecycleRules extends TckHarness {
     @Test
     public void required_deadlineExpiresAsTimedOut() {
         rule(rt -> {
-            Conn p = connectedPair(rt);
-            FixedBuf b = lease(rt);
-            Completion<Recv> c = await(rt.submitAsync(Op.of(new Recv(p.server, b)).deadline(Duration.ofMillis(100))),
+            Conn p = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
+            Completion<Recv> c = await(rt.loop().submitAsync(Op.of(new Recv(p.server, b)).deadline(Duration.ofMillis(100))),
                     "a Recv with a 100 ms deadline");
             expectError(c, IoErrorKind.TIMED_OUT, "a Recv whose deadline expired");
             check(b.owner() == null, "the buffer is back after the deadline");
             b.release();
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
@@ -223,19 +223,19 @@ public abstract class LifecycleRules extends TckHarness {
     public void required_closeWithOpsInFlightCancelsThemAndReturnsBuffers() {
         rule(rt -> {
             IoRuntime second = openRuntime(config());
-            Conn p = connectedPair(second);
-            FixedBuf b = lease(second);
-            CompletableFuture<Completion<Recv>> recv = second.submitAsync(new Recv(p.server, b));
-            CompletableFuture<Completion<Accept>> accept = second.submitAsync(new Accept(p.listener, SockAddrStorage.allocate(second.addressLayout())));
-            CompletableFuture<Completion<Timeout>> timer = second.submitAsync(Timeout.of(Duration.ofMinutes(10)));
-            settle(second);
+            Conn p = connectedPair(second.loop());
+            FixedBuf b = lease(second.loop());
+            CompletableFuture<Completion<Recv>> recv = second.loop().submitAsync(new Recv(p.server, b));
+            CompletableFuture<Completion<Accept>> accept = second.loop().submitAsync(new Accept(p.listener, SockAddrStorage.allocate(second.loop().addressLayout())));
+            CompletableFuture<Completion<Timeout>> timer = second.loop().submitAsync(Timeout.of(Duration.ofMinutes(10)));
+            settle(second.loop());
             closeRuntime(second);
             expectError(await(recv, "Recv in flight at close"), IoErrorKind.CANCELLED, "a Recv in flight when the runtime closed");
             expectError(await(accept, "Accept in flight at close"), IoErrorKind.CANCELLED, "an Accept in flight when the runtime closed");
             expectError(await(timer, "Timeout in flight at close"), IoErrorKind.CANCELLED, "a Timeout in flight when the runtime closed");
             check(b.owner() == null, "the Recv's buffer is back after close");
             check(second.inFlight() == 0, () -> "closed runtime reports " + second.inFlight() + " ops in flight");
-            expectThrows(IllegalStateException.class, () -> second.submitAsync(new Nop()), "submitting to a closed runtime");
+            expectThrows(IllegalStateException.class, () -> second.loop().submitAsync(new Nop()), "submitting to a closed runtime");
             b.release();
         });
     }
@@ -244,21 +244,21 @@ public abstract class LifecycleRules extends TckHarness {
     public void required_staleCompletionNeverCompletesANewerOp() {
         rule(rt -> {
             IoRuntime small = openRuntime(withBudget(config(), 4, 4));
-            Conn p = connectedPair(small);
-            FixedBuf b = lease(small);
+            Conn p = connectedPair(small.loop());
+            FixedBuf b = lease(small.loop());
             int rounds = 300;
             AtomicInteger completions = new AtomicInteger();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             byte[] sent = new byte[rounds];
-            FixedBuf out = lease(small);
+            FixedBuf out = lease(small.loop());
             for (int i = 0; i < rounds; i++) {
                 sent[i] = (byte) i;
                 b.clear();
                 Op<Recv> op = Op.of(new Recv(p.server, b));
-                CompletableFuture<Completion<Recv>> f = small.submitAsync(op);
+                CompletableFuture<Completion<Recv>> f = small.loop().submitAsync(op);
                 out.clear().put(new byte[] {sent[i]});
-                CompletableFuture<Completion<Send>> s = small.submitAsync(new Send(p.client, out));
-                small.cancel(op);           // races the byte that is on its way
+                CompletableFuture<Completion<Send>> s = small.loop().submitAsync(new Send(p.client, out));
+                small.loop().cancel(op);           // races the byte that is on its way
                 Completion<Recv> c = await(f, "round " + i + "'s Recv");
                 completions.incrementAndGet();
                 await(s, "round " + i + "'s Send").valueOrThrow();
@@ -272,13 +272,13 @@ public abstract class LifecycleRules extends TckHarness {
                 check(f.isDone() && op.state() == OpState.COMPLETED, "each op completes exactly once");
             }
             // whatever the cancels did not take is still queued, in order
-            byte[] rest = receiveExactly(small, p.server, rounds - got.size());
+            byte[] rest = receiveExactly(small.loop(), p.server, rounds - got.size());
             got.writeBytes(rest);
             assertArrayEquals(sent, got.toByteArray(), "bytes received across cancelled and completed Recvs (none lost, none doubled)");
             assertEquals(rounds, completions.get(), "completions");
             b.release();
             out.release();
-            p.close(small);
+            p.close(small.loop());
             closeRuntime(small);
         });
     }
@@ -293,7 +293,7 @@ public abstract class LifecycleRules extends TckHarness {
             CountDownLatch all = new CountDownLatch(n);
             for (int i = 0; i < n; i++) {
                 boolean[] seen = new boolean[1];
-                small.submit(Op.of(new Nop(), guard(op -> {
+                small.loop().submit(Op.of(new Nop(), guard(op -> {
                     if (seen[0]) {
                         twice.incrementAndGet();
                     }
@@ -307,7 +307,7 @@ public abstract class LifecycleRules extends TckHarness {
             awaitLatch(all, () -> done.get() + " of " + n + " Nops completed (maxInFlight 16, queueDepth 8)");
             assertEquals(n, done.get(), "successful Nops");
             assertEquals(0, twice.get(), "Nops completed twice");
-            settle(small);
+            settle(small.loop());
             assertEquals(0, small.inFlight(), "ops in flight after all completed");
             closeRuntime(small);
         });
@@ -317,16 +317,16 @@ public abstract class LifecycleRules extends TckHarness {
     public void required_fullSubmissionQueueDoesNotStallTheBacklog() {
         rule(rt -> {
             IoRuntime tiny = openRuntime(withBudget(config(), 1, 8));
-            Conn p = connectedPair(tiny);
-            FixedBuf in = lease(tiny);
-            FixedBuf out = lease(tiny).put(new byte[] {1, 2, 3});
+            Conn p = connectedPair(tiny.loop());
+            FixedBuf in = lease(tiny.loop());
+            FixedBuf out = lease(tiny.loop()).put(new byte[] {1, 2, 3});
             // From the loop thread, in one turn: the Recv fills the one-entry queue; the Send that would
             // satisfy it must still be submitted although the Recv stays pending.
             CompletableFuture<Completion<Recv>> r = new CompletableFuture<>();
             CompletableFuture<Completion<Send>> s = new CompletableFuture<>();
-            tiny.execute(guard(() -> {
-                tiny.submitAsync(new Recv(p.server, in)).whenComplete((c, t) -> r.complete(c));
-                tiny.submitAsync(new Send(p.client, out)).whenComplete((c, t) -> s.complete(c));
+            tiny.loop().execute(guard(() -> {
+                tiny.loop().submitAsync(new Recv(p.server, in)).whenComplete((c, t) -> r.complete(c));
+                tiny.loop().submitAsync(new Send(p.client, out)).whenComplete((c, t) -> s.complete(c));
             }));
             long sent = await(s, "a Send queued behind a pending Recv with queueDepth 1").valueOrThrow();
             long got = await(r, "a Recv waiting for that Send").valueOrThrow();
@@ -334,7 +334,7 @@ public abstract class LifecycleRules extends TckHarness {
                     + " for 3 bytes (short transfers are fine, nothing else is)");
             in.release();
             out.release();
-            p.close(tiny);
+            p.close(tiny.loop());
             closeRuntime(tiny);
         });
     }
@@ -351,8 +351,8 @@ public abstract class LifecycleRules extends TckHarness {
                 Thread th = new Thread(guard(() -> {
                     for (int i = 0; i < perThread; i++) {
                         OpPayload payload = i % 5 == 0 ? Timeout.of(Duration.ZERO) : new Nop();
-                        rt.submit(Op.of(payload, guard(op -> {
-                            if (!rt.inLoop() || !op.isSuccess()) {
+                        rt.loop().submit(Op.of(payload, guard(op -> {
+                            if (!rt.loop().inLoop() || !op.isSuccess()) {
                                 offLoop.incrementAndGet();
                             }
                             all.countDown();

@@ -141,13 +141,13 @@ public abstract class MultiLoopRules extends FileRules {
     public void required_runtimeCloseLeavesTheApplicationsSocketsOpen() {
         rule(rt -> {
             IoRuntime other = openRuntime(config());
-            IoFd l = listener(other);
-            SocketAddress where = other.localAddress(l);
+            IoFd l = listener(other.loop());
+            SocketAddress where = other.loop().localAddress(l);
             closeRuntime(other);
             // The driver closed its own resources, not the application's socket: it is still bound, and the
             // application closes it (here through another runtime of the same provider).
-            assertEquals(where, rt.localAddress(l), "getsockname of a listener whose runtime was closed");
-            assertEquals(0L, await(rt.submitAsync(new io.veloq.api.op.Close(l)), "Close of a socket made by a closed runtime")
+            assertEquals(where, rt.loop().localAddress(l), "getsockname of a listener whose runtime was closed");
+            assertEquals(0L, await(rt.loop().submitAsync(new io.veloq.api.op.Close(l)), "Close of a socket made by a closed runtime")
                     .valueOrThrow(), "Close of a socket whose runtime was closed (it must still be open)");
         });
     }

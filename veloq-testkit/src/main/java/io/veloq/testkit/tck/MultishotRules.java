@@ -107,81 +107,81 @@ public abstract class MultishotRules extends CapabilityRules {
     @Test
     public void optional_multishotAcceptDeliversEveryConnectionThenExactlyOneFinalCompletion() {
         rule(rt -> {
-            assumeCapability(rt, Capability.MULTISHOT);
-            IoFd l = listener(rt);
+            assumeCapability(rt.loop(), Capability.MULTISHOT);
+            IoFd l = listener(rt.loop());
             Stream<AcceptMultishot> s = new Stream<>();
             Op<AcceptMultishot> op = Op.of(new AcceptMultishot(l), s);
-            rt.submit(op);
-            SocketAddress at = rt.localAddress(l);
+            rt.loop().submit(op);
+            SocketAddress at = rt.loop().localAddress(l);
             List<IoFd> clients = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                IoFd c = socket(rt, AddressFamily.INET, SocketType.STREAM);
-                await(rt.submitAsync(new Connect(c, SockAddrStorage.of(at, rt.addressLayout()))), "Connect " + i)
+                IoFd c = socket(rt.loop(), AddressFamily.INET, SocketType.STREAM);
+                await(rt.loop().submitAsync(new Connect(c, SockAddrStorage.of(at, rt.loop().addressLayout()))), "Connect " + i)
                         .valueOrThrow();
                 clients.add(c);
             }
             waitUntil(() -> s.itemCount() == 6, () -> "6 items from one AcceptMultishot, got " + s.itemCount());
             assertEquals(1, rt.inFlight(), "a multishot op counts once against the in-flight budget, whatever its items");
             assertFalse(s.ended.isDone(), "the stream must not end by itself: " + s.ended.getNow(null));
-            assertTrue(rt.cancel(op), "cancel of a live multishot accept");
+            assertTrue(rt.loop().cancel(op), "cancel of a live multishot accept");
             Op<AcceptMultishot> done = await(s.ended, "the final completion of a cancelled AcceptMultishot");
             assertEquals(IoErrorKind.CANCELLED, done.error() == null ? null : done.error().kind(),
                     "cancel ends a multishot op with one CANCELLED final completion");
-            settle(rt);
+            settle(rt.loop());
             assertEquals(1, s.finals.get(), "final completions");
             assertEquals(6, s.itemCount(), "no item after the final completion");
             assertEquals(0, rt.inFlight(), "ops in flight after the final completion");
             for (long fd : s.items) {
-                rt.submitAsync(new Close(IoFd.raw(fd)));
+                rt.loop().submitAsync(new Close(IoFd.raw(fd)));
             }
             for (IoFd c : clients) {
-                rt.submitAsync(new Close(c));
+                rt.loop().submitAsync(new Close(c));
             }
-            await(rt.submitAsync(new Close(l)), "Close of the listener").valueOrThrow();
+            await(rt.loop().submitAsync(new Close(l)), "Close of the listener").valueOrThrow();
         });
     }
 
     @Test
     public void optional_cancelEndsAMultishotReceiveMidStreamWithExactlyOneFinalCompletion() {
         rule(rt -> {
-            assumeCapability(rt, Capability.MULTISHOT);
-            Conn c = connectedPair(rt);
-            BufRing ring = rt.openBufRing(8);
+            assumeCapability(rt.loop(), Capability.MULTISHOT);
+            Conn c = connectedPair(rt.loop());
+            BufRing ring = rt.loop().openBufRing(8);
             Stream<RecvMultishot> s = new Stream<>();
             Op<RecvMultishot> op = Op.of(new RecvMultishot(c.server, ring), s);
-            rt.submit(op);
+            rt.loop().submit(op);
             byte[] first = randomBytes(50_000);
-            sendAll(rt, c.client, first);
+            sendAll(rt.loop(), c.client, first);
             waitUntil(() -> s.bytes.size() >= first.length, () -> "50000 bytes through the ring, got " + s.bytes.size());
             assertArrayEquals(first, s.bytes.toByteArray(), "the items, in order, are the bytes sent");
             assertTrue(s.itemCount() >= 50_000 / ring.bufferSize(), "one item per buffer at most: " + s.itemCount());
-            assertTrue(rt.cancel(op));
+            assertTrue(rt.loop().cancel(op));
             Op<RecvMultishot> done = await(s.ended, "the final completion of a cancelled RecvMultishot");
             assertEquals(IoErrorKind.CANCELLED, done.error() == null ? null : done.error().kind(), "cancelled mid-stream");
             byte[] later = randomBytes(1000);
-            sendAll(rt, c.client, later);
-            settle(rt);
+            sendAll(rt.loop(), c.client, later);
+            settle(rt.loop());
             assertEquals(1, s.finals.get(), "exactly one final completion");
             assertEquals(first.length, s.bytes.size(), "nothing delivered after the final completion");
             ring.close();
-            assertEquals(0, rt.bufPool().outstanding(), "every ring buffer back in the pool after close");
-            c.close(rt);
+            assertEquals(0, rt.loop().bufPool().outstanding(), "every ring buffer back in the pool after close");
+            c.close(rt.loop());
         });
     }
 
     @Test
     public void optional_aRingThatRunsDryEndsAMultishotReceiveWithNoBufferSpace() {
         rule(rt -> {
-            assumeCapability(rt, Capability.MULTISHOT);
-            Conn c = connectedPair(rt);
-            BufRing ring = rt.openBufRing(2);
+            assumeCapability(rt.loop(), Capability.MULTISHOT);
+            Conn c = connectedPair(rt.loop());
+            BufRing ring = rt.loop().openBufRing(2);
             Stream<RecvMultishot> s = new Stream<>();
             s.keepBuffers = true; // the application holds every buffer: the ring runs dry
-            rt.submit(Op.of(new RecvMultishot(c.server, ring), s));
+            rt.loop().submit(Op.of(new RecvMultishot(c.server, ring), s));
             byte[] data = randomBytes(3 * ring.bufferSize());
             CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
                 try {
-                    sendAll(rt, c.client, data);
+                    sendAll(rt.loop(), c.client, data);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -192,7 +192,7 @@ public abstract class MultishotRules extends CapabilityRules {
             assertTrue(s.itemCount() <= 2, "at most one item per ring buffer before it ran dry: " + s.itemCount());
             // Release, re-arm: the rest arrives, nothing lost.
             CountDownLatch released = new CountDownLatch(1);
-            rt.execute(() -> {
+            rt.loop().execute(() -> {
                 s.held.forEach(FixedBuf::release);
                 s.held.clear();
                 released.countDown();
@@ -207,7 +207,7 @@ public abstract class MultishotRules extends CapabilityRules {
             while (all.size() < data.length && System.nanoTime() - until < 0) {
                 again = new Stream<>();
                 rearmed = Op.of(new RecvMultishot(c.server, ring), again);
-                rt.submit(rearmed);
+                rt.loop().submit(rearmed);
                 Stream<RecvMultishot> cur = again;
                 waitUntil(() -> cur.ended.isDone() || all.size() + cur.bytes.size() >= data.length,
                         () -> "the rest after re-arming: " + (all.size() + cur.bytes.size()) + " of " + data.length);
@@ -225,19 +225,19 @@ public abstract class MultishotRules extends CapabilityRules {
             }
             assertArrayEquals(data, all.toByteArray(), "no byte lost or reordered across ENOBUFS and the re-arms");
             if (rearmed != null && !again.ended.isDone()) {
-                rt.cancel(rearmed);
+                rt.loop().cancel(rearmed);
                 await(again.ended, "the re-armed receive's end");
             }
             ring.close();
-            c.close(rt);
+            c.close(rt.loop());
         });
     }
 
     @Test
     public void required_aZeroCopySendHoldsItsBufferUntilItsOneCompletion() {
         rule(rt -> {
-            Conn c = connectedPair(rt);
-            FixedBuf b = lease(rt);
+            Conn c = connectedPair(rt.loop());
+            FixedBuf b = lease(rt.loop());
             byte[] data = randomBytes(Math.min(b.capacity(), 12_000));
             b.put(data);
             AtomicInteger completions = new AtomicInteger();
@@ -246,7 +246,7 @@ public abstract class MultishotRules extends CapabilityRules {
                 completions.incrementAndGet();
                 done.complete(o);
             }));
-            rt.submit(op);
+            rt.loop().submit(op);
             // Until its one completion (after the kernel's notification) the buffer is the driver's, even once
             // the peer may have the bytes.
             long until = System.nanoTime() + timeout().toNanos();
@@ -254,7 +254,7 @@ public abstract class MultishotRules extends CapabilityRules {
             while (!done.isDone() && System.nanoTime() - until < 0) {
                 // Checked on the loop thread, where the op cannot complete between the two reads.
                 CompletableFuture<String> check = new CompletableFuture<>();
-                rt.execute(() -> {
+                rt.loop().execute(() -> {
                     if (op.state() != OpState.SUBMITTED) {
                         check.complete(null);
                         return;
@@ -278,13 +278,13 @@ public abstract class MultishotRules extends CapabilityRules {
             assertTrue(o.isSuccess(), () -> "zero-copy send failed: " + o.error());
             int n = (int) o.result();
             assertTrue(n > 0 && n <= data.length, "a send reports what it sent: " + n);
-            byte[] got = receiveExactly(rt, c.server, n);
+            byte[] got = receiveExactly(rt.loop(), c.server, n);
             assertArrayEquals(java.util.Arrays.copyOf(data, n), got, "the peer receives the bytes of a zero-copy send");
-            settle(rt);
+            settle(rt.loop());
             assertEquals(1, completions.get(), "a zero-copy send completes exactly once (after its notification)");
             assertEquals(data.length - n, b.readableBytes(), "the reader index advanced by the bytes sent");
             b.release();
-            c.close(rt);
+            c.close(rt.loop());
         });
     }
 

@@ -60,131 +60,131 @@ public abstract class SendFileTck extends TckHarness {
     @Test
     public void required_aLargeFileArrivesByteForByteInFewerOpsThanBuffers() {
         withFile(4 * 1024 * 1024 + 123, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            CompletableFuture<byte[]> received = receiveToEndOfStream(rt, p.server);
+            Conn p = connectedPair(rt.loop());
+            CompletableFuture<byte[]> received = receiveToEndOfStream(rt.loop(), p.server);
             long off = 0;
             int ops = 0;
             while (off < data.length) {
                 long want = data.length - off;
                 long at = off;
-                long n = await(rt.submitAsync(new SendFile(p.client, file, off, want)),
+                long n = await(rt.loop().submitAsync(new SendFile(p.client, file, off, want)),
                         "SendFile of " + want + " bytes at offset " + off).valueOrThrow();
                 check(n > 0 && n <= want, () -> "SendFile of " + want + " bytes at offset " + at + " returned " + n
                         + " (a short transfer is fine, none at all or more than asked is not)");
                 off += n;
                 ops++;
             }
-            shutdownWrite(rt, p.client);
+            shutdownWrite(rt.loop(), p.client);
             assertArrayEquals(data, await(received, "the peer's reading of " + data.length + " bytes to end of stream"),
                     "the bytes the peer received, against the file");
-            int buffers = (data.length + rt.bufPool().bufferSize() - 1) / rt.bufPool().bufferSize();
+            int buffers = (data.length + rt.loop().bufPool().bufferSize() - 1) / rt.loop().bufPool().bufferSize();
             int used = ops;
             check(ops < buffers, () -> "SendFile moved " + data.length + " bytes in " + used + " ops: no more per op than one "
                     + "pool buffer would (" + buffers + " buffers), which is what SendFile exists to avoid");
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_offsetsAndCountsSelectExactlyTheirBytesAndStopAtEndOfFile() {
         withFile(100_000, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            CompletableFuture<byte[]> received = receiveToEndOfStream(rt, p.server);
+            Conn p = connectedPair(rt.loop());
+            CompletableFuture<byte[]> received = receiveToEndOfStream(rt.loop(), p.server);
             ByteArrayOutputStream expected = new ByteArrayOutputStream();
-            sendRange(rt, p.client, file, data, 12_345, 1_000, expected);             // from the middle
-            sendRange(rt, p.client, file, data, 0, 1, expected);                      // one byte at the start
-            sendRange(rt, p.client, file, data, data.length - 10, 100, expected);     // past the end: 10 bytes
-            assertEquals(0L, sendOnce(rt, p.client, file, data.length, 5), "SendFile at the end of the file sends nothing");
-            assertEquals(0L, sendOnce(rt, p.client, file, data.length + 1_000L, 5), "SendFile past the end of the file sends nothing");
-            assertEquals(0L, sendOnce(rt, p.client, file, 7, 0), "SendFile of 0 bytes sends nothing");
-            shutdownWrite(rt, p.client);
+            sendRange(rt.loop(), p.client, file, data, 12_345, 1_000, expected);             // from the middle
+            sendRange(rt.loop(), p.client, file, data, 0, 1, expected);                      // one byte at the start
+            sendRange(rt.loop(), p.client, file, data, data.length - 10, 100, expected);     // past the end: 10 bytes
+            assertEquals(0L, sendOnce(rt.loop(), p.client, file, data.length, 5), "SendFile at the end of the file sends nothing");
+            assertEquals(0L, sendOnce(rt.loop(), p.client, file, data.length + 1_000L, 5), "SendFile past the end of the file sends nothing");
+            assertEquals(0L, sendOnce(rt.loop(), p.client, file, 7, 0), "SendFile of 0 bytes sends nothing");
+            shutdownWrite(rt.loop(), p.client);
             assertArrayEquals(expected.toByteArray(), await(received, "the peer's reading to end of stream"),
                     "the peer gets exactly the selected ranges, in order");
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_badDescriptorsFailAndSendNothing() {
         withFile(10_000, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            expectError(await(rt.submitAsync(new SendFile(p.client, notOpenDescriptor(), 0, 100)), "SendFile from a file that "
+            Conn p = connectedPair(rt.loop());
+            expectError(await(rt.loop().submitAsync(new SendFile(p.client, notOpenDescriptor(), 0, 100)), "SendFile from a file that "
                     + "is not open"), IoErrorKind.BAD_DESCRIPTOR, "SendFile from a descriptor that is not open");
-            expectError(await(rt.submitAsync(new SendFile(notOpenDescriptor(), file, 0, 100)), "SendFile to a socket that is "
+            expectError(await(rt.loop().submitAsync(new SendFile(notOpenDescriptor(), file, 0, 100)), "SendFile to a socket that is "
                     + "not open"), IoErrorKind.BAD_DESCRIPTOR, "SendFile to a descriptor that is not open");
             Path dir = Files.createTempDirectory("veloq-tck-sendfile");
             try {
-                IoFd writeOnly = IoFd.raw(await(rt.submitAsync(new Open(dir.resolve("w.bin"), EnumSet.of(StandardOpenOption.CREATE,
+                IoFd writeOnly = IoFd.raw(await(rt.loop().submitAsync(new Open(dir.resolve("w.bin"), EnumSet.of(StandardOpenOption.CREATE,
                         StandardOpenOption.WRITE), 0644)), "Open for writing only").valueOrThrow());
-                writeData(rt, writeOnly, data);
-                expectError(await(rt.submitAsync(new SendFile(p.client, writeOnly, 0, 100)), "SendFile from a file open for "
+                writeData(rt.loop(), writeOnly, data);
+                expectError(await(rt.loop().submitAsync(new SendFile(p.client, writeOnly, 0, 100)), "SendFile from a file open for "
                         + "writing only"), IoErrorKind.BAD_DESCRIPTOR, "SendFile from a file open for writing only");
-                closeAll(rt, writeOnly);
+                closeAll(rt.loop(), writeOnly);
             } finally {
                 deleteTree(dir);
             }
             byte[] marker = "after the failures".getBytes();
-            sendAll(rt, p.client, marker);
-            assertArrayEquals(marker, receiveExactly(rt, p.server, marker.length), "the failed SendFiles sent nothing: the "
+            sendAll(rt.loop(), p.client, marker);
+            assertArrayEquals(marker, receiveExactly(rt.loop(), p.server, marker.length), "the failed SendFiles sent nothing: the "
                     + "peer's first bytes are the ones sent after them");
-            p.close(rt);
+            p.close(rt.loop());
         });
     }
 
     @Test
     public void required_aSocketAsTheSourceIsInvalidAndSendsNothing() {
         withFile(1_000, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            Conn other = connectedPair(rt);
-            sendAll(rt, other.server, "not a file".getBytes()); // readable bytes on the would-be source
-            expectError(await(rt.submitAsync(new SendFile(p.client, other.client, 0, 10)), "SendFile from a socket"),
+            Conn p = connectedPair(rt.loop());
+            Conn other = connectedPair(rt.loop());
+            sendAll(rt.loop(), other.server, "not a file".getBytes()); // readable bytes on the would-be source
+            expectError(await(rt.loop().submitAsync(new SendFile(p.client, other.client, 0, 10)), "SendFile from a socket"),
                     IoErrorKind.INVALID_ARGUMENT, "SendFile whose source is a socket, not a file");
             byte[] marker = "marker".getBytes();
-            sendAll(rt, p.client, marker);
-            assertArrayEquals(marker, receiveExactly(rt, p.server, marker.length), "the refused SendFile sent nothing");
-            p.close(rt);
-            other.close(rt);
+            sendAll(rt.loop(), p.client, marker);
+            assertArrayEquals(marker, receiveExactly(rt.loop(), p.server, marker.length), "the refused SendFile sent nothing");
+            p.close(rt.loop());
+            other.close(rt.loop());
         });
     }
 
     @Test
     public void required_cancelEndsAPendingSendFileAndReportsExactlyWhatWasSent() {
         withFile(8 * 1024 * 1024, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            Stuck s = sendUntilStuck(rt, p, file, data);
-            check(rt.cancel(s.op), "cancel of a pending SendFile finds it");
+            Conn p = connectedPair(rt.loop());
+            Stuck s = sendUntilStuck(rt.loop(), p, file, data);
+            check(rt.loop().cancel(s.op), "cancel of a pending SendFile finds it");
             long total = s.sent + sentBy(await(s.pending, "the cancelled SendFile"), IoErrorKind.CANCELLED, "a cancelled SendFile");
-            checkPeerGetsExactly(rt, p, data, total);
+            checkPeerGetsExactly(rt.loop(), p, data, total);
         });
     }
 
     @Test
     public void required_closeOfTheSocketEndsAPendingSendFile() {
         withFile(8 * 1024 * 1024, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            Stuck s = sendUntilStuck(rt, p, file, data);
-            assertEquals(0L, await(rt.submitAsync(new Close(p.client)), "Close of a socket with a SendFile pending on it")
+            Conn p = connectedPair(rt.loop());
+            Stuck s = sendUntilStuck(rt.loop(), p, file, data);
+            assertEquals(0L, await(rt.loop().submitAsync(new Close(p.client)), "Close of a socket with a SendFile pending on it")
                     .valueOrThrow(), "Close result");
             long total = s.sent + sentBy(await(s.pending, "the SendFile pending on a socket that Close closed"),
                     IoErrorKind.CANCELLED, "a SendFile whose socket was closed");
-            byte[] got = await(receiveToEndOfStream(rt, p.server), "the peer's reading to end of stream after the close");
+            byte[] got = await(receiveToEndOfStream(rt.loop(), p.server), "the peer's reading to end of stream after the close");
             check(got.length == total, () -> "the SendFiles reported " + total + " bytes sent, the peer received " + got.length);
             assertArrayEquals(Arrays.copyOf(data, (int) total), got, "the peer gets the file's first bytes, as reported");
-            rt.submitAsync(new Close(p.server));
-            rt.submitAsync(new Close(p.listener));
+            rt.loop().submitAsync(new Close(p.server));
+            rt.loop().submitAsync(new Close(p.listener));
         });
     }
 
     @Test
     public void required_aDeadlineEndsASendFileToAPeerThatDoesNotRead() {
         withFile(8 * 1024 * 1024, (rt, file, data) -> {
-            Conn p = connectedPair(rt);
-            shrinkBuffers(rt, p);
+            Conn p = connectedPair(rt.loop());
+            shrinkBuffers(rt.loop(), p);
             long sent = 0;
             Completion<SendFile> c;
             do {
                 Op<SendFile> op = Op.of(new SendFile(p.client, file, sent, data.length - sent)).deadline(Duration.ofMillis(200));
-                c = await(rt.submitAsync(op), "SendFile with a 200 ms deadline to a peer that does not read");
+                c = await(rt.loop().submitAsync(op), "SendFile with a 200 ms deadline to a peer that does not read");
                 if (c.isSuccess()) {
                     check(c.value() > 0, "a SendFile that made no progress must end by its deadline, not with 0");
                     sent += c.value();
@@ -192,7 +192,7 @@ public abstract class SendFileTck extends TckHarness {
             } while (c.isSuccess() && sent < data.length);
             check(!c.isSuccess(), "the peer never reads, so a SendFile must end by its deadline before the file is sent");
             expectError(c, IoErrorKind.TIMED_OUT, "a SendFile whose deadline passed");
-            checkPeerGetsExactly(rt, p, data, sent);
+            checkPeerGetsExactly(rt.loop(), p, data, sent);
         });
     }
 
@@ -206,21 +206,21 @@ public abstract class SendFileTck extends TckHarness {
     /** Runs a rule with a file of {@code size} random bytes open for reading; skipped without SEND_FILE. */
     private void withFile(int size, FileRule body) {
         rule(rt -> {
-            assumeCapability(rt, Capability.SEND_FILE);
-            assumeCapability(rt, Capability.FILE_IO);
+            assumeCapability(rt.loop(), Capability.SEND_FILE);
+            assumeCapability(rt.loop(), Capability.FILE_IO);
             Path dir = Files.createTempDirectory("veloq-tck-sendfile");
             try {
                 byte[] data = randomBytes(size);
                 Path path = dir.resolve("data.bin");
-                IoFd w = IoFd.raw(await(rt.submitAsync(new Open(path, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                IoFd w = IoFd.raw(await(rt.loop().submitAsync(new Open(path, EnumSet.of(StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE), 0644)), "Open CREATE_NEW").valueOrThrow());
-                writeData(rt, w, data);
-                closeAll(rt, w);
-                IoFd file = IoFd.raw(await(rt.submitAsync(Open.read(path)), "Open for reading").valueOrThrow());
+                writeData(rt.loop(), w, data);
+                closeAll(rt.loop(), w);
+                IoFd file = IoFd.raw(await(rt.loop().submitAsync(Open.read(path)), "Open for reading").valueOrThrow());
                 try {
                     body.run(rt, file, data);
                 } finally {
-                    rt.submitAsync(new Close(file));
+                    rt.loop().submitAsync(new Close(file));
                 }
             } finally {
                 deleteTree(dir);

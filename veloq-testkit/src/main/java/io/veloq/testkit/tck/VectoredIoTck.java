@@ -85,7 +85,7 @@ public abstract class VectoredIoTck {
     public void closeRuntime() {
         try {
             for (IoFd fd : open) {
-                rt.call(new Close(fd));
+                rt.loop().call(new Close(fd));
             }
             for (FixedBuf b : leased) {
                 if (b.isLeased() && b.owner() == null) {
@@ -108,7 +108,7 @@ public abstract class VectoredIoTck {
         long sent = 0;
         while (sent < 21) {
             // One op may send less than asked (a full send buffer, a short write): then the indices say how far.
-            long n = await(rt.submitAsync(new SendMsg(p[0], vec)), "SendMsg of 3 buffers").valueOrThrow();
+            long n = await(rt.loop().submitAsync(new SendMsg(p[0], vec)), "SendMsg of 3 buffers").valueOrThrow();
             assertTrue(n > 0, "SendMsg made no progress");
             sent += n;
             int[] left = {(int) Math.max(0, 7 - sent), (int) Math.max(0, Math.min(9, 16 - sent)), (int) Math.min(5, 21 - sent)};
@@ -134,7 +134,7 @@ public abstract class VectoredIoTck {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         long total = 0;
         while (total < 40) {
-            long n = await(rt.submitAsync(new RecvMsg(p[1], vec)), "RecvMsg into 3 buffers").valueOrThrow();
+            long n = await(rt.loop().submitAsync(new RecvMsg(p[1], vec)), "RecvMsg into 3 buffers").valueOrThrow();
             assertTrue(n > 0, "RecvMsg ended the stream early after " + total + " bytes");
             total += n;
         }
@@ -167,7 +167,7 @@ public abstract class VectoredIoTck {
         long sent = 0;
         int ops = 0;
         while (sent < data.length) {
-            long n = await(rt.submitAsync(new SendMsg(p[0], vec)), "SendMsg of " + (data.length - sent) + " bytes").valueOrThrow();
+            long n = await(rt.loop().submitAsync(new SendMsg(p[0], vec)), "SendMsg of " + (data.length - sent) + " bytes").valueOrThrow();
             assertTrue(n > 0, "SendMsg made no progress");
             sent += n;
             ops++;
@@ -184,7 +184,7 @@ public abstract class VectoredIoTck {
         FixedBuf b = lease();
         BufVec vec = BufVec.of(a, b);
         Op<RecvMsg> op = Op.of(new RecvMsg(p[1], vec)).deadline(Duration.ofMillis(50));
-        Completion<RecvMsg> c = await(rt.submitAsync(op), "RecvMsg with a 50 ms deadline and no data");
+        Completion<RecvMsg> c = await(rt.loop().submitAsync(op), "RecvMsg with a 50 ms deadline and no data");
         assertFalse(c.isSuccess(), "nothing was sent, so the deadline must end it");
         assertEquals(IoErrorKind.TIMED_OUT, c.error().kind(), "a deadline ends the op as TIMED_OUT: " + c.error());
         assertEquals(0, a.readableBytes() + b.readableBytes(), "a receive that timed out received nothing");
@@ -200,13 +200,13 @@ public abstract class VectoredIoTck {
         FixedBuf b = lease();
         BufVec vec = BufVec.of(a, b);
         Op<RecvMsg> op = Op.of(new RecvMsg(p[1], vec));
-        CompletableFuture<Completion<RecvMsg>> f = rt.submitAsync(op);
+        CompletableFuture<Completion<RecvMsg>> f = rt.loop().submitAsync(op);
         assertSame(op, vec.owner());
         assertThrows(IllegalStateException.class, () -> vec.add(lease()), "the vector cannot change while in flight");
         assertThrows(IllegalStateException.class, vec::clear);
         assertThrows(IllegalStateException.class, b::readableBytes, "its buffers are the driver's");
-        assertThrows(IllegalStateException.class, () -> rt.submitAsync(new SendMsg(p[1], vec)), "nor be submitted twice");
-        assertTrue(rt.cancel(op));
+        assertThrows(IllegalStateException.class, () -> rt.loop().submitAsync(new SendMsg(p[1], vec)), "nor be submitted twice");
+        assertTrue(rt.loop().cancel(op));
         Completion<RecvMsg> c = await(f, "cancelled RecvMsg");
         assertEquals(IoErrorKind.CANCELLED, c.error().kind());
         assertEquals(0, a.readableBytes() + b.readableBytes(), "cancelled: nothing received, buffers back");
@@ -219,12 +219,12 @@ public abstract class VectoredIoTck {
         IoFd[] p = connectedPair();
         FixedBuf a = lease();
         IllegalStateException twice = assertThrows(IllegalStateException.class,
-                () -> rt.submitAsync(new SendMsg(p[0], BufVec.of(a, a))));
+                () -> rt.loop().submitAsync(new SendMsg(p[0], BufVec.of(a, a))));
         assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
         assertNull(a.owner(), "a refused submission leaves no buffer taken");
         a.writerIndex(a.capacity());
         IllegalArgumentException noRoom = assertThrows(IllegalArgumentException.class,
-                () -> rt.submitAsync(new RecvMsg(p[1], BufVec.of(a))));
+                () -> rt.loop().submitAsync(new RecvMsg(p[1], BufVec.of(a))));
         assertTrue(noRoom.getMessage().contains("free space"), noRoom.getMessage());
         assertNull(a.owner());
     }
@@ -232,7 +232,7 @@ public abstract class VectoredIoTck {
     // ---- helpers ----
 
     private FixedBuf lease() {
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         leased.add(b);
         return b;
     }
@@ -248,7 +248,7 @@ public abstract class VectoredIoTck {
     }
 
     private IoFd socket() throws IOException {
-        IoFd fd = IoFd.raw(rt.call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
+        IoFd fd = IoFd.raw(rt.loop().call(new Socket(AddressFamily.INET, SocketType.STREAM)).valueOrThrow());
         open.add(fd);
         return fd;
     }
@@ -256,11 +256,11 @@ public abstract class VectoredIoTck {
     /** A loopback TCP connection: [client, server side]. */
     private IoFd[] connectedPair() throws IOException {
         IoFd l = socket();
-        rt.bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        rt.listen(l, 16);
-        CompletableFuture<Completion<Accept>> acc = rt.submitAsync(new Accept(l, SockAddrStorage.allocate(rt.addressLayout())));
+        rt.loop().bind(l, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        rt.loop().listen(l, 16);
+        CompletableFuture<Completion<Accept>> acc = rt.loop().submitAsync(new Accept(l, SockAddrStorage.allocate(rt.loop().addressLayout())));
         IoFd c = socket();
-        await(rt.submitAsync(new Connect(c, SockAddrStorage.of(rt.localAddress(l), rt.addressLayout()))), "Connect").valueOrThrow();
+        await(rt.loop().submitAsync(new Connect(c, SockAddrStorage.of(rt.loop().localAddress(l), rt.loop().addressLayout()))), "Connect").valueOrThrow();
         IoFd s = IoFd.raw(await(acc, "Accept").valueOrThrow());
         open.add(s);
         return new IoFd[] {c, s};
@@ -270,20 +270,20 @@ public abstract class VectoredIoTck {
         FixedBuf b = lease().put(data);
         BufVec v = BufVec.of(b);
         while (b.readableBytes() > 0) {
-            await(rt.submitAsync(new SendMsg(fd, v)), "SendMsg").valueOrThrow();
+            await(rt.loop().submitAsync(new SendMsg(fd, v)), "SendMsg").valueOrThrow();
         }
     }
 
     private byte[] receiveExactly(IoFd fd, int n) throws IOException {
-        FixedBuf a = rt.bufPool().lease();
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf a = rt.loop().bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         BufVec v = BufVec.of(a, b);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             while (out.size() < n) {
                 a.clear();
                 b.clear();
-                long got = await(rt.submitAsync(new RecvMsg(fd, v)), "RecvMsg (" + out.size() + " of " + n + ")").valueOrThrow();
+                long got = await(rt.loop().submitAsync(new RecvMsg(fd, v)), "RecvMsg (" + out.size() + " of " + n + ")").valueOrThrow();
                 if (got == 0) {
                     throw new IOException("end of stream after " + out.size() + " of " + n + " bytes");
                 }

@@ -94,7 +94,7 @@ public abstract class XdpTck {
 
     private <T> T onLoop(IoRuntime rt, Callable<T> c) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             try {
                 f.complete(c.call());
             } catch (Throwable t) {
@@ -141,7 +141,7 @@ public abstract class XdpTck {
     @Test
     public void required_socketBindsAndAttachesUntilClosed() throws Exception {
         rule("required_socketBindsAndAttachesUntilClosed", (rt, peer) -> {
-            XdpSocket xsk = XdpSocket.open(rt, config(peer).build());
+            XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).build());
             assertEquals(XdpMode.COPY, xsk.mode(), "XdpMode.COPY binds copy mode");
             assertEquals(256, xsk.frameCount());
             assertEquals(256, xsk.freeFrames(), "every frame starts free");
@@ -155,7 +155,7 @@ public abstract class XdpTck {
     @Test
     public void required_reflectedDatagramsComeBackByteForByte() throws Exception {
         rule("required_reflectedDatagramsComeBackByteForByte", (rt, peer) -> {
-            try (XdpSocket xsk = XdpSocket.open(rt, config(peer).build())) {
+            try (XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).build())) {
                 onLoop(rt, () -> {
                     xsk.fill(xsk.frameCount());
                     xsk.awaitReady(XdpSocket.RX, new Reflect());
@@ -174,7 +174,7 @@ public abstract class XdpTck {
     @Test
     public void required_emptyFillRingDropsCountsAndRecovers() throws Exception {
         rule("required_emptyFillRingDropsCountsAndRecovers", (rt, peer) -> {
-            try (XdpSocket xsk = XdpSocket.open(rt, config(peer).build())) {
+            try (XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).build())) {
                 assertEquals(2, (int) onLoop(rt, () -> xsk.fill(2)));
                 peer.exchange(5001, PORT, 10, 64, 12, Duration.ofMillis(500));
                 // A kernel may account for the datagrams after the sender returns (softirq work deferred on a busy
@@ -202,7 +202,7 @@ public abstract class XdpTck {
     @Test
     public void required_fullTxRingTakesOnlyWhatFits() throws Exception {
         rule("required_fullTxRingTakesOnlyWhatFits", (rt, peer) -> {
-            try (XdpSocket xsk = XdpSocket.open(rt, config(peer).rings(64, 64, 64, 16).build())) {
+            try (XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).rings(64, 64, 64, 16).build())) {
                 FixedBuf[] frames = new FixedBuf[20];
                 byte[] payload = new byte[18];
                 int sent = onLoop(rt, () -> {
@@ -231,18 +231,18 @@ public abstract class XdpTck {
     public void required_setupErrorsNameTheProblem() throws Exception {
         rule("required_setupErrorsNameTheProblem", (rt, peer) -> {
             VeloqIoException e = assertThrows(VeloqIoException.class,
-                    () -> XdpSocket.open(rt, XdpConfig.builder("nosuchxdp0").build()).close());
+                    () -> XdpSocket.open(rt.loop(), XdpConfig.builder("nosuchxdp0").build()).close());
             assertEquals("ENODEV", e.codeName(), e.getMessage());
-            e = assertThrows(VeloqIoException.class, () -> XdpSocket.open(rt, config(peer).queue(7).build()).close());
+            e = assertThrows(VeloqIoException.class, () -> XdpSocket.open(rt.loop(), config(peer).queue(7).build()).close());
             assertEquals("EINVAL", e.codeName(), e.getMessage());
             assertTrue(e.getMessage().contains("queue 7 does not exist"), e.getMessage());
             try {
-                XdpSocket.open(rt, config(peer).mode(XdpMode.ZERO_COPY).build()).close();
+                XdpSocket.open(rt.loop(), config(peer).mode(XdpMode.ZERO_COPY).build()).close();
             } catch (VeloqIoException zc) {
                 assertEquals("EOPNOTSUPP", zc.codeName(), zc.getMessage());
                 assertTrue(zc.getMessage().contains("XdpMode.COPY"), zc.getMessage());
             }
-            try (XdpSocket xsk = XdpSocket.open(rt, config(peer).mode(XdpMode.PREFER_ZERO_COPY).build())) {
+            try (XdpSocket xsk = XdpSocket.open(rt.loop(), config(peer).mode(XdpMode.PREFER_ZERO_COPY).build())) {
                 assertTrue(xsk.mode() == XdpMode.COPY || xsk.mode() == XdpMode.ZERO_COPY);
             }
             if (peer.programAttached()) {

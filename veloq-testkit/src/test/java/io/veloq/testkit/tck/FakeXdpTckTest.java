@@ -13,6 +13,6 @@ class FakeXdpTckTest extends XdpTck {
 
     @Override
     protected XdpPeer openPeer(IoRuntime rt) {
-        return XdpPeer.simulated(rt);
+        return XdpPeer.simulated(rt.loop());
     }
 }

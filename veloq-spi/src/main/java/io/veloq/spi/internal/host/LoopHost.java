@@ -677,6 +677,12 @@ public final class LoopHost implements EventLoop, OpenSockets {
         return state != RUNNING;
     }
 
+    @Override
+    public long nanoTime() {
+        Driver d = driver;
+        return d == null ? System.nanoTime() : d.nanoTime();
+    }
+
     /** True for a loop without its own thread. */
     boolean isManual() {
         return manual;
@@ -705,12 +711,6 @@ public final class LoopHost implements EventLoop, OpenSockets {
     @Override
     public BufPool bufPool() {
         return pool;
-    }
-
-    @Override
-    public long nanoTime() {
-        Driver d = driver;
-        return d == null ? System.nanoTime() : d.nanoTime();
     }
 
     @Override

@@ -74,8 +74,8 @@ class CapabilityGateTest extends HostFixture {
     void readFixedOnADriverWithoutRegisteredBuffersSaysSoInsteadOfBlamingTheBuffer() {
         // Like IOCP: no REGISTERED_BUFFERS, and a driver that refuses ReadFixed if it ever gets one.
         open(b -> { }, d -> d.refusals.put(io.veloq.api.op.OpKind.READ_FIXED, 95));
-        FixedBuf buf = rt.bufPool().lease(); // the loop's own pool, as the old hint told the user to use
-        Completion<ReadFixed> c = rt.call(new ReadFixed(FD, buf, 0));
+        FixedBuf buf = rt.loop().bufPool().lease(); // the loop's own pool, as the old hint told the user to use
+        Completion<ReadFixed> c = rt.loop().call(new ReadFixed(FD, buf, 0));
         assertFalse(c.isSuccess());
         assertEquals(IoErrorKind.NOT_SUPPORTED, c.error().kind());
         String msg = c.error().getMessage();
@@ -91,9 +91,9 @@ class CapabilityGateTest extends HostFixture {
     void opsWithinTheCapabilitiesReachTheDriver() {
         open(b -> { }, d -> d.capabilities = EnumSet.of(Capability.FILE_IO));
         FixedBuf buf = pool.lease();
-        rt.submitAsync(new Write(FD, buf, 0));
+        rt.loop().submitAsync(new Write(FD, buf, 0));
         driver().awaitInFlight(io.veloq.api.op.OpKind.WRITE, 1);
-        Completion<Socket> refused = rt.call(new Socket(AddressFamily.INET, SocketType.DATAGRAM));
+        Completion<Socket> refused = rt.loop().call(new Socket(AddressFamily.INET, SocketType.DATAGRAM));
         assertEquals(IoErrorKind.NOT_SUPPORTED, refused.error().kind());
         assertTrue(refused.error().getMessage().contains("(it does not report capability DATAGRAM_SOCKETS)"),
                 refused.error().getMessage());

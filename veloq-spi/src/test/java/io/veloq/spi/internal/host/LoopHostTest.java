@@ -66,14 +66,14 @@ class LoopHostTest extends HostFixture {
     void aStaleCompletionNeverCompletesTheNewerOpInTheSameSlot() {
         open(b -> b.maxInFlight(1));
         Op<Recv> first = recv();
-        rt.submit(first);
+        rt.loop().submit(first);
         ScriptedDriver.Submission s1 = driver().awaitInFlight(OpKind.RECV, 1).get(0);
         driver().complete(s1.userData(), 3);
         awaitCompleted(first);
         assertEquals(3, first.result());
 
         Op<Recv> second = recv();
-        rt.submit(second);
+        rt.loop().submit(second);
         ScriptedDriver.Submission s2 = driver().awaitInFlight(OpKind.RECV, 1).get(0);
         assertEquals(s1.slot(), s2.slot(), "the only slot is reused");
         assertNotEquals(s1.userData(), s2.userData(), "with a new generation");
@@ -125,7 +125,7 @@ class LoopHostTest extends HostFixture {
         for (int i = 0; i < 5; i++) {
             Op<Recv> op = recv();
             ops.add(op);
-            rt.submit(op);
+            rt.loop().submit(op);
         }
         driver().awaitInFlight(OpKind.RECV, 2);
         assertEquals(5, rt.inFlight(), "submitted and not completed, in the driver or the backlog");
@@ -144,13 +144,13 @@ class LoopHostTest extends HostFixture {
     void waitPolicyBlocksOtherThreadsUntilTheLoopIsBelowBudget() throws Exception {
         open(b -> b.maxInFlight(1).backpressure(BackpressurePolicy.WAIT));
         Op<Recv> first = recv();
-        rt.submit(first);
+        rt.loop().submit(first);
         ScriptedDriver.Submission s = driver().awaitInFlight(OpKind.RECV, 1).get(0);
 
         Op<Recv> second = recv();
         CountDownLatch submitted = new CountDownLatch(1);
         Thread t = new Thread(() -> {
-            rt.submit(second);
+            rt.loop().submit(second);
             submitted.countDown();
         }, "waiting-submitter");
         t.start();
@@ -172,11 +172,11 @@ class LoopHostTest extends HostFixture {
         open(b -> b.maxInFlight(1).backpressure(BackpressurePolicy.WAIT));
         List<Op<Recv>> fromLoop = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(1);
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             for (int i = 0; i < 3; i++) {
                 Op<Recv> op = recv();
                 fromLoop.add(op);
-                rt.submit(op); // would deadlock if the loop thread waited for its own budget
+                rt.loop().submit(op); // would deadlock if the loop thread waited for its own budget
             }
             done.countDown();
         });
@@ -192,14 +192,14 @@ class LoopHostTest extends HostFixture {
         for (BackpressurePolicy policy : BackpressurePolicy.values()) {
             open(b -> b.maxInFlight(1).backpressure(policy));
             Op<Recv> stuck = recv();
-            rt.submit(stuck);
+            rt.loop().submit(stuck);
             driver().awaitInFlight(OpKind.RECV, 1);
             Op<Recv> queued = recv();
-            rt.execute(() -> rt.submit(queued)); // over budget: the loop thread queues it in the backlog
+            rt.loop().execute(() -> rt.loop().submit(queued)); // over budget: the loop thread queues it in the backlog
             eventually(() -> rt.inFlight() == 2, () -> "queued op not admitted");
             // at budget, with a backlog, from another thread (WAIT would block an ordinary op here): a Cancel
             // op must still go through at once
-            CompletableFuture<Completion<Cancel>> cancel = rt.submitAsync(new Cancel(stuck));
+            CompletableFuture<Completion<Cancel>> cancel = rt.loop().submitAsync(new Cancel(stuck));
             Completion<Cancel> c = cancel.orTimeout(5, TimeUnit.SECONDS).join();
             assertEquals(1, c.value(), policy + ": the target was in flight");
             awaitCompleted(stuck);
@@ -226,9 +226,9 @@ class LoopHostTest extends HostFixture {
     void aCancelTheDriverHasNoRoomForIsRetriedNotDropped() {
         open(b -> { }, d -> d.cancelRefusalsLeft.set(3));
         Op<Recv> op = recv();
-        rt.submit(op);
+        rt.loop().submit(op);
         driver().awaitInFlight(OpKind.RECV, 1);
-        assertTrue(rt.cancel(op));
+        assertTrue(rt.loop().cancel(op));
         awaitCompleted(op);
         assertError(op, IoErrorKind.CANCELLED, LinuxErrno.ECANCELED);
         assertEquals(3, driver().cancelRefusals.get(), "refused three times, then accepted");
@@ -243,7 +243,7 @@ class LoopHostTest extends HostFixture {
         for (int i = 0; i < 3; i++) {
             ops.add(recv());
         }
-        rt.execute(() -> ops.forEach(rt::submit)); // one loop turn: the second finds the queue full
+        rt.loop().execute(() -> ops.forEach(rt.loop()::submit)); // one loop turn: the second finds the queue full
         // Nothing completes: the ops must still all reach the kernel (a receive may wait forever).
         driver().awaitInFlight(OpKind.RECV, 3);
         assertTrue(driver().sqFullReturns.get() >= 1, "the queue was full at least once");
@@ -261,17 +261,17 @@ class LoopHostTest extends HostFixture {
         FixedBuf buf = pool.lease();
         buf.put(new byte[] {1, 2});
         Op<Recv> op = op(new Recv(FD, buf));
-        assertFalse(rt.cancel(op), "never submitted");
-        rt.submit(op);
+        assertFalse(rt.loop().cancel(op), "never submitted");
+        rt.loop().submit(op);
         driver().awaitInFlight(OpKind.RECV, 1);
         assertThrows(IllegalStateException.class, buf::readableBytes, "in flight: the driver owns it");
-        assertTrue(rt.cancel(op));
+        assertTrue(rt.loop().cancel(op));
         awaitCompleted(op);
         assertError(op, IoErrorKind.CANCELLED, LinuxErrno.ECANCELED);
         assertInstanceOf(AsynchronousCloseException.class, op.completion().error().toJava());
         assertNull(buf.owner());
         assertEquals(2, buf.readableBytes(), "back, unchanged");
-        assertFalse(rt.cancel(op), "already completed");
+        assertFalse(rt.loop().cancel(op), "already completed");
     }
 
     @Test
@@ -279,10 +279,10 @@ class LoopHostTest extends HostFixture {
         open(b -> b.maxInFlight(1));
         Op<Recv> first = recv();
         Op<Recv> second = recv();
-        rt.submit(first);
-        rt.submit(second);
+        rt.loop().submit(first);
+        rt.loop().submit(second);
         driver().awaitInFlight(OpKind.RECV, 1);
-        assertTrue(rt.cancel(second));
+        assertTrue(rt.loop().cancel(second));
         awaitCompleted(second);
         assertError(second, IoErrorKind.CANCELLED, LinuxErrno.ECANCELED);
         assertEquals(1, driver().prepared.size(), "the backlogged op never reached the driver");
@@ -298,7 +298,7 @@ class LoopHostTest extends HostFixture {
         AtomicReference<Completion<Recv>> result = new AtomicReference<>();
         AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
         Thread caller = new Thread(() -> {
-            result.set(rt.call(new Recv(FD, buf)));
+            result.set(rt.loop().call(new Recv(FD, buf)));
             interruptedAfter.set(Thread.currentThread().isInterrupted());
         });
         caller.start();
@@ -322,15 +322,15 @@ class LoopHostTest extends HostFixture {
         AtomicInteger elapsedMs = new AtomicInteger();
         long t0 = System.nanoTime();
         // Armed in one loop task, so the deadlines are 40 ms, then 20 ms and 20 ms a little later each.
-        rt.execute(() -> {
-            rt.schedule(() -> { ran.add("40"); onLoop.add(rt.inLoop()); elapsedMs.set((int) ((System.nanoTime() - t0) / 1_000_000)); },
+        rt.loop().execute(() -> {
+            rt.loop().schedule(() -> { ran.add("40"); onLoop.add(rt.loop().inLoop()); elapsedMs.set((int) ((System.nanoTime() - t0) / 1_000_000)); },
                     Duration.ofMillis(40));
-            rt.schedule(() -> { ran.add("20a"); onLoop.add(rt.inLoop()); }, Duration.ofMillis(20));
-            rt.schedule(() -> { ran.add("20b"); onLoop.add(rt.inLoop()); }, Duration.ofMillis(20));
+            rt.loop().schedule(() -> { ran.add("20a"); onLoop.add(rt.loop().inLoop()); }, Duration.ofMillis(20));
+            rt.loop().schedule(() -> { ran.add("20b"); onLoop.add(rt.loop().inLoop()); }, Duration.ofMillis(20));
         });
         // and one from another thread, handed over through the inbox
-        rt.schedule(() -> { ran.add("other-thread"); onLoop.add(rt.inLoop()); }, Duration.ZERO);
-        EventLoop.Scheduled cancelled = rt.schedule(() -> ran.add("cancelled"), Duration.ofMillis(10));
+        rt.loop().schedule(() -> { ran.add("other-thread"); onLoop.add(rt.loop().inLoop()); }, Duration.ZERO);
+        EventLoop.Scheduled cancelled = rt.loop().schedule(() -> ran.add("cancelled"), Duration.ofMillis(10));
         assertTrue(cancelled.cancel());
         assertFalse(cancelled.cancel(), "a second cancel reports false");
         eventually(() -> ran.size() == 4, () -> "timers ran: " + ran);
@@ -338,7 +338,7 @@ class LoopHostTest extends HostFixture {
         assertTrue(ran.contains("other-thread"));
         assertEquals(List.of(true, true, true, true), onLoop);
         assertTrue(elapsedMs.get() >= 40, "ran early: " + elapsedMs.get() + " ms");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> rt.schedule(() -> { }, Duration.ofMillis(-1))),
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> rt.loop().schedule(() -> { }, Duration.ofMillis(-1))),
                 "must not be negative");
     }
 
@@ -348,7 +348,7 @@ class LoopHostTest extends HostFixture {
         FixedBuf buf = pool.lease();
         Op<Recv> op = op(new Recv(FD, buf)).deadline(Duration.ofMillis(50));
         long t0 = System.nanoTime();
-        rt.submit(op);
+        rt.loop().submit(op);
         awaitCompleted(op);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms >= 50, "timed out early: " + ms + " ms");
@@ -362,11 +362,11 @@ class LoopHostTest extends HostFixture {
     void anOpThatCompletesBeforeItsDeadlineIsNotCancelledLater() throws Exception {
         open(b -> { });
         Op<Recv> op = recv().deadline(Duration.ofMillis(400)); // ample, so a slow machine completes it first
-        rt.submit(op);
+        rt.loop().submit(op);
         driver().complete(driver().awaitInFlight(OpKind.RECV, 1).get(0).userData(), 4);
         awaitCompleted(op);
         Thread.sleep(450);
-        rt.call(new Nop()); // one more turn past the deadline
+        rt.loop().call(new Nop()); // one more turn past the deadline
         assertTrue(op.isSuccess());
         assertTrue(driver().cancelRequests.isEmpty(), "the deadline timer was not removed");
     }
@@ -375,7 +375,7 @@ class LoopHostTest extends HostFixture {
     void withLinkedTimeoutsTheDriverGetsTheDeadline() {
         open(b -> { }, d -> d.capabilities = java.util.Set.of(io.veloq.api.Capability.LINKED_TIMEOUTS));
         Op<Recv> op = recv().deadline(Duration.ofMillis(70));
-        rt.submit(op);
+        rt.loop().submit(op);
         ScriptedDriver.Submission s = driver().awaitInFlight(OpKind.RECV, 1).get(0);
         assertEquals(Duration.ofMillis(70).toNanos(), s.deadlineNanos());
         driver().complete(s.userData(), -LinuxErrno.ECANCELED.code()); // the linked timeout fired
@@ -387,7 +387,7 @@ class LoopHostTest extends HostFixture {
     void timeoutOpsCompleteSuccessfully() {
         open(b -> { });
         long t0 = System.nanoTime();
-        Completion<Timeout> c = rt.call(Timeout.of(Duration.ofMillis(25)));
+        Completion<Timeout> c = rt.loop().call(Timeout.of(Duration.ofMillis(25)));
         assertTrue(c.isSuccess(), String.valueOf(c.error()));
         assertTrue(System.nanoTime() - t0 >= 25_000_000);
     }
@@ -412,9 +412,9 @@ class LoopHostTest extends HostFixture {
                     return;
                 }
                 for (int i = 0; i < perThread; i++) {
-                    rt.submit(Op.of(new Nop(), o -> {
+                    rt.loop().submit(Op.of(new Nop(), o -> {
                         loopThread.compareAndSet(null, Thread.currentThread());
-                        if (!rt.inLoop() || loopThread.get() != Thread.currentThread()) {
+                        if (!rt.loop().inLoop() || loopThread.get() != Thread.currentThread()) {
                             offLoop.incrementAndGet();
                         }
                         done.incrementAndGet();
@@ -443,11 +443,11 @@ class LoopHostTest extends HostFixture {
         for (int i = 0; i < 4; i++) {
             Op<Recv> op = recv();
             ops.add(op);
-            rt.submit(op); // two in the driver, two in the backlog
+            rt.loop().submit(op); // two in the driver, two in the backlog
         }
         driver().awaitInFlight(OpKind.RECV, 2);
         AtomicInteger timerRuns = new AtomicInteger();
-        rt.schedule(timerRuns::incrementAndGet, Duration.ofSeconds(30));
+        rt.loop().schedule(timerRuns::incrementAndGet, Duration.ofSeconds(30));
         ScriptedDriver d = driver();
 
         rt.close();
@@ -461,24 +461,24 @@ class LoopHostTest extends HostFixture {
         assertEquals(0, d.inFlightAtClose, "driver closed with ops still in it");
         assertEquals(2, d.deliveredAtClose, "both driver ops completed before the driver closed");
         assertEquals(2, d.prepared.size(), "backlogged ops are cancelled, not handed to a closing driver");
-        assertTrue(rt.bufPool().isClosed(), "the loop's own pool is freed with the runtime");
+        assertTrue(rt.loop().bufPool().isClosed(), "the loop's own pool is freed with the runtime");
         assertEquals(0, timerRuns.get());
 
         rt.close(); // idempotent
         assertEquals(1, d.closes.get());
         Op<Nop> late = Op.of(new Nop(), o -> { });
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.submit(late)),
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().submit(late)),
                 "cannot submit " + late, "the runtime is closed");
         assertEquals(OpState.DEFINED, late.state());
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.execute(() -> { })), "runtime is closed");
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().execute(() -> { })), "runtime is closed");
     }
 
     @Test
     void aLeasedLoopBufferKeepsThePoolOpenAfterClose() {
         open(b -> { });
-        FixedBuf b = rt.bufPool().lease();
+        FixedBuf b = rt.loop().bufPool().lease();
         rt.close();
-        assertFalse(rt.bufPool().isClosed(), "its memory is still the application's");
+        assertFalse(rt.loop().bufPool().isClosed(), "its memory is still the application's");
         b.release();
     }
 
@@ -487,19 +487,19 @@ class LoopHostTest extends HostFixture {
     @Test
     void aManualLoopRunsOnlyWhenDriven() throws Exception {
         open(b -> b.manual());
-        assertTrue(rt.inLoop(), "the opening thread drives a manual loop");
+        assertTrue(rt.loop().inLoop(), "the opening thread drives a manual loop");
         Op<Nop> op = op(new Nop());
-        rt.submit(op);
+        rt.loop().submit(op);
         assertEquals(OpState.SUBMITTED, op.state(), "nothing runs until runOnce");
-        assertTrue(rt.runOnce(Duration.ZERO) >= 1);
+        assertTrue(rt.loop().runOnce(Duration.ZERO) >= 1);
         assertEquals(OpState.COMPLETED, op.state());
         assertSame(Thread.currentThread(), completerThreads.get(0));
-        assertEquals(0, rt.call(new Nop()).value(), "call() drives the loop itself");
+        assertEquals(0, rt.loop().call(new Nop()).value(), "call() drives the loop itself");
 
         AtomicReference<Throwable> fromOther = new AtomicReference<>();
         Thread other = new Thread(() -> {
             try {
-                rt.runOnce(Duration.ZERO);
+                rt.loop().runOnce(Duration.ZERO);
             } catch (Throwable t) {
                 fromOther.set(t);
             }
@@ -513,7 +513,7 @@ class LoopHostTest extends HostFixture {
     @Test
     void runOnceIsOnlyForManualRuntimes() {
         open(b -> { });
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.runOnce(Duration.ZERO)),
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().runOnce(Duration.ZERO)),
                 "runOnce is for manual runtimes", "own thread");
     }
 
@@ -541,13 +541,13 @@ class LoopHostTest extends HostFixture {
             }
         };
         open(b -> { }, d -> d.acceptLifecycle = lc);
-        CompletableFuture<Completion<Accept>> ok = rt.submitAsync(new Accept(FD, SockAddrStorage.allocate()));
+        CompletableFuture<Completion<Accept>> ok = rt.loop().submitAsync(new Accept(FD, SockAddrStorage.allocate()));
         ScriptedDriver.Submission s = driver().awaitInFlight(OpKind.ACCEPT, 1).get(0);
         assertEquals(77, s.preAllocated(), "the driver gets what preAlloc made");
         driver().complete(s.userData(), 0);
         assertEquals(77, ok.get(5, TimeUnit.SECONDS).value(), "intoOutput makes the value");
 
-        CompletableFuture<Completion<Accept>> failed = rt.submitAsync(new Accept(FD, SockAddrStorage.allocate()));
+        CompletableFuture<Completion<Accept>> failed = rt.loop().submitAsync(new Accept(FD, SockAddrStorage.allocate()));
         driver().complete(driver().awaitInFlight(OpKind.ACCEPT, 1).get(0).userData(), -LinuxErrno.ECONNABORTED.code());
         assertEquals(IoErrorKind.CONNECTION_ABORTED, failed.get(5, TimeUnit.SECONDS).error().kind());
         assertEquals(List.of("preAlloc", "intoOutput 77 0", "preAlloc", "discard 77"), calls);
@@ -557,7 +557,7 @@ class LoopHostTest extends HostFixture {
     void anOpTheDriverRefusesCompletesAtOnceWithItsCode() {
         open(b -> { }, d -> d.refusals.put(OpKind.RECV, LinuxErrno.EOPNOTSUPP.code()));
         Op<Recv> op = recv();
-        rt.submit(op);
+        rt.loop().submit(op);
         awaitCompleted(op);
         assertError(op, IoErrorKind.NOT_SUPPORTED, LinuxErrno.EOPNOTSUPP);
         assertNull(op.payload().buf().owner());
@@ -592,10 +592,14 @@ class LoopHostTest extends HostFixture {
         second.submit(op);
         provider.opened.get(1).awaitInFlight(OpKind.RECV, 1);
         // a Cancel submitted to loop 0 reaches the op on loop 1
-        assertEquals(1, rt.call(new Cancel(op)).value());
+        assertEquals(1, rt.loop(0).call(new Cancel(op)).value());
         awaitCompleted(op);
         assertError(op, IoErrorKind.CANCELLED, LinuxErrno.ECANCELED);
         assertTrue(rt.toString().contains("2 loops"));
+        // A runtime is not a loop: loop() is for one-loop runtimes and says what to use instead.
+        IllegalStateException e = assertThrows(IllegalStateException.class, rt::loop);
+        assertTrue(e.getMessage().contains("has 2 loops") && e.getMessage().contains("loop(i) or next()")
+                && e.getMessage().contains("TcpServer"), e.getMessage());
     }
 
     // ---- bad input ----
@@ -603,35 +607,35 @@ class LoopHostTest extends HostFixture {
     @Test
     void misuseIsRefusedWithAMessageNamingTheOp() throws Exception {
         open(b -> { });
-        assertMentions(assertThrows(NullPointerException.class, () -> rt.submitAsync((Nop) null)), "payload must not be null");
-        assertMentions(assertThrows(NullPointerException.class, () -> rt.call((Nop) null)), "payload must not be null");
-        assertMentions(assertThrows(NullPointerException.class, () -> rt.submit(null)), "op must not be null");
+        assertMentions(assertThrows(NullPointerException.class, () -> rt.loop().submitAsync((Nop) null)), "payload must not be null");
+        assertMentions(assertThrows(NullPointerException.class, () -> rt.loop().call((Nop) null)), "payload must not be null");
+        assertMentions(assertThrows(NullPointerException.class, () -> rt.loop().submit(null)), "op must not be null");
 
         Op<Nop> noCompleter = Op.of(new Nop());
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.submit(noCompleter)),
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().submit(noCompleter)),
                 "cannot submit " + noCompleter, "no completer");
         Op<Nop> withCompleter = Op.of(new Nop(), o -> { });
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.submitAsync(withCompleter)),
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().submitAsync(withCompleter)),
                 "cannot submitAsync " + withCompleter, "has a completer");
 
         Op<Recv> pending = recv();
-        rt.submit(pending);
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.submit(pending)),
+        rt.loop().submit(pending);
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().submit(pending)),
                 "cannot submit " + pending, "SUBMITTED already (submitted twice)");
         driver().complete(driver().awaitInFlight(OpKind.RECV, 1).get(0).userData(), 0);
         awaitCompleted(pending);
-        assertMentions(assertThrows(IllegalStateException.class, () -> rt.submit(pending)),
+        assertMentions(assertThrows(IllegalStateException.class, () -> rt.loop().submit(pending)),
                 "cannot submit " + pending, "COMPLETED", "call reset() to submit it again");
         pending.payload().buf().clear();
         pending.reset();
-        rt.submit(pending); // after reset it is fine
+        rt.loop().submit(pending); // after reset it is fine
         driver().complete(driver().awaitInFlight(OpKind.RECV, 1).get(0).userData(), 0);
         awaitCompleted(pending);
 
         AtomicReference<Throwable> onLoop = new AtomicReference<>();
-        rt.submit(Op.of(new Nop(), o -> {
+        rt.loop().submit(Op.of(new Nop(), o -> {
             try {
-                rt.call(new Nop());
+                rt.loop().call(new Nop());
             } catch (Throwable t) {
                 onLoop.set(t);
             }
@@ -640,14 +644,14 @@ class LoopHostTest extends HostFixture {
         assertMentions(onLoop.get(), "on the loop thread", "would wait for itself");
 
         assertMentions(assertThrows(IllegalArgumentException.class,
-                () -> rt.setOption(FD, StandardSocketOptions.SO_RCVBUF, -1)), "SO_RCVBUF must be positive", "-1", "fd 9");
+                () -> rt.loop().setOption(FD, StandardSocketOptions.SO_RCVBUF, -1)), "SO_RCVBUF must be positive", "-1", "fd 9");
         assertMentions(assertThrows(IllegalArgumentException.class,
-                () -> rt.setOption(FD, StandardSocketOptions.IP_TOS, 256)), "IP_TOS", "0..255", "256");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> rt.listen(FD, -1)), "backlog", "-1", "fd 9");
-        assertMentions(assertThrows(UnsupportedOperationException.class, () -> rt.registerFile(io.veloq.api.IoFd.raw(3))),
+                () -> rt.loop().setOption(FD, StandardSocketOptions.IP_TOS, 256)), "IP_TOS", "0..255", "256");
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> rt.loop().listen(FD, -1)), "backlog", "-1", "fd 9");
+        assertMentions(assertThrows(UnsupportedOperationException.class, () -> rt.loop().registerFile(io.veloq.api.IoFd.raw(3))),
                 "scripted driver does not support registered files");
-        rt.setOption(FD, StandardSocketOptions.TCP_NODELAY, true);
-        assertEquals(true, rt.getOption(FD, StandardSocketOptions.TCP_NODELAY));
-        assertEquals("/127.0.0.1:4000", rt.localAddress(FD).toString());
+        rt.loop().setOption(FD, StandardSocketOptions.TCP_NODELAY, true);
+        assertEquals(true, rt.loop().getOption(FD, StandardSocketOptions.TCP_NODELAY));
+        assertEquals("/127.0.0.1:4000", rt.loop().localAddress(FD).toString());
     }
 }

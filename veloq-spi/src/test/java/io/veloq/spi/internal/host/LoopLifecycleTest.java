@@ -72,9 +72,9 @@ class LoopLifecycleTest extends HostFixture {
             }
             outcomes.add(null);
             op.payload().buf().clear();
-            rt.submit(op.reset()); // the documented resubmit, now while the runtime closes
+            rt.loop().resubmit(op); // the documented resubmit, now while the runtime closes
         });
-        rt.submit(recv);
+        rt.loop().submit(recv);
         long ud = driver().awaitInFlight(OpKind.RECV, 1).get(0).userData();
         driver().cancelRefusalsLeft.set(Integer.MAX_VALUE); // close cannot cancel it: it completes by itself
         Thread closer = new Thread(rt::close, "closer");
@@ -102,7 +102,7 @@ class LoopLifecycleTest extends HostFixture {
         // The thread that drives a manual loop is its loop thread: a late submit completes cancelled.
         AtomicReference<Op<Nop>> seen = new AtomicReference<>();
         Op<Nop> late = Op.of(new Nop(), seen::set);
-        rt.submit(late);
+        rt.loop().submit(late);
         assertSame(late, seen.get(), "the completer ran at once");
         assertEquals(IoErrorKind.CANCELLED, late.error().kind());
 
@@ -111,7 +111,7 @@ class LoopLifecycleTest extends HostFixture {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                rt.submit(foreign);
+                rt.loop().submit(foreign);
             } catch (Throwable e) {
                 thrown.set(e);
             }
@@ -131,7 +131,7 @@ class LoopLifecycleTest extends HostFixture {
     void aSecondConcurrentCloseReturnsOnlyWhenTheShutdownIsComplete() throws Exception {
         open(b -> { });
         Op<Recv> stuck = recv();
-        rt.submit(stuck);
+        rt.loop().submit(stuck);
         long ud = driver().awaitInFlight(OpKind.RECV, 1).get(0).userData();
         driver().cancelRefusalsLeft.set(Integer.MAX_VALUE);
         ScriptedDriver d = driver();
@@ -158,7 +158,7 @@ class LoopLifecycleTest extends HostFixture {
     void closeFromACompleterStartsTheShutdownAndReturns() throws Exception {
         open(b -> { });
         CompletableFuture<Boolean> returned = new CompletableFuture<>();
-        rt.submit(Op.of(new Nop(), op -> {
+        rt.loop().submit(Op.of(new Nop(), op -> {
             rt.close(); // cannot wait for its own loop
             returned.complete(rt.isClosed());
         }));
@@ -175,23 +175,23 @@ class LoopLifecycleTest extends HostFixture {
         Op<Nop> bad = Op.of(new Nop(), o -> {
             throw new IllegalStateException("boom from the completer");
         });
-        rt.submit(bad);
+        rt.loop().submit(bad);
         awaitCompleted(bad);
         Runnable task = () -> {
             throw new IllegalArgumentException("boom from a task");
         };
-        rt.execute(task);
+        rt.loop().execute(task);
         Runnable timer = () -> {
             throw new UnsupportedOperationException("boom from a timer");
         };
-        rt.schedule(timer, Duration.ofMillis(1));
+        rt.loop().schedule(timer, Duration.ofMillis(1));
         eventually(() -> handled.size() == 3, () -> "handled: " + handled);
         assertSame(bad, handledSources.get(0), "the handler gets the op whose completer threw");
         assertEquals("boom from the completer", handled.get(0).getMessage());
         assertSame(task, handledSources.get(1));
         assertEquals("boom from a task", handled.get(1).getMessage());
         assertSame(timer, handledSources.get(2));
-        assertTrue(rt.call(new Nop()).isSuccess(), "the loop still runs ops");
+        assertTrue(rt.loop().call(new Nop()).isSuccess(), "the loop still runs ops");
     }
 
     @Test
@@ -199,10 +199,10 @@ class LoopLifecycleTest extends HostFixture {
         open(b -> b.exceptionHandler((loop, source, error) -> {
             throw new IllegalStateException("the handler fails too");
         }));
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             throw new IllegalStateException("boom");
         });
-        assertTrue(rt.call(new Nop()).isSuccess());
+        assertTrue(rt.loop().call(new Nop()).isSuccess());
     }
 
     // ---- defect 12: what other threads may queue is bounded ----
@@ -216,11 +216,11 @@ class LoopLifecycleTest extends HostFixture {
         Thread submitter = new Thread(() -> {
             for (int i = 0; i < 12; i++) {
                 Op<Timeout> op = Op.of(Timeout.of(Duration.ofHours(1)), o -> { });
-                rt.submit(op);
+                rt.loop().submit(op);
                 accepted.add(op);
             }
             try {
-                rt.submit(last);
+                rt.loop().submit(last);
             } catch (RejectedExecutionException e) {
                 refused.set(e);
             }
@@ -234,9 +234,9 @@ class LoopLifecycleTest extends HostFixture {
         assertEquals(OpState.DEFINED, last.state(), "a refused op stays the caller's");
         // The loop thread itself is never refused.
         CompletableFuture<Op<Timeout>> fromLoop = new CompletableFuture<>();
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             Op<Timeout> op = Op.of(Timeout.of(Duration.ofHours(1)), o -> { });
-            rt.submit(op);
+            rt.loop().submit(op);
             fromLoop.complete(op);
         });
         assertEquals(OpState.SUBMITTED, fromLoop.get(10, TimeUnit.SECONDS).state());
@@ -253,10 +253,10 @@ class LoopLifecycleTest extends HostFixture {
         for (int i = 0; i < 2; i++) {
             Op<Recv> op = recv();
             ops.add(op);
-            rt.submit(op);
+            rt.loop().submit(op);
         }
         Op<Recv> third = recv();
-        Thread waiter = new Thread(() -> rt.submit(third));
+        Thread waiter = new Thread(() -> rt.loop().submit(third));
         waiter.start();
         waiter.join(300);
         assertTrue(waiter.isAlive(), "WAIT let a third op in beyond the budget");
@@ -273,7 +273,7 @@ class LoopLifecycleTest extends HostFixture {
     private CountDownLatch blockTheLoop() throws InterruptedException {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocked = new CountDownLatch(1);
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             blocked.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -291,25 +291,25 @@ class LoopLifecycleTest extends HostFixture {
         AtomicInteger ran = new AtomicInteger();
         CountDownLatch release = blockTheLoop();
         for (int i = 0; i < 12; i++) {
-            rt.execute(ran::incrementAndGet);
+            rt.loop().execute(ran::incrementAndGet);
         }
         Runnable thirteenth = ran::incrementAndGet;
         RejectedExecutionException refused = assertThrows(RejectedExecutionException.class,
-                () -> rt.execute(thirteenth), "a 13th task queued beyond maxInFlight 4 + maxQueued 8");
+                () -> rt.loop().execute(thirteenth), "a 13th task queued beyond maxInFlight 4 + maxQueued 8");
         assertMentions(refused, thirteenth.toString(), "EventLoop#0", "12 tasks", "maxInFlight 4", "maxQueued 8",
                 "IoRuntime.builder().maxQueued", "BackpressurePolicy.WAIT");
-        assertThrows(RejectedExecutionException.class, () -> rt.schedule(thirteenth, Duration.ZERO));
+        assertThrows(RejectedExecutionException.class, () -> rt.loop().schedule(thirteenth, Duration.ZERO));
         release.countDown();
         eventually(() -> ran.get() == 12, () -> "ran " + ran.get() + " of the 12 accepted tasks");
 
         // Scheduled tasks count until they run or are cancelled.
         List<EventLoop.Scheduled> later = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            later.add(rt.schedule(ran::incrementAndGet, Duration.ofHours(1)));
+            later.add(rt.loop().schedule(ran::incrementAndGet, Duration.ofHours(1)));
         }
-        assertThrows(RejectedExecutionException.class, () -> rt.execute(thirteenth), "12 timers are pending");
+        assertThrows(RejectedExecutionException.class, () -> rt.loop().execute(thirteenth), "12 timers are pending");
         assertTrue(later.get(0).cancel());
-        rt.execute(ran::incrementAndGet); // the cancelled one made room
+        rt.loop().execute(ran::incrementAndGet); // the cancelled one made room
         eventually(() -> ran.get() == 13, () -> "the task after the cancel did not run");
 
         // The loop thread itself is never refused.
@@ -317,10 +317,10 @@ class LoopLifecycleTest extends HostFixture {
         for (int i = 1; i < later.size(); i++) {
             later.get(i).cancel();
         }
-        rt.execute(() -> {
+        rt.loop().execute(() -> {
             for (int i = 0; i < 100; i++) {
-                rt.execute(ran::incrementAndGet);
-                rt.schedule(ran::incrementAndGet, Duration.ofHours(1));
+                rt.loop().execute(ran::incrementAndGet);
+                rt.loop().schedule(ran::incrementAndGet, Duration.ofHours(1));
             }
             fromLoop.complete(100);
         });
@@ -333,9 +333,9 @@ class LoopLifecycleTest extends HostFixture {
         open(b -> b.maxInFlight(1).maxQueued(1).backpressure(BackpressurePolicy.WAIT));
         AtomicInteger ran = new AtomicInteger();
         CountDownLatch release = blockTheLoop();
-        rt.execute(ran::incrementAndGet);
-        rt.execute(ran::incrementAndGet);
-        Thread waiter = new Thread(() -> rt.execute(ran::incrementAndGet), "waiter");
+        rt.loop().execute(ran::incrementAndGet);
+        rt.loop().execute(ran::incrementAndGet);
+        Thread waiter = new Thread(() -> rt.loop().execute(ran::incrementAndGet), "waiter");
         waiter.start();
         waiter.join(300);
         assertTrue(waiter.isAlive(), "WAIT let a third task in beyond maxInFlight 1 + maxQueued 1");
@@ -362,15 +362,15 @@ class LoopLifecycleTest extends HostFixture {
         assertEquals(Delays.MAX_NANOS, op.deadlineNanos());
         assertEquals(Delays.MAX_NANOS, Timeout.of(forever).nanos());
         AtomicInteger ran = new AtomicInteger();
-        EventLoop.Scheduled never = rt.schedule(ran::incrementAndGet, forever);
-        rt.submit(op);
+        EventLoop.Scheduled never = rt.loop().schedule(ran::incrementAndGet, forever);
+        rt.loop().submit(op);
         awaitCompleted(op);
         assertTrue(op.isSuccess(), "a deadline of 'forever' does not expire at once: " + op.error());
         CompletableFuture<Integer> later = new CompletableFuture<>();
-        rt.schedule(() -> later.complete(ran.get()), Duration.ofMillis(20));
+        rt.loop().schedule(() -> later.complete(ran.get()), Duration.ofMillis(20));
         assertEquals(0, later.get(10, TimeUnit.SECONDS), "a task scheduled for 'forever' ran");
         assertTrue(never.cancel());
         assertThrows(IllegalArgumentException.class, () -> Timeout.of(Duration.ofNanos(-1)));
-        assertThrows(IllegalArgumentException.class, () -> rt.schedule(() -> { }, Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> rt.loop().schedule(() -> { }, Duration.ofSeconds(-1)));
     }
 }

@@ -31,7 +31,7 @@ class PoolRegionsTest extends HostFixture {
             d.capabilities = Set.of(Capability.REGISTERED_BUFFERS);
             d.registrableRegions = 2;
         });
-        BufPool p = rt.bufPool();
+        BufPool p = rt.loop().bufPool();
         assertEquals(List.of(1), driver().bufferRegistrations, "the first chunk, registered at open");
         List<FixedBuf> bufs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -43,7 +43,7 @@ class PoolRegionsTest extends HostFixture {
         // a fixed op on region 1: registered first, then prepared
         FixedBuf inRegion1 = bufs.get(1);
         assertEquals(1, inRegion1.regionIndex());
-        CompletableFuture<Completion<ReadFixed>> ok = rt.submitAsync(Op.of(new ReadFixed(FD, inRegion1, 0)));
+        CompletableFuture<Completion<ReadFixed>> ok = rt.loop().submitAsync(Op.of(new ReadFixed(FD, inRegion1, 0)));
         ScriptedDriver.Submission s = driver().awaitInFlight(OpKind.READ_FIXED, 1).get(0);
         assertEquals(List.of(1, 2), driver().bufferRegistrations);
         driver().complete(s.userData(), 0);
@@ -52,7 +52,7 @@ class PoolRegionsTest extends HostFixture {
         // region 3 needs region 2 first, which the driver refuses
         FixedBuf inRegion3 = bufs.get(7);
         assertEquals(3, inRegion3.regionIndex());
-        CompletableFuture<Completion<ReadFixed>> refused = rt.submitAsync(Op.of(new ReadFixed(FD, inRegion3, 0)));
+        CompletableFuture<Completion<ReadFixed>> refused = rt.loop().submitAsync(Op.of(new ReadFixed(FD, inRegion3, 0)));
         s = driver().awaitInFlight(OpKind.READ_FIXED, 1).get(0);
         driver().complete(s.userData(), -14); // EFAULT, what a kernel says for an unregistered buffer
         Completion<ReadFixed> c = refused.get(5, TimeUnit.SECONDS);
@@ -65,7 +65,7 @@ class PoolRegionsTest extends HostFixture {
         assertEquals(List.of(1, 2), driver().bufferRegistrations, "the regions before stay as they were");
 
         // the refused region's buffers still serve non-fixed ops
-        CompletableFuture<Completion<Recv>> recv = rt.submitAsync(Op.of(new Recv(FD, inRegion3)));
+        CompletableFuture<Completion<Recv>> recv = rt.loop().submitAsync(Op.of(new Recv(FD, inRegion3)));
         s = driver().awaitInFlight(OpKind.RECV, 1).get(0);
         driver().complete(s.userData(), 3);
         assertEquals(3, recv.get(5, TimeUnit.SECONDS).valueOrThrow());

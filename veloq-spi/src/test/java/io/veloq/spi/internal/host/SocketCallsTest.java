@@ -38,12 +38,12 @@ class SocketCallsTest extends HostFixture {
 
     private List<Executable> everyCall(IoFd fd) {
         return List.of(
-                () -> rt.setOption(fd, StandardSocketOptions.SO_RCVBUF, 4096),
-                () -> rt.getOption(fd, StandardSocketOptions.SO_RCVBUF),
-                () -> rt.localAddress(fd),
-                () -> rt.remoteAddress(fd),
-                () -> rt.bind(fd, new InetSocketAddress("127.0.0.1", 0)),
-                () -> rt.listen(fd, 16));
+                () -> rt.loop().setOption(fd, StandardSocketOptions.SO_RCVBUF, 4096),
+                () -> rt.loop().getOption(fd, StandardSocketOptions.SO_RCVBUF),
+                () -> rt.loop().localAddress(fd),
+                () -> rt.loop().remoteAddress(fd),
+                () -> rt.loop().bind(fd, new InetSocketAddress("127.0.0.1", 0)),
+                () -> rt.loop().listen(fd, 16));
     }
 
     @Test
@@ -72,7 +72,7 @@ class SocketCallsTest extends HostFixture {
         AtomicReference<Throwable> callFailed = new AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
-                rt.setOption(socketFd, StandardSocketOptions.SO_RCVBUF, 4096);
+                rt.loop().setOption(socketFd, StandardSocketOptions.SO_RCVBUF, 4096);
             } catch (Throwable t) {
                 callFailed.set(t);
             }
@@ -81,9 +81,9 @@ class SocketCallsTest extends HostFixture {
         eventually(() -> driver().callsInside.get() == 1, () -> "the setOption never reached the driver");
 
         lifetime.markClosed(); // what NetSocket.close does first, from any thread
-        CompletableFuture<Completion<Close>> closed = rt.submitAsync(new Close(socketFd));
+        CompletableFuture<Completion<Close>> closed = rt.loop().submitAsync(new Close(socketFd));
         assertThrows(ClosedChannelException.class,
-                () -> rt.getOption(socketFd, StandardSocketOptions.SO_RCVBUF), "a call after close began");
+                () -> rt.loop().getOption(socketFd, StandardSocketOptions.SO_RCVBUF), "a call after close began");
         Thread.sleep(200);
         assertTrue(driver().inFlightOf(OpKind.CLOSE).isEmpty(),
                 "the Close reached the driver while a setOption on the same descriptor was still in progress");
@@ -106,11 +106,11 @@ class SocketCallsTest extends HostFixture {
         IoFd.Raw closedFd = ApiAccess.fds().owned(11, closedBefore);
         ((io.veloq.api.bootstrap.OpenSockets) rt.loop(0)).opened(closedBefore, closedFd);
         closedBefore.markClosed();
-        CompletableFuture<Completion<Close>> first = rt.submitAsync(new Close(closedFd));
+        CompletableFuture<Completion<Close>> first = rt.loop().submitAsync(new Close(closedFd));
         driver().complete(driver().awaitInFlight(OpKind.CLOSE, 1).get(0).userData(), 0);
         assertTrue(first.get(10, TimeUnit.SECONDS).isSuccess());
 
-        rt.submit(op(new io.veloq.api.op.Nop())); // the app's raw handle 10 is never registered: nothing to do with it
+        rt.loop().submit(op(new io.veloq.api.op.Nop())); // the app's raw handle 10 is never registered: nothing to do with it
         Thread closer = new Thread(rt::close, "closer");
         closer.start();
         List<ScriptedDriver.Submission> closes = driver().awaitInFlight(OpKind.CLOSE, 1);
