@@ -60,16 +60,23 @@ class SocketLifetimeTest {
     }
 
     /**
-     * Closes the client of {@code a} and opens connections until one client gets the same descriptor number
-     * (the lowest free one, on the kernel and on the fake alike); the others are closed again.
+     * Opens connections until one of their sockets gets {@code number} back (the lowest free one, on the kernel
+     * and on the fake alike) and returns that pair turned so that its {@code client()} holds the number and
+     * {@code server()} is its peer; the other pairs are closed again. Either side may get it: when another
+     * thread of this JVM frees a lower descriptor meanwhile, a client takes that one and its server takes
+     * {@code number}.
      */
     private static Pair reuseNumber(IoRuntime rt, TcpListener l, long number) throws Exception {
+        io.veloq.api.IoFd wanted = io.veloq.api.IoFd.raw(number);
         List<Pair> others = new ArrayList<>();
         try {
             for (int i = 0; i < 50; i++) {
                 Pair p = connect(rt, l);
-                if (p.client().fd().equals(io.veloq.api.IoFd.raw(number))) {
+                if (p.client().fd().equals(wanted)) {
                     return p;
+                }
+                if (p.server().fd().equals(wanted)) {
+                    return new Pair(p.server(), p.client());
                 }
                 others.add(p);
             }
@@ -78,7 +85,17 @@ class SocketLifetimeTest {
                 p.close();
             }
         }
-        throw new AssertionError("no new connection got fd " + number + " back within 50 connections");
+        throw new AssertionError("no new connection got fd " + number + " back within 50 connections; on the kernel "
+                + "drivers that number is now held by " + holder(number));
+    }
+
+    /** What holds descriptor {@code number} in this process now (for a failure message). */
+    private static String holder(long number) {
+        try {
+            return String.valueOf(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + number)));
+        } catch (IOException | UnsupportedOperationException e) {
+            return "nothing readable (" + e + ")";
+        }
     }
 
     private static void send(StreamSocket s, byte[] bytes, BufPool pool) throws IOException {

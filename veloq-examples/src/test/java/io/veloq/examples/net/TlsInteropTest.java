@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -146,10 +147,27 @@ class TlsInteropTest {
         return new Tool(pb);
     }
 
-    private static void waitForFile(Path p, Tool tool) throws InterruptedException {
+    /**
+     * Connects to s_server's Unix socket once it listens. The socket file appears at bind(), before listen(),
+     * so a connect in between is refused: retry those, never probe with a connection of our own (s_server
+     * takes exactly one, -naccept 1).
+     */
+    private static UnixStream connectWhenListening(IoRuntime rt, Path p, Tool tool) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        while (!Files.exists(p)) {
-            assertTrue(System.nanoTime() < end && tool.process.isAlive(), "s_server did not listen on " + p + ":\n" + tool.output());
+        while (true) {
+            assertTrue(tool.process.isAlive(), "s_server ended before it listened on " + p + ":\n" + tool.output());
+            if (Files.exists(p)) {
+                try {
+                    return UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(p));
+                } catch (ConnectException refused) {
+                    // bound, not yet listening
+                    if (System.nanoTime() > end) {
+                        throw new AssertionError("s_server did not listen on " + p + " within " + WAIT + " s:\n"
+                                + tool.output(), refused);
+                    }
+                }
+            }
+            assertTrue(System.nanoTime() < end, "s_server did not listen on " + p + ":\n" + tool.output());
             Thread.sleep(10);
         }
     }
@@ -160,9 +178,8 @@ class TlsInteropTest {
         Path received = certs.dir.resolve("received.bin");
         try (IoRuntime rt = TestDrivers.open("uring");
              Tool server = sServer(sock, received, null)) {
-            waitForFile(sock, server);
             TlsConfig config = TlsConfig.builder(certs.clientContext()).applicationProtocols("http/1.1", "h2").build();
-            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(sock)), config, "localhost")) {
+            try (TlsStream tls = TlsStream.client(connectWhenListening(rt, sock, server), config, "localhost")) {
                 tls.handshake();
                 assertEquals("h2", tls.applicationProtocol(), "OpenSSL picks by its own preference order");
                 OutputStream out = tls.outputStream();
@@ -187,8 +204,7 @@ class TlsInteropTest {
         Files.write(file, data);
         try (IoRuntime rt = TestDrivers.open("uring");
              Tool server = sServer(sock, null, file)) {
-            waitForFile(sock, server);
-            try (TlsStream tls = TlsStream.client(UnixStream.connect(rt.loop(), UnixDomainSocketAddress.of(sock)),
+            try (TlsStream tls = TlsStream.client(connectWhenListening(rt, sock, server),
                     TlsConfig.of(certs.clientContext()), "localhost")) {
                 byte[] got = tls.inputStream().readAllBytes(); // ends at s_server's close_notify, else it throws
                 assertArrayEquals(sha256(data), sha256(got), "what the Veloq client received");
