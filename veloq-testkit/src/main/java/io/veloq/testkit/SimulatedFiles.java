@@ -26,7 +26,7 @@ public final class SimulatedFiles {
 
     /** Creates or replaces a file. */
     public SimulatedFiles put(Path path, byte[] content) {
-        kernel.putFile(path, content);
+        kernel.files.put(path, content);
         return this;
     }
 
@@ -36,7 +36,7 @@ public final class SimulatedFiles {
 
     /** The file's content, or null if it does not exist. */
     public byte[] content(Path path) {
-        return kernel.fileContent(path);
+        return kernel.files.content(path);
     }
 
     /** The content as UTF-8, or null. */
@@ -51,10 +51,10 @@ public final class SimulatedFiles {
 
     /** How many times Fsync ran on the file (-1 if it does not exist). */
     public long syncCount(Path path) {
-        return kernel.fileSyncs(path);
+        return kernel.files.syncs(path);
     }
 
     public boolean delete(Path path) {
-        return kernel.deleteFile(path);
+        return kernel.files.delete(path);
     }
 }

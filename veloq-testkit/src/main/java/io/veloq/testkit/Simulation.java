@@ -192,7 +192,7 @@ public final class Simulation implements AutoCloseable {
      */
     public Peer connect(SocketAddress address) {
         try {
-            return new Peer(this, kernel.connectPeer(address));
+            return new Peer(this, kernel.peers.connect(address));
         } catch (IllegalStateException e) {
             throw failure(e.getMessage());
         }
@@ -201,7 +201,7 @@ public final class Simulation implements AutoCloseable {
     /** A scripted server at {@code address}; the code connects to it, the test {@link PeerListener#accept() accepts}. */
     public PeerListener listen(SocketAddress address) {
         try {
-            return new PeerListener(this, kernel.listenPeer(address));
+            return new PeerListener(this, kernel.peers.listen(address));
         } catch (IllegalStateException e) {
             throw failure(e.getMessage());
         }
@@ -209,12 +209,12 @@ public final class Simulation implements AutoCloseable {
 
     /** The scripted far end of the code's connected socket {@code fd} (one made with {@link #connect} or {@link #listen}). */
     public Peer peerOf(long fd) {
-        return new Peer(this, kernel.peerOf(fd));
+        return new Peer(this, kernel.peers.peerOf(fd));
     }
 
     /** "Deliver these bytes to fd 7": they arrive at the code's socket as if its peer had sent them. */
     public void deliver(long fd, byte[] bytes) {
-        kernel.deliver(fd, bytes.clone());
+        kernel.peers.deliver(fd, bytes.clone());
     }
 
     /** {@link #deliver(long, byte[])} of a UTF-8 string. */
@@ -224,17 +224,17 @@ public final class Simulation implements AutoCloseable {
 
     /** Sends a datagram from any address to the code's socket bound at {@code to}; false if none is bound there. */
     public boolean sendDatagram(SocketAddress from, SocketAddress to, byte[] bytes) {
-        return kernel.datagram(from, to, bytes);
+        return kernel.peers.datagram(from, to, bytes);
     }
 
     /** Makes {@code address} a datagram endpoint of the test's own; collect what arrives with {@link #takeDatagrams}. */
     public void bindDatagramPeer(SocketAddress address) {
-        kernel.bindPeerDatagram(address);
+        kernel.peers.bindDatagram(address);
     }
 
     /** Datagrams received at a {@link #bindDatagramPeer} endpoint: sender and bytes, oldest first. */
     public List<Map.Entry<SocketAddress, byte[]>> takeDatagrams(SocketAddress address) {
-        return kernel.takeDatagrams(address);
+        return kernel.peers.takeDatagrams(address);
     }
 
     /** The next op of {@code kind} fails with {@code errno} ("fail the next accept with EMFILE"). */

@@ -444,32 +444,32 @@ public final class FakeDriver implements Driver {
 
     @Override
     public void bind(IoFd fd, SockAddrStorage local) throws VeloqIoException {
-        kernel.bind(this, fd, local);
+        kernel.net.bind(this, fd, local);
     }
 
     @Override
     public void listen(IoFd fd, int backlog) throws VeloqIoException {
-        kernel.listen(this, fd, backlog);
+        kernel.net.listen(this, fd, backlog);
     }
 
     @Override
     public void localAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
-        kernel.localAddress(this, fd, out);
+        kernel.net.localAddress(this, fd, out);
     }
 
     @Override
     public void remoteAddress(IoFd fd, SockAddrStorage out) throws VeloqIoException {
-        kernel.remoteAddress(this, fd, out);
+        kernel.net.remoteAddress(this, fd, out);
     }
 
     @Override
     public <T> void setOption(IoFd fd, SocketOption<T> option, T value) throws VeloqIoException {
-        kernel.setOption(this, fd, option, value);
+        kernel.net.setOption(this, fd, option, value);
     }
 
     @Override
     public <T> T getOption(IoFd fd, SocketOption<T> option) throws VeloqIoException {
-        return kernel.getOption(this, fd, option);
+        return kernel.net.getOption(this, fd, option);
     }
 
     // ---------------------------------------------------------------- close

@@ -24,14 +24,14 @@ public final class PeerEnd {
     public void send(byte[] data) {
         synchronized (kernel) {
             script("sends " + data.length + " bytes");
-            kernel.peerWrite(socket, data);
+            kernel.peers.write(socket, data);
             kernel.notifyAll();
         }
     }
 
     public byte[] receive() {
         synchronized (kernel) {
-            byte[] b = kernel.peerRead(socket);
+            byte[] b = kernel.peers.read(socket);
             if (b.length > 0) {
                 script("receives " + b.length + " bytes");
             }
@@ -49,7 +49,7 @@ public final class PeerEnd {
     public void shutdownOutput() {
         synchronized (kernel) {
             script("shuts down its output (FIN)");
-            kernel.peerShutdownOutput(socket);
+            kernel.peers.shutdownOutput(socket);
             kernel.notifyAll();
         }
     }
@@ -57,7 +57,7 @@ public final class PeerEnd {
     public void close() {
         synchronized (kernel) {
             script(socket.in.size() > 0 ? "closes with unread data (RST)" : "closes (FIN)");
-            kernel.peerClose(socket);
+            kernel.peers.close(socket);
             kernel.notifyAll();
         }
     }
@@ -65,7 +65,7 @@ public final class PeerEnd {
     public void reset() {
         synchronized (kernel) {
             script("resets the connection (RST)");
-            kernel.peerReset(socket);
+            kernel.peers.reset(socket);
             kernel.notifyAll();
         }
     }
@@ -100,7 +100,7 @@ public final class PeerEnd {
         synchronized (kernel) {
             socket.rcvCapacity = Math.max(1, bytes);
             if (socket.peer != null) {
-                kernel.pumpSend(socket.peer);
+                kernel.data.pumpSend(socket.peer);
             }
             kernel.notifyAll();
         }

@@ -15,7 +15,7 @@ public final class PeerListenerEnd {
     /** The next connection the code made, or null if none is pending. */
     public PeerEnd accept() {
         synchronized (kernel) {
-            SimSocket s = kernel.acceptPeer(socket);
+            SimSocket s = kernel.peers.accept(socket);
             if (s == null) {
                 return null;
             }
@@ -39,7 +39,7 @@ public final class PeerListenerEnd {
     public void close() {
         synchronized (kernel) {
             kernel.traceScript("peer listener " + socket.local + " closes");
-            kernel.closePeerListener(socket);
+            kernel.peers.closeListener(socket);
             kernel.notifyAll();
         }
     }
