@@ -37,6 +37,19 @@ public final class ScriptedPeers {
         return s;
     }
 
+    /** A socket of the test's own (in no descriptor table) bound to {@code local}; throws with the errno. */
+    private SimSocket bound(SocketAddress local, SocketType type, String what) {
+        SimAddress a = address(local);
+        SimSocket s = kernel.net.newSocket(a.family(), type);
+        s.refs = 1;
+        int rc = kernel.net.bindTo(s, a);
+        if (rc < 0) {
+            throw new IllegalStateException("scripted " + what + " cannot bind " + local + ": "
+                    + LinuxErrno.TABLE.name(-rc));
+        }
+        return s;
+    }
+
     /** A scripted client connected to the listener at {@code target}; throws with the errno if refused. */
     public PeerEnd connect(SocketAddress target) {
         synchronized (kernel) {
@@ -58,14 +71,7 @@ public final class ScriptedPeers {
     /** A scripted server listening at {@code local}. */
     public PeerListenerEnd listen(SocketAddress local) {
         synchronized (kernel) {
-            SimAddress a = address(local);
-            SimSocket l = kernel.net.newSocket(a.family(), SocketType.STREAM);
-            l.refs = 1;
-            int rc = kernel.net.bindTo(l, a);
-            if (rc < 0) {
-                throw new IllegalStateException("scripted listener cannot bind " + local + ": "
-                        + LinuxErrno.TABLE.name(-rc));
-            }
+            SimSocket l = bound(local, SocketType.STREAM, "listener");
             l.state = SimSocket.State.LISTENING;
             l.backlog = Integer.MAX_VALUE;
             kernel.traceScript("peer listens on " + l.local);
@@ -152,14 +158,7 @@ public final class ScriptedPeers {
     /** A datagram socket of the test's own at {@code local}, so {@link #takeDatagrams} can collect. */
     public void bindDatagram(SocketAddress local) {
         synchronized (kernel) {
-            SimAddress a = address(local);
-            SimSocket s = kernel.net.newSocket(a.family(), SocketType.DATAGRAM);
-            s.refs = 1;
-            int rc = kernel.net.bindTo(s, a);
-            if (rc < 0) {
-                throw new IllegalStateException("cannot bind a scripted datagram socket at " + local + ": "
-                        + LinuxErrno.TABLE.name(-rc));
-            }
+            bound(local, SocketType.DATAGRAM, "datagram socket");
         }
     }
 

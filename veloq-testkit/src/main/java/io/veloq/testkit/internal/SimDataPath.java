@@ -17,6 +17,8 @@ import io.veloq.api.op.Shutdown;
 import io.veloq.spi.IoBuffers;
 import io.veloq.testkit.TraceEvent;
 
+import java.util.ArrayDeque;
+
 import static io.veloq.spi.LinuxErrno.EAFNOSUPPORT;
 import static io.veloq.spi.LinuxErrno.EAGAIN;
 import static io.veloq.spi.LinuxErrno.ENOBUFS;
@@ -76,13 +78,19 @@ final class SimDataPath {
         kernel.finish(op, 0);
     }
 
-    void recv(KernelOp op, IoFd fd, int flags, SockAddrStorage from) {
+    /** The socket a receive names, or null when the op ended: EBADF, ENOTSOCK, or ENOTCONN for a stream. */
+    private SimSocket receivingSocket(KernelOp op, IoFd fd) {
         SimSocket s = kernel.net.socketFor(op, fd);
-        if (s == null) {
-            return;
-        }
-        if (s.isStream() && !s.wasConnected) {
+        if (s != null && s.isStream() && !s.wasConnected) {
             kernel.finish(op, -ENOTCONN.code()); // never connected, or listening
+            return null;
+        }
+        return s;
+    }
+
+    void recv(KernelOp op, IoFd fd, int flags, SockAddrStorage from) {
+        SimSocket s = receivingSocket(op, fd);
+        if (s == null) {
             return;
         }
         if (!s.recvWaiters.isEmpty() || !tryRecv(s, op, Segments.of(op.payload, true), flags, from)) {
@@ -95,12 +103,8 @@ final class SimDataPath {
             kernel.finish(op, -EINVAL.code()); // no such buffer group on this ring
             return;
         }
-        SimSocket s = kernel.net.socketFor(op, p.fd());
+        SimSocket s = receivingSocket(op, p.fd());
         if (s == null) {
-            return;
-        }
-        if (s.isStream() && !s.wasConnected) {
-            kernel.finish(op, -ENOTCONN.code());
             return;
         }
         if (!s.recvWaiters.isEmpty() || !tryRecvMultishot(s, op, p)) {
@@ -136,6 +140,14 @@ final class SimDataPath {
                 pumpSend(s.peer);
             }
         }
+        return endOfInput(s, op);
+    }
+
+    /**
+     * A stream socket with nothing (more) to read: ends the op with the socket's pending error, or with 0 at end
+     * of input; false while bytes may still come.
+     */
+    private boolean endOfInput(SimSocket s, KernelOp op) {
         if (s.pendingError != 0) {
             int e = s.pendingError;
             s.pendingError = 0;
@@ -221,14 +233,7 @@ final class SimDataPath {
             }
             return true;
         }
-        if (s.pendingError != 0) {
-            int e = s.pendingError;
-            s.pendingError = 0;
-            kernel.finish(op, -e);
-            return true;
-        }
-        if (s.inEof || s.readShut || s.state == SimSocket.State.CLOSED) {
-            kernel.finish(op, 0);
+        if (endOfInput(s, op)) {
             return true;
         }
         if ((flags & MSG_DONTWAIT) != 0) {
@@ -238,13 +243,23 @@ final class SimDataPath {
         return false;
     }
 
+    /** Serves the receives parked on {@code s}, oldest first, until one must wait again. */
     void pumpRecv(SimSocket s) {
-        while (!s.recvWaiters.isEmpty()) {
-            KernelOp w = s.recvWaiters.peekFirst();
-            if (!tryRecv(s, w)) {
+        pump(s, s.recvWaiters, true);
+    }
+
+    /** Serves the sends parked on {@code s}, oldest first, until one must wait again. */
+    void pumpSend(SimSocket s) {
+        pump(s, s.sendWaiters, false);
+    }
+
+    private void pump(SimSocket s, ArrayDeque<KernelOp> waiters, boolean receiving) {
+        while (!waiters.isEmpty()) {
+            KernelOp w = waiters.peekFirst();
+            if (!(receiving ? tryRecv(s, w) : trySend(s, w))) {
                 return;
             }
-            s.recvWaiters.remove(w);
+            waiters.remove(w);
         }
     }
 
@@ -342,16 +357,6 @@ final class SimDataPath {
         kernel.finish(op, kernel.defects.contains(Defect.OVERSTATE_SEND) && n < len ? n + 1 : n);
         pumpRecv(p);
         return true;
-    }
-
-    void pumpSend(SimSocket s) {
-        while (!s.sendWaiters.isEmpty()) {
-            KernelOp w = s.sendWaiters.peekFirst();
-            if (!trySend(s, w)) {
-                return;
-            }
-            s.sendWaiters.remove(w);
-        }
     }
 
     private void sendDatagram(KernelOp op, SimSocket s, Segments payload, SimAddress to, boolean explicit) {

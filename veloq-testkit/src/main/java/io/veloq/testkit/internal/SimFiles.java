@@ -55,9 +55,7 @@ public final class SimFiles {
             kernel.finish(op, -ESPIPE.code());
             return null;
         }
-        if (kernel.faults.fileError()) {
-            kernel.traceFault(op, "EIO");
-            kernel.finish(op, -EIO.code());
+        if (failedByPlan(op)) {
             return null;
         }
         long n = Math.min(Math.min(p.count(), SEND_FILE_CHUNK), file.inode.size - p.offset());
@@ -118,27 +116,42 @@ public final class SimFiles {
         return true;
     }
 
-    void read(KernelOp op, IoFd fd, FixedBuf buf, long offset, boolean fixed) {
+    /**
+     * The open file a read or write names, or null when the op is dealt with already: finished with EFAULT (a
+     * fixed buffer not registered), EBADF (no such descriptor, or not open for that direction) or a fault
+     * plan's EIO, or handed to the data path (a socket: read and write are recv and send there).
+     */
+    private OpenFile fileFor(KernelOp op, IoFd fd, FixedBuf buf, boolean fixed, boolean write) {
         if (fixed && !registered(op, buf)) {
-            return;
+            return null;
         }
         SimFile f = kernel.resolve(op.driver, fd);
         if (f == null) {
             kernel.finish(op, -EBADF.code());
-            return;
+            return null;
         }
-        if (f instanceof SimSocket s) {
-            kernel.data.recv(op, fd, 0, null);
-            return;
+        if (f instanceof SimSocket) {
+            if (write) {
+                kernel.data.send(op, fd, null);
+            } else {
+                kernel.data.recv(op, fd, 0, null);
+            }
+            return null;
         }
         OpenFile file = (OpenFile) f;
-        if (!file.readable) {
+        if (!(write ? file.writable : file.readable)) {
             kernel.finish(op, -EBADF.code());
-            return;
+            return null;
         }
-        if (kernel.faults.fileError()) {
-            kernel.traceFault(op, "EIO");
-            kernel.finish(op, -EIO.code());
+        if (failedByPlan(op)) {
+            return null;
+        }
+        return file;
+    }
+
+    void read(KernelOp op, IoFd fd, FixedBuf buf, long offset, boolean fixed) {
+        OpenFile file = fileFor(op, fd, buf, fixed, false);
+        if (file == null) {
             return;
         }
         long pos = offset == -1 ? file.position : offset;
@@ -158,26 +171,8 @@ public final class SimFiles {
     }
 
     void write(KernelOp op, IoFd fd, FixedBuf buf, long offset, boolean fixed) {
-        if (fixed && !registered(op, buf)) {
-            return;
-        }
-        SimFile f = kernel.resolve(op.driver, fd);
-        if (f == null) {
-            kernel.finish(op, -EBADF.code());
-            return;
-        }
-        if (f instanceof SimSocket) {
-            kernel.data.send(op, fd, null);
-            return;
-        }
-        OpenFile file = (OpenFile) f;
-        if (!file.writable) {
-            kernel.finish(op, -EBADF.code());
-            return;
-        }
-        if (kernel.faults.fileError()) {
-            kernel.traceFault(op, "EIO");
-            kernel.finish(op, -EIO.code());
+        OpenFile file = fileFor(op, fd, buf, fixed, true);
+        if (file == null) {
             return;
         }
         long pos = file.append ? file.inode.size : offset == -1 ? file.position : offset;
@@ -204,13 +199,21 @@ public final class SimFiles {
             kernel.finish(op, -EINVAL.code());
             return;
         }
-        if (kernel.faults.fileError()) {
-            kernel.traceFault(op, "EIO");
-            kernel.finish(op, -EIO.code());
+        if (failedByPlan(op)) {
             return;
         }
         file.inode.syncs++;
         kernel.finish(op, 0);
+    }
+
+    /** Whether the fault plan fails this file op with EIO (then the op is finished). */
+    private boolean failedByPlan(KernelOp op) {
+        if (!kernel.faults.fileError()) {
+            return false;
+        }
+        kernel.traceFault(op, "EIO");
+        kernel.finish(op, -EIO.code());
+        return true;
     }
 
     // ---------------------------------------------------------------- the test's view of the store
